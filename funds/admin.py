@@ -1,0 +1,287 @@
+"""Admin for finance staff: £ columns, filters by year, stream and area, lines inline on their budget, computed totals
+read-only and change history. Every save that moves money goes through funds.services."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.db import transaction
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from simple_history.admin import SimpleHistoryAdmin
+
+from . import selectors, services
+from .budget_import import ImportFileError, describe, import_budget_lines, read_rows
+from .forms import BudgetImportForm
+from .models import (
+    Area,
+    AuditEvent,
+    Budget,
+    BudgetEntry,
+    BudgetLine,
+    BudgetSection,
+    Commitment,
+    Decision,
+    FinancialYear,
+    FundingSource,
+    FundingStream,
+    Office,
+    Payment,
+    ReportTable,
+    StreamName,
+)
+from .money import format_pounds
+
+
+def pounds_column(field: str, label: str):
+    def column(obj):
+        return format_pounds(getattr(obj, field, None))
+
+    column.short_description = label
+    column.admin_order_field = field
+    return column
+
+
+class ServiceErrorsMixin:
+    """Show a refused budget rule as an admin error message instead of a server error."""
+
+    def changeform_view(self, request, *args, **kwargs):
+        try:
+            with transaction.atomic():
+                return super().changeform_view(request, *args, **kwargs)
+        except services.BudgetRuleError as exc:
+            self.message_user(request, str(exc), level=messages.ERROR)
+            return redirect(request.get_full_path())
+
+
+@admin.register(Office)
+class OfficeAdmin(admin.ModelAdmin):
+    list_display = ["name", "short_name", "giving_prefix", "org_identifier"]
+
+
+@admin.register(FinancialYear)
+class FinancialYearAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "starts_on", "ends_on"]
+
+
+@admin.register(Area)
+class AreaAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "ons_code", "valid_from", "valid_to", "succeeded_by"]
+    list_filter = ["kind"]
+    search_fields = ["name", "ons_code"]
+    autocomplete_fields = ["parent", "succeeded_by"]
+
+
+@admin.register(FundingSource)
+class FundingSourceAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind"]
+
+
+class StreamNameInline(admin.TabularInline):
+    model = StreamName
+    extra = 0
+
+
+@admin.register(FundingStream)
+class FundingStreamAdmin(admin.ModelAdmin):
+    list_display = ["name", "source", "area_kind", "report_order"]
+    search_fields = ["name", "names__name"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [StreamNameInline]
+
+
+class BudgetLineFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        for form in self.forms:
+            line = form.instance
+            if not line.pk or not hasattr(form, "cleaned_data"):
+                continue
+            committed = selectors.line_committed(line.pk)
+            if form.cleaned_data.get("DELETE") and committed:
+                form.add_error(None, f"{line.name} has {format_pounds(committed)} committed, so it cannot be deleted.")
+            elif form.cleaned_data.get("amount") is not None and form.cleaned_data["amount"] < committed:
+                form.add_error("amount", f"{format_pounds(committed)} is already committed; the allocation cannot be less.")
+
+
+class BudgetLineInline(admin.TabularInline):
+    model = BudgetLine
+    formset = BudgetLineFormSet
+    extra = 0
+    fields = ["order", "section", "kind", "name", "area", "amount", "committed_display", "remaining_display",
+              "recorded_project_count"]
+    readonly_fields = ["committed_display", "remaining_display"]
+    autocomplete_fields = ["area"]
+    show_change_link = True
+
+    def get_queryset(self, request):
+        return selectors.with_line_totals(super().get_queryset(request)).select_related("area", "section")
+
+    committed_display = pounds_column("committed", "Committed")
+    remaining_display = pounds_column("remaining", "Left to commit")
+
+
+class BudgetEntryInline(admin.TabularInline):
+    """Pot movements. Existing entries are history and cannot be changed; a correction is a new entry."""
+
+    model = BudgetEntry
+    fk_name = "budget"
+    extra = 0
+    fields = ["kind", "amount", "source", "decision", "note", "counterpart", "created_at", "created_by"]
+    readonly_fields = ["counterpart", "created_at", "created_by"]
+    can_delete = False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class BudgetSectionInline(admin.TabularInline):
+    model = BudgetSection
+    extra = 0
+
+
+@admin.register(Budget)
+class BudgetAdmin(ServiceErrorsMixin, SimpleHistoryAdmin):
+    list_display = ["stream", "year", "pot_display", "allocated_display", "committed_display", "paid_display",
+                    "remaining_display", "allocation_check"]
+    list_filter = ["year", "stream"]
+    search_fields = ["stream__name", "stream__names__name"]
+    readonly_fields = ["pot_display", "allocated_display", "committed_display", "paid_display", "remaining_display",
+                       "allocation_check"]
+    fieldsets = [
+        (None, {"fields": ["stream", "year", "notes"]}),
+        ("Totals (computed from the lines and the ledger)", {"fields": readonly_fields}),
+    ]
+    inlines = [BudgetEntryInline, BudgetSectionInline, BudgetLineInline]
+
+    def get_queryset(self, request):
+        return selectors.with_budget_totals(super().get_queryset(request).select_related("stream", "year"))
+
+    def get_object(self, request, object_id, from_field=None):
+        return self.get_queryset(request).filter(pk=object_id).first()
+
+    pot_display = pounds_column("pot", "Pot")
+    allocated_display = pounds_column("allocated", "Allocated")
+    committed_display = pounds_column("committed", "Committed")
+    paid_display = pounds_column("paid", "Paid")
+    remaining_display = pounds_column("remaining", "Left to commit")
+
+    @admin.display(description="Check")
+    def allocation_check(self, obj):
+        if getattr(obj, "overallocated", False):
+            return f"OVER-ALLOCATED: lines exceed the pot by {format_pounds(obj.allocated - obj.pot)}"
+        return "OK"
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is BudgetLine:
+            for obj in formset.deleted_objects:
+                obj.delete()
+            for line in formset.save(commit=False):
+                services.save_line(line=line, by=request.user)
+        elif formset.model is BudgetEntry:
+            for entry in formset.save(commit=False):
+                services.add_to_pot(budget_id=form.instance.pk, amount=entry.amount, kind=entry.kind,
+                                    source=entry.source, decision=entry.decision, note=entry.note, by=request.user)
+        else:
+            super().save_formset(request, form, formset, change)
+
+
+@admin.register(BudgetLine)
+class BudgetLineAdmin(ServiceErrorsMixin, SimpleHistoryAdmin):
+    list_display = ["name", "budget", "kind", "area", "amount_display", "committed_display", "paid_display",
+                    "remaining_display"]
+    list_filter = ["budget__year", "budget__stream", "kind", "area"]
+    search_fields = ["name", "area__name", "budget__stream__name"]
+    list_select_related = ["budget__stream", "budget__year", "area"]
+    autocomplete_fields = ["area"]
+    readonly_fields = ["committed_display", "paid_display", "remaining_display"]
+    change_list_template = "admin/funds/budgetline/change_list.html"
+
+    def get_queryset(self, request):
+        return selectors.with_line_totals(super().get_queryset(request))
+
+    amount_display = pounds_column("amount", "Allocation")
+    committed_display = pounds_column("committed", "Committed")
+    paid_display = pounds_column("paid", "Paid")
+    remaining_display = pounds_column("remaining", "Left to commit")
+
+    def save_model(self, request, obj, form, change):
+        services.save_line(line=obj, by=request.user)
+
+    def get_urls(self):
+        return [
+            path("import/", self.admin_site.admin_view(self.import_view), name="funds_budgetline_import"),
+            *super().get_urls(),
+        ]
+
+    def import_view(self, request):
+        form = BudgetImportForm(request.POST or None, request.FILES or None)
+        report, result = [], None
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                rows = read_rows(upload.read(), upload.name)
+            except ImportFileError as exc:
+                form.add_error("file", str(exc))
+            else:
+                result = import_budget_lines(
+                    rows, year=form.cleaned_data["year"], dry_run=form.cleaned_data["dry_run"], by=request.user
+                )
+                report = describe(result)
+                if result.written:
+                    self.message_user(request, f"Imported: {result.summary()}.", level=messages.SUCCESS)
+                    return redirect(reverse("admin:funds_budgetline_changelist"))
+        context = {**self.admin_site.each_context(request), "title": "Import budget lines", "form": form,
+                   "report": report, "result": result, "opts": self.model._meta}
+        return TemplateResponse(request, "admin/funds/budgetline/import.html", context)
+
+
+@admin.register(Decision)
+class DecisionAdmin(SimpleHistoryAdmin):
+    list_display = ["number", "decided_on", "title", "status", "confidentiality"]
+    list_filter = ["status", "confidentiality", "decided_on"]
+    search_fields = ["number", "title", "public_summary"]
+    filter_horizontal = ["budgets", "lines"]
+    date_hierarchy = "decided_on"
+
+
+@admin.register(ReportTable)
+class ReportTableAdmin(admin.ModelAdmin):
+    list_display = ["number", "printed_title", "year", "stream"]
+    list_filter = ["year"]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Commitments, payments and audit events are written by services only; admin shows them."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Commitment)
+class CommitmentAdmin(ReadOnlyAdmin):
+    list_display = ["reference", "line", "amount_display", "created_at", "created_by", "released_at"]
+    list_filter = ["line__budget__year", "line__budget__stream"]
+    search_fields = ["reference", "line__name"]
+    list_select_related = ["line__budget__stream", "line__budget__year", "created_by"]
+    amount_display = pounds_column("amount", "Amount")
+
+
+@admin.register(Payment)
+class PaymentAdmin(ReadOnlyAdmin):
+    list_display = ["commitment", "amount_display", "paid_on", "reference", "created_by"]
+    list_select_related = ["commitment", "created_by"]
+    amount_display = pounds_column("amount", "Amount")
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = ["at", "action", "actor", "content_type", "object_id", "before", "after"]
+    list_filter = ["action", "content_type"]
+    search_fields = ["action", "note"]
+    list_select_related = ["actor", "content_type"]

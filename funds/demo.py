@@ -1,0 +1,218 @@
+"""West Midlands demo data: the office, its areas and streams, and every 2024/25 figure of the annual report's
+Tables 4 to 8, loaded from the published figures in demo_data/west_midlands_2024_25.json. Safe to run twice.
+"""
+
+import datetime
+import json
+from decimal import Decimal
+from pathlib import Path
+
+from django.db import transaction
+
+from .models import (
+    Area,
+    Budget,
+    BudgetEntry,
+    BudgetLine,
+    BudgetSection,
+    Decision,
+    FinancialYear,
+    FundingSource,
+    FundingStream,
+    Office,
+    ReportTable,
+    RollupName,
+    StreamName,
+)
+
+PUBLISHED = Path(__file__).parent / "demo_data" / "west_midlands_2024_25.json"
+LPA_START = datetime.date(2024, 4, 1)  # inferred: the 2024/25 report is the first to share money between 7 LPAs
+
+STREAMS = [
+    # (name, slug, source kind, area kind, former names)
+    ("Helping Communities Fund", "helping-communities-fund", "poca", Area.Kind.LOCAL_POLICING_AREA,
+     ["Active Citizens Fund", "Community Initiatives Fund"]),
+    ("Prevention and Intervention", "prevention-and-intervention", "police_fund", "",
+     ["External Commissioning", "General Commissioning"]),
+    ("Community Safety Fund", "community-safety-fund", "police_fund", Area.Kind.COMMUNITY_SAFETY_PARTNERSHIP,
+     ["Crime and Disorder Reduction Grant", "Community Safety Funding through the WMCSP"]),
+    ("Victims Fund", "victims-fund", "moj", "", ["Victims Services Funding", "Core Victim Services"]),
+    ("IDVA/ISVA", "idva-isva", "moj", Area.Kind.LOCAL_AUTHORITY, ["National ISVA and IDVA Fund"]),
+]
+SOURCES = {
+    "poca": "Proceeds of Crime Act",
+    "moj": "Ministry of Justice",
+    "home_office": "Home Office",
+    "police_fund": "Police fund",
+    "reserves": "Reserves",
+}
+TABLES = {
+    # table number: (stream, title, label heading, amount heading, total label, show projects, roll up below)
+    4: ("Helping Communities Fund", "Helping Communities Fund Allocations {year_short}", "Local Policing Area",
+        "Allocation", "Helping Communities Fund Total", True, None),
+    5: ("Prevention and Intervention", "Prevention and Intervention fund", "Project/ Area", "{year}",
+        "Prevention and Intervention Total", False, Decimal("100000")),
+    6: ("Community Safety Fund", "Community Safety fund", "Activity", "{year}", "Total Community Safety Funding",
+        False, None),
+    7: ("Victims Fund", "Victims Fund Budget {year_short}", "Priority area", "{year_short}",
+        "Total Victims Fund Budget", False, None),
+    8: ("IDVA/ISVA", "Independent Domestic Violence Advocate (IDVA) and Independent Sexual Violence Advocate (ISVA) "
+        "Funding {year}", "Priority area", "{year_short}", "Total Victims Fund Budget", False, None),
+}
+HCF_KINDS = {"LPA Reserve": BudgetLine.Kind.RESERVE, "Community Response Fund": BudgetLine.Kind.RING_FENCE,
+             "Street Watch": BudgetLine.Kind.RING_FENCE}
+# The report prints one rolled-up row for 14 P&I projects under £100K and names three of them. The system holds each
+# project; the split below is illustrative (it adds up to the published £667,952), and so are the other 11 names.
+SMALL_PROJECTS_NAMED = ["Stop and Search Education", "Family Drug and Alcohol Courts", "Cautions and Relationship Abuse"]
+SMALL_PROJECTS_TOTAL = Decimal("667952")
+DECISIONS = [
+    ("009-2019", datetime.date(2019, 4, 11), "Victims Services"),
+    ("008-2020", datetime.date(2020, 2, 13), "Revenue Budget"),
+    ("016-2020", datetime.date(2020, 3, 24), "Victims Services"),
+    ("017-2020", datetime.date(2020, 3, 24), "External Commissioning and Active Citizens Budget 2020/21"),
+]
+
+
+def _published() -> dict:
+    return json.loads(PUBLISHED.read_text())
+
+
+def _table(data: dict, number: int) -> dict:
+    return next(t for t in data["tables"] if t["title"].startswith(f"Table {number}."))
+
+
+@transaction.atomic
+def load() -> dict:
+    data = _published()
+    office, _ = Office.objects.update_or_create(
+        pk=Office.objects.values_list("pk", flat=True).first(),
+        defaults=dict(
+            name="Office of the West Midlands Police and Crime Commissioner",
+            short_name="West Midlands OPCC",
+            address="Lloyd House, Colmore Circus Queensway, Birmingham B4 6NQ",
+            police_force_area=data["police_force_area"]["name"],
+            police_force_area_code=data["police_force_area"]["ons_code"],
+        ),
+    )
+    years = {y: FinancialYear.objects.get_or_create(start_year=y)[0] for y in range(2019, 2026)}
+    year = years[FinancialYear.start_year_from_label(data["financial_year"])]
+    areas = _load_areas(data)
+    streams = _load_streams()
+    for number in TABLES:
+        _load_table(data, number, year, streams, areas)
+    for number, decided_on, title in DECISIONS:
+        Decision.objects.update_or_create(number=number, defaults={"decided_on": decided_on, "title": title})
+    return {"office": office, "year": year}
+
+
+def _load_areas(data: dict) -> dict[tuple[str, str], Area]:
+    force = data["police_force_area"]
+    region, _ = Area.objects.update_or_create(
+        kind=Area.Kind.FORCE_AREA, name=force["name"], valid_from=None, defaults={"ons_code": force["ons_code"]}
+    )
+    areas = {}
+    for la in data["local_authorities"]:
+        for kind, valid_from in [
+            (Area.Kind.LOCAL_AUTHORITY, None),
+            (Area.Kind.COMMUNITY_SAFETY_PARTNERSHIP, None),
+            (Area.Kind.LOCAL_POLICING_AREA, LPA_START),
+        ]:
+            areas[(kind, la["name"])], _ = Area.objects.update_or_create(
+                kind=kind, name=la["name"], valid_from=valid_from, defaults={"ons_code": la["ons_code"], "parent": region}
+            )
+    birmingham = areas[(Area.Kind.LOCAL_POLICING_AREA, "Birmingham")]
+    for name in ("Birmingham East", "Birmingham West"):
+        Area.objects.update_or_create(
+            kind=Area.Kind.NEIGHBOURHOOD_POLICING_UNIT,
+            name=name,
+            valid_from=None,
+            defaults={"valid_to": LPA_START - datetime.timedelta(days=1), "succeeded_by": birmingham, "parent": region},
+        )
+    return areas
+
+
+def _load_streams() -> dict[str, FundingStream]:
+    sources = {
+        kind: FundingSource.objects.update_or_create(name=name, defaults={"kind": kind})[0]
+        for kind, name in SOURCES.items()
+    }
+    streams = {}
+    for order, (name, slug, source, area_kind, former) in enumerate(STREAMS, start=1):
+        streams[name], _ = FundingStream.objects.update_or_create(
+            slug=slug, defaults={"name": name, "source": sources[source], "area_kind": area_kind, "report_order": order}
+        )
+        for alias in former:
+            StreamName.objects.update_or_create(name=alias, defaults={"stream": streams[name]})
+    return streams
+
+
+def _load_table(data, number, year, streams, areas) -> None:
+    stream_name, title, label_heading, amount_heading, total_label, projects, rollup = TABLES[number]
+    stream = streams[stream_name]
+    published = _table(data, number)
+    budget, _ = Budget.objects.get_or_create(stream=stream, year=year)
+    BudgetEntry.objects.update_or_create(
+        budget=budget,
+        kind=BudgetEntry.Kind.ALLOCATION,
+        note=f"Published {year} pot",
+        defaults={"amount": Decimal(published["printed_total"]), "source": stream.source},
+    )
+    ReportTable.objects.update_or_create(
+        year=year,
+        stream=stream,
+        defaults=dict(number=number, title=title, label_heading=label_heading, amount_heading=amount_heading,
+                      total_label=total_label, show_project_count=projects, rollup_below=rollup),
+    )
+    sections: dict[str, BudgetSection] = {}
+    items = [r for r in published["rows"] if r["row_type"] == "item"]
+    subtotals = {r.get("section"): r["label"] for r in published["rows"] if r["row_type"] == "subtotal"}
+    for order, row in enumerate(items, start=1):
+        heading = row.get("section") or ""
+        section = None
+        if heading:
+            if heading not in sections:
+                sections[heading], _ = BudgetSection.objects.update_or_create(
+                    budget=budget,
+                    heading=heading,
+                    defaults={"subtotal_label": subtotals.get(heading, ""), "order": len(sections) + 1},
+                )
+            section = sections[heading]
+        if number == 5 and row["label"].startswith("14 Projects Under"):
+            _load_small_projects(budget, order)
+            continue
+        kind, area = _line_kind(number, row["label"], stream, areas)
+        BudgetLine.objects.update_or_create(
+            budget=budget,
+            section=section,
+            name=row["label"],
+            defaults={"kind": kind, "area": area, "amount": Decimal(row["amount"]), "order": order,
+                      "recorded_project_count": row.get("projects")},
+        )
+
+
+def _line_kind(number: int, label: str, stream: FundingStream, areas) -> tuple[str, Area | None]:
+    area = areas.get((stream.area_kind, label)) if stream.area_kind else None
+    if area is not None:
+        return BudgetLine.Kind.AREA, area
+    if number == 4:
+        return HCF_KINDS[label], None
+    if number == 5:
+        return BudgetLine.Kind.PROJECT, None
+    if number == 6:
+        return BudgetLine.Kind.COMMISSIONING, None
+    return BudgetLine.Kind.PRIORITY, None
+
+
+def _load_small_projects(budget: Budget, order: int) -> None:
+    names = SMALL_PROJECTS_NAMED + [f"Illustrative small project {n}" for n in range(1, 12)]
+    share = (SMALL_PROJECTS_TOTAL / len(names)).quantize(Decimal("1"))
+    amounts = [share] * (len(names) - 1) + [SMALL_PROJECTS_TOTAL - share * (len(names) - 1)]
+    for position, (name, amount) in enumerate(zip(names, amounts)):
+        line, _ = BudgetLine.objects.update_or_create(
+            budget=budget,
+            section=None,
+            name=name,
+            defaults={"kind": BudgetLine.Kind.PROJECT, "amount": amount, "order": order + position, "illustrative": True},
+        )
+        if name in SMALL_PROJECTS_NAMED:
+            RollupName.objects.update_or_create(line=line, defaults={"order": SMALL_PROJECTS_NAMED.index(name)})

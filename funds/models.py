@@ -1,0 +1,459 @@
+"""Money: the office, financial years, areas, funding streams, budgets and their lines, and PCC decisions.
+
+Every figure a report prints is derived from these rows; totals are computed, never stored.
+"""
+
+import datetime
+import re
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from simple_history.models import HistoricalRecords
+
+MONEY = {"max_digits": 12, "decimal_places": 2}
+
+
+class Office(models.Model):
+    """The commissioner's office that runs this deployment; nothing about one PCC is hard-coded."""
+
+    name = models.CharField(max_length=200)
+    short_name = models.CharField(max_length=60, help_text="Used in emails and page titles, e.g. West Midlands OPCC")
+    address = models.TextField(blank=True)
+    police_force_area = models.CharField(max_length=120, blank=True)
+    police_force_area_code = models.CharField("police force area ONS code", max_length=9, blank=True)
+    giving_prefix = models.CharField(
+        "360Giving prefix", max_length=40, blank=True, help_text="Registered 360Giving prefix, e.g. 360G-wmpcc"
+    )
+    org_identifier = models.CharField(
+        "organisation identifier", max_length=60, blank=True, help_text="org-id.guide identifier, e.g. GB-GOR-PC000123"
+    )
+    contact_email = models.EmailField(blank=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class FinancialYear(models.Model):
+    """1 April to 31 March, stored once by the calendar year it starts in and printed in whichever style a table needs."""
+
+    class LabelStyle(models.TextChoices):
+        SLASH = "slash", "2024/25"
+        SHORT = "short", "24-25"
+        LONG = "long", "2024-25"
+
+    start_year = models.PositiveSmallIntegerField(unique=True)
+
+    class Meta:
+        ordering = ["-start_year"]
+
+    def __str__(self) -> str:
+        return self.label()
+
+    def label(self, style: str = LabelStyle.SLASH) -> str:
+        end = (self.start_year + 1) % 100
+        if style == self.LabelStyle.SHORT:
+            return f"{self.start_year % 100:02d}-{end:02d}"
+        if style == self.LabelStyle.LONG:
+            return f"{self.start_year}-{end:02d}"
+        return f"{self.start_year}/{end:02d}"
+
+    @property
+    def starts_on(self) -> datetime.date:
+        return datetime.date(self.start_year, 4, 1)
+
+    @property
+    def ends_on(self) -> datetime.date:
+        return datetime.date(self.start_year + 1, 3, 31)
+
+    @staticmethod
+    def start_year_from_label(text: str) -> int:
+        """Reads "2024/25", "2024-25", "24-25" or "2024"; raises ValueError with a message a person can act on."""
+        text = (text or "").strip()
+        match = re.fullmatch(r"(\d{2}|\d{4})\s*[/-]\s*(\d{2})", text)
+        if match:
+            start = int(match.group(1))
+            start = start + 2000 if start < 100 else start
+            if (start + 1) % 100 != int(match.group(2)):
+                raise ValueError(f'"{text}" is not a financial year: the second year must follow the first, like 2024/25')
+            return start
+        if re.fullmatch(r"\d{4}", text):
+            return int(text)
+        raise ValueError(f'"{text}" is not a financial year. Write it like 2024/25')
+
+    @classmethod
+    def containing(cls, day: datetime.date) -> int:
+        return day.year if day.month >= 4 else day.year - 1
+
+
+class Area(models.Model):
+    """A place money is shared between. Boundaries change, so areas are dated and point at their successor."""
+
+    class Kind(models.TextChoices):
+        FORCE_AREA = "force_area", "Police force area"
+        LOCAL_AUTHORITY = "local_authority", "Local authority"
+        COMMUNITY_SAFETY_PARTNERSHIP = "csp", "Community safety partnership"
+        LOCAL_POLICING_AREA = "lpa", "Local policing area"
+        NEIGHBOURHOOD_POLICING_UNIT = "npu", "Neighbourhood policing unit"
+
+    name = models.CharField(max_length=120)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    ons_code = models.CharField("ONS code", max_length=9, blank=True)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    succeeded_by = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="predecessors",
+        help_text="The area this one rolls up into after a boundary change (Birmingham East NPU → Birmingham LPA)",
+    )
+    valid_from = models.DateField(null=True, blank=True)
+    valid_to = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["kind", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "name", "valid_from"], name="area_unique_name_per_kind_and_start", nulls_distinct=False
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_from__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
+                name="area_valid_to_after_valid_from",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_kind_display()})"
+
+    def is_valid_on(self, day: datetime.date) -> bool:
+        return (self.valid_from is None or self.valid_from <= day) and (self.valid_to is None or day <= self.valid_to)
+
+    def rolled_up_to(self, day: datetime.date) -> "Area":
+        """The area in force on `day` that this area's figures belong to, following successors."""
+        area, seen = self, set()
+        while not area.is_valid_on(day) and area.succeeded_by_id and area.pk not in seen:
+            seen.add(area.pk)
+            area = area.succeeded_by
+        return area
+
+
+class FundingSource(models.Model):
+    class Kind(models.TextChoices):
+        PROCEEDS_OF_CRIME = "poca", "Proceeds of Crime Act"
+        MINISTRY_OF_JUSTICE = "moj", "Ministry of Justice"
+        HOME_OFFICE = "home_office", "Home Office"
+        POLICE_FUND = "police_fund", "Police fund"
+        RESERVES = "reserves", "Reserves"
+        PARTNER = "partner", "Partner contribution"
+
+    name = models.CharField(max_length=120, unique=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class FundingStream(models.Model):
+    """A programme money is given through. A rename keeps the stream; old names are kept as StreamName rows."""
+
+    name = models.CharField(max_length=120, unique=True)
+    slug = models.SlugField(unique=True)
+    source = models.ForeignKey(FundingSource, on_delete=models.PROTECT, related_name="streams")
+    description = models.TextField(blank=True)
+    area_kind = models.CharField(
+        max_length=20,
+        choices=Area.Kind.choices,
+        blank=True,
+        help_text="The kind of area this stream's area allocations are made to",
+    )
+    report_order = models.PositiveSmallIntegerField(default=100)
+
+    class Meta:
+        ordering = ["report_order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StreamName(models.Model):
+    """A name a stream has had, for searching and for reading old reports (Active Citizens Fund → …)."""
+
+    stream = models.ForeignKey(FundingStream, on_delete=models.CASCADE, related_name="names")
+    name = models.CharField(max_length=120, unique=True)
+    used_from = models.DateField(null=True, blank=True)
+    used_to = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["used_from", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Decision(models.Model):
+    """An entry in the PCC's decision register. Confidential decisions are listed with their public summary only."""
+
+    class Confidentiality(models.TextChoices):
+        PUBLIC = "public", "Public"
+        CONFIDENTIAL = "confidential", "Confidential"
+        COMMERCIALLY_CONFIDENTIAL = "commercial", "Commercially confidential"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        MADE = "made", "Made"
+
+    number = models.CharField(max_length=20, unique=True, help_text='As printed, e.g. "016-2020" (or "024/2019")')
+    decided_on = models.DateField(null=True, blank=True)
+    title = models.CharField(max_length=250)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.MADE)
+    confidentiality = models.CharField(max_length=20, choices=Confidentiality.choices, default=Confidentiality.PUBLIC)
+    public_summary = models.TextField(blank=True)
+    budgets = models.ManyToManyField("Budget", blank=True, related_name="decisions")
+    lines = models.ManyToManyField("BudgetLine", blank=True, related_name="decisions")
+    history = HistoricalRecords(m2m_fields=[budgets, lines])
+
+    class Meta:
+        ordering = ["-decided_on", "-number"]
+
+    def __str__(self) -> str:
+        return f"PCC Decision {self.number}: {self.title}"
+
+
+class Budget(models.Model):
+    """A stream's pot for one financial year. The pot is the sum of its ledger entries."""
+
+    stream = models.ForeignKey(FundingStream, on_delete=models.PROTECT, related_name="budgets")
+    year = models.ForeignKey(FinancialYear, on_delete=models.PROTECT, related_name="budgets")
+    notes = models.TextField(blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-year__start_year", "stream__report_order"]
+        constraints = [models.UniqueConstraint(fields=["stream", "year"], name="one_budget_per_stream_and_year")]
+
+    def __str__(self) -> str:
+        return f"{self.stream} {self.year}"
+
+
+class BudgetEntry(models.Model):
+    """A movement into or out of a budget's pot. Transfers are two entries sharing a transfer reference."""
+
+    class Kind(models.TextChoices):
+        ALLOCATION = "allocation", "Allocation"
+        TOP_UP = "top_up", "Top-up"
+        TRANSFER_IN = "transfer_in", "Transfer in"
+        TRANSFER_OUT = "transfer_out", "Transfer out"
+        REDUCTION = "reduction", "Reduction"
+
+    budget = models.ForeignKey(Budget, on_delete=models.PROTECT, related_name="entries")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    amount = models.DecimalField(**MONEY, help_text="Positive adds to the pot, negative takes from it")
+    source = models.ForeignKey(FundingSource, null=True, blank=True, on_delete=models.PROTECT)
+    counterpart = models.ForeignKey(
+        Budget, null=True, blank=True, on_delete=models.PROTECT, related_name="+", help_text="The other side of a transfer"
+    )
+    transfer_reference = models.UUIDField(null=True, blank=True, db_index=True)
+    decision = models.ForeignKey(Decision, null=True, blank=True, on_delete=models.PROTECT, related_name="entries")
+    note = models.CharField(max_length=250, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name_plural = "budget entries"
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(kind__in=["allocation", "top_up", "transfer_in"], amount__gt=0)
+                    | Q(kind__in=["transfer_out", "reduction"], amount__lt=0)
+                ),
+                name="budget_entry_sign_matches_kind",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount}"
+
+
+class BudgetSection(models.Model):
+    """A heading that groups lines in a printed table, with its own sub-total ("Force Wide Commissioning Allocations")."""
+
+    budget = models.ForeignKey(Budget, on_delete=models.CASCADE, related_name="sections")
+    heading = models.CharField(max_length=200)
+    subtotal_label = models.CharField(max_length=120, blank=True, help_text='e.g. "Sub-Total" or "7 Local CSP\'s"')
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["budget", "order", "pk"]
+        constraints = [models.UniqueConstraint(fields=["budget", "heading"], name="unique_section_heading_per_budget")]
+
+    def __str__(self) -> str:
+        return self.heading
+
+
+class BudgetLine(models.Model):
+    """An allocation inside a budget: to an area, a reserve, a ring-fenced sub-pot, a commissioning line or a priority."""
+
+    class Kind(models.TextChoices):
+        AREA = "area", "Area allocation"
+        RESERVE = "reserve", "Reserve"
+        RING_FENCE = "ring_fence", "Ring-fenced sub-pot"
+        COMMISSIONING = "commissioning", "Force-wide commissioning line"
+        PRIORITY = "priority", "Priority area"
+        PROJECT = "project", "Project"
+
+    budget = models.ForeignKey(Budget, on_delete=models.PROTECT, related_name="lines")
+    section = models.ForeignKey(BudgetSection, null=True, blank=True, on_delete=models.PROTECT, related_name="lines")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    name = models.CharField(max_length=250)
+    area = models.ForeignKey(Area, null=True, blank=True, on_delete=models.PROTECT, related_name="budget_lines")
+    amount = models.DecimalField(**MONEY)
+    order = models.PositiveSmallIntegerField(default=0)
+    recorded_project_count = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Number of projects as recorded, used until awards are made against this line"
+    )
+    illustrative = models.BooleanField(default=False, help_text="Invented for the demo, not a published figure")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["budget", "section__order", "order", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=0), name="budget_line_amount_not_negative"),
+            models.CheckConstraint(
+                condition=~Q(kind="area") | Q(area__isnull=False), name="area_line_has_an_area"
+            ),
+            models.UniqueConstraint(
+                fields=["budget", "section", "name"], name="unique_line_name_per_section", nulls_distinct=False
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.budget})"
+
+    def clean(self):
+        if self.kind == self.Kind.AREA and not self.area_id:
+            raise ValidationError({"area": "Choose the area this allocation is for."})
+
+
+class Commitment(models.Model):
+    """Money promised from a line to an award or a contract. Created and released only through funds.services."""
+
+    line = models.ForeignKey(BudgetLine, on_delete=models.PROTECT, related_name="commitments")
+    amount = models.DecimalField(**MONEY)
+    reference = models.CharField(max_length=120, help_text="What the money is for, e.g. an award reference")
+    content_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.PROTECT)
+    object_id = models.PositiveBigIntegerField(null=True, blank=True)
+    committed_for = GenericForeignKey("content_type", "object_id")
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    released_at = models.DateTimeField(null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["content_type", "object_id"])]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="commitment_amount_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.reference}: {self.amount}"
+
+
+class Payment(models.Model):
+    """Money actually paid out against a commitment."""
+
+    commitment = models.ForeignKey(Commitment, on_delete=models.PROTECT, related_name="payments")
+    amount = models.DecimalField(**MONEY)
+    paid_on = models.DateField()
+    reference = models.CharField(max_length=120, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["paid_on", "pk"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive")]
+
+
+YEAR_PLACEHOLDERS = "{year} prints 2024/25, {year_short} 24-25 and {year_long} 2024-25"
+
+
+class ReportTable(models.Model):
+    """How a budget is printed in the annual report: its number, title, headings and total label."""
+
+    year = models.ForeignKey(FinancialYear, on_delete=models.PROTECT, related_name="report_tables")
+    stream = models.ForeignKey(FundingStream, on_delete=models.PROTECT, related_name="report_tables")
+    number = models.PositiveSmallIntegerField()
+    title = models.CharField(max_length=250, help_text=YEAR_PLACEHOLDERS)
+    label_heading = models.CharField(max_length=120)
+    amount_heading = models.CharField(max_length=120, help_text=YEAR_PLACEHOLDERS)
+    total_label = models.CharField(max_length=120)
+    show_project_count = models.BooleanField(default=False)
+    rollup_below = models.DecimalField(
+        **MONEY, null=True, blank=True, help_text="Project lines under this amount are printed as one rolled-up row"
+    )
+    rollup_label = models.CharField(
+        max_length=120, blank=True, default="{count} Projects Under {threshold}, including {named}"
+    )
+
+    class Meta:
+        ordering = ["year", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "number"], name="unique_table_number_per_year"),
+            models.UniqueConstraint(fields=["year", "stream"], name="one_table_per_stream_and_year"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Table {self.number}. {self.printed_title}"
+
+    def _with_year(self, template: str) -> str:
+        styles = FinancialYear.LabelStyle
+        return template.format(
+            year=self.year.label(styles.SLASH), year_short=self.year.label(styles.SHORT), year_long=self.year.label(styles.LONG)
+        )
+
+    @property
+    def printed_title(self) -> str:
+        return self._with_year(self.title)
+
+    @property
+    def printed_amount_heading(self) -> str:
+        return self._with_year(self.amount_heading)
+
+
+class RollupName(models.Model):
+    """A small project named in its table's rolled-up row ("including Stop and Search Education, …")."""
+
+    line = models.OneToOneField(BudgetLine, on_delete=models.CASCADE, related_name="rollup_name")
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order"]
+
+
+class AuditEvent(models.Model):
+    """Append-only record of every change to money or a decision: who, when, what it was before and after."""
+
+    action = models.CharField(max_length=80, db_index=True)
+    content_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.PROTECT)
+    object_id = models.PositiveBigIntegerField(null=True, blank=True)
+    subject = GenericForeignKey("content_type", "object_id")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["content_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action}"

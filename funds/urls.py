@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+app_name = "funds"
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("budgets/<int:pk>/", views.budget_detail, name="budget"),
+    path("reports/budget-tables/", views.budget_tables, name="budget_tables"),
+]

@@ -1,0 +1,45 @@
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+
+
+@login_not_required
+def home(request):
+    return render(request, "home.html")
+
+
+@login_not_required
+def accessibility(request):
+    return render(request, "accessibility.html")
+
+
+@login_not_required
+def privacy(request):
+    return render(request, "privacy.html")
+
+
+@login_not_required
+@never_cache
+def healthz(request):
+    """Database always; the broker only when one is configured (the embedded default runs tasks in-process)."""
+    checks, healthy = {}, True
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        checks["database"] = {"status": "ok", "vendor": connection.vendor}
+    except Exception as exc:  # noqa: BLE001 - a health check reports any failure rather than raising it
+        checks["database"], healthy = {"status": "error", "error": str(exc)}, False
+    if settings.REDIS_URL:
+        import redis
+
+        try:
+            redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2).ping()
+            checks["broker"] = {"status": "ok"}
+        except redis.RedisError as exc:
+            checks["broker"], healthy = {"status": "error", "error": str(exc)}, False
+    else:
+        checks["broker"] = {"status": "not configured", "detail": "tasks run in-process"}
+    return JsonResponse({"status": "ok" if healthy else "error", "checks": checks}, status=200 if healthy else 503)

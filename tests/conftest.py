@@ -1,0 +1,89 @@
+"""Test harness: PostgreSQL and Redis from the environment, a real Celery worker where a test asks for one, and
+Debian's Chromium driven by Playwright for browser tests, with axe-core for accessibility."""
+
+import os
+
+import pytest
+
+pytest_plugins = ("celery.contrib.pytest", "tests.browser.fixtures")
+
+# Playwright's sync API runs an event loop in the test thread; Django must allow its ORM there.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def _redis_db_for_worker() -> int:
+    # Each xdist worker gets its own Redis database, so one worker never consumes another's tasks.
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw-1")
+    return 1 + (int(worker[2:]) + 1 if worker[2:].lstrip("-").isdigit() else 0) % 14
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    base = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0").rsplit("/", 1)[0]
+    return f"{base}/{_redis_db_for_worker()}"
+
+
+@pytest.fixture(scope="session")
+def celery_config(redis_url):
+    return {
+        "broker_url": redis_url,
+        "result_backend": None,
+        "task_ignore_result": True,
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        "worker_prefetch_multiplier": 1,
+        "broker_connection_retry_on_startup": True,
+    }
+
+
+@pytest.fixture(scope="session")
+def celery_includes():
+    from django.apps import apps
+
+    modules = []
+    for config in apps.get_app_configs():
+        try:
+            __import__(f"{config.name}.tasks")
+        except ModuleNotFoundError:
+            continue
+        modules.append(f"{config.name}.tasks")
+    return modules
+
+
+@pytest.fixture(autouse=True)
+def _tasks_run_in_process_unless_a_worker_is_asked_for(request, settings):
+    """Most tests run tasks in-process; a test that takes the `celery_worker` fixture gets a real worker on Redis."""
+    from pcc_grants.celery import app
+
+    eager = "celery_worker" not in request.fixturenames
+    previous = app.conf.task_always_eager, app.conf.task_eager_propagates
+    app.conf.task_always_eager = eager
+    app.conf.task_eager_propagates = eager
+    yield
+    app.conf.task_always_eager, app.conf.task_eager_propagates = previous
+
+
+@pytest.fixture(autouse=True)
+def _private_storage(settings, tmp_path):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path / "private", "base_url": None},
+        },
+    }
+    settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+
+
+@pytest.fixture
+def staff_user(db):
+    from tests.factories import UserFactory
+
+    return UserFactory(is_staff=True, is_superuser=True, email="finance@opcc.example")
+
+
+@pytest.fixture
+def demo_data(db):
+    from funds import demo
+
+    return demo.load()
