@@ -21,7 +21,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     email = factory.Sequence(lambda n: f"person{n}@example.org")
     full_name = factory.Faker("name", locale="en_GB")
-    password = factory.PostGenerationMethodCall("set_password", "correct-horse-battery")
+    password = factory.django.Password("correct-horse-battery")
 
 
 class FinancialYearFactory(factory.django.DjangoModelFactory):
@@ -62,6 +62,7 @@ class FundingStreamFactory(factory.django.DjangoModelFactory):
 class BudgetFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Budget
+        skip_postgeneration_save = True
 
     stream = factory.SubFactory(FundingStreamFactory)
     year = factory.SubFactory(FinancialYearFactory)

@@ -1,0 +1,58 @@
+from decimal import Decimal
+
+import pytest
+
+from funds.money import AmountError, format_pounds, parse_pounds
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("£1,234", Decimal("1234.00")),
+        ("1234", Decimal("1234.00")),
+        ("1,234.50", Decimal("1234.50")),
+        (" £74,626 ", Decimal("74626.00")),
+        ("0", Decimal("0.00")),
+        ("0.1", Decimal("0.10")),
+        (1234, Decimal("1234.00")),
+        (1234.5, Decimal("1234.50")),
+        (Decimal("99.99"), Decimal("99.99")),
+    ],
+)
+def test_amounts_people_write_are_read_as_exact_pounds_and_pence(raw, expected):
+    assert parse_pounds(raw) == expected
+
+
+@pytest.mark.parametrize(
+    "raw, message",
+    [
+        ("74, 626", "Enter an amount in pounds, like 1,250 or 1250.50"),
+        ("12k", "not abbreviated"),
+        ("£1.2k", "not abbreviated"),
+        ("-500", "without a minus sign"),
+        ("£-500", "without a minus sign"),
+        ("", "Enter an amount"),
+        (None, "Enter an amount"),
+        ("1,23,4", "Enter an amount in pounds"),
+        ("12.345", "no more than 2 decimal places"),
+        ("twelve", "Enter an amount in pounds"),
+        (True, "Enter an amount in pounds"),
+    ],
+)
+def test_malformed_amounts_are_refused_with_a_message_that_says_what_to_fix(raw, message):
+    with pytest.raises(AmountError) as error:
+        parse_pounds(raw)
+    assert message in str(error.value)
+
+
+def test_zero_can_be_refused_where_a_rule_needs_a_positive_amount():
+    with pytest.raises(AmountError, match="greater than 0"):
+        parse_pounds("0", allow_zero=False)
+
+
+@pytest.mark.parametrize(
+    "value, printed",
+    [(Decimal("415418"), "£415,418"), (Decimal("1234.5"), "£1,234.50"), (Decimal("-15418"), "-£15,418"), (None, "")],
+)
+def test_amounts_print_with_a_pound_sign_and_pence_only_when_there_are_any(value, printed):
+    assert format_pounds(value) == printed
