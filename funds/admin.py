@@ -33,7 +33,7 @@ from .money import format_pounds
 
 
 def pounds_column(field: str, label: str):
-    def column(obj):
+    def column(admin_or_inline, obj):
         return format_pounds(getattr(obj, field, None))
 
     column.short_description = label

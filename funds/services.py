@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from . import selectors
 from .models import AuditEvent, Budget, BudgetEntry, BudgetLine, Commitment, Decision, Payment
-from .money import format_pounds
+from .money import PENNY, format_pounds
 
 
 class BudgetRuleError(Exception):
@@ -27,6 +27,10 @@ class OverCommitment(BudgetRuleError):
             f"{what} has {format_pounds(remaining)} left to commit, "
             f"which is {format_pounds(requested - remaining)} less than the {format_pounds(requested)} needed."
         )
+
+
+def _money(value) -> str:
+    return str(Decimal(value).quantize(PENNY))
 
 
 def record_event(action: str, *, obj=None, by=None, before=None, after=None, note: str = "") -> AuditEvent:
@@ -163,7 +167,7 @@ def save_line(*, line: BudgetLine, by=None) -> BudgetLine:
     before = None
     if line.pk:
         locked, _budget = _lock_line(line.pk)
-        before = {"amount": str(locked.amount), "name": locked.name}
+        before = {"amount": _money(locked.amount), "name": locked.name}
         committed = selectors.line_committed(line.pk)
         if line.amount < committed:
             raise BudgetRuleError(
@@ -173,7 +177,7 @@ def save_line(*, line: BudgetLine, by=None) -> BudgetLine:
         Budget.objects.select_for_update().get(pk=line.budget_id)
     line.full_clean()
     line.save()
-    record_event("line.saved", obj=line, by=by, before=before, after={"amount": str(line.amount), "name": line.name})
+    record_event("line.saved", obj=line, by=by, before=before, after={"amount": _money(line.amount), "name": line.name})
     return line
 
 
