@@ -11,7 +11,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from . import selectors, services
 from .budget_import import ImportFileError, describe, import_budget_lines, read_rows
-from .forms import BudgetImportForm
+from .forms import BudgetImportForm, TransferForm
 from .models import (
     Area,
     AuditEvent,
@@ -152,6 +152,7 @@ class BudgetAdmin(ServiceErrorsMixin, SimpleHistoryAdmin):
         ("Totals (computed from the lines and the ledger)", {"fields": readonly_fields}),
     ]
     inlines = [BudgetEntryInline, BudgetSectionInline, BudgetLineInline]
+    change_form_template = "admin/funds/budget/change_form.html"
 
     def get_queryset(self, request):
         return selectors.with_budget_totals(super().get_queryset(request).select_related("stream", "year"))
@@ -170,6 +171,32 @@ class BudgetAdmin(ServiceErrorsMixin, SimpleHistoryAdmin):
         if getattr(obj, "overallocated", False):
             return f"OVER-ALLOCATED: lines exceed the pot by {format_pounds(obj.allocated - obj.pot)}"
         return "OK"
+
+    def get_urls(self):
+        return [
+            path("<int:pk>/transfer/", self.admin_site.admin_view(self.transfer_view), name="funds_budget_transfer"),
+            *super().get_urls(),
+        ]
+
+    def transfer_view(self, request, pk: int):
+        budget = self.get_object(request, pk)
+        form = TransferForm(request.POST or None, from_budget=budget)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.transfer_between_budgets(
+                    from_budget_id=budget.pk, to_budget_id=data["to_budget"].pk, amount=data["amount"],
+                    decision=data["decision"], note=data["note"], by=request.user,
+                )
+            except services.BudgetRuleError as exc:
+                form.add_error("amount", str(exc))
+            else:
+                self.message_user(request, f"Moved {format_pounds(data['amount'])} from {budget} to {data['to_budget']}.",
+                                  level=messages.SUCCESS)
+                return redirect(reverse("admin:funds_budget_change", args=[budget.pk]))
+        context = {**self.admin_site.each_context(request), "title": f"Transfer from {budget}", "form": form,
+                   "budget": budget, "opts": self.model._meta, "original": budget}
+        return TemplateResponse(request, "admin/funds/budget/transfer.html", context)
 
     def save_formset(self, request, form, formset, change):
         if formset.model is BudgetLine:

@@ -1,6 +1,41 @@
 from django import forms
 
-from .models import FinancialYear
+from .models import Budget, Decision, FinancialYear
+from .money import AmountError, parse_pounds
+
+
+class PoundsField(forms.CharField):
+    """A money input read by funds.money.parse_pounds, so forms and imports accept and refuse the same things."""
+
+    def __init__(self, *, allow_zero: bool = False, **kwargs):
+        self.allow_zero = allow_zero
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "data-prefix": "£",
+                                                           "spellcheck": "false"}))
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return None
+        try:
+            return parse_pounds(value, allow_zero=self.allow_zero)
+        except AmountError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+
+
+class TransferForm(forms.Form):
+    to_budget = forms.ModelChoiceField(
+        queryset=Budget.objects.select_related("stream", "year"),
+        label="Move the money to",
+        error_messages={"required": "Choose the budget to move the money to"},
+    )
+    amount = PoundsField(label="Amount", error_messages={"required": "Enter the amount to move"})
+    decision = forms.ModelChoiceField(queryset=Decision.objects.all(), required=False, label="PCC decision (optional)")
+    note = forms.CharField(max_length=250, label="Reason", error_messages={"required": "Say why the money is moving"})
+
+    def __init__(self, *args, from_budget: Budget, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_budget"].queryset = self.fields["to_budget"].queryset.exclude(pk=from_budget.pk)
 
 
 class YearForm(forms.Form):

@@ -87,3 +87,18 @@ def test_the_admin_import_saves_and_says_what_changed(admin_client_, demo_data):
     )
     assert "Imported: 0 to add, 1 to change, 0 unchanged." in response.content.decode()
     assert BudgetLine.objects.get(name="Hate Crime").amount == Decimal("160000.00")
+
+
+def test_finance_can_transfer_between_streams_in_admin_and_a_bad_amount_is_explained(admin_client_, demo_data):
+    source = Budget.objects.get(stream__slug="community-safety-fund")
+    target = Budget.objects.get(stream__slug="victims-fund")
+    url = reverse("admin:funds_budget_transfer", args=[source.pk])
+
+    page = admin_client_.post(url, {"to_budget": target.pk, "amount": "271, 410", "note": "Top-up"}).content.decode()
+    assert "Enter an amount in pounds, like 1,250 or 1250.50" in page
+
+    admin_client_.post(url, {"to_budget": target.pk, "amount": "£271,410", "note": "Top-up victims' services"})
+    from funds.selectors import budget_totals
+
+    assert budget_totals(source.pk).pot == Decimal("3697890.00")
+    assert budget_totals(target.pk).pot == Decimal("4046968.00")

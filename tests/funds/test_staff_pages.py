@@ -86,3 +86,14 @@ def test_the_workbook_is_built_by_a_real_worker_and_offered_for_download(client,
     client.force_login(UserFactory(is_staff=True))
     assert client.get(reverse("exports:download", args=[job.pk])).status_code == 404
     assert client.get(reverse("exports:job", args=[job.pk])).status_code == 404
+
+
+def test_with_no_broker_the_workbook_is_built_in_process_and_ready_at_once(
+    staff_client, demo_data, django_capture_on_commit_callbacks
+):
+    year = FinancialYear.objects.get(start_year=2024)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(reverse("funds:budget_tables"), {"year": year.pk})
+    response = staff_client.get(response.url)
+    assert "Your file is ready." in response.content.decode()
+    assert ExportJob.objects.get().status == ExportJob.Status.READY
