@@ -93,3 +93,9 @@ def demo_data(db):
     from funds import demo
 
     return demo.load()
+
+
+@pytest.fixture
+def staff_client(client, staff_user):
+    client.force_login(staff_user)
+    return client

@@ -12,11 +12,6 @@ from tests.factories import BudgetFactory, BudgetLineFactory, UserFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def staff_client(client, staff_user):
-    client.force_login(staff_user)
-    return client
-
 
 def test_the_staff_dashboard_flags_the_over_allocated_budget(staff_client, demo_data):
     page = staff_client.get(reverse("funds:dashboard")).content.decode()
