@@ -8,10 +8,12 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accessibility/", views.accessibility, name="accessibility"),
     path("privacy/", views.privacy, name="privacy"),
+    path("accounts/", include("accounts.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("staff/", include("funds.urls")),
     path("staff/exports/", include("exports.urls")),
     path("admin/", admin.site.urls),
     path("", include("applications.urls")),
     path("", include("providers.urls")),
+    path("staff/needs/", include("needs.urls")),
 ]

@@ -1,0 +1,170 @@
+"""Admin for OPCC staff and finance. Money moves only through services: the actions below call them."""
+
+from django.contrib import admin, messages
+from django.utils import timezone
+
+from funds.models import BudgetLine
+from funds.money import format_pounds
+
+from . import services
+from .models import (
+    Application, ApplicationEvent, Award, AwardPayment, Criterion, Invitation, Membership, Organisation, Question,
+    Round, RoundRingFence,
+)
+
+
+class RingFenceInline(admin.TabularInline):
+    model = RoundRingFence
+    extra = 0
+
+
+class QuestionInline(admin.TabularInline):
+    model = Question
+    extra = 0
+
+
+class CriterionInline(admin.TabularInline):
+    model = Criterion
+    extra = 0
+
+
+@admin.register(Round)
+class RoundAdmin(admin.ModelAdmin):
+    list_display = ["name", "budget", "opens_at", "closes_at", "illustrative"]
+    list_filter = ["budget__stream", "budget__year"]
+    prepopulated_fields = {"slug": ["name"]}
+    filter_horizontal = ["areas"]
+    inlines = [RingFenceInline, QuestionInline, CriterionInline]
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ["name", "type", "area", "illustrative"]
+    list_filter = ["type", "area", "illustrative"]
+    search_fields = ["name", "charity_number", "company_number"]
+    inlines = [MembershipInline]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ["email", "organisation", "created_at", "accepted_at"]
+
+
+class EventInline(admin.TabularInline):
+    model = ApplicationEvent
+    extra = 0
+    can_delete = False
+    readonly_fields = ["from_status", "to_status", "by", "at", "reason"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Application)
+class ApplicationAdmin(admin.ModelAdmin):
+    list_display = ["reference", "organisation", "round", "area", "status", "amount_requested"]
+    list_filter = ["status", "round", "area"]
+    search_fields = ["reference", "organisation__name", "project_title"]
+    list_select_related = ["organisation", "round", "area"]
+    # The lifecycle moves only through the workflow, so status and money fields are read-only here.
+    readonly_fields = ["status", "reference", "submitted_at", "submitted_by", "recommended_amount",
+                       "amount_requested", "created_by", "drafts", "completed_tasks"]
+    inlines = [EventInline]
+
+
+class AwardPaymentInline(admin.TabularInline):
+    model = AwardPayment
+    extra = 0
+    can_delete = False
+    readonly_fields = ["number", "amount", "due_on", "payment"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Award)
+class AwardAdmin(admin.ModelAdmin):
+    list_display = ["reference", "organisation", "line", "amount_display", "status", "schedule", "accepted_at"]
+    list_filter = ["status", "application__round", "line__area"]
+    list_select_related = ["application__organisation", "line__budget__stream", "line__budget__year"]
+    search_fields = ["application__reference", "application__organisation__name"]
+    actions = ["approve_selected"]
+    inlines = [AwardPaymentInline]
+
+    @admin.display(description="Reference", ordering="application__reference")
+    def reference(self, obj):
+        return obj.application.reference
+
+    @admin.display(description="Organisation")
+    def organisation(self, obj):
+        return obj.application.organisation
+
+    @admin.display(description="Amount", ordering="amount")
+    def amount_display(self, obj):
+        return format_pounds(obj.amount)
+
+    def get_readonly_fields(self, request, obj=None):
+        # Before finance approval the line and the schedule may be chosen; after it, nothing about the money changes.
+        fixed = ["application", "amount", "status", "commitment", "approved_by", "approved_at", "accepted_at"]
+        if obj and obj.status != Award.Status.AWAITING_FINANCE:
+            fixed += ["line", "schedule", "instalments"]
+        return fixed
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "line":
+            award_id = request.resolver_match.kwargs.get("object_id")
+            qs = BudgetLine.objects.select_related("budget__stream", "budget__year")
+            if award_id:
+                award = Award.objects.select_related("application__round").filter(pk=award_id).first()
+                if award:
+                    qs = qs.filter(budget_id=award.application.round.budget_id)
+            kwargs["queryset"] = qs
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_add_permission(self, request):
+        return False  # awards come from the panel's decision
+
+    @admin.action(description="Approve selected awards and commit the money (all or nothing)")
+    def approve_selected(self, request, queryset):
+        try:
+            approved = services.approve_awards(award_ids=list(queryset.values_list("pk", flat=True)), by=request.user)
+        except services.AwardError as exc:
+            self.message_user(request, str(exc), level=messages.ERROR)
+            return
+        total = sum(a.amount for a in approved)
+        self.message_user(request, f"Approved {len(approved)} award{'s' if len(approved) != 1 else ''} "
+                                   f"totalling {format_pounds(total)}", level=messages.SUCCESS)
+
+
+@admin.register(AwardPayment)
+class AwardPaymentAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "amount", "due_on", "is_made"]
+    list_filter = ["award__application__round"]
+    list_select_related = ["award__application"]
+    readonly_fields = ["award", "number", "amount", "due_on", "payment"]
+    actions = ["mark_made"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(boolean=True, description="Paid")
+    def is_made(self, obj):
+        return obj.is_made
+
+    @admin.action(description="Mark selected payments as made today")
+    def mark_made(self, request, queryset):
+        done = 0
+        for scheduled in queryset.order_by("pk"):
+            try:
+                services.mark_payment_made(award_payment_id=scheduled.pk, paid_on=timezone.localdate(), by=request.user)
+                done += 1
+            except services.AwardError as exc:
+                self.message_user(request, str(exc), level=messages.ERROR)
+        if done:
+            self.message_user(request, f"Marked {done} payment{'s' if done != 1 else ''} as made", messages.SUCCESS)

@@ -1,0 +1,13 @@
+"""Rounds, organisations, applications, assessment and awards: split by stage so each module reads in one sitting."""
+
+from .applications import Application, ApplicationEvent, BudgetItem, Document, InformationRequest, Status
+from .assessment import Assessment, Score
+from .awards import Award, AwardPayment
+from .organisations import Invitation, Membership, Organisation, OrganisationType
+from .rounds import Criterion, Question, Requirement, Round, RoundRingFence
+
+__all__ = [
+    "Application", "ApplicationEvent", "Assessment", "Award", "AwardPayment", "BudgetItem", "Criterion", "Document",
+    "InformationRequest", "Invitation", "Membership", "Organisation", "OrganisationType", "Question", "Requirement",
+    "Round", "RoundRingFence", "Score", "Status",
+]

@@ -1,0 +1,176 @@
+"""An organisation's application to a round, from first draft to decision, and everything attached to it."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from funds.models import MONEY, Area, Decision
+
+from .organisations import Organisation
+from .rounds import Round, RoundRingFence
+
+
+class Status(models.TextChoices):
+    # Stored values never change once data exists; labels are what applicants and staff read.
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Checking eligibility"
+    MORE_INFORMATION = "more_information", "More information needed"
+    INELIGIBLE = "ineligible", "Not eligible"
+    IN_ASSESSMENT = "in_assessment", "Being assessed"
+    RECOMMENDED = "recommended", "Recommended to the panel"
+    APPROVED = "approved", "Approved, awaiting finance"
+    DECLINED = "declined", "Not funded"
+    AWARDED = "awarded", "Awarded"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+TASKS = ["organisation", "project", "budget", "documents", "declarations"]
+
+
+class Application(models.Model):
+    round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="applications")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="applications")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    reference = models.CharField(max_length=30, unique=True, null=True, blank=True)
+
+    # About your organisation
+    contact_name = models.CharField(max_length=200, blank=True)
+    contact_phone = models.CharField(max_length=40, blank=True)
+    meets_requirements = models.JSONField(default=list, blank=True, help_text="Requirement values confirmed")
+    # Your project
+    project_title = models.CharField(max_length=200, blank=True)
+    project_summary = models.TextField(blank=True)
+    area = models.ForeignKey(Area, null=True, blank=True, on_delete=models.PROTECT, related_name="applications")
+    ring_fence = models.ForeignKey(RoundRingFence, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="applications")
+    amount_requested = models.DecimalField(**MONEY, null=True, blank=True)
+    answers = models.JSONField(default=dict, blank=True, help_text="Round question id -> answer")
+    # Declarations
+    declared_by_name = models.CharField(max_length=200, blank=True)
+    declared_at = models.DateTimeField(null=True, blank=True)
+
+    # What was typed on a task page saved with errors, kept so nothing is lost: task -> {field: raw text}.
+    drafts = models.JSONField(default=dict, blank=True)
+    completed_tasks = models.JSONField(default=list, blank=True)
+
+    resume_status = models.CharField(max_length=20, choices=Status.choices, blank=True,
+                                     help_text="Where the application goes back to once more information is given")
+    recommended_amount = models.DecimalField(**MONEY, null=True, blank=True)
+    decision = models.ForeignKey(Decision, null=True, blank=True, on_delete=models.PROTECT, related_name="applications")
+
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="+")
+    illustrative = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(status="withdrawn", submitted_at__isnull=True)
+                | Q(reference__isnull=False, submitted_at__isnull=False),
+                name="submitted_application_has_reference",
+            ),
+            models.CheckConstraint(condition=Q(amount_requested__gte=0) | Q(amount_requested__isnull=True),
+                                   name="application_amount_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference or f"Draft application {self.pk}"
+
+    @property
+    def title(self) -> str:
+        return self.project_title or "Untitled project"
+
+    def task_status(self, task: str) -> str:
+        if task in self.completed_tasks:
+            return "Completed"
+        if task in self.drafts or self._has_answers(task):
+            return "Incomplete"
+        return "Not yet started"
+
+    def _has_answers(self, task: str) -> bool:
+        if task == "organisation":
+            return bool(self.contact_name or self.contact_phone)
+        if task == "project":
+            return bool(self.project_title or self.amount_requested is not None)
+        return False
+
+    @property
+    def is_complete(self) -> bool:
+        return all(t in self.completed_tasks for t in TASKS)
+
+
+class BudgetItem(models.Model):
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="budget_items")
+    order = models.PositiveSmallIntegerField(default=0)
+    description = models.CharField(max_length=200)
+    amount = models.DecimalField(**MONEY)
+
+    class Meta:
+        ordering = ["application", "order", "pk"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="budget_item_amount_positive")]
+
+
+def _document_path(document: "Document", filename: str) -> str:
+    # A random name: the stored path never reveals the organisation or the original file name.
+    return f"applications/{document.application_id}/{uuid.uuid4().hex}"
+
+
+class Document(models.Model):
+    class Kind(models.TextChoices):
+        GOVERNING_DOCUMENT = "governing_document", "Governing document"
+        SAFEGUARDING_POLICY = "safeguarding_policy", "Safeguarding policy"
+        ACCOUNTS = "accounts", "Latest accounts or bank statement"
+        INFORMATION = "information", "Further information"
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    file = models.FileField(upload_to=_document_path)
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=120)
+    size = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["application", "kind", "uploaded_at"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class ApplicationEvent(models.Model):
+    """One row per status change: who, when, from, to and why. Written only by applications.workflow."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=20, choices=Status.choices)
+    to_status = models.CharField(max_length=20, choices=Status.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_from_status_display()} → {self.get_to_status_display()}"
+
+
+class InformationRequest(models.Model):
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="information_requests")
+    question = models.TextField()
+    asked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    asked_at = models.DateTimeField(auto_now_add=True)
+    response = models.TextField(blank=True)
+    responded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="+")
+    responded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["asked_at", "pk"]

@@ -1,0 +1,72 @@
+"""Awards and their payment schedules. Money moves only through applications.services.awards, which calls funds."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from funds.models import MONEY, BudgetLine, Commitment, Payment
+
+from .applications import Application
+
+
+class Award(models.Model):
+    class Status(models.TextChoices):
+        AWAITING_FINANCE = "awaiting_finance", "Awaiting finance approval"
+        COMMITTED = "committed", "Approved by finance"
+        PAID = "paid", "Paid in full"
+
+    class Schedule(models.TextChoices):
+        SINGLE = "single", "One payment on acceptance"
+        INSTALMENTS = "instalments", "Instalments"
+
+    application = models.OneToOneField(Application, on_delete=models.PROTECT, related_name="award")
+    amount = models.DecimalField(**MONEY)
+    line = models.ForeignKey(
+        BudgetLine, on_delete=models.PROTECT, related_name="awards",
+        help_text="The area line, reserve or ring-fence the money is committed against",
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.AWAITING_FINANCE, db_index=True)
+    schedule = models.CharField(max_length=20, choices=Schedule.choices, default=Schedule.SINGLE)
+    instalments = models.PositiveSmallIntegerField(default=1)
+    commitment = models.OneToOneField(Commitment, null=True, blank=True, on_delete=models.PROTECT, related_name="award")
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    approved_at = models.DateTimeField(null=True, blank=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="award_amount_positive"),
+            models.CheckConstraint(condition=Q(instalments__gte=1), name="award_at_least_one_instalment"),
+            models.CheckConstraint(condition=Q(status="awaiting_finance") | Q(commitment__isnull=False),
+                                   name="approved_award_has_commitment"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Award {self.application.reference}"
+
+
+class AwardPayment(models.Model):
+    """A scheduled payment. `payment` is set when finance records it as made."""
+
+    award = models.ForeignKey(Award, on_delete=models.CASCADE, related_name="payments")
+    number = models.PositiveSmallIntegerField()
+    amount = models.DecimalField(**MONEY)
+    due_on = models.DateField(null=True, blank=True, help_text="Empty means due when the award is accepted")
+    payment = models.OneToOneField(Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["award", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["award", "number"], name="unique_instalment_number"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="award_payment_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Payment {self.number} of {self.award}"
+
+    @property
+    def is_made(self) -> bool:
+        return self.payment_id is not None

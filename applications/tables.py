@@ -1,0 +1,41 @@
+import django_tables2 as tables
+from django.urls import reverse
+from django.utils.html import format_html
+
+from funds.money import format_pounds
+
+from .models import Application
+
+NUMERIC = {"td": {"class": "govuk-table__cell--numeric"}, "th": {"class": "govuk-table__header--numeric"}}
+
+
+class StaffApplicationTable(tables.Table):
+    reference = tables.Column(verbose_name="Reference")
+    organisation = tables.Column(accessor="organisation__name", verbose_name="Organisation")
+    round = tables.Column(accessor="round__name", verbose_name="Round")
+    area = tables.Column(accessor="area__name", verbose_name="Area", default="—")
+    status = tables.Column(verbose_name="Status")
+    amount_requested = tables.Column(verbose_name="Requested", attrs=NUMERIC)
+    score = tables.Column(verbose_name="Score", attrs=NUMERIC, default="—")
+
+    class Meta:
+        model = Application
+        fields = ["reference", "organisation", "round", "area", "status", "amount_requested", "score"]
+        order_by = "-submitted_at"
+        empty_text = "No applications match these filters"
+
+    def render_reference(self, record, value):
+        return format_html('<a class="govuk-link" href="{}">{}</a>',
+                           reverse("applications:staff_detail", args=[record.pk]), value)
+
+    def render_organisation(self, record, value):
+        return f"{value} (illustrative)" if record.organisation.illustrative else value
+
+    def render_status(self, record):
+        return record.get_status_display()
+
+    def render_amount_requested(self, value):
+        return format_pounds(value)
+
+    def render_score(self, value):
+        return f"{value:.0f}%"

@@ -1,0 +1,205 @@
+"""The applicant's application: start, task list, task pages, check answers, submit, confirmation, downloads."""
+
+from django.contrib import messages
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+
+from .. import selectors, services
+from ..forms import (
+    BudgetTaskForm, DeclarationsTaskForm, DocumentsTaskForm, OrganisationTaskForm, ProjectTaskForm,
+    StartApplicationForm,
+)
+from ..models import Application, Round, Status
+from ..models.applications import TASKS
+
+TASK_PAGES = {
+    # task: (form, template, title)
+    "organisation": (OrganisationTaskForm, "applications/tasks/organisation.html", "About your organisation"),
+    "project": (ProjectTaskForm, "applications/tasks/project.html", "Your project"),
+    "budget": (BudgetTaskForm, "applications/tasks/budget.html", "Budget"),
+    "documents": (DocumentsTaskForm, "applications/tasks/documents.html", "Documents"),
+    "declarations": (DeclarationsTaskForm, "applications/tasks/declarations.html", "Declarations"),
+}
+
+
+def start(request, slug):
+    round_ = get_object_or_404(Round, slug=slug)
+    if not round_.is_open():
+        return render(request, "applications/round_closed.html", {"round": round_}, status=200)
+    organisations = selectors.organisations_of(request.user)
+    if not organisations.exists():
+        messages.info(request, "Tell us about your organisation before you start an application")
+        return redirect(f"{_url('applications:organisation_create')}?next={request.path}")
+    form = StartApplicationForm(request.POST if request.method == "POST" else None, organisations=organisations,
+                                initial={"organisation": organisations.first()} if organisations.count() == 1 else None)
+    if request.method == "POST" and form.is_valid():
+        application = services.start_application(round_=round_, organisation=form.cleaned_data["organisation"],
+                                                 by=request.user)
+        return redirect("applications:detail", pk=application.pk)
+    return render(request, "applications/start.html", {"round": round_, "form": form})
+
+
+def _url(name, *args):
+    from django.urls import reverse
+
+    return reverse(name, args=args)
+
+
+def _own(request, pk) -> Application:
+    return get_object_or_404(selectors.applications_of_member(request.user), pk=pk)
+
+
+def task_list_or_status(request, pk):
+    application = get_object_or_404(
+        selectors.applications_of_member(request.user).select_related("award").prefetch_related(
+            "events", "information_requests", "documents"),
+        pk=pk)
+    if application.status == Status.DRAFT:
+        tasks = [(name, TASK_PAGES[name][2], application.task_status(name)) for name in TASKS]
+        return render(request, "applications/task_list.html", {
+            "application": application, "tasks": tasks, "is_open": application.round.is_open(),
+            "completed_count": sum(1 for _, _, s in tasks if s == "Completed"),
+        })
+    from ..workflow import NEXT_STEPS, WITHDRAWABLE
+
+    award = getattr(application, "award", None)
+    return render(request, "applications/status.html", {
+        "application": application, "next_steps": NEXT_STEPS[application.status],
+        "can_withdraw": application.status in WITHDRAWABLE,
+        "open_requests": [r for r in application.information_requests.all() if not r.responded_at],
+        "award": award, "payments": list(award.payments.all()) if award else [],
+    })
+
+
+def _initial(application: Application, task: str) -> dict:
+    if task in application.drafts:
+        return dict(application.drafts[task])
+    if task == "organisation":
+        initial = {"contact_name": application.contact_name, "contact_phone": application.contact_phone}
+        initial.update({f"has_{v}": True for v in application.meets_requirements})
+        return initial
+    if task == "project":
+        initial = {"project_title": application.project_title, "project_summary": application.project_summary,
+                   "area": application.area_id,
+                   "amount_requested": f"{application.amount_requested:,.2f}".replace(".00", "")
+                   if application.amount_requested is not None else ""}
+        if application.round.ring_fences.exists() and "project" in application.completed_tasks:
+            initial["ring_fence"] = str(application.ring_fence_id) if application.ring_fence_id else "none"
+        initial.update({f"q_{k}": v for k, v in application.answers.items()})
+        return initial
+    if task == "budget":
+        initial = {}
+        for n, item in enumerate(application.budget_items.all(), start=1):
+            initial[f"item_{n}_description"] = item.description
+            initial[f"item_{n}_amount"] = f"{item.amount:,.2f}".replace(".00", "")
+        return initial
+    if task == "declarations":
+        if application.declared_at:
+            return {"true_and_complete": True, "use_for_project": True, "monitoring": True,
+                    "declared_by_name": application.declared_by_name}
+        return {"declared_by_name": application.declared_by_name}
+    return {}
+
+
+def _budget_rows(request, application, initial) -> int:
+    filled = max([int(k.split("_")[1]) for k in initial if k.startswith("item_") and initial[k]] or [0])
+    asked = request.POST.get("rows") or request.GET.get("rows") or initial.get("rows") or 0
+    try:
+        asked = int(asked)
+    except (TypeError, ValueError):
+        asked = 0
+    return min(max(3, filled + 1, asked), 20)
+
+
+def task(request, pk, task):
+    if task not in TASK_PAGES:
+        raise Http404
+    application = _own(request, pk)
+    if application.status != Status.DRAFT:
+        messages.info(request, "This application has been submitted, so it can no longer be changed")
+        return redirect("applications:detail", pk=pk)
+    form_class, template, title = TASK_PAGES[task]
+    initial = _initial(application, task)
+    kwargs = {"application": application}
+    if task == "budget":
+        kwargs["rows"] = _budget_rows(request, application, initial)
+    if request.method != "POST":
+        form = form_class(initial=initial, **kwargs)
+        return _render_task(request, template, title, application, form)
+
+    action = request.POST.get("action", "continue")
+    if task == "budget" and action == "add_row":
+        kwargs["rows"] = min(kwargs["rows"] + 1, 20)
+    form = form_class(request.POST, request.FILES, **kwargs)
+    valid = form.is_valid()
+    if task == "documents" and action == "continue" and valid:
+        for name in form.missing():
+            form.add_error(name, f"Upload your {form.fields[name].label.lower()}")
+        valid = not form.errors
+    raw = {name: request.POST.get(name) for name in form.fields if name in request.POST
+           and not name.startswith(("governing_", "safeguarding_", "accounts"))}
+    if task == "budget":
+        raw["rows"] = str(kwargs["rows"])
+    try:
+        services.save_task(application_id=application.pk, task=task, form=form, raw=raw,
+                           complete=action == "continue" and valid, by=request.user)
+    except services.AlreadySubmitted:
+        messages.info(request, "This application has been submitted, so it can no longer be changed")
+        return redirect("applications:detail", pk=pk)
+    if not application.round.is_open():
+        return render(request, "applications/round_closed.html", {"round": application.round, "saved": True})
+    if action == "add_row":
+        return _render_task(request, template, title, application,
+                            form_class(initial=raw, **kwargs), focus_row=kwargs["rows"])
+    if action == "later":
+        messages.success(request, "Your answers have been saved. You can come back and finish them before "
+                                  f"the round closes.")
+        return redirect("applications:dashboard")
+    if not valid:
+        return _render_task(request, template, title, application, form)
+    return redirect("applications:detail", pk=pk)
+
+
+def _render_task(request, template, title, application, form, focus_row=None):
+    return render(request, template, {"application": application, "form": form, "title": title,
+                                      "documents": {d.kind: d for d in application.documents.all()},
+                                      "focus_row": focus_row})
+
+
+def check_answers(request, pk):
+    application = _own(request, pk)
+    if application.status != Status.DRAFT:
+        return redirect("applications:detail", pk=pk)
+    problems = []
+    if request.method == "POST":
+        try:
+            services.submit_application(application_id=application.pk, by=request.user)
+        except services.AlreadySubmitted:
+            pass  # a second click: show the same confirmation, send nothing twice
+        except services.RoundClosed as exc:
+            return render(request, "applications/round_closed.html", {"round": exc.round, "saved": True})
+        except services.IncompleteApplication as exc:
+            problems = exc.problems
+        if not problems:
+            return redirect("applications:confirmation", pk=pk)
+    else:
+        problems = services.submission_problems(application)
+    return render(request, "applications/check_answers.html", {
+        "application": application, "problems": problems, "submitted_attempt": request.method == "POST",
+        "questions": list(application.round.questions.all()),
+        "budget_items": list(application.budget_items.all()),
+        "documents": list(application.documents.all()), "is_open": application.round.is_open(),
+    })
+
+
+def confirmation(request, pk):
+    application = _own(request, pk)
+    if application.status == Status.DRAFT:
+        return redirect("applications:detail", pk=pk)
+    return render(request, "applications/confirmation.html", {"application": application})
+
+
+def download(request, pk, document_pk):
+    document = get_object_or_404(selectors.documents_visible_to(request.user), pk=document_pk, application_id=pk)
+    return FileResponse(document.file.open("rb"), as_attachment=True, filename=document.original_name,
+                        content_type=document.content_type)

@@ -1,0 +1,145 @@
+"""Forms for the provider portal and staff review. The return form is built from the service's template."""
+
+from decimal import Decimal
+
+from django import forms
+
+from . import validation
+from .models import Measure, Provider, ReportingPeriod
+
+MEASURE_WIDGETS = {
+    Measure.Kind.COUNT: {"inputmode": "numeric", "class": "govuk-input--width-5", "spellcheck": "false"},
+    Measure.Kind.NUMBER: {"inputmode": "decimal", "class": "govuk-input--width-5", "spellcheck": "false"},
+    Measure.Kind.PERCENTAGE: {"inputmode": "decimal", "class": "govuk-input--width-4", "data-suffix": "%",
+                              "spellcheck": "false"},
+    Measure.Kind.MONEY: {"inputmode": "decimal", "class": "govuk-input--width-10", "data-prefix": "£",
+                         "spellcheck": "false"},
+}
+
+
+def _shown(value, measure: Measure | None = None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return f"{value:.2f}" if measure and measure.kind == Measure.Kind.MONEY else f"{value.normalize():f}"
+    return str(value)
+
+
+class ReturnForm(forms.Form):
+    """One field per measure and per breakdown option. Formats are always checked; with `complete=True`, missing
+    figures and breakdowns that do not add up are errors too (the return is going on to sign-off)."""
+
+    html_id = "return-form"
+
+    def __init__(self, *args, measures, stored=None, complete=False, **kwargs):
+        values, counts = stored or ({}, {})
+        initial = {name: _shown(v) for name, v in counts.items()}
+        self.measures = measures
+        for measure in measures:
+            initial[validation.measure_field(measure)] = _shown(values.get(validation.measure_field(measure)), measure)
+        super().__init__(*args, initial=initial, **kwargs)
+        self.complete = complete
+        self.values: dict[str, object] = {}
+        self.option_counts: dict[str, int | None] = {}
+        for measure in measures:
+            if measure.kind == Measure.Kind.TEXT:
+                widget = forms.Textarea(attrs={"rows": 4})
+            else:
+                widget = forms.TextInput(attrs=dict(MEASURE_WIDGETS[measure.kind]))
+            label = measure.label if measure.required else f"{measure.label} (optional)"
+            self.fields[validation.measure_field(measure)] = forms.CharField(
+                label=label, required=False, help_text=measure.hint, widget=widget, strip=True)
+            for breakdown in measure.breakdowns.all():
+                for option in breakdown.options.all():
+                    self.fields[validation.option_field(breakdown, option)] = forms.CharField(
+                        label=option.label, required=False, strip=True,
+                        widget=forms.TextInput(attrs={"inputmode": "numeric", "class": "govuk-input--width-4",
+                                                      "spellcheck": "false"}))
+
+    def sections(self):
+        for measure in self.measures:
+            yield {
+                "measure": measure,
+                "field": self[validation.measure_field(measure)],
+                "breakdowns": [
+                    {"legend": f"{measure.label} by {b.label}",
+                     "fields": [self[validation.option_field(b, o)] for o in b.options.all()]}
+                    for b in measure.breakdowns.all()
+                ],
+            }
+
+    def clean(self):
+        data = super().clean()
+        for measure in self.measures:
+            name = validation.measure_field(measure)
+            raw = data.get(name, "")
+            if raw == "":
+                self.values[name] = "" if measure.kind == Measure.Kind.TEXT else None
+            else:
+                try:
+                    self.values[name] = validation.read_measure(raw, measure)
+                except validation.FigureError as exc:
+                    self.add_error(name, str(exc))
+            for breakdown in measure.breakdowns.all():
+                for option in breakdown.options.all():
+                    o_name = validation.option_field(breakdown, option)
+                    raw = data.get(o_name, "")
+                    if raw == "":
+                        self.option_counts[o_name] = None
+                        continue
+                    try:
+                        self.option_counts[o_name] = validation.read_count(
+                            raw, f"{measure.label} ({breakdown.label}: {option.label})")
+                    except validation.FigureError as exc:
+                        self.add_error(o_name, str(exc))
+        if self.complete and not self.errors:
+            self.add_problems(validation.completeness_problems(self.measures, self.values, self.option_counts))
+        return data
+
+    def add_problems(self, problems):
+        for problem in problems:
+            self.add_error(problem.field if problem.field in self.fields else None, problem.message)
+
+
+class RequestChangesForm(forms.Form):
+    comment = forms.CharField(
+        label="What does the provider need to change?", widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": "Say what the provider needs to change"}, max_length=4000)
+
+
+class ReopenForm(forms.Form):
+    reason = forms.CharField(
+        label="Why are you reopening this return?", widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Say why the return is being reopened"}, max_length=4000)
+
+
+class SendBackForm(forms.Form):
+    comment = forms.CharField(label="What should the preparer check? (optional)", required=False,
+                              widget=forms.Textarea(attrs={"rows": 3}), max_length=4000)
+
+
+class DashboardFilterForm(forms.Form):
+    period = forms.ChoiceField(label="Period", required=False)
+    provider = forms.ModelChoiceField(queryset=Provider.objects.all(), label="Provider", required=False,
+                                      empty_label="All providers")
+    stream = forms.ModelChoiceField(queryset=None, label="Funding stream", required=False, empty_label="All streams")
+
+    def __init__(self, *args, year=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        from funds.models import FundingStream
+
+        self.fields["stream"].queryset = FundingStream.objects.all()
+        labels = (ReportingPeriod.objects.filter(year=year) if year else ReportingPeriod.objects.all()).order_by(
+            "starts_on").values_list("label", flat=True).distinct()
+        seen = list(dict.fromkeys(labels))
+        self.fields["period"].choices = [("", "All periods")] + [(label, label) for label in seen]
+
+
+class ExportForm(forms.Form):
+    period = forms.ChoiceField(label="Period", error_messages={"required": "Choose a period to export",
+                                                               "invalid_choice": "Choose a period from the list"})
+
+    def __init__(self, *args, year=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        labels = ReportingPeriod.objects.filter(year=year).order_by("starts_on").values_list("label", flat=True)
+        self.fields["period"].choices = [(label, label) for label in dict.fromkeys(labels)]

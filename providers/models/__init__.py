@@ -1,0 +1,33 @@
+"""Providers, their commissioned services and the monitoring returns they make, split by what each module holds."""
+
+from .contracts import (
+    PaymentScheduleItem,
+    Provider,
+    ProviderAlias,
+    ProviderMembership,
+    Service,
+    ServiceDocument,
+    ServiceFunding,
+)
+from .monitoring import Breakdown, BreakdownOption, Measure, MonitoringTemplate, ReportingPeriod
+from .returns import MonitoringReturn, Reminder, ReturnBreakdownValue, ReturnTransition, ReturnValue
+
+__all__ = [
+    "Breakdown",
+    "BreakdownOption",
+    "Measure",
+    "MonitoringReturn",
+    "MonitoringTemplate",
+    "PaymentScheduleItem",
+    "Provider",
+    "ProviderAlias",
+    "ProviderMembership",
+    "Reminder",
+    "ReportingPeriod",
+    "ReturnBreakdownValue",
+    "ReturnTransition",
+    "ReturnValue",
+    "Service",
+    "ServiceDocument",
+    "ServiceFunding",
+]

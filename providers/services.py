@@ -1,0 +1,254 @@
+"""Every write with a rule about services and returns. Views, admin, tasks and the demo call these."""
+
+import datetime
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from funds.models import FinancialYear
+from funds.services import commit_to_line, record_event
+
+from . import validation
+from .models import (
+    Measure,
+    MonitoringReturn,
+    MonitoringTemplate,
+    ProviderMembership,
+    ReportingPeriod,
+    ReturnBreakdownValue,
+    ReturnTransition,
+    ReturnValue,
+    Service,
+    ServiceFunding,
+)
+from .workflow import EDITABLE, Actor, allowed
+
+S = MonitoringReturn.Status
+
+
+class ReturnRuleError(Exception):
+    """A move refused because it would break a rule of the return lifecycle. The message is for the person who asked."""
+
+
+class IncompleteReturn(ReturnRuleError):
+    def __init__(self, problems: list[validation.Problem]):
+        self.problems = problems
+        super().__init__("; ".join(p.message for p in problems))
+
+
+# --- Contracts ---------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def fund_service(*, service: Service, line_id: int, amount: Decimal, by=None) -> ServiceFunding:
+    """Fund a service from a budget line for that line's year, committing the money so budget control counts it.
+
+    Refused with funds.services.OverCommitment when the line has too little left.
+    """
+    commitment = commit_to_line(line_id=line_id, amount=amount, reference=f"Service: {service.name}"[:120],
+                                committed_for=service, by=by)
+    return ServiceFunding.objects.create(service=service, line_id=line_id, amount=amount, commitment=commitment)
+
+
+@transaction.atomic
+def create_periods(*, template: MonitoringTemplate, year: FinancialYear) -> list[ReportingPeriod]:
+    """The template's periods for a year, with their windows and due dates. Existing periods are kept as they are."""
+    periods = []
+    for label, start, end in template.period_bounds(year):
+        opens = end + datetime.timedelta(days=1 + template.window_opens_after_days)
+        due = max(end + datetime.timedelta(days=template.due_after_days), opens)
+        period, _ = ReportingPeriod.objects.get_or_create(
+            template=template, starts_on=start,
+            defaults={"year": year, "label": label, "ends_on": end, "window_opens_on": opens, "due_on": due},
+        )
+        periods.append(period)
+    return periods
+
+
+def open_returns(*, period: ReportingPeriod) -> int:
+    """Make sure every service reporting on this period's template, in its years, has a return. Safe to repeat."""
+    services = Service.objects.filter(
+        template_id=period.template_id,
+        start_year__start_year__lte=period.year.start_year,
+        end_year__start_year__gte=period.year.start_year,
+    ).exclude(status=Service.Status.ENDED)
+    rows = [MonitoringReturn(service=s, period=period) for s in services]
+    return len(MonitoringReturn.objects.bulk_create(rows, ignore_conflicts=True))
+
+
+# --- Returns ---------------------------------------------------------------------------------------------------------
+
+
+def _member(user, ret: MonitoringReturn) -> ProviderMembership | None:
+    return ProviderMembership.objects.filter(user=user, provider_id=ret.service.provider_id).first()
+
+
+def _check_actor(actor: Actor, ret: MonitoringReturn, by) -> None:
+    if actor == Actor.REVIEWER:
+        if not by.has_perm("providers.review_returns"):
+            raise ReturnRuleError("Only OPCC staff who review returns can do that.")
+        return
+    membership = _member(by, ret)
+    if membership is None:
+        raise ReturnRuleError("Only people at the provider can do that.")
+    if actor == Actor.SIGNATORY:
+        if membership.role != ProviderMembership.Role.SIGNATORY:
+            raise ReturnRuleError("Only a signatory at the provider can sign off a return.")
+        if ret.prepared_by_id == by.pk:
+            raise ReturnRuleError("You prepared this return, so someone else at your organisation must sign it off.")
+
+
+def _move(ret: MonitoringReturn, to_status: str, *, by, comment: str = "") -> ReturnTransition:
+    rule = allowed(ret.status, to_status)
+    if rule is None:
+        raise ReturnRuleError(
+            f"A return that is {ret.get_status_display().lower()} cannot be {S(to_status).label.lower()}."
+        )
+    action, actor = rule
+    _check_actor(actor, ret, by)
+    transition = ReturnTransition.objects.create(
+        monitoring_return=ret, from_status=ret.status, to_status=to_status, action=action, by=by, comment=comment
+    )
+    ret.status = to_status
+    return transition
+
+
+def _lock(return_id: int) -> MonitoringReturn:
+    return MonitoringReturn.objects.select_for_update(of=("self",)).select_related(
+        "service", "period", "period__template").get(pk=return_id)
+
+
+def template_measures(template_id: int):
+    return list(Measure.objects.filter(template_id=template_id).prefetch_related("breakdowns__options"))
+
+
+@transaction.atomic
+def save_figures(*, return_id: int, values: dict[str, object], option_counts: dict[str, int | None], by) -> MonitoringReturn:
+    """Save what the provider typed (already read by validation.read_*). Blank figures are kept blank: it is a draft."""
+    ret = _lock(return_id)
+    if ret.status not in EDITABLE:
+        raise ReturnRuleError(f"This return is {ret.get_status_display().lower()}, so its figures cannot be changed now.")
+    if _member(by, ret) is None:
+        raise ReturnRuleError("Only people at the provider can do that.")
+    if ret.status != S.DRAFT:
+        _move(ret, S.DRAFT, by=by)
+    for measure in template_measures(ret.period.template_id):
+        name = validation.measure_field(measure)
+        if name in values:
+            value = values[name]
+            is_text = measure.kind == Measure.Kind.TEXT
+            ReturnValue.objects.update_or_create(
+                monitoring_return=ret, measure=measure,
+                defaults={"text": (value or "") if is_text else "", "number": None if is_text else value},
+            )
+        for breakdown in measure.breakdowns.all():
+            for option in breakdown.options.all():
+                name = validation.option_field(breakdown, option)
+                if name not in option_counts:
+                    continue
+                if option_counts[name] is None:
+                    ReturnBreakdownValue.objects.filter(monitoring_return=ret, option=option).delete()
+                else:
+                    ReturnBreakdownValue.objects.update_or_create(
+                        monitoring_return=ret, option=option, defaults={"count": option_counts[name]})
+    ret.save()
+    return ret
+
+
+def stored_figures(ret: MonitoringReturn) -> tuple[dict[str, object], dict[str, int]]:
+    values, counts = {}, {}
+    for value in ret.values.select_related("measure"):
+        values[validation.measure_field(value.measure)] = (
+            value.text if value.measure.kind == Measure.Kind.TEXT else _natural(value.number, value.measure))
+    for row in ret.breakdown_values.select_related("option__breakdown__measure"):
+        counts[validation.option_field(row.option.breakdown, row.option)] = row.count
+    return values, counts
+
+
+def _natural(number, measure):
+    if number is None:
+        return None
+    return int(number) if measure.kind == Measure.Kind.COUNT else number
+
+
+def problems_with(ret: MonitoringReturn) -> list[validation.Problem]:
+    values, counts = stored_figures(ret)
+    return validation.completeness_problems(template_measures(ret.period.template_id), values, counts)
+
+
+@transaction.atomic
+def send_for_sign_off(*, return_id: int, by) -> MonitoringReturn:
+    ret = _lock(return_id)
+    problems = problems_with(ret)
+    if problems:
+        raise IncompleteReturn(problems)
+    _move(ret, S.AWAITING_SIGN_OFF, by=by)
+    ret.prepared_by = by
+    ret.save()
+    return ret
+
+
+@transaction.atomic
+def send_back(*, return_id: int, by, comment: str = "") -> MonitoringReturn:
+    ret = _lock(return_id)
+    _move(ret, S.DRAFT, by=by, comment=comment)
+    ret.save()
+    return ret
+
+
+def is_late(period: ReportingPeriod, at: datetime.datetime) -> bool:
+    """Late means after the end of the due date, in the office's time zone."""
+    return timezone.localtime(at).date() > period.due_on
+
+
+@transaction.atomic
+def sign_off_and_submit(*, return_id: int, by, now: datetime.datetime | None = None) -> MonitoringReturn:
+    """A second person signs the return off, which submits it. A late return is marked late, never refused."""
+    now = now or timezone.now()
+    ret = _lock(return_id)
+    if timezone.localtime(now).date() < ret.period.window_opens_on:
+        raise ReturnRuleError(
+            f"Returns for {ret.period.label} can be submitted from {ret.period.window_opens_on:%-d %B %Y}.")
+    problems = problems_with(ret)
+    if problems:
+        raise IncompleteReturn(problems)
+    _move(ret, S.SUBMITTED, by=by)
+    ret.signed_off_by = by
+    ret.submitted_at = now
+    if ret.first_submitted_at is None:
+        ret.first_submitted_at = now
+        ret.late = is_late(ret.period, now)
+    ret.save()
+    record_event("return.submitted", obj=ret, by=by, after={"late": ret.late, "submitted_at": now.isoformat()})
+    return ret
+
+
+@transaction.atomic
+def accept(*, return_id: int, by) -> MonitoringReturn:
+    ret = _lock(return_id)
+    _move(ret, S.ACCEPTED, by=by)
+    ret.save()
+    return ret
+
+
+@transaction.atomic
+def request_changes(*, return_id: int, by, comment: str) -> MonitoringReturn:
+    if not (comment or "").strip():
+        raise ReturnRuleError("Say what the provider needs to change")
+    ret = _lock(return_id)
+    _move(ret, S.CHANGES_REQUESTED, by=by, comment=comment.strip())
+    ret.save()
+    return ret
+
+
+@transaction.atomic
+def reopen(*, return_id: int, by, reason: str) -> MonitoringReturn:
+    """Send an accepted return back to the provider. The reason is kept with the transition."""
+    if not (reason or "").strip():
+        raise ReturnRuleError("Say why the return is being reopened")
+    ret = _lock(return_id)
+    _move(ret, S.CHANGES_REQUESTED, by=by, comment=reason.strip())
+    ret.save()
+    record_event("return.reopened", obj=ret, by=by, note=reason.strip())
+    return ret
