@@ -168,6 +168,8 @@ def _commit_once(award: Award, by: User, *, paid: bool) -> None:
 
 def _open_round(budget: Budget, lpas: dict, applicant: User, officer: User) -> Round:
     now = timezone.now()
+    # Rounds close at midday, London time, three weeks from when the demo was loaded.
+    closes_at = timezone.localtime(now + datetime.timedelta(days=21)).replace(hour=12, minute=0, second=0, microsecond=0)
     round_, created = Round.objects.get_or_create(
         slug="helping-communities-reserve-round",
         defaults=dict(
@@ -175,13 +177,13 @@ def _open_round(budget: Budget, lpas: dict, applicant: User, officer: User) -> R
             summary="An illustrative open round, funded from the LPA Reserve, with money set aside for Street Watch.",
             what_it_funds="Small community safety projects anywhere in the West Midlands.\nThis round is invented "
                           "for the demo.",
-            opens_at=now - datetime.timedelta(days=14), closes_at=now + datetime.timedelta(days=21),
+            opens_at=now - datetime.timedelta(days=14), closes_at=closes_at,
             minimum_grant=Decimal("250"), maximum_grant=Decimal("5000"), organisation_types=ORG_TYPES,
             requirements=ALL_REQUIREMENTS, contact_email="grants@pcc.example", illustrative=True,
             default_line=BudgetLine.objects.get(budget=budget, name="LPA Reserve")),
     )
     if not round_.is_open():  # keep the demo round open however long ago the data was loaded
-        round_.opens_at, round_.closes_at = now - datetime.timedelta(days=14), now + datetime.timedelta(days=21)
+        round_.opens_at, round_.closes_at = now - datetime.timedelta(days=14), closes_at
         round_.save(update_fields=["opens_at", "closes_at"])
     round_.areas.set(lpas.values())
     RoundRingFence.objects.get_or_create(round=round_, theme="Street Watch",

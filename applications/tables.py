@@ -29,7 +29,8 @@ class StaffApplicationTable(tables.Table):
                            reverse("applications:staff_detail", args=[record.pk]), value)
 
     def render_organisation(self, record, value):
-        return f"{value} (illustrative)" if record.organisation.illustrative else value
+        marked = record.organisation.illustrative and "(illustrative)" not in value
+        return f"{value} (illustrative)" if marked else value
 
     def render_status(self, record):
         return record.get_status_display()

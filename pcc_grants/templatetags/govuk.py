@@ -13,6 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django import forms, template
 from django.forms.utils import flatatt
+from django.utils import timezone
 
 from funds.money import format_pounds
 
@@ -176,3 +177,19 @@ def sub(value, other):
         return Decimal(str(value)) - Decimal(str(other))
     except (InvalidOperation, ValueError, TypeError):
         return ""
+
+
+@register.filter
+def govuk_datetime(value):
+    """GOV.UK style: "13 December 2026 at 5:30pm", with "midday" and "midnight" written as words."""
+    if not value:
+        return ""
+    local = timezone.localtime(value) if timezone.is_aware(value) else value
+    if (local.hour, local.minute) == (12, 0):
+        time = "midday"
+    elif (local.hour, local.minute) == (0, 0):
+        time = "midnight"
+    else:
+        hour = local.hour % 12 or 12
+        time = (f"{hour}" if local.minute == 0 else f"{hour}:{local:%M}") + ("am" if local.hour < 12 else "pm")
+    return f"{local.day} {local:%B %Y} at {time}"
