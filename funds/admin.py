@@ -180,7 +180,7 @@ class BudgetAdmin(ServiceErrorsMixin, SimpleHistoryAdmin):
 
     def transfer_view(self, request, pk: int):
         budget = self.get_object(request, pk)
-        form = TransferForm(request.POST or None, from_budget=budget)
+        form = TransferForm(request.POST if request.method == "POST" else None, from_budget=budget)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             try:
@@ -241,7 +241,8 @@ class BudgetLineAdmin(ServiceErrorsMixin, SimpleHistoryAdmin):
         ]
 
     def import_view(self, request):
-        form = BudgetImportForm(request.POST or None, request.FILES or None)
+        posted = request.method == "POST"
+        form = BudgetImportForm(request.POST if posted else None, request.FILES if posted else None)
         report, result = [], None
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]

@@ -1,12 +1,18 @@
-"""Admin for commissioning staff. Funding a service moves money, so it goes through providers.services.fund_service
-(the demo and scripts call it; a staff form for it is still to build), never through an inline that would skip budget
-control."""
+"""Admin for commissioning staff. Funding a service moves money, so it goes through its own pages (fund, release)
+that call providers.services, never through an inline that would skip budget control."""
 
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
 
-from funds.models import FinancialYear
+from funds.money import format_pounds
 
 from . import services
+from .admin_forms import FundServiceForm, ReleaseFundingForm, YearForm
 from .models import (
     Breakdown,
     BreakdownOption,
@@ -45,14 +51,28 @@ class ProviderAdmin(admin.ModelAdmin):
 
 
 class FundingInline(admin.TabularInline):
+    """Read-only: funding is added with "Fund this service from a budget line" and given back with "Release"."""
+
     model = ServiceFunding
     extra = 0
-    fields = ["line", "amount", "commitment"]
+    fields = ["line", "amount_display", "commitment", "release_link"]
     readonly_fields = fields
     can_delete = False
 
     def has_add_permission(self, request, obj=None):
         return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("line__budget__stream", "line__budget__year", "commitment")
+
+    @admin.display(description="Amount")
+    def amount_display(self, funding):
+        return format_pounds(funding.amount)
+
+    @admin.display(description="")
+    def release_link(self, funding):
+        url = reverse("admin:providers_service_release_funding", args=[funding.service_id, funding.pk])
+        return format_html('<a href="{}">Release</a>', url)
 
 
 class ScheduleInline(admin.TabularInline):
@@ -65,6 +85,11 @@ class DocumentInline(admin.TabularInline):
     extra = 0
 
 
+def _posted(request):
+    # Not `request.POST or None`: an empty POST must still be a bound form, so it shows what is missing.
+    return request.POST if request.method == "POST" else None
+
+
 @admin.register(Service)
 class ServiceAdmin(admin.ModelAdmin):
     list_display = ["name", "provider", "theme", "status", "start_year", "end_year", "template"]
@@ -72,6 +97,59 @@ class ServiceAdmin(admin.ModelAdmin):
     search_fields = ["name", "provider__name", "provider__aliases__name"]
     filter_horizontal = ["areas"]
     inlines = [FundingInline, ScheduleInline, DocumentInline]
+    change_form_template = "admin/providers/service/change_form.html"
+
+    def get_urls(self):
+        return [
+            path("<int:pk>/fund/", self.admin_site.admin_view(self.fund_view), name="providers_service_fund"),
+            path("<int:pk>/fundings/<int:funding_pk>/release/", self.admin_site.admin_view(self.release_view),
+                 name="providers_service_release_funding"),
+            *super().get_urls(),
+        ]
+
+    def _page(self, request, template: str, **context):
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta, **context}
+        return TemplateResponse(request, f"admin/providers/service/{template}", context)
+
+    def _service(self, request, pk: int) -> Service:
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        return get_object_or_404(Service.objects.select_related("provider", "start_year", "end_year"), pk=pk)
+
+    def fund_view(self, request, pk: int):
+        service = self._service(request, pk)
+        form = FundServiceForm(_posted(request), service=service)
+        if request.method == "POST" and form.is_valid():
+            line, amount = form.cleaned_data["line"], form.cleaned_data["amount"]
+            try:
+                services.fund_service(service=service, line_id=line.pk, amount=amount, by=request.user)
+            except services.BudgetRuleError as exc:
+                form.add_error("amount", str(exc))
+            else:
+                self.message_user(request, f"{service.name} is funded with {format_pounds(amount)} from {line.name} "
+                                           f"({line.budget}).", level=messages.SUCCESS)
+                return redirect("admin:providers_service_change", service.pk)
+        return self._page(request, "fund.html", title=f"Fund {service.name}", service=service, original=service,
+                          form=form, fundings=service.fundings.select_related("line__budget__stream",
+                                                                              "line__budget__year"))
+
+    def release_view(self, request, pk: int, funding_pk: int):
+        service = self._service(request, pk)
+        funding = get_object_or_404(
+            ServiceFunding.objects.select_related("line__budget__stream", "line__budget__year"),
+            pk=funding_pk, service=service)
+        form = ReleaseFundingForm(_posted(request))
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.release_funding(funding_id=funding.pk, by=request.user, reason=form.cleaned_data["reason"])
+            except services.BudgetRuleError as exc:
+                form.add_error(None, str(exc))
+            else:
+                self.message_user(request, f"{format_pounds(funding.amount)} is back on {funding.line.name} "
+                                           f"({funding.line.budget}).", level=messages.SUCCESS)
+                return redirect("admin:providers_service_change", service.pk)
+        return self._page(request, "release_funding.html", title=f"Release funding for {service.name}",
+                          service=service, original=service, funding=funding, form=form)
 
 
 class MeasureInline(admin.TabularInline):
@@ -81,13 +159,25 @@ class MeasureInline(admin.TabularInline):
     show_change_link = True
 
 
-@admin.action(description="Create the reporting periods for the latest financial year, and open their returns")
+@admin.action(description="Create reporting periods and open returns for a financial year")
 def create_periods(modeladmin, request, queryset):
-    year = FinancialYear.objects.order_by("-start_year").first()
-    for template in queryset:
-        for period in services.create_periods(template=template, year=year):
-            services.open_returns(period=period)
-    modeladmin.message_user(request, f"Periods for {year} are ready.", messages.SUCCESS)
+    """Asks for the year on a page of its own, then posts back to this action with "apply"."""
+    form = YearForm(request.POST if "apply" in request.POST else None)
+    if form.is_bound and form.is_valid():
+        year = form.cleaned_data["year"]
+        periods = returns = 0
+        for template in queryset:
+            new_periods, new_returns = services.open_year(template=template, year=year)
+            periods, returns = periods + new_periods, returns + new_returns
+        modeladmin.message_user(
+            request, f"{year}: {periods} new reporting periods and {returns} new returns. "
+                     "Periods and returns that already existed were left as they were.", messages.SUCCESS)
+        return None
+    return TemplateResponse(request, "admin/providers/monitoringtemplate/create_periods.html", {
+        **modeladmin.admin_site.each_context(request), "opts": modeladmin.model._meta,
+        "title": "Create reporting periods and open returns", "form": form, "templates": queryset,
+        "action_checkbox_name": ACTION_CHECKBOX_NAME,
+    })
 
 
 @admin.register(MonitoringTemplate)

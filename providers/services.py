@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from funds.models import FinancialYear
-from funds.services import commit_to_line, record_event
+from funds.services import BudgetRuleError, commit_to_line, record_event, release_commitment
 
 from . import validation
 from .models import (
@@ -31,6 +31,10 @@ class ReturnRuleError(Exception):
     """A move refused because it would break a rule of the return lifecycle. The message is for the person who asked."""
 
 
+class FundingRuleError(BudgetRuleError):
+    """Funding refused for a reason of ours rather than the budget's; shown to staff the same way."""
+
+
 class IncompleteReturn(ReturnRuleError):
     def __init__(self, problems: list[validation.Problem]):
         self.problems = problems
@@ -48,7 +52,34 @@ def fund_service(*, service: Service, line_id: int, amount: Decimal, by=None) ->
     """
     commitment = commit_to_line(line_id=line_id, amount=amount, reference=f"Service: {service.name}"[:120],
                                 committed_for=service, by=by)
+    # Checked after commit_to_line has locked the line, so two staff funding the same pair at once queue here and
+    # the second sees the first's row; raising rolls the second commitment back.
+    existing = ServiceFunding.objects.filter(service=service, line_id=line_id).select_related("line").first()
+    if existing is not None:
+        raise FundingRuleError(
+            f"{service.name} is already funded from {existing.line.name}. "
+            "Release that funding first if the amount needs to change.")
     return ServiceFunding.objects.create(service=service, line_id=line_id, amount=amount, commitment=commitment)
+
+
+@transaction.atomic
+def release_funding(*, funding_id: int, by=None, reason: str = "") -> None:
+    """Give a service's funding back to its budget line (a contract ended early or was funded from the wrong line).
+
+    The commitment is kept, marked released, so the ledger still shows it; the funding row goes, so the line can fund
+    the service again. Refused with BudgetRuleError if anything has been paid against it.
+    """
+    funding = ServiceFunding.objects.select_related("service", "line").filter(pk=funding_id).first()
+    if funding is None:
+        raise FundingRuleError("This funding has already been released.")
+    release_commitment(commitment_id=funding.commitment_id, by=by, reason=reason)
+    # After funds has locked the line and commitment (the lock order rule), so a second release waits and finds
+    # the row gone.
+    if not ServiceFunding.objects.filter(pk=funding_id).delete()[0]:
+        raise FundingRuleError("This funding has already been released.")
+    record_event("service_funding.released", obj=funding.service, by=by,
+                 before={"line": funding.line_id, "amount": str(funding.amount), "commitment": funding.commitment_id},
+                 after=None, note=reason)
 
 
 @transaction.atomic
@@ -64,6 +95,17 @@ def create_periods(*, template: MonitoringTemplate, year: FinancialYear) -> list
         )
         periods.append(period)
     return periods
+
+
+@transaction.atomic
+def open_year(*, template: MonitoringTemplate, year: FinancialYear) -> tuple[int, int]:
+    """A template's periods for a year with every return open: (periods created, returns opened). Safe to repeat."""
+    periods = ReportingPeriod.objects.filter(template=template, year=year)
+    returns = MonitoringReturn.objects.filter(period__template=template, period__year=year)
+    periods_before, returns_before = periods.count(), returns.count()
+    for period in create_periods(template=template, year=year):
+        open_returns(period=period)
+    return periods.count() - periods_before, returns.count() - returns_before
 
 
 def open_returns(*, period: ReportingPeriod) -> int:
