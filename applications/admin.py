@@ -53,14 +53,15 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 @admin.register(Invitation)
 class InvitationAdmin(admin.ModelAdmin):
-    list_display = ["email", "organisation", "created_at", "accepted_at"]
+    list_display = ["email", "organisation", "created_at", "sent_at", "accepted_at"]
+    readonly_fields = ["sent_at", "accepted_at"]
 
 
 class EventInline(admin.TabularInline):
     model = ApplicationEvent
     extra = 0
     can_delete = False
-    readonly_fields = ["from_status", "to_status", "by", "at", "reason"]
+    readonly_fields = ["from_status", "to_status", "by", "at", "reason", "notified_at"]
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -111,7 +112,8 @@ class AwardAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         # Before finance approval the line and the schedule may be chosen; after it, nothing about the money changes.
-        fixed = ["application", "amount", "status", "commitment", "approved_by", "approved_at", "accepted_at"]
+        fixed = ["application", "amount", "status", "commitment", "approved_by", "approved_at", "accepted_at",
+                 "letter_sent_at"]
         if obj and obj.status != Award.Status.AWAITING_FINANCE:
             fixed += ["line", "schedule", "instalments"]
         return fixed

@@ -81,7 +81,7 @@ def move(application: Application, to: str, *, by, role: str, reason: str = "") 
                                             reason=reason)
     record_event("application.status", obj=application, by=by, before={"status": frm}, after={"status": to},
                  note=reason)
-    from .notifications import notify_status_change
+    from .tasks import notify_status_change
 
-    transaction.on_commit(lambda: notify_status_change(event.pk))
+    transaction.on_commit(lambda: notify_status_change.delay(event.pk))
     return event

@@ -2,6 +2,7 @@
 Debian's Chromium driven by Playwright for browser tests, with axe-core for accessibility."""
 
 import os
+import uuid
 
 import pytest
 
@@ -25,7 +26,11 @@ def redis_url() -> str:
 
 @pytest.fixture(scope="session")
 def celery_config(redis_url):
-    return {
+    """A queue of this session's own as well: sessions run side by side (two developers' runs, say) share Redis,
+    and on a shared queue one session's worker would take the other's tasks."""
+    queue = f"pcc-tests-{uuid.uuid4().hex[:12]}"
+    yield {
+        "task_default_queue": queue,
         "broker_url": redis_url,
         "result_backend": None,
         "task_ignore_result": True,
@@ -34,6 +39,9 @@ def celery_config(redis_url):
         "worker_prefetch_multiplier": 1,
         "broker_connection_retry_on_startup": True,
     }
+    import redis
+
+    redis.Redis.from_url(redis_url).delete(queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
 
 
 @pytest.fixture(scope="session")
@@ -67,6 +75,12 @@ def _tasks_run_in_process_unless_a_worker_is_asked_for(request, settings):
     app.conf.task_eager_propagates = eager
     yield
     app.conf.task_always_eager, app.conf.task_eager_propagates = previous
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    # Hashing strength is not what the tests are about; the default hasher makes each user take ~0.3s.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)

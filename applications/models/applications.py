@@ -154,6 +154,8 @@ class ApplicationEvent(models.Model):
     by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(auto_now_add=True)
     reason = models.TextField(blank=True)
+    # Set in the same transaction that sends the email, so a retried or duplicated task finds it set and sends nothing.
+    notified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["at", "pk"]

@@ -33,6 +33,7 @@ class Award(models.Model):
                                     related_name="+")
     approved_at = models.DateTimeField(null=True, blank=True)
     accepted_at = models.DateTimeField(null=True, blank=True)
+    letter_sent_at = models.DateTimeField(null=True, blank=True, help_text="When the award letter was emailed")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

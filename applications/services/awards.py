@@ -63,9 +63,9 @@ def approve_award(*, award_id: int, by, today: datetime.date | None = None) -> A
     _schedule_payments(award, today or timezone.localdate())
     move(application, Status.AWARDED, by=by, role=Role.FINANCE,
          reason=f"Finance approved {award.amount} against {award.line.name}")
-    from ..notifications import send_award_letter
+    from ..tasks import send_award_letter
 
-    transaction.on_commit(lambda: send_award_letter(award.pk))
+    transaction.on_commit(lambda: send_award_letter.delay(award.pk))
     return award
 
 

@@ -16,9 +16,9 @@ def invite_member(*, organisation: Organisation, email: str, by, role: str = Mem
     if not organisation.memberships.filter(user=by, role=Membership.Role.OWNER).exists():
         raise PermissionError("Only an owner can invite people to this organisation.")
     invitation = Invitation.objects.create(organisation=organisation, email=email.lower(), role=role, invited_by=by)
-    from ..notifications import send_invitation
+    from ..tasks import send_invitation
 
-    transaction.on_commit(lambda: send_invitation(invitation.pk))
+    transaction.on_commit(lambda: send_invitation.delay(invitation.pk))
     return invitation
 
 

@@ -1,5 +1,10 @@
+from urllib.parse import urlencode
+
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from .. import selectors, services
@@ -42,9 +47,21 @@ def organisation_detail(request, pk):
     })
 
 
+@login_not_required
 def accept_invitation(request, token):
+    """Open to anyone holding the link, because the person invited may not have an account yet: they are sent through
+    sign-up (or sign-in) and brought back here to accept it. Accepting needs them signed in as the invited address."""
     invitation = get_object_or_404(Invitation.objects.select_related("organisation"), token=token,
                                    accepted_at__isnull=True)
+    if not request.user.is_authenticated:
+        if request.method == "POST":
+            return redirect_to_login(request.get_full_path())
+        here = request.get_full_path()
+        return render(request, "applications/invitation.html", {
+            "invitation": invitation,
+            "sign_up_url": reverse("accounts:sign_up") + "?" + urlencode({"next": here, "email": invitation.email}),
+            "sign_in_url": reverse("accounts:login") + "?" + urlencode({"next": here}),
+        })
     if request.method == "POST":
         try:
             services.accept_invitation(token=token, user=request.user)
