@@ -5,9 +5,12 @@ from .money import AmountError, parse_pounds
 
 
 class PoundsField(forms.CharField):
-    """A money input read by funds.money.parse_pounds, so forms and imports accept and refuse the same things."""
+    """A money input read by funds.money.parse_pounds, so every form and import accepts and refuses the same things.
 
-    def __init__(self, *, allow_zero: bool = False, **kwargs):
+    A text input (GOV.UK advises against type=number for money) with a £ prefix and the decimal keypad on phones.
+    """
+
+    def __init__(self, *, allow_zero: bool = True, **kwargs):
         self.allow_zero = allow_zero
         kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "data-prefix": "£",
                                                            "spellcheck": "false"}))
@@ -20,7 +23,7 @@ class PoundsField(forms.CharField):
         try:
             return parse_pounds(value, allow_zero=self.allow_zero)
         except AmountError as exc:
-            raise forms.ValidationError(str(exc)) from exc
+            raise forms.ValidationError(str(exc), code="amount") from exc
 
 
 class TransferForm(forms.Form):
@@ -29,7 +32,7 @@ class TransferForm(forms.Form):
         label="Move the money to",
         error_messages={"required": "Choose the budget to move the money to"},
     )
-    amount = PoundsField(label="Amount", error_messages={"required": "Enter the amount to move"})
+    amount = PoundsField(label="Amount", allow_zero=False, error_messages={"required": "Enter the amount to move"})
     decision = forms.ModelChoiceField(queryset=Decision.objects.all(), required=False, label="PCC decision (optional)")
     note = forms.CharField(max_length=250, label="Reason", error_messages={"required": "Say why the money is moving"})
 

@@ -6,7 +6,8 @@ from decimal import Decimal
 from django import forms
 
 from funds.models import Area, BudgetLine, FinancialYear
-from funds.money import AmountError, format_pounds, parse_pounds
+from funds import forms as funds_forms
+from funds.money import format_pounds
 
 from .models import Indicator
 
@@ -56,22 +57,20 @@ class FigureField(forms.CharField):
             raise forms.ValidationError(message, code=kind) from exc
 
 
-class PoundsField(forms.CharField):
+class PoundsField(funds_forms.PoundsField):
+    """funds' money field, with messages that name what the amount is for."""
+
     def __init__(self, *, what: str, whole: bool = False, **kwargs):
         self.what, self.whole = what, whole
         super().__init__(**kwargs)
-        self.widget.attrs.update({"inputmode": "decimal", "data-prefix": "£", "spellcheck": "false"})
 
     def to_python(self, value):
-        text = super().to_python(value)
-        if text in self.empty_values:
-            return None
         try:
-            amount = parse_pounds(text)
-        except AmountError as exc:
+            amount = super().to_python(value)
+        except forms.ValidationError as exc:
             raise forms.ValidationError(
                 f"Enter {self.what} as an amount in pounds of 0 or more, like 96,545 or 96545.50") from exc
-        if self.whole and amount != amount.to_integral_value():
+        if amount is not None and self.whole and amount != amount.to_integral_value():
             raise forms.ValidationError(f"Enter {self.what} in whole pounds, like 675,814")
         return amount
 

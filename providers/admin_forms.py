@@ -23,7 +23,7 @@ class FundServiceForm(forms.Form):
         error_messages={"required": "Choose the budget line to fund the service from",
                         "invalid_choice": "Choose a budget line from the list"},
     )
-    amount = PoundsField(label="Amount", error_messages={"required": "Enter the amount to commit to the service"})
+    amount = PoundsField(label="Amount", allow_zero=False, error_messages={"required": "Enter the amount to commit to the service"})
 
     def __init__(self, *args, service: Service, **kwargs):
         super().__init__(*args, **kwargs)

@@ -153,7 +153,7 @@ def task(request, pk, task):
                             form_class(initial=raw, **kwargs), focus_row=kwargs["rows"])
     if action == "later":
         messages.success(request, "Your answers have been saved. You can come back and finish them before "
-                                  f"the round closes.")
+                                  "the round closes.")
         return redirect("applications:dashboard")
     if not valid:
         return _render_task(request, template, title, application, form)
