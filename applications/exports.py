@@ -3,8 +3,8 @@
 import io
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 
+from exports.cells import text_cell
 from exports.registry import register
 
 from .filters import StaffApplicationFilter
@@ -12,13 +12,6 @@ from .selectors import staff_applications
 
 HEADINGS = ["Reference", "Organisation", "Round", "Area", "Status", "Requested (£)", "Recommended (£)", "Score (%)",
             "Submitted"]
-
-
-def _text(sheet, value):
-    # A user-typed string starting with "=" must stay text, never become a formula.
-    cell = WriteOnlyCell(sheet, value=value)
-    cell.data_type = "s"
-    return cell
 
 
 @register("applications.list")
@@ -31,7 +24,7 @@ def build_application_list(params: dict) -> tuple[str, bytes]:
     rows = qs.values_list("reference", "organisation__name", "round__name", "area__name", "status",
                           "amount_requested", "recommended_amount", "score", "submitted_at")
     for ref, org, round_name, area, status, requested, recommended, score, submitted in rows.iterator():
-        sheet.append([ref, _text(sheet, org), round_name, area or "", labels[status], requested, recommended,
+        sheet.append([ref, text_cell(sheet, org), round_name, area or "", labels[status], requested, recommended,
                       round(score, 1) if score is not None else None,
                       submitted.replace(tzinfo=None) if submitted else None])
     buffer = io.BytesIO()

@@ -8,6 +8,7 @@ import io
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
+from exports.cells import set_text
 from exports.registry import register
 
 from . import allocation, services
@@ -16,12 +17,6 @@ from .models import NeedsAssessment
 ALLOCATION = "needs.allocation"
 WHOLE_POUNDS = '"£"#,##0'
 BOLD = Font(bold=True)
-
-
-def set_text(cell, value: str) -> None:
-    """Write text that must stay text: a name starting with "=" would otherwise become a formula."""
-    cell.value = value
-    cell.data_type = "s"
 
 
 def _write_allocation(sheet, assessment: NeedsAssessment, result: services.Result) -> None:

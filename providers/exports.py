@@ -8,9 +8,9 @@ import io
 import re
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
+from exports.cells import text_cell
 from exports.registry import register
 
 from .models import Measure, MonitoringReturn, MonitoringTemplate, ReturnValue
@@ -21,11 +21,7 @@ FIXED_HEADINGS = ["Provider", "Service", "Status", "Late", "Submitted"]
 
 def _text(sheet, value, bold=False):
     # Written as text always: a provider's "=SUM(...)" note must never become a formula.
-    cell = WriteOnlyCell(sheet, value="" if value is None else str(value))
-    cell.data_type = "s"
-    if bold:
-        cell.font = Font(bold=True)
-    return cell
+    return text_cell(sheet, value, font=Font(bold=True) if bold else None)
 
 
 @register(RETURNS_FOR_PERIOD)

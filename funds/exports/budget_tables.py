@@ -8,6 +8,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from exports.cells import set_text
 from funds.models import FinancialYear
 from funds.report_tables import Report, Table, build_report
 
@@ -15,12 +16,6 @@ WHOLE_POUNDS = '"£"#,##0'
 POUNDS_AND_PENCE = '"£"#,##0.00'
 BOLD = Font(bold=True)
 HEADING_FILL = PatternFill("solid", fgColor="DDDDDD")
-
-
-def set_text(cell, value: str) -> None:
-    """Write text that must stay text: a label starting with "=" would otherwise become a formula."""
-    cell.value = value
-    cell.data_type = "s"
 
 
 def _write_table(sheet, table: Table) -> None:

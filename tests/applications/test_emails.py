@@ -1,17 +1,16 @@
 """Emails to applicants go through Celery tasks queued on commit, and each is sent once however often its task runs."""
 
-import threading
 import time
 
 import pytest
 from django.core import mail
-from django.db import connection
 
 from applications import notifications, services, tasks
 from applications.models import ApplicationEvent, Award, Invitation, Status
 from tests.applications.factories import (
     OrganisationFactory, approved_award, complete_application, member_of, submitted_application,
 )
+from tests.concurrency import race
 from tests.factories import UserFactory
 
 
@@ -88,37 +87,21 @@ def test_a_send_that_fails_leaves_the_email_unsent_so_the_retry_sends_it(staff, 
 
 
 @pytest.mark.django_db(transaction=True)
-def test_duplicate_tasks_racing_on_real_transactions_send_one_email(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def test_duplicate_tasks_racing_on_real_transactions_send_one_email():
     application = submitted_application()  # commits, and its email goes at once (tasks run eagerly here)
     event = application.events.get()
     assert len(mail.outbox) == 1
     ApplicationEvent.objects.filter(pk=event.pk).update(notified_at=None)  # as if that send had never happened
     mail.outbox.clear()
 
-    barrier = threading.Barrier(6)
-    results = []
-
-    def run():
-        try:
-            barrier.wait()
-            results.append(notifications.notify_status_change(event.pk))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
+    results = race([lambda: notifications.notify_status_change(event.pk)] * 6)
 
     assert sorted(results) == [False] * 5 + [True]
     assert len(mail.outbox) == 1
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_real_worker_sends_each_status_change_email_exactly_once(celery_worker, staff, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def test_a_real_worker_sends_each_status_change_email_exactly_once(celery_worker, staff):
     application = complete_application()
 
     services.submit_application(application_id=application.pk, by=application.created_by)

@@ -111,8 +111,7 @@ def test_an_accepted_or_unknown_invitation_is_not_found(client, django_capture_o
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_in_chromium_the_invitation_carries_through_sign_up(page, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def test_in_chromium_the_invitation_carries_through_sign_up(page):
     organisation = OrganisationFactory(name="Friends of Hill Park")
     invitation = invite_member(organisation=organisation, email="new.person@example.org", by=member_of(organisation))
     link = re.search(r"https?://\S+(/invitations/\S+/)", mail.outbox[-1].body).group(1)

@@ -25,8 +25,7 @@ def _sign_in_as(page, live_server, user):
     sign_in(page, live_server, user)
 
 
-def test_applicant_applies_and_staff_take_it_to_a_paid_award(page, live_server, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def test_applicant_applies_and_staff_take_it_to_a_paid_award(page, live_server):
     round_ = RoundFactory(name="Safer Streets Fund")
     area = round_.areas.first()
     line = area_line(round_, amount="10000")

@@ -81,8 +81,3 @@ def fill_and_send(side: Side, data=None) -> MonitoringReturn:
     services.save_figures(return_id=side.ret.pk, values=form.values, option_counts=form.option_counts, by=side.preparer)
     return services.send_for_sign_off(return_id=side.ret.pk, by=side.preparer)
 
-
-@pytest.fixture(autouse=True)
-def _quick_passwords(settings):
-    # Each test makes several people; the production hasher's deliberate slowness would dominate the run.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
