@@ -215,6 +215,12 @@ class Decision(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.MADE)
     confidentiality = models.CharField(max_length=20, choices=Confidentiality.choices, default=Confidentiality.PUBLIC)
     public_summary = models.TextField(blank=True)
+    public_description = models.CharField(
+        max_length=250,
+        blank=True,
+        help_text="One line anyone may read. For a confidential decision it is all that is published beside its number "
+        "and date, so it must not repeat the title",
+    )
     budgets = models.ManyToManyField("Budget", blank=True, related_name="decisions")
     lines = models.ManyToManyField("BudgetLine", blank=True, related_name="decisions")
     history = HistoricalRecords(m2m_fields=[budgets, lines])
@@ -224,6 +230,12 @@ class Decision(models.Model):
 
     def __str__(self) -> str:
         return f"PCC Decision {self.number}: {self.title}"
+
+    def clean(self):
+        if self.confidentiality != self.Confidentiality.PUBLIC and not self.public_description.strip():
+            raise ValidationError(
+                {"public_description": "Give a one-line public description: it is all that is published of this decision"}
+            )
 
 
 class Budget(models.Model):

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "applications",
     "providers",
     "needs",
+    "transparency",
 ]
 
 MIDDLEWARE = [

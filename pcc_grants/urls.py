@@ -16,4 +16,5 @@ urlpatterns = [
     path("", include("applications.urls")),
     path("", include("providers.urls")),
     path("staff/needs/", include("needs.urls")),
+    path("", include("transparency.urls")),
 ]

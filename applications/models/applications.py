@@ -67,6 +67,8 @@ class Application(models.Model):
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                      related_name="+")
     illustrative = models.BooleanField(default=False)
+    # Unsuccessful applications lose their personal data after the retention period; the figures stay.
+    anonymised_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -50,6 +50,15 @@ class Round(models.Model):
         **MONEY, null=True, blank=True, help_text="Awards above this need a PCC decision linked before approval"
     )
     contact_email = models.EmailField(blank=True)
+    open_call = models.BooleanField(
+        default=True, help_text="Any eligible organisation may apply. Untick for rounds open only to invited applicants"
+    )
+    projects_start_on = models.DateField(
+        null=True, blank=True, help_text="When funded projects start. Empty means the start of the financial year"
+    )
+    projects_end_on = models.DateField(
+        null=True, blank=True, help_text="When funded projects end. Empty means the end of the financial year"
+    )
     illustrative = models.BooleanField(default=False)
 
     class Meta:
