@@ -1,7 +1,50 @@
-from django.contrib import admin
-from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from urllib.parse import urlencode
 
-from .models import User
+from django.conf import settings
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.decorators import login_not_required
+from django.shortcuts import redirect, resolve_url
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from funds.services import record_event
+
+from .models import TwoFactorDevice, User
+
+
+@login_not_required
+def admin_login(request, extra_context=None):
+    """The admin's own sign-in page would let a password alone in: send everyone through ours, which asks staff
+    for their second factor."""
+    next_url = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = reverse("admin:index")
+    return redirect(f"{resolve_url(settings.LOGIN_URL)}?{urlencode({'next': next_url})}")
+
+
+admin.site.login = admin_login
+
+
+@admin.action(description="Reset two-factor authentication", permissions=["reset_two_factor"])
+def reset_two_factor(modeladmin, request, users) -> None:
+    """The way back for someone who has lost their phone and their recovery codes: they set up a new app at their
+    next sign-in. Superusers only, and audited."""
+    if not request.user.is_superuser:
+        modeladmin.message_user(request, "Only a superuser can reset two-factor authentication", messages.ERROR)
+        return
+    count = 0
+    for user in users:
+        device = TwoFactorDevice.objects.filter(user=user).first()
+        if device is None:
+            continue
+        before = {"confirmed_at": device.confirmed_at.isoformat() if device.confirmed_at else None}
+        device.delete()
+        record_event("two_factor.reset", obj=user, by=request.user, before=before, after=None,
+                     note="Authenticator app and recovery codes removed from the admin")
+        count += 1
+    modeladmin.message_user(request, f"Two-factor authentication reset for {count} user{'s' if count != 1 else ''}. "
+                                     "They will set up a new authenticator app when they next sign in")
 
 
 @admin.register(User)
@@ -9,6 +52,7 @@ class UserAdmin(DjangoUserAdmin):
     ordering = ["email"]
     list_display = ["email", "full_name", "is_staff", "is_active", "last_login"]
     search_fields = ["email", "full_name"]
+    actions = [reset_two_factor]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         ("Personal details", {"fields": ("full_name",)}),
@@ -16,3 +60,25 @@ class UserAdmin(DjangoUserAdmin):
         ("Important dates", {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+
+    def has_reset_two_factor_permission(self, request) -> bool:
+        return request.user.is_superuser
+
+
+@admin.register(TwoFactorDevice)
+class TwoFactorDeviceAdmin(admin.ModelAdmin):
+    """Who has two-factor set up; never the secret. Resetting is the User admin's action."""
+
+    list_display = ["user", "confirmed_at", "last_used_at"]
+    search_fields = ["user__email"]
+    fields = ["user", "created_at", "confirmed_at", "last_used_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # through the audited reset action only

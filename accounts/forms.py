@@ -32,3 +32,29 @@ class SignUpForm(forms.Form):
             except forms.ValidationError as exc:
                 self.add_error("password", exc)
         return data
+
+
+class SecurityCodeForm(forms.Form):
+    """The 6-digit code from an authenticator app. Whether it is right is checked by the view (it spends the code)."""
+
+    code = forms.CharField(
+        label="Security code", max_length=20, help_text="The 6-digit code shown in your authenticator app",
+        error_messages={"required": "Enter the 6-digit security code from your authenticator app"},
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false",
+                                      "autocapitalize": "none"}))
+
+    def clean_code(self):
+        code = "".join(self.cleaned_data["code"].split()).replace("-", "")
+        if not code.isdigit():
+            raise forms.ValidationError("The security code must only include numbers 0 to 9")
+        if len(code) != 6:
+            raise forms.ValidationError("The security code must be 6 digits")
+        return code
+
+
+class RecoveryCodeForm(forms.Form):
+    code = forms.CharField(
+        label="Recovery code", max_length=40, help_text="One of the 10 codes you saved when you set up your "
+                                                        "authenticator app, like abcde-fghjk",
+        error_messages={"required": "Enter one of your recovery codes"},
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "none"}))

@@ -8,4 +8,9 @@ urlpatterns = [
     path("sign-up/", views.sign_up, name="sign_up"),
     path("sign-up/check-your-email/", views.check_email, name="check_email"),
     path("verify/<str:uidb64>/<str:token>/", views.verify, name="verify"),
+    path("two-factor/", views.two_factor_verify, name="two_factor_verify"),
+    path("two-factor/recovery-code/", views.two_factor_recovery, name="two_factor_recovery"),
+    path("two-factor/set-up/", views.two_factor_setup, name="two_factor_setup"),
+    path("two-factor/recovery-codes/", views.recovery_codes, name="recovery_codes"),
+    path("two-factor/recovery-codes/new/", views.new_recovery_codes, name="new_recovery_codes"),
 ]

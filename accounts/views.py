@@ -1,4 +1,5 @@
-"""Sign-up with email verification. Sign-in and password reset are Django's own views with GOV.UK templates.
+"""Sign-up with email verification; sign-in (Django's view, throttled by django-axes) and staff two-factor
+authentication. Password reset is Django's own view with GOV.UK templates.
 
 A sign-up can carry `next` (for example an invitation link): it travels inside the verification link, because that
 link is often opened in another browser or on another device, and the confirmed person lands there signed in.
@@ -13,19 +14,32 @@ from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import LoginView
 from django.core.mail import send_mail
 from django.db import transaction
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect, render, resolve_url
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode, urlsafe_base64_encode
+from django.utils.safestring import mark_safe
 
-from .forms import SignUpForm
+from funds.services import record_event
+from pcc_grants.ratelimit import ratelimit, too_many_requests
+
+from . import two_factor
+from .forms import RecoveryCodeForm, SecurityCodeForm, SignUpForm
 from .models import User
 from .tokens import email_verification_token
 
 
 class SignInView(LoginView):
     template_name = "accounts/login.html"
+
+    def get_success_url(self):
+        # Staff go on to their second factor before anything else; the middleware would send them there anyway,
+        # but going straight there keeps `next` and saves a redirect.
+        url = super().get_success_url()
+        if two_factor.needs_two_factor(self.request.user) and not two_factor.is_verified(self.request):
+            return two_factor_url(self.request.user, url)
+        return url
 
 
 def _safe_next(request, target: str | None) -> str:
@@ -46,6 +60,7 @@ def _send_verification(request, user: User, next_url: str = "") -> None:
 
 
 @login_not_required
+@ratelimit("sign_up", key="ip", what="Too many accounts have been created from your internet connection.")
 def sign_up(request):
     next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next"))
     # An invitation link passes the invited address, so the account is made for the address the invitation expects.
@@ -79,10 +94,138 @@ def verify(request, uidb64, token):
         return render(request, "accounts/verify_failed.html", status=200)
     user.is_active = True
     user.save(update_fields=["is_active"])
-    login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0] if hasattr(settings, "AUTHENTICATION_BACKENDS")
-          else "django.contrib.auth.backends.ModelBackend")
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     next_url = _safe_next(request, request.GET.get("next"))
     if next_url:
         messages.success(request, "Your email address is confirmed and you are signed in")
         return redirect(next_url)
     return render(request, "accounts/verified.html")
+
+
+# --- staff two-factor authentication ----------------------------------------------------------------------------
+
+NEW_CODES_SESSION_KEY = "two_factor_new_recovery_codes"
+
+
+def two_factor_url(user, next_url: str) -> str:
+    name = "accounts:two_factor_verify" if two_factor.has_confirmed_device(user) else "accounts:two_factor_setup"
+    return f"{reverse(name)}?{urlencode({'next': next_url})}" if next_url else reverse(name)
+
+
+def _next_or_default(request) -> str:
+    return _safe_next(request, request.POST.get("next") or request.GET.get("next")) or resolve_url(
+        settings.LOGIN_REDIRECT_URL)
+
+
+def _locked(request, seconds: int):
+    return too_many_requests(request, seconds, what="You have entered a wrong code too many times.")
+
+
+def _code_page(request, *, form_class, template, check):
+    """Shared by the authenticator-code and recovery-code pages: throttle, check, then mark the session verified."""
+    if not two_factor.needs_two_factor(request.user) or two_factor.is_verified(request):
+        return redirect(_next_or_default(request))
+    device = two_factor.device_for(request.user)
+    if device is None or not device.confirmed:
+        return redirect(two_factor_url(request.user, _safe_next(request, request.GET.get("next"))))
+    if seconds := two_factor.locked_for(request.user):
+        return _locked(request, seconds)
+    form = form_class(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        problem = check(device, form.cleaned_data["code"])
+        if problem is None:
+            two_factor.clear_failures(request.user)
+            two_factor.mark_verified(request)
+            return redirect(_next_or_default(request))
+        if seconds := two_factor.record_failure(request.user):
+            return _locked(request, seconds)
+        form.add_error("code", problem)
+    return render(request, template, {"form": form, "next": _safe_next(request, request.POST.get("next") or
+                                                                         request.GET.get("next"))})
+
+
+def two_factor_verify(request):
+    def check(device, code):
+        if two_factor.use_code(device, code):
+            return None
+        if two_factor.matching_step(device.secret, code) is not None:
+            return "That code has already been used. Wait for your app to show a new code, then enter it"
+        return "The security code is not right. Enter the code your authenticator app shows now"
+
+    return _code_page(request, form_class=SecurityCodeForm, template="accounts/two_factor_verify.html", check=check)
+
+
+def two_factor_recovery(request):
+    def check(device, code):
+        if two_factor.use_recovery_code(device, code):
+            left = two_factor.unused_recovery_codes(device)
+            messages.warning(request, f"You have {left} recovery code{'s' if left != 1 else ''} left. "
+                                      "Create new ones if you are running out")
+            return None
+        return "The recovery code is not right, or it has already been used"
+
+    return _code_page(request, form_class=RecoveryCodeForm, template="accounts/two_factor_recovery.html",
+                      check=check)
+
+
+def two_factor_setup(request):
+    if not two_factor.needs_two_factor(request.user):
+        return redirect(_next_or_default(request))
+    next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next"))
+    device = two_factor.start_setup(request.user)
+    if device.confirmed:
+        # Replacing a confirmed app is a superuser's reset, never a signed-in session's: otherwise a stolen
+        # password alone could swap the app for the attacker's.
+        return redirect(_next_or_default(request) if two_factor.is_verified(request)
+                        else two_factor_url(request.user, next_url))
+    if seconds := two_factor.locked_for(request.user):
+        return _locked(request, seconds)
+    form = SecurityCodeForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        codes = two_factor.confirm_device(device, form.cleaned_data["code"])
+        if codes is not None:
+            two_factor.clear_failures(request.user)
+            two_factor.mark_verified(request)
+            record_event("two_factor.set_up", obj=request.user, by=request.user)
+            request.session[NEW_CODES_SESSION_KEY] = codes
+            return redirect(f"{reverse('accounts:recovery_codes')}?{urlencode({'next': next_url})}" if next_url
+                            else reverse("accounts:recovery_codes"))
+        if seconds := two_factor.record_failure(request.user):
+            return _locked(request, seconds)
+        form.add_error("code", "The security code is not right. Check you added the key to your app, then enter "
+                               "the code it shows now")
+    uri = two_factor.provisioning_uri(device.secret, request.user.email)
+    return render(request, "accounts/two_factor_setup.html", {
+        "form": form, "next": next_url, "qr_svg": mark_safe(two_factor.qr_svg(uri)),  # noqa: S308 - segno's own SVG
+        "key": two_factor.grouped(device.secret),
+    })
+
+
+def recovery_codes(request):
+    """The new codes, shown once: they are taken out of the session as the page is drawn."""
+    codes = request.session.pop(NEW_CODES_SESSION_KEY, None)
+    if not codes:
+        return redirect("accounts:new_recovery_codes")
+    return render(request, "accounts/recovery_codes.html", {"codes": codes, "next": _next_or_default(request)})
+
+
+def new_recovery_codes(request):
+    if not two_factor.needs_two_factor(request.user) or not two_factor.has_confirmed_device(request.user):
+        return redirect(_next_or_default(request))
+    device = two_factor.device_for(request.user)
+    if request.method == "POST":
+        request.session[NEW_CODES_SESSION_KEY] = two_factor.replace_recovery_codes(device)
+        record_event("two_factor.recovery_codes_replaced", obj=request.user, by=request.user)
+        return redirect("accounts:recovery_codes")
+    return render(request, "accounts/new_recovery_codes.html", {
+        "unused": two_factor.unused_recovery_codes(device)})
+
+
+def sign_in_locked_out(request, original_response=None, credentials=None):
+    """django-axes' lockout response (AXES_LOCKOUT_CALLABLE): a GOV.UK page, 429, and when to try again."""
+    from axes.helpers import get_cool_off
+
+    cool_off = get_cool_off(request)
+    seconds = int(cool_off.total_seconds()) if cool_off else 30 * 60
+    return too_many_requests(request, seconds, what="There have been too many attempts to sign in with a wrong "
+                                                    "password.")

@@ -149,7 +149,9 @@ class ProjectTaskForm(TaskForm):
                                     error_messages={"required": "Enter the name of your project"})
     project_summary = forms.CharField(label="Describe your project", widget=forms.Textarea(attrs={"rows": 6}),
                                       help_text="What you will do, who it helps and how it makes people safer. "
-                                                "Use no more than 300 words.",
+                                                "Use no more than 300 words. If you get a grant, we publish your "
+                                                "project name, this description and the amount, so do not name "
+                                                "the people you help.",
                                       error_messages={"required": "Describe your project"})
     area = forms.ModelChoiceField(label="Where will the project take place?", queryset=Area.objects.none(),
                                   empty_label="Choose an area",

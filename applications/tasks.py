@@ -26,3 +26,11 @@ def send_award_letter(award_id: int) -> bool:
 @shared_task(name="applications.tasks.send_invitation", **RETRY)
 def send_invitation(invitation_id: int) -> bool:
     return notifications.send_invitation(invitation_id)
+
+
+@shared_task(name="applications.tasks.anonymise_unsuccessful_applications", acks_late=True)
+def anonymise_unsuccessful_applications() -> int:
+    """Daily (CELERY_BEAT_SCHEDULE). Safe to run twice or on two workers at once: see services.retention."""
+    from .services import retention
+
+    return retention.anonymise_unsuccessful_applications()

@@ -2,9 +2,12 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, render
 
+from funds.services import record_event
+
 from .models import ExportJob
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CONTENT_TYPES = {".xlsx": XLSX, ".json": "application/json", ".csv": "text/csv; charset=utf-8", ".zip": "application/zip"}
 
 
 def _own_job(request, pk: int) -> ExportJob:
@@ -25,5 +28,9 @@ def job_download(request, pk: int):
     job = _own_job(request, pk)
     if job.status != ExportJob.Status.READY or not job.file:
         raise Http404("This export is not ready")
-    content_type = XLSX if job.filename.endswith(".xlsx") else "application/octet-stream"
-    return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.filename, content_type=content_type)
+    content_type = CONTENT_TYPES.get(job.filename[job.filename.rfind("."):].lower(), "application/octet-stream")
+    response = FileResponse(job.file.open("rb"), as_attachment=True, filename=job.filename, content_type=content_type)
+    # An export can hold every applicant's details at once: each download is recorded, the file itself is not.
+    record_event("export.downloaded", obj=job, by=request.user,
+                 after={"kind": job.kind, "title": job.title, "file_name": job.filename, "params": job.params})
+    return response

@@ -92,6 +92,10 @@ def load() -> dict:
             address="Lloyd House, Colmore Circus Queensway, Birmingham B4 6NQ",
             police_force_area=data["police_force_area"]["name"],
             police_force_area_code=data["police_force_area"]["ons_code"],
+            # Illustrative, so the demo can make 360Giving files: a real office must replace both with the prefix
+            # 360Giving issues it and its org-id.guide identifier before publishing anything.
+            giving_prefix="360G-wmopcc-demo",
+            org_identifier="GB-GOR-wmopcc-demo",
         ),
     )
     years = {y: FinancialYear.objects.get_or_create(start_year=y)[0] for y in range(2019, 2026)}

@@ -7,7 +7,7 @@ and one query, however much data it holds.
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import Count, DecimalField, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from .models import MONEY, Budget, BudgetEntry, BudgetLine, Commitment, FinancialYear, Office, Payment
@@ -107,3 +107,66 @@ def current_office() -> Office | None:
 def year_from_label(label: str) -> FinancialYear:
     """The stored year for "2024/25" (or "24-25", "2024-25"); FinancialYear.DoesNotExist if it was never set up."""
     return FinancialYear.objects.get(start_year=FinancialYear.start_year_from_label(label))
+
+
+# --- Per-area figures (the staff dashboard) -------------------------------------------------------------------------
+
+FORCE_WIDE = "Force-wide and central"
+
+
+@dataclass
+class AreaTotals:
+    """A budget's lines for one area added up; lines with no area (reserves, force-wide commissioning, priorities)
+    share one row named FORCE_WIDE."""
+
+    area_id: int | None
+    name: str
+    allocated: Decimal = Decimal("0.00")
+    committed: Decimal = Decimal("0.00")
+    paid: Decimal = Decimal("0.00")
+    lines: int = 0
+
+    @property
+    def remaining(self) -> Decimal:
+        return self.allocated - self.committed
+
+
+def area_totals_for_year(year: FinancialYear) -> dict[int, list[AreaTotals]]:
+    """Budget id -> its lines added up by area, named areas by name then force-wide and central last. One query: the
+    line figures are with_line_totals' subqueries, so they are the same numbers the budget pages show."""
+    rows = with_line_totals(BudgetLine.objects.filter(budget__year=year)).values_list(
+        "budget_id", "area_id", "area__name", "amount", "committed", "paid"
+    )
+    by_budget: dict[int, dict[int | None, AreaTotals]] = {}
+    for budget_id, area_id, area_name, amount, committed, paid in rows.order_by():
+        areas = by_budget.setdefault(budget_id, {})
+        totals = areas.get(area_id) or areas.setdefault(area_id, AreaTotals(area_id, area_name or FORCE_WIDE))
+        totals.allocated += amount
+        totals.committed += committed
+        totals.paid += paid
+        totals.lines += 1
+    return {
+        budget_id: sorted(areas.values(), key=lambda a: (a.area_id is None, a.name.casefold()))
+        for budget_id, areas in by_budget.items()
+    }
+
+
+def years_with_budget_flag() -> list[FinancialYear]:
+    """Every financial year, newest first, each with `has_budgets`: the year picker and its default in one query."""
+    return list(
+        FinancialYear.objects.annotate(has_budgets=Exists(Budget.objects.filter(year=OuterRef("pk")))).order_by(
+            "-start_year"
+        )
+    )
+
+
+def committed_in_year(year: FinancialYear) -> Decimal:
+    """Live commitments against the year's budgets: the same total as adding up budgets_for_year's `committed`."""
+    return _live_commitments().filter(line__budget__year=year).aggregate(s=Coalesce(Sum("amount"), ZERO))["s"]
+
+
+def paid_in_year(year: FinancialYear) -> Decimal:
+    """Payments dated 1 April to 31 March of the year, whichever year's budget they were committed from."""
+    return Payment.objects.filter(paid_on__range=(year.starts_on, year.ends_on)).aggregate(
+        s=Coalesce(Sum("amount"), ZERO)
+    )["s"]

@@ -7,4 +7,5 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("budgets/<int:pk>/", views.budget_detail, name="budget"),
     path("reports/budget-tables/", views.budget_tables, name="budget_tables"),
+    path("reports/annual-report-pack/", views.annual_report_pack, name="annual_report_pack"),
 ]

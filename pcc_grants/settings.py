@@ -5,9 +5,11 @@ command. DATABASE_URL and REDIS_URL switch it to PostgreSQL and a real Celery wo
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -17,10 +19,15 @@ def env_bool(name: str, default: bool = False) -> bool:
     return os.environ.get(name, str(default)).lower() in {"1", "true", "yes", "on"}
 
 
+# DJANGO_ENV=production turns on everything `manage.py check --deploy` asks for (see "Production" below); each
+# piece can still be set on its own by its variable.
+PRODUCTION = os.environ.get("DJANGO_ENV", "development").strip().lower() == "production"
 DEBUG = env_bool("DJANGO_DEBUG", False)
+if PRODUCTION and DEBUG:
+    raise RuntimeError("DJANGO_DEBUG must not be on when DJANGO_ENV=production")
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
-    if not DEBUG and env_bool("DJANGO_REQUIRE_SECRET_KEY"):
+    if PRODUCTION or (not DEBUG and env_bool("DJANGO_REQUIRE_SECRET_KEY")):
         raise RuntimeError("DJANGO_SECRET_KEY must be set in production")
     SECRET_KEY = "insecure-development-key-do-not-use-in-production"
 ALLOWED_HOSTS = [h for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
@@ -39,6 +46,7 @@ INSTALLED_APPS = [
     "django_tables2",
     "django_filters",
     "simple_history",
+    "axes",
     "pcc_grants",
     "accounts",
     "funds",
@@ -57,10 +65,14 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # After LoginRequiredMiddleware: staff without a verified second factor reach only the 2FA pages.
+    "accounts.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes requires: turns a locked-out sign-in into our "Too many attempts" page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "pcc_grants.urls"
@@ -92,8 +104,13 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    # django-axes first: it refuses a locked-out email and address before the password is even checked.
+    "accounts.backends.SignInThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "home"
+LOGIN_REDIRECT_URL = "signed_in"  # pcc_grants.views.signed_in sends each role to its own home
 LOGOUT_REDIRECT_URL = "home"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -120,7 +137,7 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
-            if env_bool("DJANGO_MANIFEST_STATIC")
+            if env_bool("DJANGO_MANIFEST_STATIC", PRODUCTION)
             else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
     },
@@ -142,9 +159,62 @@ SECURE_CSP = {
     "object-src": [CSP.NONE],
 }
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES")
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
+
+# Production: HTTPS only. Each setting defaults to on with DJANGO_ENV=production and off otherwise (the development
+# server speaks plain HTTP), and each has its own variable to override it.
+SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", PRODUCTION)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SSL_REDIRECT", PRODUCTION)
+# Behind a proxy that ends TLS, name the header it sets, e.g. DJANGO_SECURE_PROXY_SSL_HEADER=HTTP_X_FORWARDED_PROTO.
+# Only when that proxy always sets or overwrites the header: a client could otherwise claim HTTPS.
+if os.environ.get("DJANGO_SECURE_PROXY_SSL_HEADER"):
+    SECURE_PROXY_SSL_HEADER = (os.environ["DJANGO_SECURE_PROXY_SSL_HEADER"], "https")
+SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", 365 * 24 * 60 * 60 if PRODUCTION else 0))
+# Both on by default because check --deploy asks for them; turn off (and accept its warning) if another host under
+# the same domain is not yet HTTPS-only. Preload only adds the header's flag: listing is a separate, manual step.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", True)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Applicants keep Django's two weeks; a staff session, which can move money, lasts a working day from the moment its
+# second factor is checked (accounts.two_factor.mark_verified).
+SESSION_COOKIE_AGE = int(os.environ.get("DJANGO_SESSION_COOKIE_AGE", 14 * 24 * 60 * 60))
+STAFF_SESSION_AGE = int(os.environ.get("DJANGO_STAFF_SESSION_AGE", 10 * 60 * 60))
+
+# The cache holds rate-limit counters and wrong-code counts, so it must be shared by every process: Redis when
+# REDIS_URL is set (as in production), otherwise this process's memory (development only).
+if os.environ.get("REDIS_URL"):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                          "LOCATION": os.environ["REDIS_URL"],
+                          "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "pcc-grants")}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "pcc-grants"}}
+
+# The client address for rate limits and sign-in throttling is REMOTE_ADDR, unless the app runs behind reverse
+# proxies: then set DJANGO_TRUSTED_PROXY_COUNT to how many there are, and the address is read from that position
+# (from the right) in X-Forwarded-For. Never set it higher than the real number: the rest of the header is forgeable.
+TRUSTED_PROXY_COUNT = int(os.environ.get("DJANGO_TRUSTED_PROXY_COUNT", "0"))
+# scope -> (requests, seconds), fixed windows (pcc_grants/ratelimit.py). Sign-up counts every form sent from one
+# address, mistakes included, and a community centre's volunteers may share one address: 10 an hour. Submission
+# counts a person's "Submit" presses across all their applications.
+RATE_LIMITS = {
+    "sign_up": (int(os.environ.get("RATE_LIMIT_SIGN_UPS_PER_HOUR", "10")), 60 * 60),
+    "submit_application": (int(os.environ.get("RATE_LIMIT_SUBMISSIONS_PER_HOUR", "10")), 60 * 60),
+}
+
+# Sign-in throttling (django-axes): 5 wrong passwords for one email address from one address lock that pair out for
+# 30 minutes; a right password resets the count. Attempts are kept in the database (AccessAttempt, in the admin).
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=30)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "accounts.backends.axes_username"
+AXES_CLIENT_IP_CALLABLE = "accounts.backends.axes_client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.views.sign_in_locked_out"
+# Failures and lockouts are still logged; the per-login lines and the start-up banner are noise.
+AXES_VERBOSE = False
 
 # Mail: the console when nothing is configured; SMTP when SMTP_HOST is set. Tests use Django's locmem outbox.
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "grants@pcc.example")
@@ -182,10 +252,20 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     # Reminders are claimed by unique rows before they are sent, so a beat that fires twice sends nothing twice.
     "send-monitoring-reminders": {"task": "providers.tasks.send_monitoring_reminders", "schedule": 60 * 60},
+    # Daily at 03:15, when nobody is working; batches are locked with skip_locked, so an overlapping run does no harm.
+    "anonymise-unsuccessful-applications": {"task": "applications.tasks.anonymise_unsuccessful_applications",
+                                            "schedule": crontab(hour=3, minute=15)},
 }
+# Unsuccessful applications (not eligible, not funded, withdrawn, drafts of closed rounds) lose their personal data
+# this many whole years after they ended: long enough for complaints, appeals and a reapplication to next year's round
+# to be handled with the file to hand, short enough to meet UK GDPR's storage limitation. Awards are never touched.
+ANONYMISE_UNSUCCESSFUL_AFTER_YEARS = int(os.environ.get("ANONYMISE_UNSUCCESSFUL_AFTER_YEARS", "2"))
+if ANONYMISE_UNSUCCESSFUL_AFTER_YEARS < 1:
+    raise RuntimeError("ANONYMISE_UNSUCCESSFUL_AFTER_YEARS must be a whole number of years, 1 or more")
 
 # The partial unique constraints that need it are enforced on PostgreSQL, where production and the tests run.
-SILENCED_SYSTEM_CHECKS = ["models.W047"]
+# SQLite (the embedded default) ignores the staff list index's INCLUDE column; PostgreSQL uses it.
+SILENCED_SYSTEM_CHECKS = ["models.W047", "models.W040"]
 
 DJANGO_TABLES2_TEMPLATE = "tables/govuk_table.html"
 

@@ -2,13 +2,25 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.http import JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
 
 @login_not_required
 def home(request):
     return render(request, "home.html")
+
+
+def signed_in(request):
+    """Where LOGIN_REDIRECT_URL points: each person's own home. OPCC staff go to the staff dashboard, people who act
+    for a provider to the provider portal, everyone else (applicants) to their applications."""
+    from providers.selectors import providers_for
+
+    if request.user.is_staff:
+        return redirect("funds:dashboard")
+    if providers_for(request.user).exists():
+        return redirect("providers:portal")
+    return redirect("applications:dashboard")
 
 
 @login_not_required

@@ -4,6 +4,8 @@ title and description a screen reader announces. The same figures are printed in
 from dataclasses import dataclass
 from decimal import Decimal
 
+from funds.charts import nice_maximum  # one axis rule for every chart
+
 WIDTH, HEIGHT = 640, 320
 LEFT, RIGHT, TOP, BOTTOM = 64, 16, 16, 48
 
@@ -23,17 +25,6 @@ class Bar:
 class Tick:
     value: Decimal
     y: float
-
-
-def nice_maximum(largest: Decimal) -> Decimal:
-    if largest <= 0:
-        return Decimal(1)
-    step = Decimal(10) ** (len(str(int(largest))) - 1)
-    for multiple in (1, 2, 2.5, 5, 10):
-        top = step * Decimal(str(multiple))
-        if top >= largest:
-            return top
-    return step * 10
 
 
 def bar_chart(points: list[tuple[str, Decimal]]) -> dict:

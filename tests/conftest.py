@@ -113,3 +113,62 @@ def demo_data(db):
 def staff_client(client, staff_user):
     client.force_login(staff_user)
     return client
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cache_of_this_session():
+    """Rate-limit counters and wrong-code counts live in the cache. On the shared Redis each test session and xdist
+    worker gets a key prefix of its own, so parallel runs never count each other's requests."""
+    from django.conf import settings as django_settings
+    from django.test import override_settings
+
+    prefix = f"pcc-tests-{uuid.uuid4().hex[:12]}-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+    override = override_settings(CACHES={"default": {**django_settings.CACHES["default"], "KEY_PREFIX": prefix}})
+    override.enable()
+    yield prefix
+    _empty_cache(prefix)
+    override.disable()
+
+
+def _empty_cache(prefix: str) -> None:
+    from django.conf import settings as django_settings
+    from django.core.cache import cache
+
+    config = django_settings.CACHES["default"]
+    if config["BACKEND"].endswith("RedisCache"):
+        # Never cache.clear() on Redis: it flushes the whole database, other sessions' keys and queues included.
+        import redis
+
+        client = redis.Redis.from_url(config["LOCATION"])
+        keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
+        if keys:
+            client.delete(*keys)
+    else:
+        cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache_after_each_test(_cache_of_this_session):
+    """Each test starts with no requests counted: one test's sign-ups or wrong codes never limit another's."""
+    yield
+    _empty_cache(_cache_of_this_session)
+
+
+@pytest.fixture(autouse=True)
+def _force_login_passes_two_factor(monkeypatch):
+    """`force_login` is a test-only way in, so it also marks the session's second factor as checked: tests about
+    other things need no authenticator app. The 2FA tests (tests/accounts) sign in for real with a password and a
+    code, and browser tests' sign_in copies a force_login session, so it is covered too."""
+    from django.test import Client
+
+    from accounts.two_factor import VERIFIED_SESSION_KEY
+
+    original = Client.force_login
+
+    def force_login(self, user, backend=None):
+        original(self, user, backend)
+        session = self.session
+        session[VERIFIED_SESSION_KEY] = True
+        session.save()
+
+    monkeypatch.setattr(Client, "force_login", force_login)

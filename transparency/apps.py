@@ -7,3 +7,6 @@ class TransparencyConfig(AppConfig):
 
     name = "transparency"
     verbose_name = "Transparency"
+
+    def ready(self):
+        from . import exports  # noqa: F401 - registers the 360Giving export builder

@@ -4,6 +4,9 @@ from django.contrib import messages
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
+from funds.services import record_event
+from pcc_grants.ratelimit import ratelimit
+
 from .. import selectors, services
 from ..forms import (
     BudgetTaskForm, DeclarationsTaskForm, DocumentsTaskForm, OrganisationTaskForm, ProjectTaskForm,
@@ -166,6 +169,7 @@ def _render_task(request, template, title, application, form, focus_row=None):
                                       "focus_row": focus_row})
 
 
+@ratelimit("submit_application", key="user", what="You have tried to submit too many times in the last hour.")
 def check_answers(request, pk):
     application = _own(request, pk)
     if application.status != Status.DRAFT:
@@ -200,6 +204,12 @@ def confirmation(request, pk):
 
 
 def download(request, pk, document_pk):
+    """Applicants and staff alike download through here (the staff detail page links to it)."""
     document = get_object_or_404(selectors.documents_visible_to(request.user), pk=document_pk, application_id=pk)
-    return FileResponse(document.file.open("rb"), as_attachment=True, filename=document.original_name,
-                        content_type=document.content_type)
+    response = FileResponse(document.file.open("rb"), as_attachment=True, filename=document.original_name,
+                            content_type=document.content_type)
+    # Reading someone's documents is itself worth an audit trail; only reads that were allowed get here. The kind, not
+    # the applicant's own file name, says what was read: a name can be personal and the audit trail outlives it.
+    record_event("document.downloaded", obj=document, by=request.user,
+                 after={"application": document.application_id, "kind": document.kind, "size": document.size})
+    return response

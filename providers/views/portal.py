@@ -5,6 +5,8 @@ from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from funds.services import record_event
+
 from .. import selectors, services
 from ..forms import ReturnForm, SendBackForm
 from ..models import MonitoringReturn, ProviderMembership
@@ -35,7 +37,12 @@ def service_detail(request, pk: int):
 
 def service_document(request, pk: int, document_pk: int):
     document = get_object_or_404(selectors.documents_for_provider_user(request.user), pk=document_pk, service_id=pk)
-    return FileResponse(document.file.open("rb"), as_attachment=True, filename=document.file.name.rsplit("/", 1)[-1])
+    file_name = document.file.name.rsplit("/", 1)[-1]
+    response = FileResponse(document.file.open("rb"), as_attachment=True, filename=file_name)
+    # Contracts are commercially sensitive: who read one, and when, goes in the audit trail.
+    record_event("service_document.downloaded", obj=document, by=request.user,
+                 after={"service": document.service_id, "title": document.title, "file_name": file_name})
+    return response
 
 
 def _own_return(request, pk: int) -> MonitoringReturn:

@@ -31,3 +31,7 @@ class Command(BaseCommand):
             self.stdout.write(f"  {role}: {email} / {password}")
         for role, email in extra_logins:
             self.stdout.write(f"  {role}: {email} / {DEMO_PASSWORD}")
+        self.stdout.write(
+            "Staff logins set up an authenticator app at first sign-in. Without a phone, "
+            "`python manage.py demo_two_factor_code EMAIL` prints the code the set-up and sign-in pages ask for."
+        )

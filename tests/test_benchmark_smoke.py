@@ -1,0 +1,72 @@
+"""The benchmark runs end to end on a tiny database and reports every measurement in the shape the docs print.
+
+No timing is asserted (a test machine's speed says nothing); the query-count target is, since it holds at any size.
+"""
+
+import os
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+from django.db import connection
+
+from applications.models import Application
+from benchmarks import run
+from benchmarks.scale_data import generate
+from providers.models import MonitoringReturn, Reminder
+
+
+def _test_database_url() -> str:
+    base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/pcc_grants")
+    return urlunsplit(urlsplit(base)._replace(path=f"/{connection.settings_dict['NAME']}"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_benchmark_measures_pages_exports_and_reminders_and_reports_them(tmp_path):
+    generate(applications=80, organisations=8, returns=40, seed=2, out=lambda text: None)
+    url = _test_database_url()
+    returns_before = MonitoringReturn.objects.count()
+
+    pages = run.child("pages", url, "2")
+    assert [p["name"] for p in pages["pages"]][:2] == [
+        "Staff applications list, first page",
+        "Staff list, filtered (Birmingham, being assessed)",
+    ]
+    assert len(pages["pages"]) == 6
+    for page in pages["pages"]:
+        assert 0 < page["p50"] <= page["p95"]
+        assert 0 < page["queries"] <= run.TARGET_QUERIES, (page["name"], page["sql"])
+    assert pages["budget_tables"]["queries"] == 3
+    assert pages["budget_tables"]["commitments"] > 0
+
+    storage = {"PRIVATE_STORAGE_ROOT": str(tmp_path)}
+    real, bare = run.child("export-real", url, env=storage), run.child("export-bare", url, env=storage)
+    listed = Application.objects.exclude(status="draft").count()
+    assert real["rows"] == bare["rows"] == listed
+    assert real["bytes"] > 0 and bare["bytes"] > 0
+    assert real["peak_mib"] >= 0 and bare["peak_mib"] >= 0
+
+    reminders = run.child("reminders", url, "25")
+    assert reminders["open_in_play"] >= 25
+    assert reminders["emails"] == reminders["sent"] == reminders["claimed"] > 0
+    # The run cleans up after itself, so the next one has the same work to do.
+    assert Reminder.objects.count() == 0
+    assert MonitoringReturn.objects.count() == returns_before
+
+    results = {
+        "machine": {**run.machine(), "load_after": os.getloadavg(), **run.child("versions", url)},
+        "started": "now",
+        "sizes": {
+            80: {
+                "data": {"generated": False, **run.child("state", url)},
+                "pages": pages,
+                "export": {"real": real, "bare": bare},
+                "reminders": reminders,
+            }
+        },
+    }
+    markdown = run.report(results, 2)
+    assert "| 80 | Staff applications list, first page |" in markdown
+    assert f"| {Application.objects.count():,} | " in markdown  # the data table
+    assert f"| 80 | {listed:,} | " in markdown  # the export table: size, then rows
+    assert f"| 80 | {MonitoringReturn.objects.count():,} | " in markdown  # the reminders table
+    assert "PostgreSQL" in markdown
