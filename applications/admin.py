@@ -36,6 +36,14 @@ class RoundAdmin(admin.ModelAdmin):
     filter_horizontal = ["areas"]
     inlines = [RingFenceInline, QuestionInline, CriterionInline]
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        criteria_changed = any(fs.model is Criterion and fs.has_changed() for fs in formsets)
+        if change and (criteria_changed or "scoring_scale" in form.changed_data):
+            # Criteria, weights or the scoring scale may have changed: the round's stored scores follow, in the same
+            # transaction as the change (the admin's change view runs in one).
+            services.recompute_round_scores(form.instance)
+
 
 class MembershipInline(admin.TabularInline):
     model = Membership

@@ -17,6 +17,7 @@ from .models import (
     Application, ApplicationEvent, Assessment, Award, AwardPayment, Criterion, Membership, Organisation, Question,
     Round, RoundRingFence, Score, Status,
 )
+from .services import recompute_score
 
 APPLICANT_EMAIL = "applicant@demo.pcc-grants.example"
 OFFICER_EMAIL = "grants@demo.pcc-grants.example"
@@ -250,6 +251,7 @@ def _stage(round_, organisation, creator, officer, title, status, n) -> Applicat
         for criterion in round_.criteria.all():
             Score.objects.create(assessment=assessment, criterion=criterion, score=3 + n % 3,
                                  comment="Illustrative comment")
+        recompute_score(application)
     if status == Status.APPROVED:
         # Awaiting finance, against the reserve, so finance can approve it live in the demo.
         Award.objects.create(application=application, amount=application.recommended_amount,

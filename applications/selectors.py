@@ -1,10 +1,9 @@
 """Reads used by several views, already scoped to who is asking. Another organisation's id is simply not found."""
 
-from django.db.models import Count, F, FloatField, OuterRef, Prefetch, QuerySet, Subquery, Sum
-from django.db.models.functions import Cast
+from django.db.models import F, Prefetch, QuerySet
 from django.utils import timezone
 
-from .models import Application, Assessment, Document, Organisation, Round, Score
+from .models import Application, Assessment, Document, Organisation, Round
 
 
 def open_rounds(now=None) -> QuerySet[Round]:
@@ -42,20 +41,24 @@ def dashboard_applications(user) -> QuerySet[Application]:
             .order_by("-created_at"))
 
 
+# Newest submitted first; a draft withdrawn before it was ever submitted has no date and goes last. The id breaks ties
+# so every page is stable. Application.Meta.indexes has the partial index that serves exactly this order.
+STAFF_LIST_ORDER = (F("submitted_at").desc(nulls_last=True), F("id").desc())
+
+
 def staff_applications() -> QuerySet[Application]:
-    total_weight = Subquery(
-        Round.objects.filter(pk=OuterRef("round_id")).annotate(w=Sum("criteria__weight")).values("w")
-    )
-    assessors = (Assessment.objects.filter(application=OuterRef("pk"), completed_at__isnull=False).order_by()
-                 .values("application").annotate(n=Count("pk")).values("n"))
-    points = (Score.objects.filter(assessment__application=OuterRef("pk"), assessment__completed_at__isnull=False)
-              .order_by().values("assessment__application").annotate(p=Sum(F("score") * F("criterion__weight")))
-              .values("p"))
+    """Every application sent to the office (drafts left out), with its stored score (applications.services.scoring)."""
     return (Application.objects.exclude(status="draft")
             .select_related("round", "organisation", "area")
-            .annotate(score=Cast(Subquery(points), FloatField()) * 100.0
-                      / (Cast(Subquery(assessors), FloatField()) * Cast(total_weight, FloatField())
-                         * Cast(F("round__scoring_scale"), FloatField()))))
+            .order_by(*STAFF_LIST_ORDER))
+
+
+def order_by_score(applications: QuerySet[Application], *, descending: bool) -> QuerySet[Application]:
+    """Highest score first (or lowest first), an application not yet scored counting as the lowest; the id breaks ties.
+    The two directions are exact mirrors, so the one partial index on (score NULLS FIRST, id) serves both."""
+    if descending:
+        return applications.order_by(F("score").desc(nulls_last=True), F("id").desc())
+    return applications.order_by(F("score").asc(nulls_first=True), F("id").asc())
 
 
 def applications_of_member(user) -> QuerySet[Application]:

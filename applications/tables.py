@@ -4,6 +4,7 @@ from django.utils.html import format_html
 
 from funds.money import format_pounds
 
+from . import selectors
 from .models import Application
 
 NUMERIC = {"td": {"class": "govuk-table__cell--numeric"}, "th": {"class": "govuk-table__header--numeric"}}
@@ -16,12 +17,13 @@ class StaffApplicationTable(tables.Table):
     area = tables.Column(accessor="area__name", verbose_name="Area", default="—")
     status = tables.Column(verbose_name="Status")
     amount_requested = tables.Column(verbose_name="Requested", attrs=NUMERIC)
-    score = tables.Column(verbose_name="Score", attrs=NUMERIC, default="—")
+    score = tables.Column(verbose_name="Score", attrs=NUMERIC, default="—")  # stored: applications.services.scoring
 
     class Meta:
         model = Application
         fields = ["reference", "organisation", "round", "area", "status", "amount_requested", "score"]
-        order_by = "-submitted_at"
+        # No order_by: until someone sorts by a column the rows keep the selector's order, newest submitted first
+        # (selectors.STAFF_LIST_ORDER). django-tables2 ignores an order_by on a field that is not a column.
         empty_text = "No applications match these filters"
 
     def render_reference(self, record, value):
@@ -40,3 +42,6 @@ class StaffApplicationTable(tables.Table):
 
     def render_score(self, value):
         return f"{value:.0f}%"
+
+    def order_score(self, queryset, is_descending):
+        return selectors.order_by_score(queryset, descending=is_descending), True

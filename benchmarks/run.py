@@ -175,6 +175,11 @@ def main(argv=None) -> int:
         default=10_000,
         help="Open returns in play for the reminder run (topped up with temporary ones)",
     )
+    parser.add_argument(
+        "--reminder-modes",
+        default="sequential,worker-2,worker-4",
+        help="Reminder runs: sequential (in-process) and worker-N (a prefork Celery worker, concurrency N, on Redis)",
+    )
     parser.add_argument("--output", help="Results file (default docs/benchmark-results/<date>.md)")
     parser.add_argument("--json", help="Also write the raw results here")
     parser.add_argument(
@@ -210,8 +215,14 @@ def main(argv=None) -> int:
         if not args.skip_reminders and size == max(sizes):
             # One run over the same number of open returns whatever the size: measured once, on the largest
             # data.
-            log("  reminders")
-            entry["reminders"] = child("reminders", url, str(args.reminder_returns))
+            log(f"  reminders ({args.reminder_modes})")
+            entry["reminders"] = child(
+                "reminders",
+                url,
+                str(args.reminder_returns),
+                args.reminder_modes,
+                env={"REDIS_URL": os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"},
+            )
         results["sizes"][size] = entry
     results["machine"]["load_after"] = os.getloadavg()
     results["machine"].update(child("versions", database_url_for(sizes[0])))
@@ -308,25 +319,52 @@ def report(results: dict, requests: int) -> str:
             )
     rem = {s: e["reminders"] for s, e in results["sizes"].items() if "reminders" in e}
     if rem:
+        lines += reminder_report(rem)
+    return "\n".join(lines) + "\n"
+
+
+def reminder_mode_name(mode: str) -> str:
+    if mode == "sequential":
+        return "in-process, one chunk after another"
+    return f"Celery worker, prefork, {mode.split('-', 1)[1]} processes"
+
+
+def reminder_report(rem: dict) -> list[str]:
+    lines = [
+        "",
+        "### Monitoring reminders (the hourly beat task: scan and claim, then send every claim, each in its own "
+        "transaction; locmem mail)",
+        "",
+        "Target: within 60 s for 10,000 returns. Each size's own open returns are topped up to the "
+        "requested number with a temporary provider's returns due yesterday, deleted after the run. "
+        "worker-N is the production path: the beat task queues one Celery task per chunk of claims on Redis and a "
+        "prefork worker with N processes drains them; timed from the beat task's start until no claim is pending.",
+        "",
+        "| applications | open returns in play (added for the run) | mode | claimed | emails | scan | queue | "
+        "sends | total | within 60 s |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for size, r in rem.items():
+        for mode, run in r["runs"].items():
+            queue = f"{run['queue']:.1f} s" if "queue" in run else "-"
+            lines.append(
+                f"| {int(size):,} | {r['open_in_play']:,} ({r['topped_up']:,}) | "
+                f"{reminder_mode_name(mode)} | "
+                f"{run['claimed']:,} | {run['emails']:,} | {run['scan']:.1f} s | {queue} | {run['sends']:.1f} s | "
+                f"{run['total']:.1f} s | {'yes' if run['total'] <= 60 else 'no'} |"
+            )
+    for size, r in rem.items():
+        c = r["commit"]
+        emails = max((run["emails"] for run in r["runs"].values()), default=0)
         lines += [
             "",
-            "### Monitoring reminders (the hourly beat task's scan, then every send one after another "
-            "in-process, as one Celery worker would; locmem mail)",
-            "",
-            "Target: within 60 s for 10,000 returns. Each size's own open returns are topped up to the "
-            "requested number with a temporary provider's returns due yesterday, deleted after the run.",
-            "",
-            "| applications | returns | open returns in play (of which added for the run) | claimed | emails | "
-            "scan | sends | total |",
-            "|---|---|---|---|---|---|---|---|",
+            f"Chunks of {r['chunk_size']} claims per task. One PostgreSQL transaction from Django here "
+            f"(synchronous_commit {c['synchronous_commit']}): {c['read'] * 1000:.2f} ms read-only, "
+            f"{c['write'] * 1000:.2f} ms writing one row (the commit waits for the WAL flush). "
+            f"{emails:,} emails, one transaction each, cost at least {emails * c['write']:.1f} s of commits "
+            "one after another; parallel workers overlap them.",
         ]
-        for size, r in rem.items():
-            lines.append(
-                f"| {int(size):,} | {r['returns']:,} | {r['open_in_play']:,} ({r['topped_up']:,}) | "
-                f"{r['claimed']:,} | "
-                f"{r['emails']:,} | {r['scan']:.1f} s | {r['sends']:.1f} s | {r['scan'] + r['sends']:.1f} s |"
-            )
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 def update_docs(markdown: str) -> None:
@@ -361,7 +399,7 @@ def run_child(mode: str, args: list[str]) -> dict:
     if mode in ("export-real", "export-bare"):
         return child_export(mode.split("-")[1], resource)
     if mode == "reminders":
-        return child_reminders(int(args[0]) if args else 10_000)
+        return child_reminders(int(args[0]) if args else 10_000, tuple(args[1].split(",")) if len(args) > 1 else REMINDER_MODES)
     raise SystemExit(f"unknown child mode {mode}")
 
 
@@ -603,21 +641,30 @@ def child_export(mode: str, resource) -> dict:
     return {"seconds": seconds, "peak_mib": (peak - baseline) / 1024, "rows": rows, "bytes": size}
 
 
-def child_reminders(target: int = 10_000) -> dict:
-    """The hourly reminder task's work, in-process: claim what is due, then send every claim.
+REMINDER_MODES = ("sequential", "worker-2", "worker-4")
+
+
+def child_reminders(target: int = 10_000, modes: tuple[str, ...] = REMINDER_MODES) -> dict:
+    """The hourly reminder run over `target` open returns, once per mode, each from no reminders claimed:
+
+    - sequential: in-process, the beat task's scan, then every chunk one after another through
+      providers.reminders.send_batch, as a single worker process would (locmem mail);
+    - worker-N: the production path. A real Celery worker subprocess (prefork, --concurrency N, locmem mail) on
+      Redis; the beat task's body runs here (claim, then queue one task per chunk of claims) and the clock runs from
+      its start until the database shows no pending claim.
 
     The scale data's own open returns are topped up to `target` open returns in play with a temporary provider whose
     returns were due yesterday, so every size measures a run over the same number of returns; everything the run
-    made is deleted afterwards, so the next run has the same work to do.
+    made is deleted afterwards, so the next run has the same work to do. Also measured: what one PostgreSQL
+    transaction costs here, read-only and with one row written (the commit waits for the WAL flush), since every
+    reminder is its own transaction.
     """
     import datetime as dt
 
-    from django.core import mail
-    from django.test.utils import override_settings
     from django.utils import timezone
 
     from accounts.models import User
-    from providers import reminders
+    from funds.models import FinancialYear
     from providers.models import (
         MonitoringReturn,
         MonitoringTemplate,
@@ -627,7 +674,6 @@ def child_reminders(target: int = 10_000) -> dict:
         Reminder,
         Service,
     )
-    from funds.models import FinancialYear
 
     today = timezone.localdate()
     in_play = MonitoringReturn.objects.filter(
@@ -673,18 +719,20 @@ def child_reminders(target: int = 10_000) -> dict:
         [MonitoringReturn(service=s, period=period) for s in services], batch_size=5000
     )
     scanned_returns = in_play.count()
+    runs = {}
     try:
-        with override_settings(
-            MAILERS={"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
-        ):
-            mail.outbox = []
-            started = time.perf_counter()
-            claimed = reminders.claim_due_reminders(today)
-            scanned = time.perf_counter()
-            ids = reminders.pending_ids()
-            sent = sum(1 for reminder_id in ids if reminders.send(reminder_id))
-            finished = time.perf_counter()
-            emails = len(mail.outbox)
+        for mode in modes:
+            if mode == "sequential":
+                runs[mode] = _reminders_in_process(today)
+            elif mode.startswith("worker-"):
+                runs[mode] = _reminders_through_a_worker(int(mode.split("-", 1)[1]), before)
+            else:
+                raise SystemExit(f"unknown reminder mode {mode}")
+            made = Reminder.objects.filter(pk__gt=before)
+            runs[mode]["pending_left"] = made.filter(status=Reminder.Status.PENDING).count()
+            runs[mode]["sent_rows"] = made.filter(status=Reminder.Status.SENT).count()
+            made.delete()  # the next mode starts from nothing claimed, as this one did
+        commit = _transaction_cost()
     finally:
         Reminder.objects.filter(pk__gt=before).delete()
         MonitoringReturn.objects.filter(pk__gt=returns_before).delete()
@@ -693,16 +741,148 @@ def child_reminders(target: int = 10_000) -> dict:
         person.delete()
         period.delete()
         template.delete()
+    from providers.reminders import CHUNK_SIZE
+
     return {
         "returns": MonitoringReturn.objects.count(),
         "open_in_play": scanned_returns,
         "topped_up": top_up,
+        "chunk_size": CHUNK_SIZE,
+        "runs": runs,
+        "commit": commit,
+    }
+
+
+def _reminders_in_process(today) -> dict:
+    from django.core import mail
+    from django.test.utils import override_settings
+
+    from providers import reminders
+
+    with override_settings(MAILERS={"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}):
+        mail.outbox = []
+        started = time.perf_counter()
+        claimed = reminders.claim_due_reminders(today)
+        scanned = time.perf_counter()
+        sent = sum(reminders.send_batch(chunk) for chunk in reminders.chunks(reminders.pending_ids()))
+        finished = time.perf_counter()
+        emails = len(mail.outbox)
+        mail.outbox = []
+    return {
         "claimed": claimed,
         "sent": sent,
         "emails": emails,
         "scan": scanned - started,
         "sends": finished - scanned,
+        "total": finished - started,
     }
+
+
+def _reminders_through_a_worker(concurrency: int, before: int) -> dict:
+    """The beat task's body here, a real prefork worker draining its queue; timed until no claim is pending."""
+    import redis
+
+    from pcc_grants.celery import app
+    from providers import reminders, tasks
+    from providers.models import Reminder
+
+    redis_url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+    if app.conf.task_always_eager:
+        raise SystemExit("the worker runs need REDIS_URL in the benchmark's environment")
+    # A queue of our own: no other worker on this Redis takes the run's tasks, and the run takes nobody else's.
+    queue = f"bench-reminders-{os.getpid()}-{concurrency}"
+    app.conf.task_default_queue = queue
+    name = f"{queue}@{__import__('socket').gethostname()}"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "benchmarks.worker_settings",
+        "REDIS_URL": redis_url,
+        "LOG_LEVEL": "WARNING",
+    }
+    log = tempfile.NamedTemporaryFile("w+", prefix=f"{queue}-", suffix=".log", delete=False)
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "pcc_grants", "worker", "--pool=prefork",
+         f"--concurrency={concurrency}", "-Q", queue, "-n", name, "--loglevel=WARNING",
+         "--without-gossip", "--without-mingle", "--without-heartbeat"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    scan = []
+    claim = reminders.claim_due_reminders
+
+    def timed_claim(*args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return claim(*args, **kwargs)
+        finally:
+            scan.append(time.perf_counter() - started)
+
+    try:
+        deadline = time.monotonic() + 120
+        while not any(name in reply for reply in app.control.ping(destination=[name], timeout=0.5)):
+            if worker.poll() is not None or time.monotonic() > deadline:
+                log.seek(0)
+                raise SystemExit(f"the Celery worker did not start:\n{log.read()[-3000:]}")
+        pending = Reminder.objects.filter(pk__gt=before, status=Reminder.Status.PENDING)
+        reminders.claim_due_reminders = timed_claim
+        started = time.perf_counter()
+        queued = tasks.send_monitoring_reminders()  # what beat runs: claim, then queue chunks on Redis
+        beat_done = time.perf_counter()
+        deadline = time.monotonic() + 900
+        while pending.exists():
+            if worker.poll() is not None or time.monotonic() > deadline:
+                log.seek(0)
+                raise SystemExit(f"the worker stopped or took too long:\n{log.read()[-3000:]}")
+            time.sleep(0.05)
+        finished = time.perf_counter()
+    finally:
+        reminders.claim_due_reminders = claim
+        worker.terminate()  # warm shutdown: the queue is empty by now
+        try:
+            worker.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()
+        connection = redis.Redis.from_url(redis_url)
+        connection.delete(queue, f"_kombu.binding.{queue}")
+        connection.close()
+        log.close()
+        errors = Path(log.name).read_text()
+        Path(log.name).unlink()
+    sent = Reminder.objects.filter(pk__gt=before, status=Reminder.Status.SENT).count()
+    return {
+        "claimed": queued,
+        "sent": sent,
+        "emails": sent,  # the worker's outbox is in its own processes; each sent row is one email handed over
+        "scan": scan[0],
+        "queue": beat_done - started - scan[0],
+        "sends": finished - beat_done,
+        "total": finished - started,
+        "worker_errors": errors.count("Traceback"),
+    }
+
+
+def _transaction_cost(rounds: int = 2000) -> dict:
+    """Seconds per transaction from Django: BEGIN, one statement, COMMIT; read-only, then writing one row."""
+    from django.db import connection, transaction
+
+    probe = f"bench_commit_probe_{os.getpid()}"
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TABLE {probe} (id int PRIMARY KEY, n int NOT NULL)")
+        cursor.execute(f"INSERT INTO {probe} VALUES (1, 0)")
+        cursor.execute("SHOW synchronous_commit")
+        synchronous_commit = cursor.fetchone()[0]
+    result = {"synchronous_commit": synchronous_commit}
+    try:
+        for name, sql in (("read", "SELECT 1"), ("write", f"UPDATE {probe} SET n = n + 1 WHERE id = 1")):
+            started = time.perf_counter()
+            for _ in range(rounds):
+                with transaction.atomic(), connection.cursor() as cursor:
+                    cursor.execute(sql)
+            result[name] = (time.perf_counter() - started) / rounds
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE {probe}")
+    return result
 
 
 if __name__ == "__main__":

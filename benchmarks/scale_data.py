@@ -50,6 +50,7 @@ from applications.models import (
     Score,
     Status,
 )
+from applications.services import recompute_scores
 from funds.models import (
     Area,
     AuditEvent,
@@ -541,6 +542,15 @@ class _Generator:
                 for a in assessments
                 for c in self.criteria[round_of[a.application_id]]
             ],
+        )
+        # Scores went in without score_application, so each assessed application's stored score is set here, by
+        # the same SQL the service uses, in one UPDATE.
+        recompute_scores(
+            Application.objects.filter(
+                pk__in=Assessment.objects.filter(
+                    application__round__in=rounds, completed_at__isnull=False
+                ).values("application_id")
+            )
         )
 
     def _money(self, apps: list[Application], rounds: list[Round]) -> None:

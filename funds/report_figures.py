@@ -11,8 +11,7 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
 
-from applications.models import Award
-from funds.models import Decision, FinancialYear, Payment
+from funds.models import FinancialYear, Payment
 from providers.models import MonitoringReturn, ReturnValue, ServiceFunding
 from providers.ready_templates import VICTIMS_SERVICES
 from transparency.selectors import public_view, published_decisions, published_grants

@@ -105,8 +105,12 @@ def current_office() -> Office | None:
 
 
 def year_from_label(label: str) -> FinancialYear:
-    """The stored year for "2024/25" (or "24-25", "2024-25"); FinancialYear.DoesNotExist if it was never set up."""
-    return FinancialYear.objects.get(start_year=FinancialYear.start_year_from_label(label))
+    """The stored year for "2024/25" (or "24-25", "2024-25"). ValueError, with a message for the person who typed
+    it, if the label is malformed or the year was never set up."""
+    try:
+        return FinancialYear.objects.get(start_year=FinancialYear.start_year_from_label(label))
+    except FinancialYear.DoesNotExist:
+        raise ValueError(f"There is no {label.strip()} financial year set up.") from None
 
 
 # --- Per-area figures (the staff dashboard) -------------------------------------------------------------------------

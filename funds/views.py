@@ -61,45 +61,33 @@ def budget_detail(request, pk: int):
     return render(request, "funds/budget_detail.html", {"budget": budget, "lines": lines})
 
 
-@staff_member_required
-def budget_tables(request):
+def _year_workbook_page(request, *, kind: str, title: str, template: str, figures_for):
+    """A page that shows a year's figures and, on POST, asks Celery for the same year's workbook."""
     if request.method == "POST":
         form = YearForm(request.POST)
         if form.is_valid():
             year = form.cleaned_data["year"]
-            job = request_export(
-                kind=BUDGET_TABLES,
-                params={"year_id": year.pk},
-                title=f"Annual report budget tables {year}",
-                by=request.user,
-            )
-            messages.info(request, f"We are preparing the {year} budget tables.")
+            job = request_export(kind=kind, params={"year_id": year.pk}, title=f"{title} {year}", by=request.user)
+            messages.info(request, f"We are preparing the {year} {title[0].lower()}{title[1:]}.")
             return redirect("exports:job", pk=job.pk)
         year = None
     else:
         year = _chosen_year(request)
         form = YearForm(initial={"year": year})
-    report = build_report(year) if year else None
-    return render(request, "funds/budget_tables.html", {"form": form, "year": year, "report": report})
+    return render(request, template, {"form": form, "year": year, **figures_for(year)})
+
+
+@staff_member_required
+def budget_tables(request):
+    return _year_workbook_page(
+        request, kind=BUDGET_TABLES, title="Annual report budget tables", template="funds/budget_tables.html",
+        figures_for=lambda year: {"report": build_report(year) if year else None},
+    )
 
 
 @staff_member_required
 def annual_report_pack(request):
-    if request.method == "POST":
-        form = YearForm(request.POST)
-        if form.is_valid():
-            year = form.cleaned_data["year"]
-            job = request_export(
-                kind=ANNUAL_REPORT_PACK,
-                params={"year_id": year.pk},
-                title=f"Annual report pack {year}",
-                by=request.user,
-            )
-            messages.info(request, f"We are preparing the {year} annual report pack.")
-            return redirect("exports:job", pk=job.pk)
-        year = None
-    else:
-        year = _chosen_year(request)
-        form = YearForm(initial={"year": year})
-    figures = annual_figures(year) if year else None
-    return render(request, "funds/annual_report_pack.html", {"form": form, "year": year, "figures": figures})
+    return _year_workbook_page(
+        request, kind=ANNUAL_REPORT_PACK, title="Annual report pack", template="funds/annual_report_pack.html",
+        figures_for=lambda year: {"figures": annual_figures(year) if year else None},
+    )

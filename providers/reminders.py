@@ -22,11 +22,13 @@ every `overdue_interval_days` after it up to `overdue_reminder_limit`). Only the
 claimed, so a beat that was down for a week sends the current reminder, not a backlog of stale ones.
 """
 
+import contextlib
 import datetime
 import logging
 
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, mailers
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from .models import MonitoringReturn, ProviderMembership, ReportingPeriod, Reminder
@@ -91,27 +93,63 @@ def pending_ids() -> list[int]:
     return list(Reminder.objects.filter(status=Reminder.Status.PENDING).order_by("pk").values_list("pk", flat=True))
 
 
-def send(reminder_id: int) -> bool:
-    """Send one claimed reminder if nobody has. True if this call sent it."""
+# A chunk's sends share one mail connection; each still commits on its own (see the module docstring).
+CHUNK_SIZE = 100
+# This many failures in a row and the mail server is taken to be down: the rest of the chunk waits for the next tick.
+FAILURES_BEFORE_GIVING_UP = 3
+
+
+def chunks(ids: list[int], size: int = CHUNK_SIZE) -> list[list[int]]:
+    return [ids[i:i + size] for i in range(0, len(ids), size)]
+
+
+def send(reminder_id: int, *, mailer=None) -> bool:
+    """Send one claimed reminder if nobody has. True if this call sent it.
+
+    `mailer` is an open mail backend to reuse (send_batch passes one); without it a connection is made for this email.
+    Three statements and the commit: lock the claim with its return, service, provider and period in one SELECT (only
+    the claim's row is locked: locking the return would make workers skip the other recipients' claims for it), one
+    UPDATE, then send and COMMIT."""
     with transaction.atomic():
-        reminder = (Reminder.objects.select_for_update(skip_locked=True)
-                    .filter(pk=reminder_id, status=Reminder.Status.PENDING).first())
+        reminder = (Reminder.objects.select_for_update(skip_locked=True, of=("self",))
+                    .select_related("monitoring_return__period", "monitoring_return__service__provider")
+                    .filter(pk=reminder_id, status=Reminder.Status.PENDING).order_by().first())
         if reminder is None:
             return False  # already sent, skipped, or being sent by another worker right now
-        ret = MonitoringReturn.objects.select_related("period__template", "service__provider").get(
-            pk=reminder.monitoring_return_id)
+        ret = reminder.monitoring_return
         if not ret.is_open:
-            reminder.status = Reminder.Status.SKIPPED
-            reminder.save(update_fields=["status"])
+            Reminder.objects.filter(pk=reminder.pk).update(status=Reminder.Status.SKIPPED)
             return False
-        reminder.status, reminder.sent_at = Reminder.Status.SENT, timezone.now()
-        reminder.attempts += 1
-        reminder.save(update_fields=["status", "sent_at", "attempts"])
+        Reminder.objects.filter(pk=reminder.pk).update(
+            status=Reminder.Status.SENT, sent_at=timezone.now(), attempts=F("attempts") + 1)
         subject, body = message(ret, reminder.kind)
+        email = EmailMessage(subject, body, None, [reminder.recipient])
         # Last step before COMMIT: if sending raises, the mark rolls back and the claim stays pending for a retry.
-        send_mail(subject, body, None, [reminder.recipient])
+        (mailer or mailers.default).send_messages([email])
     log.info("Sent %s reminder for return %s to %s", reminder.kind, ret.pk, reminder.recipient)
     return True
+
+
+def send_batch(reminder_ids: list[int]) -> int:
+    """Send a chunk of claims over one mail connection, each in its own transaction. Returns how many this call sent.
+
+    A claim that fails to send stays pending for the next tick and the chunk moves on (one refused address must not
+    hold up the others); after FAILURES_BEFORE_GIVING_UP failures in a row the rest are left for the next tick too."""
+    sent = failures = 0
+    with mailers.default as mailer:
+        for done, reminder_id in enumerate(reminder_ids, start=1):
+            try:
+                sent += send(reminder_id, mailer=mailer)
+                failures = 0
+            except Exception:  # noqa: BLE001 - the claim rolled back to pending; the next tick retries it
+                log.exception("Reminder %s not sent; it stays pending for the next tick", reminder_id)
+                failures += 1
+                with contextlib.suppress(Exception):
+                    mailer.close()  # a broken connection would fail every send after it; the next send opens anew
+                if failures >= FAILURES_BEFORE_GIVING_UP:
+                    log.error("Mail looks down: %s reminders left pending for the next tick", len(reminder_ids) - done)
+                    break
+    return sent
 
 
 def message(ret: MonitoringReturn, kind: str) -> tuple[str, str]:

@@ -4,7 +4,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 from funds.models import MONEY, Area, Decision
 
@@ -59,6 +59,9 @@ class Application(models.Model):
                                      help_text="Where the application goes back to once more information is given")
     recommended_amount = models.DecimalField(**MONEY, null=True, blank=True)
     decision = models.ForeignKey(Decision, null=True, blank=True, on_delete=models.PROTECT, related_name="applications")
+    # Percentage from the completed assessments, kept by applications.services.scoring (which has the formula) so the
+    # staff list sorts and filters by it through an index. None until an assessment is completed.
+    score = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True, editable=False)
 
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -80,12 +83,18 @@ class Application(models.Model):
             ),
             models.CheckConstraint(condition=Q(amount_requested__gte=0) | Q(amount_requested__isnull=True),
                                    name="application_amount_not_negative"),
+            models.CheckConstraint(condition=Q(score__isnull=True) | Q(score__gte=0, score__lte=100),
+                                   name="application_score_is_a_percentage"),
         ]
         indexes = [
-            # The staff list (drafts left out) opens in this order: with the index its first page reads 25 entries
-            # instead of sorting every application, and its count reads only the index (round is included for the
-            # count's join). docs/benchmarks.md has the numbers at 100,000 applications.
-            models.Index(fields=["-created_at", "-id"], include=["round"], name="application_staff_list_idx",
+            # The staff list (drafts left out) opens newest submitted first (applications.selectors.STAFF_LIST_ORDER;
+            # a withdrawn draft, never submitted, last): with the index a page reads its 25 entries, at any offset,
+            # instead of sorting every application, and the list's count reads only an index.
+            models.Index(F("submitted_at").desc(nulls_last=True), F("id").desc(), name="application_submitted_idx",
+                         condition=~Q(status="draft")),
+            # The same list sorted by score (applications.selectors.order_by_score): one index serves both directions,
+            # unscored applications counting as the lowest. docs/benchmarks.md has the numbers at 100,000.
+            models.Index(F("score").asc(nulls_first=True), F("id").asc(), name="application_staff_score_idx",
                          condition=~Q(status="draft")),
         ]
 

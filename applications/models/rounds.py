@@ -80,6 +80,12 @@ class Round(models.Model):
         bad = set(self.requirements) - set(Requirement.values)
         if bad:
             raise ValidationError({"requirements": f"Unknown requirements: {', '.join(sorted(bad))}"})
+        if self.pk and self.scoring_scale is not None:
+            # A smaller scale than the scores already given would put applications' scores above 100%.
+            highest = self.criteria.aggregate(m=models.Max("scores__score"))["m"]
+            if highest is not None and self.scoring_scale < highest:
+                raise ValidationError({"scoring_scale": f"Assessors have already given scores up to {highest}. "
+                                                        f"Choose a scale of {highest} or more"})
 
     def is_open(self, at=None) -> bool:
         at = at or timezone.now()

@@ -12,3 +12,4 @@ from .organisations import accept_invitation, create_organisation, invite_member
 from .review import (  # noqa: F401
     ReviewError, decide, declare_conflict, recommend, request_information, score_application, screen,
 )
+from .scoring import recompute_round_scores, recompute_score, recompute_scores, score_expression  # noqa: F401

@@ -10,6 +10,7 @@ from funds.money import format_pounds
 from ..models import Application, Assessment, Criterion, InformationRequest, Score, Status
 from ..workflow import Role, move
 from .awards import create_award
+from .scoring import recompute_score
 
 
 class ReviewError(Exception):
@@ -78,6 +79,7 @@ def score_application(*, assessment_id: int, scores: dict[int, tuple[int, str]],
                                        defaults={"score": value, "comment": comment})
     assessment.completed_at = timezone.now()
     assessment.save(update_fields=["completed_at"])
+    recompute_score(application)
     return assessment
 
 

@@ -9,7 +9,6 @@ from funds.models import Decision, FinancialYear
 from tests.applications.factories import OrganisationFactory, RoundFactory
 from tests.factories import AreaFactory, BudgetFactory, FundingStreamFactory
 
-from .api_schema import assert_matches_document
 from .public_data import decision, many_grants, published_grant
 
 pytestmark = pytest.mark.django_db

@@ -185,8 +185,6 @@ class Selection:
             financial_year = year_from_label(year)
         except ValueError as exc:
             raise GivingError(str(exc)) from exc
-        except FinancialYear.DoesNotExist:
-            raise GivingError(f"There is no {year.strip()} financial year set up.") from None
         chosen_stream = chosen_round = None
         if stream:
             chosen_stream = FundingStream.objects.filter(slug=stream.strip()).first()

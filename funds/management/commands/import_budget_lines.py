@@ -3,7 +3,6 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from funds.budget_import import ImportFileError, describe, import_budget_lines, read_rows
-from funds.models import FinancialYear
 from funds.selectors import year_from_label
 
 
@@ -20,8 +19,6 @@ class Command(BaseCommand):
             financial_year = year_from_label(year)
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
-        except FinancialYear.DoesNotExist:
-            raise CommandError(f"There is no {year} financial year set up.") from None
         file = Path(path)
         if not file.is_file():
             raise CommandError(f"There is no file at {path}")
