@@ -37,7 +37,7 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.run import DOCS, RESULTS_DIR, database_url_for, ensure_database, machine  # noqa: E402
+from benchmarks.run import RESULTS_DIR, database_url_for, ensure_database, machine, update_docs  # noqa: E402
 
 SECRET_KEY = "load-scenario-secret-key-not-for-production"
 LOAD_DB = "load"
@@ -538,17 +538,6 @@ def report(result: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def update_docs(markdown: str) -> None:
-    text = DOCS.read_text()
-    block = f"{START_MARK}\n{markdown}{END_MARK}"
-    if START_MARK in text:
-        head, rest = text.split(START_MARK, 1)
-        text = head + block + rest.split(END_MARK, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + block + "\n"
-    DOCS.write_text(text)
-
-
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -656,7 +645,7 @@ def main(argv=None) -> int:
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     (RESULTS_DIR / f"{datetime.date.today().isoformat()}-load.md").write_text(markdown)
     if args.update_docs:
-        update_docs(markdown)
+        update_docs(markdown, (START_MARK, END_MARK))
     ok = not rec.errors and not result["lost"] and not result["awards"]["over_committed"]
     return 0 if ok else 1
 

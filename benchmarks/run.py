@@ -367,12 +367,14 @@ def reminder_report(rem: dict) -> list[str]:
     return lines
 
 
-def update_docs(markdown: str) -> None:
+def update_docs(markdown: str, marks: tuple[str, str] = (START_MARK, END_MARK)) -> None:
+    """Replace the block between `marks` in docs/benchmarks.md (or append it), leaving the prose around it alone."""
+    start, end = marks
     text = DOCS.read_text()
-    block = f"{START_MARK}\n{markdown}{END_MARK}"
-    if START_MARK in text:
-        head, rest = text.split(START_MARK, 1)
-        text = head + block + rest.split(END_MARK, 1)[1]
+    block = f"{start}\n{markdown}{end}"
+    if start in text:
+        head, rest = text.split(start, 1)
+        text = head + block + rest.split(end, 1)[1]
     else:
         text = text.rstrip("\n") + "\n\n" + block + "\n"
     DOCS.write_text(text)

@@ -4,18 +4,23 @@ How "exactly once" is kept, step by step:
 1. Claim. The hourly beat task works out which reminder is due for each open return and INSERTs one Reminder row per
    recipient with status "pending" (INSERT ... ON CONFLICT DO NOTHING on UNIQUE(return, kind, recipient)). A second
    beat tick, a retried task or two workers racing insert nothing new: the database refuses the duplicate.
-2. Send. One task per pending claim locks its row (SELECT ... FOR UPDATE SKIP LOCKED), marks it sent, sends the email
-   and commits. Whoever holds the lock is the only sender; anyone else skips it, and a row already marked sent is
-   never picked up again.
-3. Recover. If a worker dies before the commit, PostgreSQL rolls the mark back and drops the lock, so the claim is
-   still pending and the next beat tick sends it (every tick re-queues every pending claim; extra copies of a
-   queued task find the row sent or locked and do nothing).
+2. Send. The beat task queues the pending claims in chunks (CHUNK_SIZE per Celery task, so workers drain a few
+   hundred broker messages, not one per email). A chunk opens one mail connection and then, for each claim in its own
+   transaction, locks the claim's row (SELECT ... FOR UPDATE SKIP LOCKED, which also reads the return's status),
+   marks it sent, hands the email to the mail server and commits. Whoever holds the lock is the only sender; anyone
+   else skips it, and a row already marked sent is never picked up again. Sharing the connection changes nothing
+   here: every email still has its own transaction, committed before the next one starts.
+3. Recover. If a worker dies before a commit, PostgreSQL rolls that one mark back and drops the lock, so the claim is
+   still pending; the claims the chunk had already committed stay sent. The next beat tick (or the broker
+   redelivering the unacknowledged chunk) sends what is pending: every tick re-queues every pending claim, and extra
+   copies of a queued chunk find its rows sent or locked and do nothing.
 
 The residual risk, stated honestly: the email is handed to the mail server just before COMMIT. If the process dies,
 or the database connection drops, in the few milliseconds between the mail server accepting the message and the
-commit, the claim rolls back to pending and that one email is sent a second time. The opposite order (commit first,
-then send) would instead lose the email in the same window; a duplicate reminder is the safer failure. Outside that
-window, every reminder goes once and only once.
+commit, the claim rolls back to pending and that one email is sent a second time. At most one email per worker
+process is in that window at any moment, chunks or not. The opposite order (commit first, then send) would instead
+lose the email in the same window; a duplicate reminder is the safer failure. Outside that window, every reminder
+goes once and only once.
 
 Which reminder is due: each return has milestones (10 and 3 days before the due date by default, the due date, then
 every `overdue_interval_days` after it up to `overdue_reminder_limit`). Only the latest milestone that has passed is
@@ -103,31 +108,41 @@ def chunks(ids: list[int], size: int = CHUNK_SIZE) -> list[list[int]]:
     return [ids[i:i + size] for i in range(0, len(ids), size)]
 
 
-def send(reminder_id: int, *, mailer=None) -> bool:
+def send(reminder_id: int, *, mailer=None, returns: dict[int, MonitoringReturn] | None = None) -> bool:
     """Send one claimed reminder if nobody has. True if this call sent it.
 
-    `mailer` is an open mail backend to reuse (send_batch passes one); without it a connection is made for this email.
-    Three statements and the commit: lock the claim with its return, service, provider and period in one SELECT (only
-    the claim's row is locked: locking the return would make workers skip the other recipients' claims for it), one
-    UPDATE, then send and COMMIT."""
+    Two statements between BEGIN and COMMIT: the SELECT that locks the claim (SKIP LOCKED) and reads its return's
+    status, then one UPDATE; the email goes last, just before COMMIT. Only the claim's row is locked: locking the
+    return too would make other workers skip its other recipients' claims. `mailer` is an open mail backend to reuse,
+    `returns` the returns with what the email says about them (service, provider, period), both passed by send_batch;
+    without them this call opens its own connection and reads the return once more."""
     with transaction.atomic():
-        reminder = (Reminder.objects.select_for_update(skip_locked=True, of=("self",))
-                    .select_related("monitoring_return__period", "monitoring_return__service__provider")
-                    .filter(pk=reminder_id, status=Reminder.Status.PENDING).order_by().first())
-        if reminder is None:
+        claim = (Reminder.objects.select_for_update(skip_locked=True, of=("self",))
+                 .filter(pk=reminder_id, status=Reminder.Status.PENDING)
+                 .values_list("kind", "recipient", "monitoring_return_id", "monitoring_return__status").first())
+        if claim is None:
             return False  # already sent, skipped, or being sent by another worker right now
-        ret = reminder.monitoring_return
-        if not ret.is_open:
-            Reminder.objects.filter(pk=reminder.pk).update(status=Reminder.Status.SKIPPED)
+        kind, recipient, return_id, return_status = claim
+        if return_status not in MonitoringReturn.OPEN:
+            Reminder.objects.filter(pk=reminder_id).update(status=Reminder.Status.SKIPPED)
             return False
-        Reminder.objects.filter(pk=reminder.pk).update(
+        Reminder.objects.filter(pk=reminder_id).update(
             status=Reminder.Status.SENT, sent_at=timezone.now(), attempts=F("attempts") + 1)
-        subject, body = message(ret, reminder.kind)
-        email = EmailMessage(subject, body, None, [reminder.recipient])
+        ret = (returns or {}).get(return_id) or _returns_for([reminder_id])[return_id]
+        subject, body = message(ret, kind)
         # Last step before COMMIT: if sending raises, the mark rolls back and the claim stays pending for a retry.
-        (mailer or mailers.default).send_messages([email])
-    log.info("Sent %s reminder for return %s to %s", reminder.kind, ret.pk, reminder.recipient)
+        (mailer or mailers.default).send_messages([EmailMessage(subject, body, None, [recipient])])
+    log.info("Sent %s reminder for return %s to %s", kind, return_id, recipient)
     return True
+
+
+def _returns_for(reminder_ids: list[int]) -> dict[int, MonitoringReturn]:
+    """The claims' returns with their service, provider and period, for the emails' wording. Read once per batch: none
+    of it decides whether a reminder goes (send() reads the return's status afresh under the claim's lock)."""
+    returns = MonitoringReturn.objects.filter(
+        pk__in=Reminder.objects.filter(pk__in=reminder_ids).values("monitoring_return_id"),
+    ).select_related("period", "service__provider").order_by()
+    return {ret.pk: ret for ret in returns}
 
 
 def send_batch(reminder_ids: list[int]) -> int:
@@ -136,10 +151,11 @@ def send_batch(reminder_ids: list[int]) -> int:
     A claim that fails to send stays pending for the next tick and the chunk moves on (one refused address must not
     hold up the others); after FAILURES_BEFORE_GIVING_UP failures in a row the rest are left for the next tick too."""
     sent = failures = 0
+    returns = _returns_for(reminder_ids)
     with mailers.default as mailer:
         for done, reminder_id in enumerate(reminder_ids, start=1):
             try:
-                sent += send(reminder_id, mailer=mailer)
+                sent += send(reminder_id, mailer=mailer, returns=returns)
                 failures = 0
             except Exception:  # noqa: BLE001 - the claim rolled back to pending; the next tick retries it
                 log.exception("Reminder %s not sent; it stays pending for the next tick", reminder_id)

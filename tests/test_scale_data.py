@@ -129,3 +129,11 @@ def test_a_second_run_is_refused_unless_forced(scale):
 def test_the_command_reports_a_refusal_as_a_message(scale):
     with pytest.raises(CommandError, match="pass --force"):
         call_command("generate_scale_data", applications=10, organisations=1, returns=0)
+
+
+def test_assessed_applications_have_the_score_the_staff_list_shows(scale):
+    from tests.applications.test_scoring import assert_stored_scores_match_the_old_formula
+
+    assessed = scale_applications().filter(assessments__completed_at__isnull=False).distinct()
+    assert assessed.exists() and not assessed.filter(score=None).exists()
+    assert_stored_scores_match_the_old_formula()

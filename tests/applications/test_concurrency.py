@@ -48,3 +48,21 @@ def test_concurrent_submissions_to_one_round_get_distinct_references():
     race([lambda a=a: services.submit_application(application_id=a.pk, by=a.created_by) for a in applications])
     references = set(Application.objects.values_list("reference", flat=True))
     assert len(references) == 5 and None not in references
+
+
+def test_assessors_finishing_at_the_same_moment_are_all_counted_in_the_score():
+    application = complete_application()
+    application = services.submit_application(application_id=application.pk, by=application.created_by)
+    services.screen(application_id=application.pk, eligible=True, reason="Eligible", by=UserFactory(is_staff=True))
+    criteria = list(application.round.criteria.all())  # Need (weight 2), Value for money (weight 1), out of 5
+    assessors = [UserFactory(is_staff=True) for _ in range(4)]
+    assessments = [services.declare_conflict(application_id=application.pk, assessor=a, has_conflict=False)
+                   for a in assessors]
+
+    outcomes = race([lambda a=a, s=s, m=m: services.score_application(
+        assessment_id=s.pk, by=a, scores={criteria[0].pk: (m, "x"), criteria[1].pk: (m, "x")})
+        for a, s, m in zip(assessors, assessments, [5, 4, 3, 2], strict=True)])
+
+    assert not refused(outcomes)
+    application.refresh_from_db()
+    assert application.score == Decimal("70.00")  # (15 + 12 + 9 + 6) / (4 x 3 x 5)

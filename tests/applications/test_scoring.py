@@ -2,6 +2,7 @@
 that change it, and what the list, its sort, its filter and its export show from it."""
 
 import datetime
+import importlib
 from decimal import Decimal
 from html.parser import HTMLParser
 
@@ -176,13 +177,30 @@ def test_the_list_shows_sorts_and_filters_by_the_stored_score(client):
     assert best.reference in page and middling.reference not in page and unscored.reference not in page
 
 
+def test_the_migration_fills_in_the_scores_of_applications_assessed_before_it():
+    from django.apps import apps
+
+    backfill = importlib.import_module("applications.migrations.0005_stored_score").backfill_scores
+    heavy = RoundFactory(criteria=[], scoring_scale=4)
+    for order, weight in enumerate([3, 2, 2, 2, 1, 1]):
+        Criterion.objects.create(round=heavy, order=order, name=f"Criterion {order}", weight=weight)
+    assess(in_assessment(heavy), [4, 3, 2, 1, 0, 4])
+    both = in_assessment()
+    assess(both, [4, 3])
+    assess(both, [5, 2])
+    in_assessment()
+    Application.objects.update(score=None)  # as they were before the migration added the column
+    backfill(apps, None)
+    assert Application.objects.filter(score__isnull=False).count() == 2
+    assert_stored_scores_match_the_old_formula()
+
+
 def test_the_score_column_rounds_as_it_always_has():
     table = StaffApplicationTable([])
-    column = table.columns["score"]
-    assert column.column.render(value=Decimal("62.50")) == "62%"  # to even, as the float it replaces did
-    assert column.column.render(value=Decimal("67.50")) == "68%"
-    assert column.column.render(value=Decimal("73.33")) == "73%"
-    assert column.default == "—"
+    # Halves go to the even number, as the float it replaces did ("62%", "68%").
+    for stored, shown in [("62.50", "62%"), ("67.50", "68%"), ("73.33", "73%"), ("0.00", "0%"), ("100.00", "100%")]:
+        assert table.render_score(Decimal(stored)) == shown == f"{float(stored):.0f}%"
+    assert table.columns["score"].default == "—"
 
 
 def test_the_list_opens_newest_submitted_first_whatever_the_creation_order(client):
