@@ -676,6 +676,7 @@ class _Generator:
                 if award.status == Award.Status.PAID:
                     payment = Payment(
                         commitment_id=award.commitment_id,
+                        line_id=award.line_id,
                         amount=award.amount,
                         paid_on=(award.accepted_at + datetime.timedelta(days=10)).date(),
                         reference=f"{award.application.reference} payment 1",

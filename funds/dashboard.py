@@ -88,7 +88,7 @@ def pipeline(year: FinancialYear) -> Pipeline:
     rows = {s: PipelineRow(s.value, s.label) for s in Status if s != Status.DRAFT}
     round_ids = set()
     counted = (Application.objects.filter(round__budget__year=year).exclude(status=Status.DRAFT).order_by()
-               .values("status", "round_id").annotate(n=Count("pk"), requested=Sum("amount_requested")))
+               .values("status", "round_id").annotate(n=Count("*"), requested=Sum("amount_requested")))
     for row in counted:
         target = rows[Status(row["status"])]
         target.applications += row["n"]

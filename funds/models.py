@@ -382,6 +382,9 @@ class Payment(models.Model):
     """Money actually paid out against a commitment."""
 
     commitment = models.ForeignKey(Commitment, on_delete=models.PROTECT, related_name="payments")
+    # The commitment's line, copied by funds.services.record_payment: paid totals per line and per budget then read
+    # one index instead of joining every payment to its commitment (docs/benchmarks.md, the staff dashboard).
+    line = models.ForeignKey(BudgetLine, on_delete=models.PROTECT, related_name="payments", editable=False)
     amount = models.DecimalField(**MONEY)
     paid_on = models.DateField()
     reference = models.CharField(max_length=120, blank=True)

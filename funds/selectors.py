@@ -26,7 +26,7 @@ def _live_commitments():
 
 def with_line_totals(lines: QuerySet[BudgetLine]) -> QuerySet[BudgetLine]:
     committed = _sum(_live_commitments().filter(line=OuterRef("pk")), "amount")
-    paid = _sum(Payment.objects.filter(commitment__line=OuterRef("pk")), "amount")
+    paid = _sum(Payment.objects.filter(line=OuterRef("pk")), "amount")
     projects = Subquery(
         _live_commitments()
         .filter(line=OuterRef("pk"))
@@ -48,7 +48,7 @@ def with_budget_totals(budgets: QuerySet[Budget]) -> QuerySet[Budget]:
     pot = _sum(BudgetEntry.objects.filter(budget=OuterRef("pk")), "amount")
     allocated = _sum(BudgetLine.objects.filter(budget=OuterRef("pk")), "amount")
     committed = _sum(_live_commitments().filter(line__budget=OuterRef("pk")), "amount")
-    paid = _sum(Payment.objects.filter(commitment__line__budget=OuterRef("pk")), "amount")
+    paid = _sum(Payment.objects.filter(line__budget=OuterRef("pk")), "amount")
     return budgets.annotate(
         pot=pot,
         allocated=allocated,

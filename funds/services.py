@@ -114,7 +114,8 @@ def record_payment(*, commitment_id: int, amount: Decimal, paid_on, reference: s
             f"a payment of {format_pounds(amount)} would pay more than was committed."
         )
     payment = Payment.objects.create(
-        commitment=commitment, amount=amount, paid_on=paid_on, reference=reference, created_by=by
+        commitment=commitment, line_id=commitment.line_id, amount=amount, paid_on=paid_on, reference=reference,
+        created_by=by,
     )
     record_event("payment.made", obj=commitment, by=by, before={"paid": str(paid)}, after={"paid": str(paid + amount)})
     return payment

@@ -124,3 +124,18 @@ def test_a_transfer_cannot_take_money_already_committed():
     services.commit_to_line(line_id=line.pk, amount=Decimal("900"), reference="A")
     with pytest.raises(services.OverCommitment, match="£100 left"):
         services.transfer_between_budgets(from_budget_id=source.pk, to_budget_id=target.pk, amount=Decimal("101"))
+
+
+def test_a_payment_counts_as_paid_on_its_commitments_line_and_no_other():
+    budget = BudgetFactory(pot=Decimal("20000"))
+    paid_line, other_line = BudgetLineFactory(budget=budget, amount=Decimal("10000")), BudgetLineFactory(
+        budget=budget, amount=Decimal("10000"))
+    services.commit_to_line(line_id=other_line.pk, amount=Decimal("3000"), reference="HCF-2")
+    commitment = services.commit_to_line(line_id=paid_line.pk, amount=Decimal("4000"), reference="HCF-1")
+    payment = services.record_payment(commitment_id=commitment.pk, amount=Decimal("999.99"),
+                                      paid_on=datetime.date(2024, 7, 1))
+
+    assert payment.line_id == paid_line.pk
+    lines = {line.pk: line for line in selectors.with_line_totals(type(paid_line).objects.filter(budget=budget))}
+    assert lines[paid_line.pk].paid == Decimal("999.99")
+    assert lines[other_line.pk].paid == Decimal("0.00")
