@@ -454,7 +454,8 @@ class RollupName(models.Model):
 
 
 class AuditEvent(models.Model):
-    """Append-only record of every change to money or a decision: who, when, what it was before and after."""
+    """Append-only record of every change to money or a decision (who, when, what it was before and after), and of
+    every sensitive read: a document or an export downloaded."""
 
     action = models.CharField(max_length=80, db_index=True)
     content_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.PROTECT)

@@ -108,10 +108,3 @@ def _act(action, application, form, assessment: Assessment | None, user) -> str:
                         by=user, decision=data["decision"], line=data["line"])
         return "Decision recorded"
     raise services.ReviewError("Unknown action")
-
-
-@staff_member_required
-def staff_download(request, pk, document_pk):
-    from .drafting import download
-
-    return download(request, pk, document_pk)
