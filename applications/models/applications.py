@@ -105,6 +105,8 @@ class Application(models.Model):
 
     @property
     def title(self) -> str:
+        if self.anonymised_at:
+            return f"Details removed on {self.anonymised_at:%-d %B %Y} (retention period ended)"
         return self.project_title or "Untitled project"
 
     def task_status(self, task: str) -> str:

@@ -206,6 +206,7 @@ def test_an_anonymised_application_still_shows_to_staff_and_to_the_applicant(cli
     status_page = client.get(reverse("applications:detail", args=[application.pk]))
     assert status_page.status_code == 200
     assert "Not funded" in status_page.text and "Safer streets" not in status_page.text
+    assert "Details removed on" in status_page.text and "Details removed on" in staff_page.text
 
 
 @pytest.mark.django_db
