@@ -16,6 +16,8 @@ from django.db import migrations, models
 from django.db.models import Count, F, OuterRef, Subquery, Sum
 from django.db.models.functions import Cast, NullIf, Round as RoundTo
 
+from pcc_grants.migration_operations import run_sql_on_postgresql
+
 
 def backfill_scores(apps, schema_editor):
     Application = apps.get_model("applications", "Application")
@@ -59,13 +61,16 @@ class Migration(migrations.Migration):
             field=models.DecimalField(blank=True, decimal_places=2, editable=False, max_digits=5, null=True),
         ),
         migrations.RunPython(backfill_scores, migrations.RunPython.noop, elidable=True),
-        migrations.AddIndex(
-            model_name='application',
-            index=models.Index(models.OrderBy(models.F('submitted_at'), descending=True, nulls_last=True), models.OrderBy(models.F('id'), descending=True), condition=models.Q(('status', 'draft'), _negated=True), name='application_submitted_idx'),
+        # The staff list's two orders (applications.selectors.STAFF_LIST_ORDER and order_by_score), PostgreSQL only.
+        run_sql_on_postgresql(
+            "CREATE INDEX application_submitted_idx ON applications_application "
+            "(submitted_at DESC NULLS LAST, id DESC) WHERE NOT status = 'draft'",
+            "DROP INDEX application_submitted_idx",
         ),
-        migrations.AddIndex(
-            model_name='application',
-            index=models.Index(models.OrderBy(models.F('score'), nulls_first=True), models.OrderBy(models.F('id')), condition=models.Q(('status', 'draft'), _negated=True), name='application_staff_score_idx'),
+        run_sql_on_postgresql(
+            "CREATE INDEX application_staff_score_idx ON applications_application "
+            "(score ASC NULLS FIRST, id ASC) WHERE NOT status = 'draft'",
+            "DROP INDEX application_staff_score_idx",
         ),
         migrations.AddConstraint(
             model_name='application',
