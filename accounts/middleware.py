@@ -1,8 +1,5 @@
-from urllib.parse import urlencode
-
 from django.conf import settings
 from django.shortcuts import redirect
-from django.urls import reverse
 
 from . import two_factor
 
@@ -37,6 +34,4 @@ class TwoFactorMiddleware:
             return None
         if settings.STATIC_URL and request.path_info.startswith(settings.STATIC_URL):
             return None
-        name = ("accounts:two_factor_verify" if two_factor.has_confirmed_device(request.user)
-                else "accounts:two_factor_setup")
-        return redirect(f"{reverse(name)}?{urlencode({'next': request.get_full_path()})}")
+        return redirect(two_factor.second_factor_url(request.user, request.get_full_path()))

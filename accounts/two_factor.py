@@ -16,11 +16,13 @@ import hmac
 import secrets
 import struct
 import time
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.core.cache import cache
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 # A benchmark/load helper signs staff in by setting this key: do not rename it.
@@ -112,6 +114,12 @@ def device_for(user):
     from .models import TwoFactorDevice
 
     return TwoFactorDevice.objects.filter(user=user).first()
+
+
+def second_factor_url(user, next_url: str = "") -> str:
+    """Where a staff member goes for their second factor: the code page, or set-up if they have no app yet."""
+    name = "accounts:two_factor_verify" if has_confirmed_device(user) else "accounts:two_factor_setup"
+    return f"{reverse(name)}?{urlencode({'next': next_url})}" if next_url else reverse(name)
 
 
 def has_confirmed_device(user) -> bool:

@@ -38,7 +38,7 @@ class SignInView(LoginView):
         # but going straight there keeps `next` and saves a redirect.
         url = super().get_success_url()
         if two_factor.needs_two_factor(self.request.user) and not two_factor.is_verified(self.request):
-            return two_factor_url(self.request.user, url)
+            return two_factor.second_factor_url(self.request.user, url)
         return url
 
 
@@ -48,6 +48,11 @@ def _safe_next(request, target: str | None) -> str:
                                                   require_https=request.is_secure()):
         return target
     return ""
+
+
+def _requested_next(request) -> str:
+    """The `next` the form posted or the link carried, if it is safe to follow."""
+    return _safe_next(request, request.POST.get("next") or request.GET.get("next"))
 
 
 def _send_verification(request, user: User, next_url: str = "") -> None:
@@ -62,7 +67,7 @@ def _send_verification(request, user: User, next_url: str = "") -> None:
 @login_not_required
 @ratelimit("sign_up", key="ip", what="Too many accounts have been created from your internet connection.")
 def sign_up(request):
-    next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next"))
+    next_url = _requested_next(request)
     # An invitation link passes the invited address, so the account is made for the address the invitation expects.
     form = SignUpForm(request.POST if request.method == "POST" else None,
                       initial={"email": request.GET.get("email", "")})
@@ -107,13 +112,8 @@ def verify(request, uidb64, token):
 NEW_CODES_SESSION_KEY = "two_factor_new_recovery_codes"
 
 
-def two_factor_url(user, next_url: str) -> str:
-    name = "accounts:two_factor_verify" if two_factor.has_confirmed_device(user) else "accounts:two_factor_setup"
-    return f"{reverse(name)}?{urlencode({'next': next_url})}" if next_url else reverse(name)
-
-
 def _next_or_default(request) -> str:
-    return _safe_next(request, request.POST.get("next") or request.GET.get("next")) or resolve_url(
+    return _requested_next(request) or resolve_url(
         settings.LOGIN_REDIRECT_URL)
 
 
@@ -127,7 +127,7 @@ def _code_page(request, *, form_class, template, check):
         return redirect(_next_or_default(request))
     device = two_factor.device_for(request.user)
     if device is None or not device.confirmed:
-        return redirect(two_factor_url(request.user, _safe_next(request, request.GET.get("next"))))
+        return redirect(two_factor.second_factor_url(request.user, _safe_next(request, request.GET.get("next"))))
     if seconds := two_factor.locked_for(request.user):
         return _locked(request, seconds)
     form = form_class(request.POST if request.method == "POST" else None)
@@ -140,8 +140,7 @@ def _code_page(request, *, form_class, template, check):
         if seconds := two_factor.record_failure(request.user):
             return _locked(request, seconds)
         form.add_error("code", problem)
-    return render(request, template, {"form": form, "next": _safe_next(request, request.POST.get("next") or
-                                                                         request.GET.get("next"))})
+    return render(request, template, {"form": form, "next": _requested_next(request)})
 
 
 def two_factor_verify(request):
@@ -171,13 +170,13 @@ def two_factor_recovery(request):
 def two_factor_setup(request):
     if not two_factor.needs_two_factor(request.user):
         return redirect(_next_or_default(request))
-    next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next"))
+    next_url = _requested_next(request)
     device = two_factor.start_setup(request.user)
     if device.confirmed:
         # Replacing a confirmed app is a superuser's reset, never a signed-in session's: otherwise a stolen
         # password alone could swap the app for the attacker's.
         return redirect(_next_or_default(request) if two_factor.is_verified(request)
-                        else two_factor_url(request.user, next_url))
+                        else two_factor.second_factor_url(request.user, next_url))
     if seconds := two_factor.locked_for(request.user):
         return _locked(request, seconds)
     form = SecurityCodeForm(request.POST if request.method == "POST" else None)

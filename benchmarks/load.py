@@ -413,12 +413,12 @@ def servers(env: dict, workers: int, threads: int, logs: Path):
         # Let the worker finish what the run queued (status emails, award letters) before stopping it.
         import redis
 
-        queue = redis.Redis.from_url(env["REDIS_URL"])
+        broker = redis.Redis.from_url(env["REDIS_URL"])
         for _ in range(120):
-            if queue.llen("celery") == 0:
+            # Queued, or taken but not yet acknowledged (tasks ack late): both must be empty before stopping.
+            if broker.llen("celery") == 0 and broker.hlen("unacked") == 0:
                 break
             time.sleep(0.5)
-        time.sleep(3)
     finally:
         for process in (web, worker):
             process.terminate()

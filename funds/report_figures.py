@@ -14,7 +14,13 @@ from django.db.models import Count, Q, Sum
 from funds.models import FinancialYear, Payment
 from providers.models import MonitoringReturn, ReturnValue, ServiceFunding
 from providers.ready_templates import VICTIMS_SERVICES
-from transparency.selectors import public_view, published_decisions, published_grants
+from transparency.selectors import (
+    decisions_in_year,
+    public_view,
+    published_decisions,
+    published_grants,
+    with_public_budgets,
+)
 
 from . import selectors
 
@@ -146,8 +152,7 @@ def decisions_by_date(year: FinancialYear) -> list[DecisionDay]:
     """Decisions made 1 April to 31 March, oldest day first, as the annual report prints them. Everything shown comes
     from transparency.selectors.public_view: a confidential decision is its number, date and the wording "is a
     confidential decision relating to" its one-line public description, never its title or summary."""
-    made = (published_decisions().filter(decided_on__range=(year.starts_on, year.ends_on))
-            .order_by("decided_on", "number"))
+    made = with_public_budgets(decisions_in_year(published_decisions(), year.start_year)).order_by("decided_on", "number")
     days: dict[datetime.date, list[DecisionEntry]] = defaultdict(list)
     for decision in made:
         view = public_view(decision)

@@ -1,12 +1,11 @@
 """Reads of what may be published. Every public page, export and API response starts from these."""
 
-import datetime
 
 from django.db.models import Count, F, Prefetch, QuerySet, Sum
 from django.db.models.functions import TruncDate
 
 from applications.models import Award
-from funds.models import Budget, Decision
+from funds.models import Budget, Decision, FinancialYear
 
 
 def published_grants(*, year=None, stream=None, area=None, round=None) -> QuerySet[Award]:
@@ -69,9 +68,8 @@ def published_decisions() -> QuerySet[Decision]:
 
 def decisions_in_year(decisions: QuerySet[Decision], start_year: int) -> QuerySet[Decision]:
     """Decisions taken in the financial year starting 1 April `start_year`, as the annual report lists them."""
-    return decisions.filter(
-        decided_on__gte=datetime.date(start_year, 4, 1), decided_on__lte=datetime.date(start_year + 1, 3, 31)
-    )
+    year = FinancialYear(start_year=start_year)
+    return decisions.filter(decided_on__range=(year.starts_on, year.ends_on))
 
 
 def with_public_budgets(decisions: QuerySet[Decision]) -> QuerySet[Decision]:

@@ -238,3 +238,21 @@ def test_the_command_writes_the_pack(year, tmp_path):
         call_command("export_annual_report_pack", "--year", "2031/32", "--output", str(out))
     with pytest.raises(CommandError, match="must end in .xlsx"):
         call_command("export_annual_report_pack", "--year", "2024/25", "--output", str(tmp_path / "pack.csv"))
+
+
+@pytest.mark.django_db
+def test_the_decisions_list_reads_the_same_few_queries_however_many_decisions_approve_budgets(
+        demo_data, django_assert_max_num_queries):
+    from funds.models import Budget
+    from funds.report_figures import decisions_by_date
+
+    year = FinancialYear.objects.get(start_year=2024)
+    budgets = list(Budget.objects.filter(year=year))
+    for n in range(12):
+        decision = Decision.objects.create(number=f"{100 + n:03d}-2024", decided_on=datetime.date(2024, 5, 1 + n),
+                                           title=f"Budget decision {n}")
+        decision.budgets.set(budgets)
+    # The decisions and their budgets (with streams and years): two queries, not one per decision.
+    with django_assert_max_num_queries(2):
+        days = decisions_by_date(year)
+    assert sum(len(day.entries) for day in days) >= 12
