@@ -2,13 +2,43 @@ from django.contrib.auth.models import AbstractUser, UserManager as DjangoUserMa
 from django.db import models
 
 
+def normalise_email(value: str | None) -> str:
+    """The one form an email address is stored and looked up in: trimmed and lower-case.
+
+    Mail systems treat the part before the @ as case-insensitive in practice, and people type their address however
+    their phone capitalises it ("Dave.Treasurer@BoxingClub.example"), so one person has one account whatever the case.
+    """
+    return (value or "").strip().lower()
+
+
 class UserManager(DjangoUserManager):
     """People sign in with their email address; there is no separate username."""
 
     use_in_migrations = True
 
+    def get_by_natural_key(self, email):
+        """The account for an email address typed in any case (ModelBackend's sign-in lookup goes through here).
+
+        Stored addresses are lower-case (migration 0003 lower-cased the older ones), so the exact lookup on the
+        unique index finds almost everyone. The case-insensitive fallback is for a row 0003 had to leave as it was,
+        because lower-casing it would have clashed with another account: then only an unambiguous match signs in,
+        never an arbitrary one of the two.
+        """
+        email = normalise_email(email)
+        try:
+            return self.get(email=email)
+        except self.model.DoesNotExist:
+            matches = list(self.filter(email__iexact=email)[:2])
+            if len(matches) != 1:
+                raise
+            return matches[0]
+
+    def with_email(self, email):
+        """Every account for this address, whatever its case: for checks like "is this address taken?"."""
+        return self.filter(email__iexact=normalise_email(email))
+
     def _create_user_object(self, email, password, **extra_fields):
-        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user = self.model(email=normalise_email(self.normalize_email(email)), **extra_fields)
         user.password = ""
         user.set_password(password) if password else user.set_unusable_password()
         return user
@@ -44,6 +74,17 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.full_name or self.email
+
+    def clean(self):
+        # The admin's forms and any other ModelForm come through here: store the address as sign-in looks it up.
+        super().clean()
+        self.email = normalise_email(self.email)
+
+    @property
+    def awaiting_verification(self) -> bool:
+        """Signed up but never confirmed the email link. Confirming signs the person in, so an account that has
+        ever signed in and is inactive was switched off by staff, and is not offered a new link."""
+        return not self.is_active and self.last_login is None
 
     def get_full_name(self) -> str:
         return self.full_name or self.email

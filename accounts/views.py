@@ -5,33 +5,45 @@ A sign-up can carry `next` (for example an invitation link): it travels inside t
 link is often opened in another browser or on another device, and the confirmed person lands there signed in.
 """
 
+import math
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_not_required
-from django.contrib.auth.views import LoginView
+from django.contrib.auth.views import LoginView, PasswordResetConfirmView
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.shortcuts import redirect, render, resolve_url
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_POST
 
 from funds.services import record_event
 from pcc_grants.ratelimit import ratelimit, too_many_requests
 
 from . import two_factor
-from .forms import RecoveryCodeForm, SecurityCodeForm, SignUpForm
+from .forms import RecoveryCodeForm, SecurityCodeForm, SignInForm, SignUpForm
 from .models import User
 from .tokens import email_verification_token
+
+# The account that gave its right password but has not confirmed its email address yet: "send the link again"
+# sends to this one only, so the button cannot be used to send mail to any address someone types.
+UNCONFIRMED_SESSION_KEY = "sign_in_unconfirmed_user"
 
 
 class SignInView(LoginView):
     template_name = "accounts/login.html"
+    authentication_form = SignInForm
+
+    def form_invalid(self, form):
+        if form.unconfirmed_user is not None:
+            self.request.session[UNCONFIRMED_SESSION_KEY] = form.unconfirmed_user.pk
+        return super().form_invalid(form)
 
     def get_success_url(self):
         # Staff go on to their second factor before anything else; the middleware would send them there anyway,
@@ -40,6 +52,18 @@ class SignInView(LoginView):
         if two_factor.needs_two_factor(self.request.user) and not two_factor.is_verified(self.request):
             return two_factor.second_factor_url(self.request.user, url)
         return url
+
+
+class ResetPasswordView(PasswordResetConfirmView):
+    """Django's "choose a new password" page, which also lifts a sign-in lockout on that address: the lockout page
+    offers a password reset as the way on, and whoever opened the emailed link has shown the address is theirs."""
+
+    def form_valid(self, form):
+        from axes.utils import reset as reset_sign_in_attempts
+
+        response = super().form_valid(form)
+        reset_sign_in_attempts(username=form.user.email)
+        return response
 
 
 def _safe_next(request, target: str | None) -> str:
@@ -73,15 +97,34 @@ def sign_up(request):
                       initial={"email": request.GET.get("email", "")})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        with transaction.atomic():
-            # An earlier sign-up that was never confirmed is replaced rather than blocking the address.
-            User.objects.filter(email=data["email"], is_active=False, last_login__isnull=True).delete()
-            user = User.objects.create_user(data["email"], data["password"], full_name=data["full_name"],
-                                            is_active=False)
-        _send_verification(request, user, next_url)
-        request.session["signed_up_email"] = user.email
-        return redirect("accounts:check_email")
+        try:
+            with transaction.atomic():
+                # An earlier sign-up that was never confirmed is replaced rather than blocking the address.
+                User.objects.with_email(data["email"]).filter(is_active=False, last_login__isnull=True).delete()
+                user = User.objects.create_user(data["email"], data["password"], full_name=data["full_name"],
+                                                is_active=False)
+        except IntegrityError:
+            # Two sign-ups for one new address at the same moment both pass the form's check; the unique index
+            # stops the second, which is told what the form would have told it a moment later.
+            form.add_error("email", SignUpForm.ADDRESS_TAKEN)
+        else:
+            _send_verification(request, user, next_url)
+            request.session["signed_up_email"] = user.email
+            return redirect("accounts:check_email")
     return render(request, "accounts/sign_up.html", {"form": form, "next": next_url})
+
+
+@login_not_required
+@require_POST
+@ratelimit("sign_up", key="ip", what="Too many confirmation emails have been asked for from your internet connection.")
+def send_link_again(request):
+    """The button on the sign-in page for an account that gave its right password but is not confirmed yet."""
+    user = User.objects.filter(pk=request.session.get(UNCONFIRMED_SESSION_KEY)).first()
+    if user is None or not user.awaiting_verification:
+        return redirect("accounts:login")
+    _send_verification(request, user, _requested_next(request))
+    request.session["signed_up_email"] = user.email
+    return redirect("accounts:check_email")
 
 
 @login_not_required
@@ -95,7 +138,8 @@ def verify(request, uidb64, token):
         user = User.objects.get(pk=force_str(urlsafe_base64_decode(uidb64)))
     except (User.DoesNotExist, ValueError, TypeError, OverflowError):
         user = None
-    if user is None or not email_verification_token.check_token(user, token):
+    # An inactive account that has signed in before was switched off by staff: an old link must not switch it on.
+    if user is None or not user.awaiting_verification or not email_verification_token.check_token(user, token):
         return render(request, "accounts/verify_failed.html", status=200)
     user.is_active = True
     user.save(update_fields=["is_active"])
@@ -221,10 +265,26 @@ def new_recovery_codes(request):
 
 
 def sign_in_locked_out(request, original_response=None, credentials=None):
-    """django-axes' lockout response (AXES_LOCKOUT_CALLABLE): a GOV.UK page, 429, and when to try again."""
+    """django-axes' lockout response (AXES_LOCKOUT_CALLABLE): a GOV.UK page, 429, when to try again and ways on.
+
+    The lock lasts AXES_COOLOFF_TIME from the last attempt axes counted, so the wait shown is what is left of it. With
+    AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT (axes' default) every attempt while locked is counted and starts the
+    wait again, and the page says so.
+    """
     from axes.helpers import get_cool_off
+    from axes.models import AccessAttempt
+    from django.utils import timezone
+
+    from .backends import axes_username
 
     cool_off = get_cool_off(request)
     seconds = int(cool_off.total_seconds()) if cool_off else 30 * 60
-    return too_many_requests(request, seconds, what="There have been too many attempts to sign in with a wrong "
-                                                    "password.")
+    last = (AccessAttempt.objects.filter(username=axes_username(request, credentials),
+                                         ip_address=getattr(request, "axes_ip_address", None))
+            .order_by("-attempt_time").values_list("attempt_time", flat=True).first())
+    if last is not None and cool_off:
+        left = (last + cool_off - timezone.now()).total_seconds()
+        seconds = max(1, min(seconds, math.ceil(left)))
+    return too_many_requests(request, seconds, extra={
+        "for_sign_in": True, "wait_restarts": settings.AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT},
+        what="There have been too many attempts to sign in with a wrong password.")

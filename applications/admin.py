@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from funds.models import BudgetLine
 from funds.money import format_pounds
+from pcc_grants.admin_widgets import ValidIdsAutocompleteMixin
 
 from . import services
 from .models import (
@@ -45,7 +46,7 @@ class RoundAdmin(admin.ModelAdmin):
             services.recompute_round_scores(form.instance)
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(ValidIdsAutocompleteMixin, admin.TabularInline):
     model = Membership
     extra = 0
     autocomplete_fields = ["user"]

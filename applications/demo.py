@@ -17,7 +17,7 @@ from .models import (
     Application, ApplicationEvent, Assessment, Award, AwardPayment, Criterion, Membership, Organisation, Question,
     Round, RoundRingFence, Score, Status,
 )
-from .services import recompute_score
+from .services import note_references_used, recompute_score
 
 APPLICANT_EMAIL = "applicant@demo.pcc-grants.example"
 OFFICER_EMAIL = "grants@demo.pcc-grants.example"
@@ -100,6 +100,10 @@ def load() -> dict:
     officer = _user(OFFICER_EMAIL, "Demo Grants Officer", is_staff=True)
     published = _published_round(budget, lpas, officer)
     open_round = _open_round(budget, lpas, applicant, officer)
+    # The demo numbers its references itself; the counter must carry on after them, or the first real submission to
+    # the open round takes a number the demo already used.
+    note_references_used(Application.objects.filter(round__in=[published, open_round]).exclude(reference=None)
+                         .values_list("reference", flat=True))
     return {"published_round": published, "open_round": open_round}
 
 

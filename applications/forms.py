@@ -7,8 +7,9 @@ from django import forms
 
 from funds.models import Area
 from funds.money import format_pounds
+from pcc_grants.uploads import upload_messages
 
-from .fields import MoneyField, word_count
+from .fields import MoneyField, characters_for, word_count
 from .models import Application, BudgetItem, Membership, Organisation, OrganisationType, Requirement, Round
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
@@ -152,7 +153,10 @@ class ProjectTaskForm(TaskForm):
                                                 "Use no more than 300 words. If you get a grant, we publish your "
                                                 "project name, this description and the amount, so do not name "
                                                 "the people you help.",
-                                      error_messages={"required": "Describe your project"})
+                                      max_length=characters_for(300),
+                                      error_messages={"required": "Describe your project",
+                                                      "max_length": f"Your description must be "
+                                                                    f"{characters_for(300):,} characters or fewer"})
     area = forms.ModelChoiceField(label="Where will the project take place?", queryset=Area.objects.none(),
                                   empty_label="Choose an area",
                                   error_messages={"required": "Choose the area where your project will take place"})
@@ -176,8 +180,10 @@ class ProjectTaskForm(TaskForm):
         for question in round_.questions.all():
             self.fields[f"q_{question.pk}"] = forms.CharField(
                 label=question.text, help_text=f"{question.hint} Use no more than {question.max_words} words.".strip(),
-                widget=forms.Textarea(attrs={"rows": 5}),
-                error_messages={"required": f"Answer the question: {question.text}"})
+                widget=forms.Textarea(attrs={"rows": 5}), max_length=characters_for(question.max_words),
+                error_messages={"required": f"Answer the question: {question.text}",
+                                "max_length": f"Your answer must be {characters_for(question.max_words):,} "
+                                              f"characters or fewer"})
             self.fields[f"q_{question.pk}"].max_words = question.max_words
 
     def clean_project_summary(self):
@@ -226,7 +232,10 @@ class BudgetTaskForm(TaskForm):
         for n in range(1, self.rows + 1):
             self.fields[f"item_{n}_description"] = forms.CharField(label=f"Item {n}: what it is for", max_length=200,
                                                                    required=False)
-            self.fields[f"item_{n}_amount"] = MoneyField(label=f"Item {n}: cost", required=False)
+            # No single item can cost more than the round's largest grant, which the items must add up to.
+            self.fields[f"item_{n}_amount"] = MoneyField(
+                label=f"Item {n}: cost", required=False, max_value=application.round.maximum_grant,
+                max_message=f"The cost of item {n} must be {format_pounds(application.round.maximum_grant)} or less")
 
     def row_pairs(self):
         return [(self[f"item_{n}_description"], self[f"item_{n}_amount"]) for n in range(1, self.rows + 1)]
@@ -261,6 +270,10 @@ class BudgetTaskForm(TaskForm):
         return data
 
     def apply(self, application, *, by):
+        # All or nothing: the rows are one list that must add up, so a page with any error leaves the stored rows as
+        # they were (what was typed is kept as the draft).
+        if self.errors:
+            return
         application.save()
         application.budget_items.all().delete()
         BudgetItem.objects.bulk_create(
@@ -281,6 +294,7 @@ class DocumentsTaskForm(TaskForm):
         for name, field in self.fields.items():
             field.help_text = " ".join(filter(None, [field.help_text, "PDF, Word (DOCX), Excel (XLSX) or an image, "
                                                                      "smaller than 10MB."]))
+            field.error_messages.update(upload_messages(field.label))
 
     def clean(self):
         from .services import UploadError, check_upload

@@ -42,7 +42,8 @@ class ScoreForm(forms.Form):
             self.fields[f"score_{criterion.pk}"] = forms.TypedChoiceField(
                 label=f"{criterion.name} (weight {criterion.weight})", coerce=int, widget=forms.RadioSelect,
                 choices=[(n, str(n)) for n in range(scale + 1)], help_text=criterion.description,
-                error_messages={"required": f"Score {criterion.name}"})
+                error_messages={"required": f"Score {criterion.name}",
+                                "invalid_choice": f"Score for {criterion.name} must be between 0 and {scale}"})
             self.fields[f"comment_{criterion.pk}"] = forms.CharField(
                 label=f"Comment on {criterion.name}", widget=forms.Textarea(attrs={"rows": 2}),
                 error_messages={"required": f"Comment on your score for {criterion.name}"})

@@ -163,8 +163,7 @@ def prepare_work(applicants: int, approvals: int, headroom: int, staff_count: in
     fund_services.add_to_pot(
         budget_id=open_round.budget_id, amount=AWARD_AMOUNT * headroom, note=f"Load test {tag}", by=finance[0]
     )
-    stem = f"{closed.reference_prefix}-{closed.budget.year.label('short').replace('-', '')}-"
-    used = Application.objects.filter(reference__startswith=stem).count()
+    stem = app_services.reference_stem(closed)
     award_ids = []
     for n in range(approvals):
         org = Organisation.objects.create(
@@ -177,7 +176,7 @@ def prepare_work(applicants: int, approvals: int, headroom: int, staff_count: in
             round=closed,
             organisation=org,
             status=Status.APPROVED,
-            reference=f"{stem}{used + n + 1:05d}",
+            reference=app_services.reserve_reference(stem),
             project_title=f"Load test award {tag}-{n}",
             area=areas[n % len(areas)],
             amount_requested=AWARD_AMOUNT,

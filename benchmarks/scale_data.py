@@ -50,7 +50,7 @@ from applications.models import (
     Score,
     Status,
 )
-from applications.services import recompute_scores
+from applications.services import note_references_used, recompute_scores, reference_stem
 from funds.models import (
     Area,
     AuditEvent,
@@ -452,12 +452,12 @@ class _Generator:
         for app in sorted((a for a in apps if a.submitted_at), key=lambda a: a.submitted_at):
             round_ = app.round
             numbers[round_.pk] += 1
-            app.reference = (
-                f"{round_.reference_prefix}-{round_.budget.year.label('short').replace('-', '')}-"
-                f"{numbers[round_.pk]:05d}"
-            )
+            app.reference = f"{reference_stem(round_)}{numbers[round_.pk]:05d}"
         with _keep_given_timestamps(_field(Application, "created_at"), _field(Application, "updated_at")):
-            return self._bulk(Application, apps)
+            created = self._bulk(Application, apps)
+        # Written here rather than taken from the reference counter, so move the counters past them.
+        note_references_used(a.reference for a in apps if a.reference)
+        return created
 
     def _children(self, apps: list[Application], rounds: list[Round]) -> None:
         rng = self.rng

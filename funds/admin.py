@@ -3,14 +3,18 @@ read-only and change history. Every save that moves money goes through funds.ser
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from simple_history.admin import SimpleHistoryAdmin
 
+from pcc_grants.admin_widgets import ValidIdsAutocompleteMixin
+
 from . import selectors, services
-from .budget_import import ImportFileError, describe, import_budget_lines, read_rows
+from .budget_import import MAX_ROWS, ImportFileError, describe, import_budget_lines, read_rows
 from .forms import BudgetImportForm, TransferForm
 from .models import (
     Area,
@@ -64,7 +68,7 @@ class FinancialYearAdmin(admin.ModelAdmin):
 
 
 @admin.register(Area)
-class AreaAdmin(admin.ModelAdmin):
+class AreaAdmin(ValidIdsAutocompleteMixin, admin.ModelAdmin):
     list_display = ["name", "kind", "ons_code", "valid_from", "valid_to", "succeeded_by"]
     list_filter = ["kind"]
     search_fields = ["name", "ons_code"]
@@ -90,20 +94,22 @@ class FundingStreamAdmin(admin.ModelAdmin):
 
 
 class BudgetLineFormSet(forms.BaseInlineFormSet):
+    """Shows funds.services' refusal beside the line it is about; the services check again under lock when saving."""
+
     def clean(self):
         super().clean()
         for form in self.forms:
             line = form.instance
             if not line.pk or not hasattr(form, "cleaned_data"):
                 continue
-            committed = selectors.line_committed(line.pk)
-            if form.cleaned_data.get("DELETE") and committed:
-                form.add_error(None, f"{line.name} has {format_pounds(committed)} committed, so it cannot be deleted.")
-            elif form.cleaned_data.get("amount") is not None and form.cleaned_data["amount"] < committed:
-                form.add_error("amount", f"{format_pounds(committed)} is already committed; the allocation cannot be less.")
+            delete = bool(form.cleaned_data.get("DELETE"))
+            try:
+                services.check_line_change(line=line, amount=form.cleaned_data.get("amount"), delete=delete)
+            except services.BudgetRuleError as exc:
+                form.add_error(None if delete else "amount", str(exc))
 
 
-class BudgetLineInline(admin.TabularInline):
+class BudgetLineInline(ValidIdsAutocompleteMixin, admin.TabularInline):
     model = BudgetLine
     formset = BudgetLineFormSet
     extra = 0
@@ -129,6 +135,13 @@ class BudgetEntryInline(admin.TabularInline):
     fields = ["kind", "amount", "source", "decision", "note", "counterpart", "created_at", "created_by"]
     readonly_fields = ["counterpart", "created_at", "created_by"]
     can_delete = False
+    # A transfer is two entries made together by funds.services; its page is "Transfer to another budget".
+    KINDS_HERE = [BudgetEntry.Kind.ALLOCATION, BudgetEntry.Kind.TOP_UP, BudgetEntry.Kind.REDUCTION]
+
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        if db_field.name == "kind":
+            kwargs["choices"] = [("", "---------"), *((k.value, k.label) for k in self.KINDS_HERE)]
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
 
     def has_change_permission(self, request, obj=None):
         return False
@@ -180,6 +193,11 @@ class BudgetAdmin(ServiceErrorsMixin, SimpleHistoryAdmin):
 
     def transfer_view(self, request, pk: int):
         budget = self.get_object(request, pk)
+        if budget is None:
+            raise Http404("No budget with that id")
+        # admin_view lets in any member of staff; moving money needs the right to change the budget.
+        if not self.has_change_permission(request, budget):
+            raise PermissionDenied
         form = TransferForm(request.POST if request.method == "POST" else None, from_budget=budget)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
@@ -199,21 +217,27 @@ class BudgetAdmin(ServiceErrorsMixin, SimpleHistoryAdmin):
         return TemplateResponse(request, "admin/funds/budget/transfer.html", context)
 
     def save_formset(self, request, form, formset, change):
+        # save(commit=False) is what fills formset.deleted_objects and new_objects (admin's change message reads
+        # them), so it comes first; the writes themselves go through the services.
         if formset.model is BudgetLine:
-            for obj in formset.deleted_objects:
-                obj.delete()
-            for line in formset.save(commit=False):
+            lines = formset.save(commit=False)
+            for line in formset.deleted_objects:
+                services.delete_line(line_id=line.pk, by=request.user)
+            for line in lines:
                 services.save_line(line=line, by=request.user)
         elif formset.model is BudgetEntry:
-            for entry in formset.save(commit=False):
+            entries = formset.save(commit=False)
+            formset.new_objects = [
                 services.add_to_pot(budget_id=form.instance.pk, amount=entry.amount, kind=entry.kind,
                                     source=entry.source, decision=entry.decision, note=entry.note, by=request.user)
+                for entry in entries
+            ]
         else:
             super().save_formset(request, form, formset, change)
 
 
 @admin.register(BudgetLine)
-class BudgetLineAdmin(ServiceErrorsMixin, SimpleHistoryAdmin):
+class BudgetLineAdmin(ValidIdsAutocompleteMixin, ServiceErrorsMixin, SimpleHistoryAdmin):
     list_display = ["name", "budget", "kind", "area", "amount_display", "committed_display", "paid_display",
                     "remaining_display"]
     list_filter = ["budget__year", "budget__stream", "kind", "area"]
@@ -259,7 +283,7 @@ class BudgetLineAdmin(ServiceErrorsMixin, SimpleHistoryAdmin):
                     self.message_user(request, f"Imported: {result.summary()}.", level=messages.SUCCESS)
                     return redirect(reverse("admin:funds_budgetline_changelist"))
         context = {**self.admin_site.each_context(request), "title": "Import budget lines", "form": form,
-                   "report": report, "result": result, "opts": self.model._meta}
+                   "report": report, "result": result, "opts": self.model._meta, "max_rows": f"{MAX_ROWS:,}"}
         return TemplateResponse(request, "admin/funds/budgetline/import.html", context)
 
 

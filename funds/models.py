@@ -69,20 +69,27 @@ class FinancialYear(models.Model):
     def ends_on(self) -> datetime.date:
         return datetime.date(self.start_year + 1, 3, 31)
 
-    @staticmethod
-    def start_year_from_label(text: str) -> int:
-        """Reads "2024/25", "2024-25", "24-25" or "2024"; raises ValueError with a message a person can act on."""
+    # Labels are read only within this range: a typo like 9999-00 or 0000-01 is refused with a message, never
+    # turned into a date Python cannot hold (year 10000) or silently read as another year (2000/01).
+    FIRST_START_YEAR = 2000
+    LAST_START_YEAR = 2099
+
+    @classmethod
+    def start_year_from_label(cls, text: str) -> int:
+        """Reads a label in any style `label()` prints, "2024/25", "24-25" or "2024-25" (spaces around it are
+        ignored), for a year from 2000/01 to 2099/00; raises ValueError with a message a person can act on."""
         text = (text or "").strip()
-        match = re.fullmatch(r"(\d{2}|\d{4})\s*[/-]\s*(\d{2})", text)
-        if match:
-            start = int(match.group(1))
-            start = start + 2000 if start < 100 else start
-            if (start + 1) % 100 != int(match.group(2)):
-                raise ValueError(f'"{text}" is not a financial year: the second year must follow the first, like 2024/25')
-            return start
-        if re.fullmatch(r"\d{4}", text):
-            return int(text)
-        raise ValueError(f'"{text}" is not a financial year. Write it like 2024/25')
+        match = re.fullmatch(r"(?:(\d{4})[/-]|(\d{2})-)(\d{2})", text, flags=re.ASCII)
+        if not match:
+            raise ValueError(f'"{text}" is not a financial year. Write it like 2024/25')
+        start = int(match.group(1)) if match.group(1) else 2000 + int(match.group(2))
+        if (start + 1) % 100 != int(match.group(3)):
+            raise ValueError(f'"{text}" is not a financial year: the second year must follow the first, like 2024/25')
+        if not cls.FIRST_START_YEAR <= start <= cls.LAST_START_YEAR:
+            first, last = cls(start_year=cls.FIRST_START_YEAR), cls(start_year=cls.LAST_START_YEAR)
+            raise ValueError(f'"{text}" is not a financial year this service covers. Enter a year from '
+                             f"{first.label()} to {last.label()}, like 2024/25")
+        return start
 
     @classmethod
     def containing(cls, day: datetime.date) -> int:

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 
 from . import selectors
@@ -162,6 +163,21 @@ def transfer_between_budgets(*, from_budget_id: int, to_budget_id: int, amount: 
     return reference
 
 
+def check_line_change(*, line: BudgetLine, amount: Decimal | None = None, delete: bool = False) -> None:
+    """Refuse an allocation below what is committed against the line, or deleting a line with money committed.
+
+    The one copy of the rule: save_line() and delete_line() call it under lock, and the admin budget page calls it
+    while validating, so the refusal appears beside the line instead of after the save.
+    """
+    committed = selectors.line_committed(line.pk)
+    if delete and committed:
+        raise BudgetRuleError(f"{line.name} has {format_pounds(committed)} committed, so it cannot be deleted.")
+    if amount is not None and amount < committed:
+        raise BudgetRuleError(
+            f"{line.name} has {format_pounds(committed)} committed, so its allocation cannot be less than that."
+        )
+
+
 @transaction.atomic
 def save_line(*, line: BudgetLine, by=None) -> BudgetLine:
     """Create or change a line's allocation. It can never drop below what is already committed against it."""
@@ -169,17 +185,26 @@ def save_line(*, line: BudgetLine, by=None) -> BudgetLine:
     if line.pk:
         locked, _budget = _lock_line(line.pk)
         before = {"amount": _money(locked.amount), "name": locked.name}
-        committed = selectors.line_committed(line.pk)
-        if line.amount < committed:
-            raise BudgetRuleError(
-                f"{line.name} has {format_pounds(committed)} committed, so its allocation cannot be less than that."
-            )
+        check_line_change(line=line, amount=line.amount)
     else:
         Budget.objects.select_for_update().get(pk=line.budget_id)
     line.full_clean()
     line.save()
     record_event("line.saved", obj=line, by=by, before=before, after={"amount": _money(line.amount), "name": line.name})
     return line
+
+
+@transaction.atomic
+def delete_line(*, line_id: int, by=None) -> None:
+    """Delete a line nothing has been committed from. Anything else that points at it (an award, a contract, a
+    ring-fence, a needs assessment) protects it too; admin lists those before it gets here."""
+    line, _budget = _lock_line(line_id)
+    check_line_change(line=line, delete=True)
+    record_event("line.deleted", obj=line, by=by, before={"amount": _money(line.amount), "name": line.name}, after=None)
+    try:
+        line.delete()
+    except ProtectedError as exc:  # raised before anything is deleted; the transaction drops the event with it
+        raise BudgetRuleError(f"{line.name} is in use, so it cannot be deleted.") from exc
 
 
 @dataclass

@@ -1,41 +1,30 @@
 """Forms for needs assessments. Numbers are parsed as strictly as money: what cannot be read is never guessed at."""
 
-import re
 from decimal import Decimal
 
 from django import forms
 
 from funds.models import Area, BudgetLine, FinancialYear
 from funds import forms as funds_forms
-from funds.money import format_pounds
+from funds.money import MAX_POUNDS, format_pounds
+from providers.validation import NumberError, parse_number
 
 from .models import Indicator
 
-_NUMBER = re.compile(r"^(?:\d+|\d{1,3}(?:,\d{3})+)(?:\.(\d+))?$")
-
-
-class NumberError(ValueError):
-    pass
-
-
-def parse_number(raw, *, places: int) -> Decimal:
-    """A figure of 0 or more: "163,400", "163400", "0.4". Refuses minus signs, "12k", "1 000", "1,00"."""
-    text = str(raw or "").strip()
-    if text.startswith(("-", "(")):
-        raise NumberError("negative")
-    match = _NUMBER.match(text)
-    if not match:
-        raise NumberError("format")
-    if match.group(1) and len(match.group(1)) > places:
-        raise NumberError("places")
-    return Decimal(text.replace(",", ""))
+# An indicator's figure for one area (a population, a count of crimes or referrals): far above any real one, and
+# well inside what IndicatorValue.value can hold, so a slip of the keyboard is refused rather than saved.
+MAX_VALUE = Decimal(1_000_000_000)
+# parse_pounds' refusal of an amount over what a money column holds, named here with what the amount is for.
+TOO_MUCH = f"Enter an amount of {format_pounds(MAX_POUNDS)} or less"
+# Weights are relative ("0.4 or 40"); Indicator.weight holds up to 999,999.9999.
+MAX_WEIGHT = Decimal(1_000)
 
 
 class FigureField(forms.CharField):
     """A text input read by parse_number, with messages that name what the figure is for."""
 
-    def __init__(self, *, what: str, example: str, places: int = 2, **kwargs):
-        self.what, self.example, self.places = what, example, places
+    def __init__(self, *, what: str, example: str, places: int = 2, maximum: Decimal = MAX_VALUE, **kwargs):
+        self.what, self.example, self.places, self.maximum = what, example, places, maximum
         kwargs.setdefault("required", False)
         super().__init__(**kwargs)
         self.widget.attrs.update({"inputmode": "decimal", "spellcheck": "false", "autocomplete": "off"})
@@ -45,11 +34,13 @@ class FigureField(forms.CharField):
         if text in self.empty_values:
             return None
         try:
-            return parse_number(text, places=self.places)
+            return parse_number(text, places=self.places, maximum=self.maximum)
         except NumberError as exc:
-            kind = str(exc)
+            kind = exc.kind
             if kind == "negative":
                 message = f"Enter a number of 0 or more for {self.what}"
+            elif kind == "too_big":
+                message = f"{self.what[:1].upper()}{self.what[1:]} must be {self.maximum:,} or less"
             elif kind == "places":
                 message = f"Enter {self.what} with no more than {self.places} decimal places"
             else:
@@ -68,6 +59,9 @@ class PoundsField(funds_forms.PoundsField):
         try:
             amount = super().to_python(value)
         except forms.ValidationError as exc:
+            if exc.messages == [TOO_MUCH]:
+                raise forms.ValidationError(
+                    f"{self.what[:1].upper()}{self.what[1:]} must be {format_pounds(MAX_POUNDS)} or less") from exc
             raise forms.ValidationError(
                 f"Enter {self.what} as an amount in pounds of 0 or more, like 96,545 or 96545.50") from exc
         if amount is not None and self.whole and amount != amount.to_integral_value():
@@ -108,7 +102,7 @@ class StartForm(forms.Form):
 class IndicatorForm(forms.Form):
     id = forms.IntegerField(required=False, widget=forms.HiddenInput)
     name = forms.CharField(max_length=120, required=False)
-    weight = FigureField(what="the weight", example="0.4 or 40", places=4)
+    weight = FigureField(what="the weight", example="0.4 or 40", places=4, maximum=MAX_WEIGHT)
     source = forms.ChoiceField(choices=Indicator.Source.choices, initial=Indicator.Source.ENTERED)
     measure_code = forms.CharField(max_length=60, required=False, initial="")
 
@@ -145,7 +139,8 @@ class BaseIndicatorFormSet(forms.BaseFormSet):
         if any(self.errors):
             return
         names = [f.cleaned_data.get("name", "").strip().lower() for f in self.forms
-                 if f.has_changed() and not f.cleaned_data.get("DELETE") and f.cleaned_data.get("name")]
+                 if (f.cleaned_data.get("id") or f.has_changed()) and not f.cleaned_data.get("DELETE")
+                 and f.cleaned_data.get("name")]
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
             raise forms.ValidationError(f"Give each indicator a different name: {duplicates[0]} is used twice")

@@ -95,12 +95,28 @@ def save_inputs(*, assessment: NeedsAssessment, pot: Decimal | None = None,
 
 def save_indicators(*, assessment: NeedsAssessment, indicators: list[IndicatorInput]) -> None:
     existing = {i.pk: i for i in assessment.indicators.all()}
+    # Names are unique in an assessment. The form checks the rows it shows; this also counts indicators a posted
+    # form left out, so no request can reach the database's constraint.
+    mentioned = {row.id for row in indicators if row.id in existing}
+    names = [row.name.strip().lower() for row in indicators if not row.delete]
+    names += [i.name.lower() for pk, i in existing.items() if pk not in mentioned]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise NeedsError(f"Give each indicator a different name: {duplicates[0]} is used twice")
+    # Renaming two indicators to each other's names passes the check above but collides half way through.
+    renamed = [row for row in indicators if not row.delete and row.id in existing
+               and existing[row.id].name != row.name]
+    for indicator in (existing[row.id] for row in renamed):
+        indicator.name = f"\x1f{indicator.pk}"
+        indicator.save(update_fields=["name"])
+    # Removals first, so a new indicator may take the name of one removed in the same save.
+    for row in indicators:
+        if row.delete and row.id in existing:
+            existing.pop(row.id).delete()
     for order, row in enumerate(indicators):
-        indicator = existing.get(row.id) if row.id else None
         if row.delete:
-            if indicator is not None:
-                indicator.delete()
             continue
+        indicator = existing.get(row.id) if row.id else None
         indicator = indicator or Indicator(assessment=assessment)
         indicator.name, indicator.weight, indicator.order = row.name, row.weight, order
         indicator.source = row.source

@@ -71,8 +71,12 @@ def assessment(request, pk: int):
                                     measure_code=f.cleaned_data.get("measure_code", ""),
                                     delete=bool(f.cleaned_data.get("DELETE")))
             for f in formset.forms if f.cleaned_data and (f.cleaned_data.get("id") or f.has_changed())]
-    services.save_inputs(assessment=assessment, pot=inputs.cleaned_data["pot"], indicators=rows,
-                         values=inputs.values(), current=inputs.current(), by=request.user)
+    try:
+        services.save_inputs(assessment=assessment, pot=inputs.cleaned_data["pot"], indicators=rows,
+                             values=inputs.values(), current=inputs.current(), by=request.user)
+    except services.NeedsError as exc:
+        formset.non_form_errors().append(str(exc))
+        return _page(request, assessment, formset, inputs)
     action = request.POST.get("action", "save")
     if action == "fill":
         _fill_from_returns(request, assessment)

@@ -10,12 +10,14 @@ import hashlib
 import math
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import wraps
 
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
 
 def _now() -> float:
@@ -66,10 +68,13 @@ def limit_for(scope: str) -> tuple[int, int]:
     return tuple(settings.RATE_LIMITS[scope])
 
 
-def too_many_requests(request, retry_after: int, *, what: str = "") -> HttpResponse:
+def too_many_requests(request, retry_after: int, *, what: str = "", extra: dict | None = None) -> HttpResponse:
+    """The "Too many attempts" page: when to try again (in minutes and as a time of day) and ways on. `extra` is
+    more context for 429.html (the sign-in lockout adds "reset your password", see accounts.views)."""
     minutes = math.ceil(retry_after / 60)
-    response = render(request, "429.html", {"retry_after": retry_after, "minutes": minutes, "what": what},
-                      status=429)
+    retry_at = timezone.localtime() + timedelta(seconds=retry_after)
+    response = render(request, "429.html", {"retry_after": retry_after, "minutes": minutes, "what": what,
+                                            "retry_at": retry_at, **(extra or {})}, status=429)
     response["Retry-After"] = str(retry_after)
     return response
 

@@ -159,6 +159,8 @@ SECURE_CSP = {
     "object-src": [CSP.NONE],
 }
 SESSION_COOKIE_HTTPONLY = True
+# A form sent with a stale or missing CSRF token gets a GOV.UK "session expired" page instead of Django's own.
+CSRF_FAILURE_VIEW = "pcc_grants.views.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
 
 # Production: HTTPS only. Each setting defaults to on with DJANGO_ENV=production and off otherwise (the development

@@ -19,3 +19,8 @@ urlpatterns = [
     path("staff/needs/", include("needs.urls")),
     path("", include("transparency.urls")),
 ]
+
+# GOV.UK error pages (pcc_grants.views); the CSRF failure page is CSRF_FAILURE_VIEW in settings.
+handler404 = "pcc_grants.views.page_not_found"
+handler403 = "pcc_grants.views.permission_denied"
+handler500 = "pcc_grants.views.server_error"

@@ -4,12 +4,15 @@ that call providers.services, never through an inline that would skip budget con
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
 from funds.money import format_pounds
+from pcc_grants.admin_widgets import ValidIdsAutocompleteMixin
+from pcc_grants.uploads import CheckedFileField
 
 from . import services
 from .admin_forms import FundServiceForm, ReleaseFundingForm, YearForm
@@ -37,7 +40,7 @@ class AliasInline(admin.TabularInline):
     extra = 1
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(ValidIdsAutocompleteMixin, admin.TabularInline):
     model = ProviderMembership
     extra = 1
     autocomplete_fields = ["user"]
@@ -71,6 +74,8 @@ class FundingInline(admin.TabularInline):
 
     @admin.display(description="")
     def release_link(self, funding):
+        if funding.pk is None:
+            return ""  # a row of a refused form being shown again: nothing to release yet
         url = reverse("admin:providers_service_release_funding", args=[funding.service_id, funding.pk])
         return format_html('<a href="{}">Release</a>', url)
 
@@ -83,6 +88,8 @@ class ScheduleInline(admin.TabularInline):
 class DocumentInline(admin.TabularInline):
     model = ServiceDocument
     extra = 0
+    # The same checks as every other upload, and a generated stored name: upload_to keeps the name it is given.
+    formfield_overrides = {models.FileField: {"form_class": CheckedFileField, "generated_name": True}}
 
 
 def _posted(request):

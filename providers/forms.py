@@ -20,6 +20,8 @@ MEASURE_WIDGETS = {
 def _shown(value, measure: Measure | None = None) -> str:
     if value is None:
         return ""
+    if isinstance(value, validation.NeedsCorrection):
+        return value.shown
     if isinstance(value, Decimal):
         return f"{value:.2f}" if measure and measure.kind == Measure.Kind.MONEY else f"{value.normalize():f}"
     return str(value)
@@ -33,6 +35,10 @@ class ReturnForm(forms.Form):
 
     def __init__(self, *args, measures, stored=None, complete=False, **kwargs):
         values, counts = stored or ({}, {})
+        # Stored figures today's rules refuse, by field name: shown with why, and the edit page opens with them as
+        # errors (see as_corrections) so the provider is told before trying to send the return on.
+        self.corrections = {name: v.message for name, v in (*values.items(), *counts.items())
+                            if isinstance(v, validation.NeedsCorrection)}
         initial = {name: _shown(v) for name, v in counts.items()}
         self.measures = measures
         for measure in measures:
@@ -56,14 +62,22 @@ class ReturnForm(forms.Form):
                         widget=forms.TextInput(attrs={"inputmode": "numeric", "class": "govuk-input--width-4",
                                                       "spellcheck": "false"}))
 
+    def as_corrections(self) -> "ReturnForm":
+        """The same figures as a submitted form, so each one needing correction shows its error where it is typed."""
+        data = {name: self.initial.get(name, "") for name in self.fields}
+        return ReturnForm(data, measures=self.measures)
+
     def sections(self):
         for measure in self.measures:
             yield {
                 "measure": measure,
                 "field": self[validation.measure_field(measure)],
+                "correction": self.corrections.get(validation.measure_field(measure)),
                 "breakdowns": [
                     {"legend": f"{measure.label} by {b.label}",
-                     "fields": [self[validation.option_field(b, o)] for o in b.options.all()]}
+                     "fields": [self[validation.option_field(b, o)] for o in b.options.all()],
+                     "corrections": [self.corrections[validation.option_field(b, o)] for o in b.options.all()
+                                     if validation.option_field(b, o) in self.corrections]}
                     for b in measure.breakdowns.all()
                 ],
             }
@@ -73,7 +87,9 @@ class ReturnForm(forms.Form):
         for measure in self.measures:
             name = validation.measure_field(measure)
             raw = data.get(name, "")
-            if raw == "":
+            if name in self.errors:
+                pass  # refused by the field itself (a NUL byte): neither read nor blank, so nothing is saved for it
+            elif raw == "":
                 self.values[name] = "" if measure.kind == Measure.Kind.TEXT else None
             else:
                 try:
@@ -84,6 +100,8 @@ class ReturnForm(forms.Form):
                 for option in breakdown.options.all():
                     o_name = validation.option_field(breakdown, option)
                     raw = data.get(o_name, "")
+                    if o_name in self.errors:
+                        continue
                     if raw == "":
                         self.option_counts[o_name] = None
                         continue

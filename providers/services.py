@@ -1,9 +1,11 @@
 """Every write with a rule about services and returns. Views, admin, tasks and the demo call these."""
 
 import datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
+from django.db.models import TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from funds.models import FinancialYear
@@ -198,20 +200,42 @@ def save_figures(*, return_id: int, values: dict[str, object], option_counts: di
     return ret
 
 
-def stored_figures(ret: MonitoringReturn) -> tuple[dict[str, object], dict[str, int]]:
+def stored_figures(ret: MonitoringReturn) -> tuple[dict[str, object], dict[str, object]]:
+    """(values, counts) as saved, keyed by form field name. A figure today's rules refuse (saved before they
+    existed) comes back as validation.NeedsCorrection, so pages show it for correction and the return cannot be
+    submitted with it; nothing here raises on what the database holds."""
     values, counts = {}, {}
-    for value in ret.values.select_related("measure"):
-        values[validation.measure_field(value.measure)] = (
-            value.text if value.measure.kind == Measure.Kind.TEXT else _natural(value.number, value.measure))
+    # Numbers are read as text: a value the Decimal column cannot give back (SQLite keeps whatever it was given)
+    # would otherwise fail the whole query, and with it every page that shows the return.
+    rows = ret.values.select_related("measure").defer("number").annotate(number_text=Cast("number", TextField()))
+    for value in rows:
+        name, measure = validation.measure_field(value.measure), value.measure
+        if measure.kind == Measure.Kind.TEXT:
+            values[name] = value.text
+        else:
+            values[name] = _stored_number(value.number_text, measure)
     for row in ret.breakdown_values.select_related("option__breakdown__measure"):
-        counts[validation.option_field(row.option.breakdown, row.option)] = row.count
+        name = validation.option_field(row.option.breakdown, row.option)
+        label = f"{row.option.breakdown.measure.label} ({row.option.breakdown.label}: {row.option.label})"
+        try:
+            counts[name] = validation.check_stored_count(row.count, label)
+        except validation.FigureError as exc:
+            counts[name] = validation.NeedsCorrection(f"{row.count}", str(exc))
     return values, counts
 
 
-def _natural(number, measure):
-    if number is None:
+def _stored_number(text: str | None, measure: Measure):
+    if text is None:
         return None
-    return int(number) if measure.kind == Measure.Kind.COUNT else number
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        return validation.NeedsCorrection(text, f"Enter a new figure for {measure.label}: the one saved could not be read")
+    try:
+        return validation.check_stored(number, measure)
+    except validation.FigureError as exc:
+        shown = f"{number.normalize():f}" if number.is_finite() else text
+        return validation.NeedsCorrection(shown, str(exc))
 
 
 def problems_with(ret: MonitoringReturn) -> list[validation.Problem]:
@@ -269,6 +293,11 @@ def sign_off_and_submit(*, return_id: int, by, now: datetime.datetime | None = N
 @transaction.atomic
 def accept(*, return_id: int, by) -> MonitoringReturn:
     ret = _lock(return_id)
+    values, counts = stored_figures(ret)
+    if any(isinstance(v, validation.NeedsCorrection) for v in (*values.values(), *counts.values())):
+        # Saved before today's limits: accepting would put a figure nobody can stand behind into the totals.
+        raise ReturnRuleError("Some figures in this return need correcting. Request changes so the provider can "
+                              "correct them.")
     _move(ret, S.ACCEPTED, by=by)
     ret.save()
     return ret

@@ -1,20 +1,59 @@
 """Reading and checking the figures in a return. Used by the return form and again by the services that move a return
-on, so the rules live once and a crafted POST cannot skip them."""
+on, so the rules live once and a crafted POST cannot skip them.
+
+`parse_number` is the one grammar for a non-money figure a person types, here and in needs assessments; money goes
+through funds.money.parse_pounds. Both take commas only in threes ("74,626", never "74, 626" or "1,00").
+"""
 
 import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from funds.money import AmountError, parse_pounds
 
 from .models import Breakdown, Measure
 
-_WHOLE = re.compile(r"^(?:\d+|\d{1,3}(?:,\d{3})+)$")
-_DECIMAL = re.compile(r"^-?(?:\d+|\d{1,3}(?:,\d{3})+)(?:\.\d{1,2})?$")
+# Digits in plain runs or grouped in threes by commas, as parse_pounds reads them; ASCII digits only, so "٤٥" and
+# full-width digits are refused rather than read by Decimal.
+_NUMBER = re.compile(r"(?:[0-9]+|[0-9]{1,3}(?:,[0-9]{3})+)(?:\.([0-9]+))?")
+
+# A count of people or cases in one period for one service. Generous, but a 20-digit count is a slip of the keyboard,
+# and the column (and every total built from it) must be able to hold it.
+MAX_COUNT = 1_000_000
+# Any other figure (hours, days, scores): what ReturnValue.number can hold with room for totals over a year.
+MAX_NUMBER = Decimal(1_000_000_000)
+# Money is bounded by parse_pounds (funds.money.MAX_POUNDS), which fits ReturnValue.number with room to spare.
 
 
 class FigureError(ValueError):
     """A figure that cannot be read; the message names the measure and says what to enter."""
+
+
+class NumberError(ValueError):
+    """Why typed text is not a figure: "format", "negative", "places" or "too_big". Callers word the message."""
+
+    def __init__(self, kind: str):
+        self.kind = kind
+        super().__init__(kind)
+
+
+def parse_number(raw, *, places: int, maximum) -> Decimal:
+    """A figure of 0 to `maximum` with at most `places` decimal places: "163,400", "163400", "0.4".
+
+    Refuses minus signs, exponents ("1e400"), "NaN", "Infinity", "12k", "1 000", "74, 626" and "1,00".
+    """
+    text = str(raw or "").strip()
+    if text.startswith(("-", "(", "\u2212")):
+        raise NumberError("negative")
+    match = _NUMBER.fullmatch(text)
+    if not match:
+        raise NumberError("format")
+    if match.group(1) and len(match.group(1)) > places:
+        raise NumberError("places")
+    value = Decimal(text.replace(",", ""))
+    if value > maximum:
+        raise NumberError("too_big")
+    return value
 
 
 def measure_field(measure: Measure) -> str:
@@ -25,11 +64,36 @@ def option_field(breakdown: Breakdown, option) -> str:
     return f"b_{breakdown.measure.code}__{breakdown.dimension}__{option.code}"
 
 
-def read_count(raw: str, label: str) -> int:
-    text = (raw or "").strip()
-    if not _WHOLE.match(text):
-        raise FigureError(f"Enter a whole number of 0 or more for {label}")
-    return int(text.replace(",", ""))
+def _count_error(kind: str, label: str) -> FigureError:
+    if kind == "too_big":
+        return FigureError(f"{label} must be {MAX_COUNT:,} or fewer")
+    return FigureError(f"Enter a whole number of 0 or more for {label}")
+
+
+def read_count(raw, label: str) -> int:
+    try:
+        return int(parse_number(raw, places=0, maximum=MAX_COUNT))
+    except NumberError as exc:
+        raise _count_error(exc.kind, label) from exc
+
+
+def _percentage_error(label: str) -> FigureError:
+    return FigureError(f"Enter a percentage from 0 to 100 for {label}, like 45 or 45.5")
+
+
+def _number_error(kind: str, label: str) -> FigureError:
+    if kind == "too_big":
+        return FigureError(f"{label} must be {MAX_NUMBER:,} or less")
+    if kind == "places":
+        return FigureError(f"Enter {label} with no more than 2 decimal places")
+    return FigureError(f"Enter a number of 0 or more for {label}, like 12 or 12.5")
+
+
+def _money(raw, label: str) -> Decimal:
+    try:
+        return parse_pounds(raw)
+    except AmountError as exc:
+        raise FigureError(f"{label}: {exc}") from exc
 
 
 def read_measure(raw: str, measure: Measure):
@@ -43,22 +107,65 @@ def read_measure(raw: str, measure: Measure):
     if kind == Measure.Kind.COUNT:
         return read_count(text, label)
     if kind == Measure.Kind.MONEY:
-        try:
-            return parse_pounds(text)
-        except AmountError as exc:
-            raise FigureError(f"{label}: {exc}") from exc
+        return _money(text, label)
     if kind == Measure.Kind.PERCENTAGE:
-        text = text.rstrip("%").strip()
         try:
-            value = Decimal(text) if re.fullmatch(r"\d+(\.\d{1,2})?", text) else None
-        except InvalidOperation:
-            value = None
-        if value is None or value > 100:
-            raise FigureError(f"Enter a percentage from 0 to 100 for {label}, like 45 or 45.5")
-        return value
-    if not _DECIMAL.match(text):
-        raise FigureError(f"Enter a number for {label}, like 12 or 12.5")
-    return Decimal(text.replace(",", ""))
+            return parse_number(text.removesuffix("%").strip(), places=2, maximum=100)
+        except NumberError as exc:
+            raise _percentage_error(label) from exc
+    try:
+        return parse_number(text, places=2, maximum=MAX_NUMBER)
+    except NumberError as exc:
+        raise _number_error(exc.kind, label) from exc
+
+
+def check_stored(number: Decimal, measure: Measure):
+    """A figure read back from the database, as read_measure would give it; FigureError if today's rules refuse it.
+
+    Figures saved before these rules (a 20-digit count, NaN) are shown for correction, never used or totalled.
+    """
+    label = measure.label
+    if not number.is_finite():
+        raise FigureError(f"Enter a new figure for {label}: the one saved could not be read")
+    if measure.kind == Measure.Kind.COUNT:
+        if number < 0 or number != number.to_integral_value():
+            raise _count_error("format", label)
+        if number > MAX_COUNT:
+            raise _count_error("too_big", label)
+        return int(number)
+    if measure.kind == Measure.Kind.MONEY:
+        return _money(f"{number:f}", label)
+    places = -number.normalize().as_tuple().exponent
+    if measure.kind == Measure.Kind.PERCENTAGE:
+        if not 0 <= number <= 100 or places > 2:
+            raise _percentage_error(label)
+        return number
+    if number < 0:
+        raise _number_error("negative", label)
+    if places > 2:
+        raise _number_error("places", label)
+    if number > MAX_NUMBER:
+        raise _number_error("too_big", label)
+    return number
+
+
+def check_stored_count(count: int, label: str) -> int:
+    if count < 0:
+        raise _count_error("format", label)
+    if count > MAX_COUNT:
+        raise _count_error("too_big", label)
+    return count
+
+
+@dataclass(frozen=True)
+class NeedsCorrection:
+    """A stored figure today's rules refuse: shown as it was saved, with why, and never used in a total."""
+
+    shown: str
+    message: str
+
+    def __str__(self) -> str:
+        return self.shown
 
 
 @dataclass
@@ -73,9 +180,12 @@ def completeness_problems(measures, values: dict[str, object], option_counts: di
     `values` maps measure field names to read values (None when blank); `option_counts` maps option field names to
     counts. Measures must come with breakdowns and options prefetched.
     """
-    problems = []
+    problems = [Problem(name, f"{figure.message}. The figure saved was {figure.shown}")
+                for name, figure in (*values.items(), *option_counts.items()) if isinstance(figure, NeedsCorrection)]
     for measure in measures:
         value = values.get(measure_field(measure))
+        if isinstance(value, NeedsCorrection):
+            continue
         if measure.required and (value is None or value == ""):
             noun = "an answer" if measure.kind == Measure.Kind.TEXT else "a figure"
             problems.append(Problem(measure_field(measure), f"Enter {noun} for {measure.label}"))
@@ -85,6 +195,8 @@ def completeness_problems(measures, values: dict[str, object], option_counts: di
                 continue
             names = [option_field(breakdown, option) for option in options]
             counts = [option_counts.get(name) for name in names]
+            if any(isinstance(c, NeedsCorrection) for c in counts):
+                continue
             if any(c is None for c in counts):
                 problems.append(Problem(names[counts.index(None)],
                                         f"Enter every {breakdown.label} figure for {measure.label}, "

@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-pytest_plugins = ("celery.contrib.pytest", "tests.browser.fixtures")
+pytest_plugins = ("celery.contrib.pytest", "tests.browser.fixtures", "tests.robustness.report")
 
 # Playwright's sync API runs an event loop in the test thread; Django must allow its ORM there.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

@@ -142,6 +142,7 @@ PUBLIC: dict[str, str] = {
     "applications:accept_invitation": "the unguessable token is the capability; accepting checks the invited email",
     "accounts:verify": "a signed, single-use email verification link: the token is the capability",
     "password_reset_confirm": "Django's signed password reset link: the token is the capability",
+    "accounts:password_reset_confirm": "the same link, served by accounts.views.ResetPasswordView",
     "transparency:decision": "published PCC decisions are public by design; confidential ones show the number only",
 }
 

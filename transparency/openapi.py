@@ -5,6 +5,8 @@ so this document and the API cannot drift apart."""
 
 import copy
 
+from funds.models import Area, FinancialYear, FundingStream
+
 VERSION = "1"
 
 MONEY = {
@@ -16,6 +18,22 @@ MONEY = {
 YEAR = {"type": "string", "pattern": r"^\d{4}/\d{2}$", "description": "Financial year, 1 April to 31 March",
         "examples": ["2024/25"]}
 ABSOLUTE_URL = {"type": "string", "format": "uri"}
+# What a query parameter may also be: left empty, as a filter form sends "All years", means not given.
+EMPTY = {"type": "string", "const": ""}
+# The API refuses a page number longer than this (api._whole_number), so the document says so too.
+MAX_PAGE = 999_999_999
+
+
+def _year_label_pattern() -> str:
+    """Exactly the labels FinancialYear.start_year_from_label reads: 2024/25, 2024-25 or 24-25, the second year
+    following the first, from the first year it covers to the last. A regular expression cannot add one to a year,
+    so each year is spelt out."""
+    pairs = [(f"{y % 100:02d}", f"{(y + 1) % 100:02d}")
+             for y in range(FinancialYear.FIRST_START_YEAR, FinancialYear.LAST_START_YEAR + 1)]
+    century = FinancialYear.FIRST_START_YEAR // 100
+    assert century == FinancialYear.LAST_START_YEAR // 100, "the two-digit style needs one century"
+    return (f"^(?:(?:{century})?(?:{'|'.join(f'{a}-{b}' for a, b in pairs)})"
+            f"|{century}(?:{'|'.join(f'{a}/{b}' for a, b in pairs)}))?$")
 
 
 def _object(properties: dict, *, required: list | None = None, description: str = "") -> dict:
@@ -184,21 +202,24 @@ DOCUMENT = {
         "parameters": {
             "page": {"name": "page", "in": "query", "required": False,
                      "description": "Which page, from 1. A page past the last gives 404",
-                     "schema": {"type": "integer", "minimum": 1, "default": 1}, "example": 2},
+                     "schema": {"anyOf": [{"type": "integer", "minimum": 1, "maximum": MAX_PAGE}, EMPTY],
+                                "default": 1}, "example": 2},
             "page_size": {"name": "page_size", "in": "query", "required": False,
                           "description": "Results per page, up to 200",
-                          "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50},
+                          "schema": {"anyOf": [{"type": "integer", "minimum": 1, "maximum": 200}, EMPTY],
+                                     "default": 50},
                           "example": 100},
             "year": {"name": "year", "in": "query", "required": False,
-                     "description": "Financial year the grant was awarded from, written 2024/25 or 2024-25",
-                     "schema": {"type": "string"}, "example": "2024-25"},
+                     "description": "Financial year the grant was awarded from, written 2024/25, 2024-25 or 24-25",
+                     "schema": {"type": "string", "pattern": _year_label_pattern()}, "example": "2024-25"},
             "decision_year": {"name": "year", "in": "query", "required": False,
                               "description": "Decisions taken in this financial year (1 April to 31 March), "
-                                             "written 2024/25 or 2024-25",
-                              "schema": {"type": "string"}, "example": "2019-20"},
+                                             "written 2024/25, 2024-25 or 24-25",
+                              "schema": {"type": "string", "pattern": _year_label_pattern()}, "example": "2019-20"},
+            # document() lists the ids and slugs that exist: any other is refused with a 400.
             "area": {"name": "area", "in": "query", "required": False,
                      "description": "An area's id, as in each grant's `area.id`",
-                     "schema": {"type": "integer"}, "example": 12},
+                     "schema": {"anyOf": [{"type": "integer"}, EMPTY]}, "example": 12},
             "stream": {"name": "stream", "in": "query", "required": False,
                        "description": "A funding stream's slug, as in each grant's `stream.slug`",
                        "schema": {"type": "string"}, "example": "helping-communities-fund"},
@@ -260,5 +281,15 @@ DOCUMENT = {
 
 
 def document() -> dict:
-    """A fresh copy, so no caller can change what the next one is served."""
-    return copy.deepcopy(DOCUMENT)
+    """A fresh copy, so no caller can change what the next one is served, listing the areas and funding streams
+    that exist now: the filters accept those and no others, and the document says so."""
+    doc = copy.deepcopy(DOCUMENT)
+    parameters = doc["components"]["parameters"]
+    area_ids = sorted(Area.objects.values_list("pk", flat=True))
+    slugs = sorted(FundingStream.objects.values_list("slug", flat=True))
+    parameters["area"]["schema"] = {"anyOf": [{"type": "integer", "enum": area_ids}, EMPTY]} if area_ids else EMPTY
+    parameters["stream"]["schema"] = {"type": "string", "enum": ["", *slugs]}
+    # An example must be a value the API accepts.
+    parameters["area"]["example"] = area_ids[0] if area_ids else ""
+    parameters["stream"]["example"] = slugs[0] if slugs else ""
+    return doc

@@ -4,10 +4,11 @@ from .applications import Application, ApplicationEvent, BudgetItem, Document, I
 from .assessment import Assessment, Score
 from .awards import Award, AwardPayment
 from .organisations import Invitation, Membership, Organisation, OrganisationType
+from .references import ReferenceCounter
 from .rounds import Criterion, Question, Requirement, Round, RoundRingFence
 
 __all__ = [
     "Application", "ApplicationEvent", "Assessment", "Award", "AwardPayment", "BudgetItem", "Criterion", "Document",
-    "InformationRequest", "Invitation", "Membership", "Organisation", "OrganisationType", "Question", "Requirement",
-    "Round", "RoundRingFence", "Score", "Status",
+    "InformationRequest", "Invitation", "Membership", "Organisation", "OrganisationType", "Question",
+    "ReferenceCounter", "Requirement", "Round", "RoundRingFence", "Score", "Status",
 ]

@@ -74,6 +74,11 @@ class Round(models.Model):
         return self.name
 
     def clean(self):
+        # JSON typed into the admin can be any shape; only a list of values can be checked below.
+        for name, allowed in (("organisation_types", OrganisationType.values), ("requirements", Requirement.values)):
+            chosen = getattr(self, name)
+            if not isinstance(chosen, list) or not all(isinstance(value, str) for value in chosen):
+                raise ValidationError({name: f'Enter a list of values in double quotes, like ["{allowed[0]}"]'})
         bad = set(self.organisation_types) - set(OrganisationType.values)
         if bad:
             raise ValidationError({"organisation_types": f"Unknown organisation types: {', '.join(sorted(bad))}"})

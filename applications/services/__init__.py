@@ -9,6 +9,9 @@ from .drafting import (  # noqa: F401
     submission_problems, submit_application, withdraw_application,
 )
 from .organisations import accept_invitation, create_organisation, invite_member  # noqa: F401
+from .references import (  # noqa: F401
+    highest_number_used, note_references_used, reference_stem, reserve_reference, split_reference,
+)
 from .review import (  # noqa: F401
     ReviewError, decide, declare_conflict, recommend, request_information, score_application, screen,
 )

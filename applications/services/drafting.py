@@ -8,6 +8,7 @@ from funds.money import format_pounds
 from ..models import Application, Document, InformationRequest, Membership, Round, Status
 from ..models.applications import TASKS
 from ..workflow import Role, TransitionNotAllowed, move
+from .references import reference_stem, reserve_reference
 
 REQUIRED_DOCUMENTS = [Document.Kind.GOVERNING_DOCUMENT, Document.Kind.SAFEGUARDING_POLICY, Document.Kind.ACCOUNTS]
 
@@ -51,6 +52,8 @@ def save_task(*, application_id: int, task: str, form, raw: dict, complete: bool
     if application.status != Status.DRAFT:
         raise AlreadySubmitted()
     form.apply(application, by=by)
+    # A NUL cannot be typed, and PostgreSQL refuses it in JSON: keep everything else exactly as sent.
+    raw = {name: str(value).replace("\x00", "") for name, value in raw.items()}
     completed = [t for t in application.completed_tasks if t != task]
     drafts = {k: v for k, v in application.drafts.items() if k != task}
     if complete:
@@ -95,24 +98,19 @@ def submit_application(*, application_id: int, by, now=None) -> Application:
     application = Application.objects.select_for_update().get(pk=application_id)
     if application.status != Status.DRAFT:
         raise AlreadySubmitted()
-    round_ = Round.objects.select_for_update().select_related("budget__year").get(pk=application.round_id)
+    # Only the round's row: locking its budget and year too would queue every submission in the year behind each
+    # other and behind finance's approvals. The reference counter has a lock of its own.
+    round_ = Round.objects.select_for_update(of=("self",)).select_related("budget__year").get(pk=application.round_id)
     if not round_.is_open(now or timezone.now()):
         raise RoundClosed(round_)
     problems = submission_problems(application)
     if problems:
         raise IncompleteApplication(problems)
-    application.reference = _next_reference(round_)
+    application.reference = reserve_reference(reference_stem(round_))
     application.submitted_at = timezone.now()
     application.submitted_by = by
     move(application, Status.SUBMITTED, by=by, role=Role.APPLICANT, reason="Submitted by the applicant")
     return application
-
-
-def _next_reference(round_: Round) -> str:
-    # The round row is locked by the caller, so two submissions cannot take the same number.
-    stem = f"{round_.reference_prefix}-{round_.budget.year.label('short').replace('-', '')}-"
-    used = Application.objects.filter(reference__startswith=stem).count()
-    return f"{stem}{used + 1:05d}"
 
 
 @transaction.atomic

@@ -5,6 +5,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
 from funds.services import record_event
+from pcc_grants import uploads
 from pcc_grants.ratelimit import ratelimit
 
 from .. import selectors, services
@@ -151,10 +152,12 @@ def task(request, pk, task):
         return redirect("applications:detail", pk=pk)
     if not application.round.is_open():
         return render(request, "applications/round_closed.html", {"round": application.round, "saved": True})
-    if action == "add_row":
+    if task == "budget" and action == "add_row":  # only the budget has rows; elsewhere a made-up action continues
         return _render_task(request, template, title, application,
                             form_class(initial=raw, **kwargs), focus_row=kwargs["rows"])
-    if action == "later":
+    # A refused file is never saved, so "come back later" must not say it was: show the page with the reason.
+    refused_upload = task == "documents" and bool(form.errors)
+    if action == "later" and not refused_upload:
         messages.success(request, "Your answers have been saved. You can come back and finish them before "
                                   "the round closes.")
         return redirect("applications:dashboard")
@@ -206,8 +209,9 @@ def confirmation(request, pk):
 def download(request, pk, document_pk):
     """Applicants and staff alike download through here (the staff detail page links to it)."""
     document = get_object_or_404(selectors.documents_visible_to(request.user), pk=document_pk, application_id=pk)
-    response = FileResponse(document.file.open("rb"), as_attachment=True, filename=document.original_name,
-                            content_type=document.content_type)
+    # The shown name is cleaned again here: rows stored before names were cleaned may hold control characters.
+    response = FileResponse(document.file.open("rb"), as_attachment=True,
+                            filename=uploads.display_name(document.original_name), content_type=document.content_type)
     # Reading someone's documents is itself worth an audit trail; only reads that were allowed get here. The kind, not
     # the applicant's own file name, says what was read: a name can be personal and the audit trail outlives it.
     record_event("document.downloaded", obj=document, by=request.user,

@@ -1,11 +1,14 @@
 """The provider portal: a provider's own services and returns. Anything else is not found (404), never forbidden."""
 
+import os
+
 from django.contrib import messages
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from funds.services import record_event
+from pcc_grants import uploads
 
 from .. import selectors, services
 from ..forms import ReturnForm, SendBackForm
@@ -37,7 +40,8 @@ def service_detail(request, pk: int):
 
 def service_document(request, pk: int, document_pk: int):
     document = get_object_or_404(selectors.documents_for_provider_user(request.user), pk=document_pk, service_id=pk)
-    file_name = document.file.name.rsplit("/", 1)[-1]
+    # Offered under its title, not its stored name (a random one for anything uploaded through the checker).
+    file_name = uploads.display_name(document.title + os.path.splitext(document.file.name)[1].lower())
     response = FileResponse(document.file.open("rb"), as_attachment=True, filename=file_name)
     # Contracts are commercially sensitive: who read one, and when, goes in the audit trail.
     record_event("service_document.downloaded", obj=document, by=request.user,
@@ -54,7 +58,7 @@ def _figures(ret: MonitoringReturn):
     return measures, services.stored_figures(ret)
 
 
-def return_detail(request, pk: int):
+def return_detail(request, pk: int, *, send_back_form: SendBackForm | None = None):
     ret = _own_return(request, pk)
     measures, stored = _figures(ret)
     membership = ProviderMembership.objects.filter(user=request.user, provider_id=ret.service.provider_id).first()
@@ -66,7 +70,7 @@ def return_detail(request, pk: int):
         "editable": ret.status in EDITABLE,
         "can_send_for_sign_off": ret.status == S.DRAFT,
         "can_sign": can_sign,
-        "send_back_form": SendBackForm() if ret.status == S.AWAITING_SIGN_OFF else None,
+        "send_back_form": (send_back_form or SendBackForm()) if ret.status == S.AWAITING_SIGN_OFF else None,
         "transitions": ret.transitions.select_related("by"),
     })
 
@@ -90,6 +94,8 @@ def return_edit(request, pk: int):
                 return redirect("providers:portal")
     else:
         form = ReturnForm(measures=measures, stored=stored)
+        if form.corrections:
+            form = form.as_corrections()
     return render(request, "providers/return_edit.html", {"ret": ret, "form": form})
 
 
@@ -132,9 +138,11 @@ def return_sign_off(request, pk: int):
 def return_send_back(request, pk: int):
     ret = _own_return(request, pk)
     form = SendBackForm(request.POST)
-    comment = form.cleaned_data["comment"] if form.is_valid() else ""
+    if not form.is_valid():
+        # A comment that cannot be kept (too long, control characters) is shown back with why; the return stays put.
+        return return_detail(request, pk, send_back_form=form)
     try:
-        services.send_back(return_id=ret.pk, by=request.user, comment=comment)
+        services.send_back(return_id=ret.pk, by=request.user, comment=form.cleaned_data["comment"])
     except services.ReturnRuleError as exc:
         messages.info(request, str(exc))
     else:

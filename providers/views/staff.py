@@ -95,8 +95,9 @@ def return_review(request, pk: int):
 def measure_chart(request, pk: int):
     measure = get_object_or_404(Measure.objects.select_related("template").exclude(kind=Measure.Kind.TEXT), pk=pk)
     service = None
-    if request.GET.get("service"):
-        service = Service.objects.filter(pk=request.GET["service"], template=measure.template).first()
+    wanted = request.GET.get("service", "")
+    if wanted.isdecimal() and len(wanted) < 19:  # anything else is no service, not a server error
+        service = Service.objects.filter(pk=int(request.GET["service"]), template=measure.template).first()
     series = selectors.measure_series(measure, service_id=service.pk if service else None)
     points = [(row["monitoring_return__period__label"], row["total"]) for row in series]
     return render(request, "providers/staff/chart.html", {

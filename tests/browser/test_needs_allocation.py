@@ -36,5 +36,5 @@ def test_staff_fix_a_mistyped_figure_and_recalculate(page, live_server, staff_us
     page.get_by_label("Dudley: Female population").fill("264,000")
     page.get_by_role("button", name="Calculate").click()
     expect(page).to_have_url(re.compile(r"#results$"))
-    total = page.locator("#results + table tr", has_text="Total")
+    total = page.locator("#results + .app-table-container table tr", has_text="Total")
     expect(total).to_contain_text("£675,814")

@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import pytest
 
-from funds.money import AmountError, format_pounds, parse_pounds
+from funds.money import AMOUNT_HINT, MAX_POUNDS, PENNY, AmountError, format_pounds, parse_pounds
 
 
 @pytest.mark.parametrize(
@@ -56,3 +56,48 @@ def test_zero_can_be_refused_where_a_rule_needs_a_positive_amount():
 )
 def test_amounts_print_with_a_pound_sign_and_pence_only_when_there_are_any(value, printed):
     assert format_pounds(value) == printed
+
+
+TOO_LARGE = "Enter an amount of £9,999,999,999.99 or less"
+
+
+@pytest.mark.parametrize(
+    "raw, message",
+    [
+        ("10000000000", TOO_LARGE),
+        ("10,000,000,000.00", TOO_LARGE),
+        pytest.param("9" * 5000, TOO_LARGE, id="5000-nines"),
+        (10**400, TOO_LARGE),
+        (1e20, TOO_LARGE),
+        (Decimal("1E+400"), TOO_LARGE),
+        ("1e400", AMOUNT_HINT),
+        ("NaN", AMOUNT_HINT),
+        ("Infinity", AMOUNT_HINT),
+        (float("nan"), AMOUNT_HINT),
+        (float("inf"), AMOUNT_HINT),
+        (Decimal("NaN"), AMOUNT_HINT),
+        ("12\x00", AMOUNT_HINT),
+        ("1\x002", AMOUNT_HINT),
+        ("74, 626", AMOUNT_HINT),
+        ("١٢٣", AMOUNT_HINT),  # Arabic-Indic digits: Decimal() would read them, a person would not see 123
+        ("1,234.567", "no more than 2 decimal places"),
+        (Decimal("12.345"), "no more than 2 decimal places"),
+        (0.001, "no more than 2 decimal places"),
+    ],
+)
+def test_amounts_a_money_column_cannot_hold_are_refused_where_they_are_entered(raw, message):
+    with pytest.raises(AmountError) as error:
+        parse_pounds(raw)
+    assert message in str(error.value)
+
+
+def test_the_largest_amount_a_money_column_holds_is_accepted_and_is_what_the_column_holds():
+    from funds.models import MONEY
+
+    assert MAX_POUNDS == Decimal(10) ** (MONEY["max_digits"] - MONEY["decimal_places"]) - PENNY
+    assert parse_pounds("£9,999,999,999.99") == MAX_POUNDS
+
+
+def test_a_rule_can_lower_the_ceiling():
+    with pytest.raises(AmountError, match="Enter an amount of £500 or less"):
+        parse_pounds("500.01", maximum=Decimal("500"))

@@ -2,12 +2,13 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from funds.budget_import import ImportFileError, describe, import_budget_lines, read_rows
+from funds.budget_import import MAX_BYTES, ImportFileError, describe, import_budget_lines, read_rows
 from funds.selectors import year_from_label
 
 
 class Command(BaseCommand):
-    help = "Import budget lines from a CSV or XLSX file (columns: stream, priority, line, area, amount). All or nothing."
+    help = ("Import budget lines from a CSV or XLSX file (columns: stream, priority, line, area, amount, units; see "
+            "funds/budget_import.py). All or nothing.")
 
     def add_arguments(self, parser):
         parser.add_argument("path")
@@ -22,8 +23,10 @@ class Command(BaseCommand):
         file = Path(path)
         if not file.is_file():
             raise CommandError(f"There is no file at {path}")
+        with file.open("rb") as handle:
+            data = handle.read(MAX_BYTES + 1)  # one byte over is enough for read_rows to refuse a file too large
         try:
-            rows = read_rows(file.read_bytes(), file.name)
+            rows = read_rows(data, file.name)
         except ImportFileError as exc:
             raise CommandError(str(exc)) from exc
         result = import_budget_lines(rows, year=financial_year, dry_run=dry_run)

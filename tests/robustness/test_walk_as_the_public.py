@@ -1,0 +1,12 @@
+"""The robustness walk (tests/robustness/walk.py) as applicants, providers and anyone not signed in."""
+
+import pytest
+
+from .walk import walk
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("role", ["anonymous", "applicant", "other_applicant", "preparer", "signatory"])
+def test_every_url_and_form_survives_what_people_send(role, world, client_for, record_harness):
+    walk(role, world, client_for, record_harness)
