@@ -9,30 +9,18 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from funds.models import BudgetLine, Decision
 from needs import services
 from needs.models import CurrentAllocation, Indicator, IndicatorValue, NeedsAssessment
 from tests.factories import UserFactory
+from tests.hostile import FIGURES, HOSTILE_FIGURES, SETTINGS
+from tests.needs.pages import page_data
 
 pytestmark = pytest.mark.django_db
 
-HOSTILE = [
-    "", " ", "\x00", "1\x00", "1e400", "1E5", "NaN", "nan", "Infinity", "-Infinity", "-1", "-0", "74, 626", "74,626",
-    "1,00", "1" * 20, "9" * 400, "99999999999999.99", "9999999999.99", "10000000000", "1000000001", "1000.0001",
-    "0x10", "１２", "٤٥", "12k", "£1.2m", "1 000", "(5)", "£-5", "12.345", "0.00001", "<script>alert(1)</script>",
-    '=HYPERLINK("http://x")', "\u202eMARAC", "x" * 10_000, "x" * 121, "\r\n", "null", "[]", "%",
-]
-VALUES = st.one_of(
-    st.sampled_from(HOSTILE),
-    st.text(max_size=40),
-    st.integers(min_value=-(10**30), max_value=10**30).map(str),
-    st.decimals(allow_nan=True, allow_infinity=True).map(str),
-)
-SETTINGS = settings(max_examples=60, deadline=None,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 SENT = {"requests": 0, "5xx": 0}
 
 
@@ -86,24 +74,6 @@ def theirs(assessment):
             list(NeedsAssessment.objects.filter(pk=assessment.pk).values_list("name", "pot", "status")))
 
 
-def page_data(assessment) -> dict:
-    """What the assessment page sends back unchanged."""
-    indicators = list(assessment.indicators.prefetch_related("values"))
-    data = {"indicators-TOTAL_FORMS": str(len(indicators) + 1), "indicators-INITIAL_FORMS": str(len(indicators)),
-            "indicators-MIN_NUM_FORMS": "0", "indicators-MAX_NUM_FORMS": "1000",
-            "pot": f"{assessment.pot:f}", "action": "save"}
-    for n, i in enumerate(indicators):
-        data.update({f"indicators-{n}-id": str(i.pk), f"indicators-{n}-name": i.name,
-                     f"indicators-{n}-weight": str(i.weight), f"indicators-{n}-source": i.source,
-                     f"indicators-{n}-measure_code": i.measure_code})
-        for v in i.values.all():
-            data[f"v_{i.pk}_{v.area_id}"] = str(v.value)
-    data[f"indicators-{len(indicators)}-source"] = "entered"
-    for c in assessment.current_allocations.all():
-        data[f"c_{c.area_id}"] = str(c.amount)
-    return data
-
-
 def test_the_assessment_form_survives_hostile_values_in_every_field(officer, idva, other):
     url = reverse("needs:assessment", args=[idva.pk])
     base = page_data(idva)
@@ -111,7 +81,7 @@ def test_the_assessment_form_survives_hostile_values_in_every_field(officer, idv
     untouched = theirs(other)
 
     @SETTINGS
-    @given(field=st.sampled_from(names), value=VALUES,
+    @given(field=st.sampled_from(names), value=FIGURES,
            action=st.sampled_from(["save", "calculate", "fill", "\x00", ""]))
     def run(field, value, action):
         before = snapshot()
@@ -177,8 +147,8 @@ def test_the_start_form_survives_hostile_values_and_other_ids(officer, idva):
     line = idva.pot_line
 
     @SETTINGS
-    @given(name=st.one_of(st.just("IDVA again"), VALUES), line_id=st.one_of(st.just(str(line.pk)), VALUES),
-           kind=st.one_of(st.just("local_authority"), VALUES), year=st.one_of(st.just(""), VALUES))
+    @given(name=st.one_of(st.just("IDVA again"), FIGURES), line_id=st.one_of(st.just(str(line.pk)), FIGURES),
+           kind=st.one_of(st.just("local_authority"), FIGURES), year=st.one_of(st.just(""), FIGURES))
     def run(name, line_id, kind, year):
         before = snapshot()
         response = send(officer, url, {"name": name, "pot_line": line_id, "area_kind": kind, "target_year": year})
@@ -191,7 +161,7 @@ def test_the_start_form_survives_hostile_values_and_other_ids(officer, idva):
 
 def test_adopt_and_export_survive_hostile_bodies(officer, idva, other):
     @SETTINGS
-    @given(field=st.sampled_from(["action", "pk", "assessment", "id", "decision"]), value=VALUES)
+    @given(field=st.sampled_from(["action", "pk", "assessment", "id", "decision"]), value=FIGURES)
     def run(field, value):
         for name in ("adopt", "export"):
             send(officer, reverse(f"needs:{name}", args=[other.pk]), {field: value})

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from funds.models import Commitment
@@ -22,24 +22,11 @@ from providers.models import (
     ServiceFunding,
 )
 from tests.factories import BudgetLineFactory
+from tests.hostile import FIGURES, HOSTILE_FIGURES, SETTINGS
 from tests.providers.conftest import complete_figures
 
 S = MonitoringReturn.Status
 
-HOSTILE = [
-    "", " ", "\x00", "1\x00", "12\x00 ", "1e400", "1E5", "NaN", "nan", "Infinity", "-Infinity", "inf", "-1", "-0",
-    "74, 626", "74,626", "1,00", "1" * 20, "9" * 400, "99999999999999.99", "1000001", "100.01", "0x10", "１２", "٤٥",
-    "12k", "£1.2m", "1 000", "(5)", "£-5", "12.345", "4.5", "<script>alert(1)</script>", '=HYPERLINK("http://x")',
-    "\u202e12", "x" * 10_000, "\u0000" * 50, "\r\n", "null", "None", "[]", "{}", "%", "45%",
-]
-VALUES = st.one_of(
-    st.sampled_from(HOSTILE),
-    st.text(max_size=40),
-    st.integers(min_value=-(10**30), max_value=10**30).map(str),
-    st.decimals(allow_nan=True, allow_infinity=True).map(str),
-)
-SETTINGS = settings(max_examples=60, deadline=None,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 SENT = {"requests": 0, "5xx": 0}
 
@@ -90,7 +77,7 @@ def test_the_return_form_survives_hostile_figures_and_a_refused_save_changes_not
     theirs = snapshot(side_b)
 
     @SETTINGS
-    @given(field=st.sampled_from(field_names), value=VALUES, others=st.booleans(), action=st.sampled_from(
+    @given(field=st.sampled_from(field_names), value=FIGURES, others=st.booleans(), action=st.sampled_from(
         ["draft", "continue", "", "\x00", "x" * 300]))
     def run(field, value, others, action):
         data = {**(complete_figures() if others else {}), field: value, "action": action}
@@ -110,7 +97,7 @@ def test_every_return_field_at_once_with_hostile_values_is_refused_whole(client,
     url = reverse("providers:return_edit", args=[side_a.ret.pk])
 
     @SETTINGS
-    @given(values=st.lists(VALUES, min_size=len(field_names), max_size=len(field_names)))
+    @given(values=st.lists(FIGURES, min_size=len(field_names), max_size=len(field_names)))
     def run(values):
         before = snapshot(side_a, side_b)
         response = send(client, url, {**dict(zip(field_names, values)), "action": "draft"})
@@ -135,7 +122,7 @@ def test_the_signatorys_send_back_comment_is_bounded_and_a_refused_one_moves_not
     url = reverse("providers:return_send_back", args=[side_a.ret.pk])
 
     @SETTINGS
-    @given(comment=st.one_of(st.sampled_from(["x" * 10_000, "\x00", "a\x00b", "x" * 4001]), VALUES))
+    @given(comment=st.one_of(st.sampled_from(["x" * 10_000, "\x00", "a\x00b", "x" * 4001]), FIGURES))
     def run(comment):
         before = snapshot(side_a, side_b)
         response = send(client, url, {"comment": comment})
@@ -192,7 +179,7 @@ def test_the_staff_review_forms_survive_hostile_comments_and_actions(client, sid
     url = reverse("providers:staff_return", args=[side_a.ret.pk])
 
     @SETTINGS
-    @given(action=st.sampled_from(["request_changes", "reopen", "\x00", "x" * 500, ""]), text=VALUES)
+    @given(action=st.sampled_from(["request_changes", "reopen", "\x00", "x" * 500, ""]), text=FIGURES)
     def run(action, text):
         before = snapshot(side_a, side_b)
         response = send(client, url, {"action": action, "comment": text, "reason": text})
@@ -215,7 +202,7 @@ def test_the_admin_funding_forms_survive_hostile_amounts_and_other_ids(client, s
     url = reverse("admin:providers_service_fund", args=[side_a.service.pk])
 
     @SETTINGS
-    @given(amount=VALUES, line_id=st.one_of(st.just(str(line.pk)), VALUES))
+    @given(amount=FIGURES, line_id=st.one_of(st.just(str(line.pk)), FIGURES))
     def run(amount, line_id):
         before = snapshot(side_a, side_b)
         response = send(client, url, {"line": line_id, "amount": amount})
@@ -283,7 +270,7 @@ def test_the_staff_pages_survive_hostile_query_parameters(client, side_a, review
     client.force_login(reviewer)
 
     @SETTINGS
-    @given(name=st.sampled_from(["year", "period", "provider", "stream", "page", "service"]), value=VALUES)
+    @given(name=st.sampled_from(["year", "period", "provider", "stream", "page", "service"]), value=FIGURES)
     def run(name, value):
         for url in (reverse("providers:staff_dashboard"), reverse("providers:staff_measure_chart", args=[measure.pk])):
             response = client.get(url, {name: value})
