@@ -6,7 +6,6 @@ form that should have said "Select a valid choice" became a 500. The widgets her
 look-up; the form's own error message is unchanged.
 """
 
-from django.contrib import admin
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.core.exceptions import ValidationError
 

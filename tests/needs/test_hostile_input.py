@@ -16,7 +16,7 @@ from funds.models import BudgetLine, Decision
 from needs import services
 from needs.models import CurrentAllocation, Indicator, IndicatorValue, NeedsAssessment
 from tests.factories import UserFactory
-from tests.hostile import FIGURES, HOSTILE_FIGURES, SETTINGS
+from tests.hostile import FIGURES, SETTINGS
 from tests.needs.pages import page_data
 
 pytestmark = pytest.mark.django_db

@@ -22,7 +22,7 @@ from providers.models import (
     ServiceFunding,
 )
 from tests.factories import BudgetLineFactory
-from tests.hostile import FIGURES, HOSTILE_FIGURES, SETTINGS
+from tests.hostile import FIGURES, SETTINGS
 from tests.providers.conftest import complete_figures
 
 S = MonitoringReturn.Status
