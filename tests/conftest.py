@@ -69,11 +69,19 @@ def _tasks_run_in_process_unless_a_worker_is_asked_for(request, settings):
     """Most tests run tasks in-process; a test that takes the `celery_worker` fixture gets a real worker on Redis."""
     from pcc_grants.celery import app
 
+    from celery._state import _set_task_join_will_block, task_join_will_block
+
     eager = "celery_worker" not in request.fixturenames
     previous = app.conf.task_always_eager, app.conf.task_eager_propagates
     app.conf.task_always_eager = eager
     app.conf.task_eager_propagates = eager
+    # Starting a worker in this process (a test that runs one) sets Celery's process-wide "we are inside a worker"
+    # flag and leaves it set, so a later test's eager `.delay(...).get()` raised "Never call result.get() within a
+    # task" or not, depending on which tests this xdist worker happened to run first. Each test starts without it.
+    joins_blocked = task_join_will_block()
+    _set_task_join_will_block(False)
     yield
+    _set_task_join_will_block(joins_blocked)
     app.conf.task_always_eager, app.conf.task_eager_propagates = previous
 
 
