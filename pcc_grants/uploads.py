@@ -125,7 +125,8 @@ def _size(limit: int) -> str:
     return f"{limit / 1024:g}KB" if limit >= 1024 else f"{limit} bytes"
 
 
-def check_office_file(file, *, mime: str | None = None) -> None:
+def check_office_file(file, *, mime: str | None = None, max_expanded: int = MAX_EXPANDED_BYTES,
+                      too_big: str | None = None) -> None:
     """Refuse a Word or Excel file that is not a sound zip of XML: a zip bomb, a document type declaration (external
     entities), or missing the part that makes it a document. Reads the central directory, then streams each XML
     part in chunks, so memory stays flat whatever the file claims."""
@@ -144,9 +145,12 @@ def check_office_file(file, *, mime: str | None = None) -> None:
             raise broken
         declared = sum(m.file_size for m in members)
         packed = sum(m.compress_size for m in members)
-        if declared > MAX_EXPANDED_BYTES or (declared > 16 * 1024 * 1024 and declared > MAX_EXPANSION_RATIO * packed):
-            raise UploadError(f"The selected file {shown} expands to far more than a real document. Save it again "
+        # A caller that knows how big its files can be (the budget import: 5,000 lines) sets a tighter limit, and says
+        # why in its own words.
+        too_big = too_big or (f"The selected file {shown} expands to far more than a real document. Save it again "
                               "from Word or Excel and try again")
+        if declared > max_expanded or (declared > 16 * 1024 * 1024 and declared > MAX_EXPANSION_RATIO * packed):
+            raise UploadError(too_big)
         expanded = 0
         for member in members:
             if member.is_dir():
@@ -156,9 +160,8 @@ def check_office_file(file, *, mime: str | None = None) -> None:
                     tail = b""
                     while chunk := part.read(_CHUNK):
                         expanded += len(chunk)
-                        if expanded > MAX_EXPANDED_BYTES:
-                            raise UploadError(f"The selected file {shown} expands to far more than a real document. "
-                                              "Save it again from Word or Excel and try again")
+                        if expanded > max_expanded:
+                            raise UploadError(too_big)
                         window = tail + chunk
                         if any(marker in window for marker in _DOCTYPE):
                             raise UploadError(f"The selected file {shown} contains an XML document type, which Word "
@@ -172,7 +175,8 @@ def check_office_file(file, *, mime: str | None = None) -> None:
                 raise broken from None
 
 
-def open_workbook(data: bytes, *, name: str = "file.xlsx"):
+def open_workbook(data: bytes, *, name: str = "file.xlsx", max_expanded: int = MAX_EXPANDED_BYTES,
+                  too_big: str | None = None):
     """An openpyxl workbook (read-only, values not formulas) from bytes someone uploaded, after check_office_file.
 
     openpyxl parses with lxml here; refusing any document type before it parses means no entity, external or
@@ -181,7 +185,7 @@ def open_workbook(data: bytes, *, name: str = "file.xlsx"):
 
     buffer = io.BytesIO(data)
     buffer.name = name
-    check_office_file(buffer, mime=XLSX)
+    check_office_file(buffer, mime=XLSX, max_expanded=max_expanded, too_big=too_big)
     buffer.seek(0)
     try:
         return load_workbook(buffer, read_only=True, data_only=True)
