@@ -506,7 +506,8 @@ def _kind_for_new_line(name: str, area: Area | None) -> str:
 
 def describe(result: ImportResult) -> list[str]:
     if result.errors:
-        return [f"Nothing was imported. Fix these {len(result.errors)} problems and try again:", *result.errors]
+        problems = "this problem" if len(result.errors) == 1 else f"these {len(result.errors)} problems"
+        return [f"Nothing was imported. Fix {problems} and try again:", *result.errors]
     lines = [c.describe() for c in result.changes if c.action != "unchanged"]
     total = sum((c.after for c in result.changes), Decimal("0"))
     return [*result.notes, *lines, f"{result.summary()}; rows total {format_pounds(total)}"]

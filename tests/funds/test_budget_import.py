@@ -444,3 +444,12 @@ def test_the_admin_page_refuses_a_bad_file_with_a_reason_and_writes_nothing(staf
     assert response.status_code == 200
     assert message in response.content.decode()
     assert list(BudgetLine.objects.order_by("pk").values_list("pk", "amount")) == before
+
+
+def test_the_refusal_counts_its_problems_in_words_a_person_would_write():
+    from funds.budget_import import ImportResult, describe
+
+    one, two = ImportResult(), ImportResult()
+    one.errors, two.errors = ["Row 3: wrong"], ["Row 3: wrong", "Row 4: wrong"]
+    assert describe(one)[0] == "Nothing was imported. Fix this problem and try again:"
+    assert describe(two)[0] == "Nothing was imported. Fix these 2 problems and try again:"
