@@ -31,7 +31,9 @@ def reset_two_factor(modeladmin, request, users) -> None:
     """The way back for someone who has lost their phone and their recovery codes: they set up a new app at their
     next sign-in. Superusers only, and audited."""
     if not request.user.is_superuser:
-        modeladmin.message_user(request, "Only a superuser can reset two-factor authentication", messages.ERROR)
+        modeladmin.message_user(
+            request, "Only a superuser can reset two-factor authentication", messages.ERROR
+        )
         return
     count = 0
     for user in users:
@@ -40,11 +42,20 @@ def reset_two_factor(modeladmin, request, users) -> None:
             continue
         before = {"confirmed_at": device.confirmed_at.isoformat() if device.confirmed_at else None}
         device.delete()
-        record_event("two_factor.reset", obj=user, by=request.user, before=before, after=None,
-                     note="Authenticator app and recovery codes removed from the admin")
+        record_event(
+            "two_factor.reset",
+            obj=user,
+            by=request.user,
+            before=before,
+            after=None,
+            note="Authenticator app and recovery codes removed from the admin",
+        )
         count += 1
-    modeladmin.message_user(request, f"Two-factor authentication reset for {count} user{'s' if count != 1 else ''}. "
-                                     "They will set up a new authenticator app when they next sign in")
+    modeladmin.message_user(
+        request,
+        f"Two-factor authentication reset for {count} user{'s' if count != 1 else ''}. "
+        "They will set up a new authenticator app when they next sign in",
+    )
 
 
 @admin.register(User)

@@ -7,7 +7,9 @@ def axes_username(request, credentials) -> str | None:
     "Name@Example.org" and "name@example.org" count as one person."""
     credentials = credentials or {}
     data = getattr(request, "POST", {}) if request is not None else {}
-    value = credentials.get("username") or credentials.get("email") or data.get("username") or data.get("email")
+    value = (
+        credentials.get("username") or credentials.get("email") or data.get("username") or data.get("email")
+    )
     return value.strip().lower() if value else None
 
 

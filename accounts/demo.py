@@ -4,8 +4,11 @@ from .models import User
 
 DEMO_PASSWORD = "demo-password-2425"
 DEMO_LOGINS = [
-    ("OPCC finance (staff, Django admin)", "finance@demo.pcc-grants.example", {"is_staff": True, "is_superuser": True,
-                                                                            "full_name": "Demo Finance Officer"}),
+    (
+        "OPCC finance (staff, Django admin)",
+        "finance@demo.pcc-grants.example",
+        {"is_staff": True, "is_superuser": True, "full_name": "Demo Finance Officer"},
+    ),
 ]
 
 

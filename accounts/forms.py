@@ -1,11 +1,13 @@
 from django import forms
 from django.contrib.auth import password_validation
-from django.core import validators
 from django.contrib.auth.forms import AuthenticationForm
+from django.core import validators
 
 from .models import User, normalise_email
 
-WRONG_EMAIL_OR_PASSWORD = "Enter the email address and password for your account. Check both are typed correctly"
+WRONG_EMAIL_OR_PASSWORD = (
+    "Enter the email address and password for your account. Check both are typed correctly"
+)
 NOT_CONFIRMED = "You need to confirm your email address before you can sign in"
 
 
@@ -16,8 +18,11 @@ class SignInForm(AuthenticationForm):
     Only the right password learns that: anyone else gets the same message whether or not the account exists.
     """
 
-    error_messages = {**AuthenticationForm.error_messages, "invalid_login": WRONG_EMAIL_OR_PASSWORD,
-                      "unconfirmed": NOT_CONFIRMED}
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": WRONG_EMAIL_OR_PASSWORD,
+        "unconfirmed": NOT_CONFIRMED,
+    }
 
     def __init__(self, request=None, *args, **kwargs):
         super().__init__(request, *args, **kwargs)
@@ -27,7 +32,9 @@ class SignInForm(AuthenticationForm):
         # authenticate() and django-axes' varchar(255) username column: a 500. Refused here, before any look-up.
         longest = self.fields["username"].max_length or 254
         self.fields["username"].validators.append(validators.MaxLengthValidator(longest))
-        self.fields["username"].error_messages["max_length"] = f"Email address must be {longest} characters or fewer"
+        self.fields["username"].error_messages["max_length"] = (
+            f"Email address must be {longest} characters or fewer"
+        )
         self.unconfirmed_user = None
 
     def clean_username(self):
@@ -40,7 +47,9 @@ class SignInForm(AuthenticationForm):
             if refused.code == "invalid_login":
                 self.unconfirmed_user = self._unconfirmed_account()
                 if self.unconfirmed_user is not None:
-                    raise forms.ValidationError(self.error_messages["unconfirmed"], code="unconfirmed") from None
+                    raise forms.ValidationError(
+                        self.error_messages["unconfirmed"], code="unconfirmed"
+                    ) from None
             raise
 
     def _unconfirmed_account(self) -> User | None:
@@ -57,19 +66,32 @@ class SignInForm(AuthenticationForm):
 
 
 class SignUpForm(forms.Form):
-    ADDRESS_TAKEN = ("There is already an account with this email address. Sign in, or reset your password if you "
-                     "have forgotten it")
+    ADDRESS_TAKEN = (
+        "There is already an account with this email address. Sign in, or reset your password if you "
+        "have forgotten it"
+    )
 
-    full_name = forms.CharField(label="Full name", max_length=200, error_messages={"required": "Enter your full name"},
-                                widget=forms.TextInput(attrs={"autocomplete": "name"}))
-    email = forms.EmailField(label="Email address", help_text="We will send a link to this address to check it is yours",
-                             error_messages={"required": "Enter your email address",
-                                             "invalid": "Enter an email address in the correct format, like "
-                                                        "name@example.com"},
-                             widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}))
-    password = forms.CharField(label="Create a password", help_text="Use at least 10 characters",
-                               error_messages={"required": "Enter a password"},
-                               widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    full_name = forms.CharField(
+        label="Full name",
+        max_length=200,
+        error_messages={"required": "Enter your full name"},
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    email = forms.EmailField(
+        label="Email address",
+        help_text="We will send a link to this address to check it is yours",
+        error_messages={
+            "required": "Enter your email address",
+            "invalid": "Enter an email address in the correct format, like name@example.com",
+        },
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
+    )
+    password = forms.CharField(
+        label="Create a password",
+        help_text="Use at least 10 characters",
+        error_messages={"required": "Enter a password"},
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
 
     def clean_email(self):
         email = normalise_email(self.cleaned_data["email"])
@@ -95,10 +117,19 @@ class SecurityCodeForm(forms.Form):
     """The 6-digit code from an authenticator app. Whether it is right is checked by the view (it spends the code)."""
 
     code = forms.CharField(
-        label="Security code", max_length=20, help_text="The 6-digit code shown in your authenticator app",
+        label="Security code",
+        max_length=20,
+        help_text="The 6-digit code shown in your authenticator app",
         error_messages={"required": "Enter the 6-digit security code from your authenticator app"},
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false",
-                                      "autocapitalize": "none"}))
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "inputmode": "numeric",
+                "spellcheck": "false",
+                "autocapitalize": "none",
+            }
+        ),
+    )
 
     def clean_code(self):
         code = "".join(self.cleaned_data["code"].split()).replace("-", "")
@@ -111,7 +142,11 @@ class SecurityCodeForm(forms.Form):
 
 class RecoveryCodeForm(forms.Form):
     code = forms.CharField(
-        label="Recovery code", max_length=40, help_text="One of the 10 codes you saved when you set up your "
-                                                        "authenticator app, like abcde-fghjk",
+        label="Recovery code",
+        max_length=40,
+        help_text="One of the 10 codes you saved when you set up your authenticator app, like abcde-fghjk",
         error_messages={"required": "Enter one of your recovery codes"},
-        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "none"}))
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "none"}
+        ),
+    )

@@ -39,6 +39,7 @@ ISSUER = "PCC Grants"
 
 # --- RFC 4226 / 6238 -------------------------------------------------------------------------------------------
 
+
 def new_secret() -> str:
     """160 random bits (RFC 4226's recommended key length), base32 without padding as authenticator apps expect."""
     return base64.b32encode(secrets.token_bytes(20)).decode("ascii").rstrip("=")
@@ -52,8 +53,8 @@ def _key(secret: str) -> bytes:
 def hotp(key: bytes, counter: int, *, digits: int = DIGITS, digest=hashlib.sha1) -> str:
     mac = hmac.new(key, struct.pack(">Q", counter), digest).digest()
     offset = mac[-1] & 0x0F
-    value = struct.unpack(">I", mac[offset:offset + 4])[0] & 0x7FFFFFFF
-    return str(value % 10 ** digits).zfill(digits)
+    value = struct.unpack(">I", mac[offset : offset + 4])[0] & 0x7FFFFFFF
+    return str(value % 10**digits).zfill(digits)
 
 
 def step_at(when: float | None = None) -> int:
@@ -87,28 +88,32 @@ def provisioning_uri(secret: str, email: str) -> str:
     from urllib.parse import quote, urlencode
 
     label = quote(f"{ISSUER}:{email}")
-    query = urlencode({"secret": secret, "issuer": ISSUER, "algorithm": "SHA1", "digits": DIGITS,
-                       "period": STEP_SECONDS})
+    query = urlencode(
+        {"secret": secret, "issuer": ISSUER, "algorithm": "SHA1", "digits": DIGITS, "period": STEP_SECONDS}
+    )
     return f"otpauth://totp/{label}?{query}"
 
 
 def grouped(secret: str) -> str:
     """The key in groups of four, for typing into an app by hand."""
-    return " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))
+    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
 
 
 def qr_svg(data: str) -> str:
     """An inline SVG QR code: no image request, and no inline style (the CSP forbids it)."""
     import segno
 
-    svg = segno.make(data, error="m").svg_inline(scale=4, border=4, dark="#0b0c0c", light="#ffffff",
-                                                 svgclass="app-qr-code", omitsize=False)
+    svg = segno.make(data, error="m").svg_inline(
+        scale=4, border=4, dark="#0b0c0c", light="#ffffff", svgclass="app-qr-code", omitsize=False
+    )
     # Named for screen readers, who are pointed to the typed key instead.
-    return svg.replace("<svg ", '<svg role="img" aria-label="QR code for adding PCC Grants to an authenticator app" ',
-                       1)
+    return svg.replace(
+        "<svg ", '<svg role="img" aria-label="QR code for adding PCC Grants to an authenticator app" ', 1
+    )
 
 
 # --- devices -----------------------------------------------------------------------------------------------------
+
 
 def device_for(user):
     from .models import TwoFactorDevice
@@ -143,9 +148,11 @@ def use_code(device, code: str, *, when: float | None = None) -> bool:
     step = matching_step(device.secret, code, when=when)
     if step is None:
         return False
-    claimed = (TwoFactorDevice.objects.filter(pk=device.pk)
-               .exclude(last_used_step__gte=step)
-               .update(last_used_step=step, last_used_at=timezone.now()))
+    claimed = (
+        TwoFactorDevice.objects.filter(pk=device.pk)
+        .exclude(last_used_step__gte=step)
+        .update(last_used_step=step, last_used_at=timezone.now())
+    )
     return claimed == 1
 
 
@@ -161,6 +168,7 @@ def confirm_device(device, code: str) -> list[str] | None:
 
 
 # --- recovery codes ---------------------------------------------------------------------------------------------
+
 
 class RecoveryCodeHasher(PBKDF2PasswordHasher):
     """A recovery code is 50 random bits, not a chosen password, so a lighter work factor than passwords is still
@@ -187,7 +195,9 @@ def replace_recovery_codes(device) -> list[str]:
     device.recovery_codes.all().delete()
     codes = [_new_recovery_code() for _ in range(RECOVERY_CODE_COUNT)]
     RecoveryCode.objects.bulk_create(
-        RecoveryCode(device=device, code_hash=_hasher.encode(normalise_code(c), _hasher.salt())) for c in codes)
+        RecoveryCode(device=device, code_hash=_hasher.encode(normalise_code(c), _hasher.salt()))
+        for c in codes
+    )
     return codes
 
 
@@ -200,8 +210,12 @@ def use_recovery_code(device, code: str) -> bool:
     for candidate in device.recovery_codes.filter(used_at__isnull=True):
         if _hasher.verify(code, candidate.code_hash):
             # Conditional, so two racing requests with the same code cannot both spend it.
-            return RecoveryCode.objects.filter(pk=candidate.pk, used_at__isnull=True).update(
-                used_at=timezone.now()) == 1
+            return (
+                RecoveryCode.objects.filter(pk=candidate.pk, used_at__isnull=True).update(
+                    used_at=timezone.now()
+                )
+                == 1
+            )
     return False
 
 
@@ -210,6 +224,7 @@ def unused_recovery_codes(device) -> int:
 
 
 # --- throttling wrong codes -------------------------------------------------------------------------------------
+
 
 def _failures_key(user) -> str:
     return f"two-factor:failures:{user.pk}"
@@ -246,6 +261,7 @@ def clear_failures(user) -> None:
 
 
 # --- the session ------------------------------------------------------------------------------------------------
+
 
 def mark_verified(request) -> None:
     # A new session key at the moment the session gains privilege, as at sign-in (session fixation).

@@ -68,8 +68,9 @@ class ResetPasswordView(PasswordResetConfirmView):
 
 def _safe_next(request, target: str | None) -> str:
     """`target` if it is a path on this site, else "": never send someone on to another site after signing up."""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                                  require_https=request.is_secure()):
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return target
     return ""
 
@@ -81,7 +82,9 @@ def _requested_next(request) -> str:
 
 def _send_verification(request, user: User, next_url: str = "") -> None:
     uid = urlsafe_base64_encode(force_bytes(user.pk))
-    link = request.build_absolute_uri(reverse("accounts:verify", args=[uid, email_verification_token.make_token(user)]))
+    link = request.build_absolute_uri(
+        reverse("accounts:verify", args=[uid, email_verification_token.make_token(user)])
+    )
     if next_url:
         link += "?" + urlencode({"next": next_url})
     body = render_to_string("accounts/email/verify.txt", {"user": user, "link": link})
@@ -93,16 +96,20 @@ def _send_verification(request, user: User, next_url: str = "") -> None:
 def sign_up(request):
     next_url = _requested_next(request)
     # An invitation link passes the invited address, so the account is made for the address the invitation expects.
-    form = SignUpForm(request.POST if request.method == "POST" else None,
-                      initial={"email": request.GET.get("email", "")})
+    form = SignUpForm(
+        request.POST if request.method == "POST" else None, initial={"email": request.GET.get("email", "")}
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             with transaction.atomic():
                 # An earlier sign-up that was never confirmed is replaced rather than blocking the address.
-                User.objects.with_email(data["email"]).filter(is_active=False, last_login__isnull=True).delete()
-                user = User.objects.create_user(data["email"], data["password"], full_name=data["full_name"],
-                                                is_active=False)
+                User.objects.with_email(data["email"]).filter(
+                    is_active=False, last_login__isnull=True
+                ).delete()
+                user = User.objects.create_user(
+                    data["email"], data["password"], full_name=data["full_name"], is_active=False
+                )
         except IntegrityError:
             # Two sign-ups for one new address at the same moment both pass the form's check; the unique index
             # stops the second, which is told what the form would have told it a moment later.
@@ -116,7 +123,11 @@ def sign_up(request):
 
 @login_not_required
 @require_POST
-@ratelimit("sign_up", key="ip", what="Too many confirmation emails have been asked for from your internet connection.")
+@ratelimit(
+    "sign_up",
+    key="ip",
+    what="Too many confirmation emails have been asked for from your internet connection.",
+)
 def send_link_again(request):
     """The button on the sign-in page for an account that gave its right password but is not confirmed yet."""
     user = User.objects.filter(pk=request.session.get(UNCONFIRMED_SESSION_KEY)).first()
@@ -139,7 +150,11 @@ def verify(request, uidb64, token):
     except (User.DoesNotExist, ValueError, TypeError, OverflowError):
         user = None
     # An inactive account that has signed in before was switched off by staff: an old link must not switch it on.
-    if user is None or not user.awaiting_verification or not email_verification_token.check_token(user, token):
+    if (
+        user is None
+        or not user.awaiting_verification
+        or not email_verification_token.check_token(user, token)
+    ):
         return render(request, "accounts/verify_failed.html", status=200)
     user.is_active = True
     user.save(update_fields=["is_active"])
@@ -157,8 +172,7 @@ NEW_CODES_SESSION_KEY = "two_factor_new_recovery_codes"
 
 
 def _next_or_default(request) -> str:
-    return _requested_next(request) or resolve_url(
-        settings.LOGIN_REDIRECT_URL)
+    return _requested_next(request) or resolve_url(settings.LOGIN_REDIRECT_URL)
 
 
 def _locked(request, seconds: int):
@@ -171,7 +185,9 @@ def _code_page(request, *, form_class, template, check):
         return redirect(_next_or_default(request))
     device = two_factor.device_for(request.user)
     if device is None or not device.confirmed:
-        return redirect(two_factor.second_factor_url(request.user, _safe_next(request, request.GET.get("next"))))
+        return redirect(
+            two_factor.second_factor_url(request.user, _safe_next(request, request.GET.get("next")))
+        )
     if seconds := two_factor.locked_for(request.user):
         return _locked(request, seconds)
     form = form_class(request.POST if request.method == "POST" else None)
@@ -195,20 +211,26 @@ def two_factor_verify(request):
             return "That code has already been used. Wait for your app to show a new code, then enter it"
         return "The security code is not right. Enter the code your authenticator app shows now"
 
-    return _code_page(request, form_class=SecurityCodeForm, template="accounts/two_factor_verify.html", check=check)
+    return _code_page(
+        request, form_class=SecurityCodeForm, template="accounts/two_factor_verify.html", check=check
+    )
 
 
 def two_factor_recovery(request):
     def check(device, code):
         if two_factor.use_recovery_code(device, code):
             left = two_factor.unused_recovery_codes(device)
-            messages.warning(request, f"You have {left} recovery code{'s' if left != 1 else ''} left. "
-                                      "Create new ones if you are running out")
+            messages.warning(
+                request,
+                f"You have {left} recovery code{'s' if left != 1 else ''} left. "
+                "Create new ones if you are running out",
+            )
             return None
         return "The recovery code is not right, or it has already been used"
 
-    return _code_page(request, form_class=RecoveryCodeForm, template="accounts/two_factor_recovery.html",
-                      check=check)
+    return _code_page(
+        request, form_class=RecoveryCodeForm, template="accounts/two_factor_recovery.html", check=check
+    )
 
 
 def two_factor_setup(request):
@@ -219,8 +241,11 @@ def two_factor_setup(request):
     if device.confirmed:
         # Replacing a confirmed app is a superuser's reset, never a signed-in session's: otherwise a stolen
         # password alone could swap the app for the attacker's.
-        return redirect(_next_or_default(request) if two_factor.is_verified(request)
-                        else two_factor.second_factor_url(request.user, next_url))
+        return redirect(
+            _next_or_default(request)
+            if two_factor.is_verified(request)
+            else two_factor.second_factor_url(request.user, next_url)
+        )
     if seconds := two_factor.locked_for(request.user):
         return _locked(request, seconds)
     form = SecurityCodeForm(request.POST if request.method == "POST" else None)
@@ -231,17 +256,29 @@ def two_factor_setup(request):
             two_factor.mark_verified(request)
             record_event("two_factor.set_up", obj=request.user, by=request.user)
             request.session[NEW_CODES_SESSION_KEY] = codes
-            return redirect(f"{reverse('accounts:recovery_codes')}?{urlencode({'next': next_url})}" if next_url
-                            else reverse("accounts:recovery_codes"))
+            return redirect(
+                f"{reverse('accounts:recovery_codes')}?{urlencode({'next': next_url})}"
+                if next_url
+                else reverse("accounts:recovery_codes")
+            )
         if seconds := two_factor.record_failure(request.user):
             return _locked(request, seconds)
-        form.add_error("code", "The security code is not right. Check you added the key to your app, then enter "
-                               "the code it shows now")
+        form.add_error(
+            "code",
+            "The security code is not right. Check you added the key to your app, then enter "
+            "the code it shows now",
+        )
     uri = two_factor.provisioning_uri(device.secret, request.user.email)
-    return render(request, "accounts/two_factor_setup.html", {
-        "form": form, "next": next_url, "qr_svg": mark_safe(two_factor.qr_svg(uri)),  # noqa: S308 - segno's own SVG
-        "key": two_factor.grouped(device.secret),
-    })
+    return render(
+        request,
+        "accounts/two_factor_setup.html",
+        {
+            "form": form,
+            "next": next_url,
+            "qr_svg": mark_safe(two_factor.qr_svg(uri)),
+            "key": two_factor.grouped(device.secret),
+        },
+    )
 
 
 def recovery_codes(request):
@@ -249,7 +286,9 @@ def recovery_codes(request):
     codes = request.session.pop(NEW_CODES_SESSION_KEY, None)
     if not codes:
         return redirect("accounts:new_recovery_codes")
-    return render(request, "accounts/recovery_codes.html", {"codes": codes, "next": _next_or_default(request)})
+    return render(
+        request, "accounts/recovery_codes.html", {"codes": codes, "next": _next_or_default(request)}
+    )
 
 
 def new_recovery_codes(request):
@@ -260,8 +299,9 @@ def new_recovery_codes(request):
         request.session[NEW_CODES_SESSION_KEY] = two_factor.replace_recovery_codes(device)
         record_event("two_factor.recovery_codes_replaced", obj=request.user, by=request.user)
         return redirect("accounts:recovery_codes")
-    return render(request, "accounts/new_recovery_codes.html", {
-        "unused": two_factor.unused_recovery_codes(device)})
+    return render(
+        request, "accounts/new_recovery_codes.html", {"unused": two_factor.unused_recovery_codes(device)}
+    )
 
 
 def sign_in_locked_out(request, original_response=None, credentials=None):
@@ -279,12 +319,20 @@ def sign_in_locked_out(request, original_response=None, credentials=None):
 
     cool_off = get_cool_off(request)
     seconds = int(cool_off.total_seconds()) if cool_off else 30 * 60
-    last = (AccessAttempt.objects.filter(username=axes_username(request, credentials),
-                                         ip_address=getattr(request, "axes_ip_address", None))
-            .order_by("-attempt_time").values_list("attempt_time", flat=True).first())
+    last = (
+        AccessAttempt.objects.filter(
+            username=axes_username(request, credentials), ip_address=getattr(request, "axes_ip_address", None)
+        )
+        .order_by("-attempt_time")
+        .values_list("attempt_time", flat=True)
+        .first()
+    )
     if last is not None and cool_off:
         left = (last + cool_off - timezone.now()).total_seconds()
         seconds = max(1, min(seconds, math.ceil(left)))
-    return too_many_requests(request, seconds, extra={
-        "for_sign_in": True, "wait_restarts": settings.AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT},
-        what="There have been too many attempts to sign in with a wrong password.")
+    return too_many_requests(
+        request,
+        seconds,
+        extra={"for_sign_in": True, "wait_restarts": settings.AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT},
+        what="There have been too many attempts to sign in with a wrong password.",
+    )

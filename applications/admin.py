@@ -9,8 +9,17 @@ from pcc_grants.admin_widgets import ValidIdsAutocompleteMixin
 
 from . import services
 from .models import (
-    Application, ApplicationEvent, Award, AwardPayment, Criterion, Invitation, Membership, Organisation, Question,
-    Round, RoundRingFence,
+    Application,
+    ApplicationEvent,
+    Award,
+    AwardPayment,
+    Criterion,
+    Invitation,
+    Membership,
+    Organisation,
+    Question,
+    Round,
+    RoundRingFence,
 )
 
 
@@ -83,8 +92,17 @@ class ApplicationAdmin(admin.ModelAdmin):
     search_fields = ["reference", "organisation__name", "project_title"]
     list_select_related = ["organisation", "round", "area"]
     # The lifecycle moves only through the workflow, so status and money fields are read-only here.
-    readonly_fields = ["status", "reference", "submitted_at", "submitted_by", "recommended_amount",
-                       "amount_requested", "created_by", "drafts", "completed_tasks"]
+    readonly_fields = [
+        "status",
+        "reference",
+        "submitted_at",
+        "submitted_by",
+        "recommended_amount",
+        "amount_requested",
+        "created_by",
+        "drafts",
+        "completed_tasks",
+    ]
     inlines = [EventInline]
 
 
@@ -100,7 +118,15 @@ class AwardPaymentInline(admin.TabularInline):
 
 @admin.register(Award)
 class AwardAdmin(admin.ModelAdmin):
-    list_display = ["reference", "organisation", "line", "amount_display", "status", "schedule", "accepted_at"]
+    list_display = [
+        "reference",
+        "organisation",
+        "line",
+        "amount_display",
+        "status",
+        "schedule",
+        "accepted_at",
+    ]
     list_filter = ["status", "application__round", "line__area"]
     list_select_related = ["application__organisation", "line__budget__stream", "line__budget__year"]
     search_fields = ["application__reference", "application__organisation__name"]
@@ -121,8 +147,16 @@ class AwardAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         # Before finance approval the line and the schedule may be chosen; after it, nothing about the money changes.
-        fixed = ["application", "amount", "status", "commitment", "approved_by", "approved_at", "accepted_at",
-                 "letter_sent_at"]
+        fixed = [
+            "application",
+            "amount",
+            "status",
+            "commitment",
+            "approved_by",
+            "approved_at",
+            "accepted_at",
+            "letter_sent_at",
+        ]
         if obj and obj.status != Award.Status.AWAITING_FINANCE:
             fixed += ["line", "schedule", "instalments"]
         return fixed
@@ -144,13 +178,19 @@ class AwardAdmin(admin.ModelAdmin):
     @admin.action(description="Approve selected awards and commit the money (all or nothing)")
     def approve_selected(self, request, queryset):
         try:
-            approved = services.approve_awards(award_ids=list(queryset.values_list("pk", flat=True)), by=request.user)
+            approved = services.approve_awards(
+                award_ids=list(queryset.values_list("pk", flat=True)), by=request.user
+            )
         except services.AwardError as exc:
             self.message_user(request, str(exc), level=messages.ERROR)
             return
         total = sum(a.amount for a in approved)
-        self.message_user(request, f"Approved {len(approved)} award{'s' if len(approved) != 1 else ''} "
-                                   f"totalling {format_pounds(total)}", level=messages.SUCCESS)
+        self.message_user(
+            request,
+            f"Approved {len(approved)} award{'s' if len(approved) != 1 else ''} "
+            f"totalling {format_pounds(total)}",
+            level=messages.SUCCESS,
+        )
 
 
 @admin.register(AwardPayment)
@@ -173,9 +213,13 @@ class AwardPaymentAdmin(admin.ModelAdmin):
         done = 0
         for scheduled in queryset.order_by("pk"):
             try:
-                services.mark_payment_made(award_payment_id=scheduled.pk, paid_on=timezone.localdate(), by=request.user)
+                services.mark_payment_made(
+                    award_payment_id=scheduled.pk, paid_on=timezone.localdate(), by=request.user
+                )
                 done += 1
             except services.AwardError as exc:
                 self.message_user(request, str(exc), level=messages.ERROR)
         if done:
-            self.message_user(request, f"Marked {done} payment{'s' if done != 1 else ''} as made", messages.SUCCESS)
+            self.message_user(
+                request, f"Marked {done} payment{'s' if done != 1 else ''} as made", messages.SUCCESS
+            )

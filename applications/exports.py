@@ -10,8 +10,17 @@ from exports.registry import register
 from .filters import StaffApplicationFilter
 from .selectors import staff_applications
 
-HEADINGS = ["Reference", "Organisation", "Round", "Area", "Status", "Requested (£)", "Recommended (£)", "Score (%)",
-            "Submitted"]
+HEADINGS = [
+    "Reference",
+    "Organisation",
+    "Round",
+    "Area",
+    "Status",
+    "Requested (£)",
+    "Recommended (£)",
+    "Score (%)",
+    "Submitted",
+]
 
 
 @register("applications.list")
@@ -21,12 +30,31 @@ def build_application_list(params: dict) -> tuple[str, bytes]:
     sheet = workbook.create_sheet("Applications")
     sheet.append(HEADINGS)
     labels = dict(qs.model._meta.get_field("status").choices)
-    rows = qs.values_list("reference", "organisation__name", "round__name", "area__name", "status",
-                          "amount_requested", "recommended_amount", "score", "submitted_at")
+    rows = qs.values_list(
+        "reference",
+        "organisation__name",
+        "round__name",
+        "area__name",
+        "status",
+        "amount_requested",
+        "recommended_amount",
+        "score",
+        "submitted_at",
+    )
     for ref, org, round_name, area, status, requested, recommended, score, submitted in rows.iterator():
-        sheet.append([ref, text_cell(sheet, org), round_name, area or "", labels[status], requested, recommended,
-                      round(score, 1) if score is not None else None,
-                      submitted.replace(tzinfo=None) if submitted else None])
+        sheet.append(
+            [
+                ref,
+                text_cell(sheet, org),
+                round_name,
+                area or "",
+                labels[status],
+                requested,
+                recommended,
+                round(score, 1) if score is not None else None,
+                submitted.replace(tzinfo=None) if submitted else None,
+            ]
+        )
     buffer = io.BytesIO()
     workbook.save(buffer)
     return "applications.xlsx", buffer.getvalue()

@@ -11,17 +11,34 @@ class MoneyField(PoundsField):
     lower than what the column holds (which parse_pounds enforces) where the form knows one: a round's largest
     grant, say."""
 
-    def __init__(self, *, required_message: str = "Enter an amount", max_value: Decimal = MAX_POUNDS,
-                 max_message: str = "", **kwargs):
-        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "data-prefix": "£",
-                                                            "class": "govuk-input--width-10", "spellcheck": "false"}))
+    def __init__(
+        self,
+        *,
+        required_message: str = "Enter an amount",
+        max_value: Decimal = MAX_POUNDS,
+        max_message: str = "",
+        **kwargs,
+    ):
+        kwargs.setdefault(
+            "widget",
+            forms.TextInput(
+                attrs={
+                    "inputmode": "decimal",
+                    "data-prefix": "£",
+                    "class": "govuk-input--width-10",
+                    "spellcheck": "false",
+                }
+            ),
+        )
         super().__init__(**kwargs)
         self.error_messages["required"] = required_message
         self.set_maximum(max_value, max_message)
 
     def set_maximum(self, max_value: Decimal, message: str = "") -> None:
         self.max_value = min(max_value, MAX_POUNDS)
-        self.error_messages["max_value"] = message or f"Enter an amount of {format_pounds(self.max_value)} or less"
+        self.error_messages["max_value"] = (
+            message or f"Enter an amount of {format_pounds(self.max_value)} or less"
+        )
 
     def validate(self, value):
         super().validate(value)

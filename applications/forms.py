@@ -17,11 +17,15 @@ YES_NO = [("yes", "Yes"), ("no", "No")]
 
 class EligibilityForm(forms.Form):
     organisation_type = forms.ChoiceField(
-        label="What kind of organisation are you?", widget=forms.RadioSelect,
-        choices=OrganisationType.choices, error_messages={"required": "Select what kind of organisation you are"},
+        label="What kind of organisation are you?",
+        widget=forms.RadioSelect,
+        choices=OrganisationType.choices,
+        error_messages={"required": "Select what kind of organisation you are"},
     )
     area = forms.ModelChoiceField(
-        label="Where will your project take place?", queryset=Area.objects.none(), empty_label="Choose an area",
+        label="Where will your project take place?",
+        queryset=Area.objects.none(),
+        empty_label="Choose an area",
         error_messages={"required": "Choose the area where your project will take place"},
     )
 
@@ -33,7 +37,9 @@ class EligibilityForm(forms.Form):
         for value in round_.requirements:
             label = Requirement(value).label
             self.fields[f"has_{value}"] = forms.ChoiceField(
-                label=f"Does your organisation have {label}?", widget=forms.RadioSelect, choices=YES_NO,
+                label=f"Does your organisation have {label}?",
+                widget=forms.RadioSelect,
+                choices=YES_NO,
                 error_messages={"required": f"Select yes if your organisation has {label}"},
             )
 
@@ -41,8 +47,10 @@ class EligibilityForm(forms.Form):
         data, reasons = self.cleaned_data, []
         if data["organisation_type"] not in self.round.organisation_types:
             kinds = ", ".join(label.lower() for label in self.round.organisation_type_labels)
-            reasons.append(f"{OrganisationType(data['organisation_type']).label}s cannot apply to this round. "
-                           f"It is open to: {kinds}.")
+            reasons.append(
+                f"{OrganisationType(data['organisation_type']).label}s cannot apply to this round. "
+                f"It is open to: {kinds}."
+            )
         for value in self.round.requirements:
             if data.get(f"has_{value}") != "yes":
                 reasons.append(f"You need {Requirement(value).label} before you can apply.")
@@ -53,10 +61,14 @@ class OrganisationForm(forms.ModelForm):
     class Meta:
         model = Organisation
         fields = ["name", "type", "charity_number", "company_number", "address", "area"]
-        labels = {"name": "Organisation name", "type": "Type of organisation",
-                  "charity_number": "Charity number (if you have one)",
-                  "company_number": "Company number (if you have one)", "address": "Address",
-                  "area": "Which area is your organisation based in?"}
+        labels = {
+            "name": "Organisation name",
+            "type": "Type of organisation",
+            "charity_number": "Charity number (if you have one)",
+            "company_number": "Company number (if you have one)",
+            "address": "Address",
+            "area": "Which area is your organisation based in?",
+        }
         widgets = {"type": forms.RadioSelect, "address": forms.Textarea(attrs={"rows": 4})}
         error_messages = {
             "name": {"required": "Enter your organisation's name"},
@@ -68,7 +80,9 @@ class OrganisationForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["type"].choices = OrganisationType.choices
-        self.fields["area"].queryset = Area.objects.filter(kind=Area.Kind.LOCAL_POLICING_AREA).order_by("name")
+        self.fields["area"].queryset = Area.objects.filter(kind=Area.Kind.LOCAL_POLICING_AREA).order_by(
+            "name"
+        )
         self.fields["area"].label_from_instance = lambda a: a.name
         self.fields["area"].empty_label = "Choose an area"
 
@@ -82,17 +96,27 @@ class OrganisationForm(forms.ModelForm):
 
 
 class InviteForm(forms.Form):
-    email = forms.EmailField(label="Email address", error_messages={
-        "required": "Enter your colleague's email address",
-        "invalid": "Enter an email address in the correct format, like name@example.com"})
-    role = forms.ChoiceField(label="Role", choices=Membership.Role.choices, widget=forms.RadioSelect,
-                             initial=Membership.Role.MEMBER)
+    email = forms.EmailField(
+        label="Email address",
+        error_messages={
+            "required": "Enter your colleague's email address",
+            "invalid": "Enter an email address in the correct format, like name@example.com",
+        },
+    )
+    role = forms.ChoiceField(
+        label="Role",
+        choices=Membership.Role.choices,
+        widget=forms.RadioSelect,
+        initial=Membership.Role.MEMBER,
+    )
 
 
 class StartApplicationForm(forms.Form):
     organisation = forms.ModelChoiceField(
-        label="Which organisation are you applying for?", queryset=Organisation.objects.none(),
-        widget=forms.RadioSelect, error_messages={"required": "Select the organisation you are applying for"},
+        label="Which organisation are you applying for?",
+        queryset=Organisation.objects.none(),
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select the organisation you are applying for"},
     )
 
     def __init__(self, *args, organisations, **kwargs):
@@ -112,22 +136,30 @@ class TaskForm(forms.Form):
 
 
 class OrganisationTaskForm(TaskForm):
-    contact_name = forms.CharField(label="Name of the main contact", max_length=200,
-                                   error_messages={"required": "Enter the name of the main contact"})
-    contact_phone = forms.CharField(label="Their phone number", max_length=40,
-                                    help_text="For international numbers include the country code",
-                                    error_messages={"required": "Enter a phone number, like 01632 960 001 or "
-                                                                "07700 900 982"},
-                                    widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel",
-                                                                  "class": "govuk-input--width-20"}))
+    contact_name = forms.CharField(
+        label="Name of the main contact",
+        max_length=200,
+        error_messages={"required": "Enter the name of the main contact"},
+    )
+    contact_phone = forms.CharField(
+        label="Their phone number",
+        max_length=40,
+        help_text="For international numbers include the country code",
+        error_messages={"required": "Enter a phone number, like 01632 960 001 or 07700 900 982"},
+        widget=forms.TextInput(
+            attrs={"type": "tel", "autocomplete": "tel", "class": "govuk-input--width-20"}
+        ),
+    )
 
     def __init__(self, *args, application: Application, **kwargs):
         super().__init__(*args, application=application, **kwargs)
         for value in application.round.requirements:
             label = Requirement(value).label
             self.fields[f"has_{value}"] = forms.BooleanField(
-                label=f"We have {label}", required=True,
-                error_messages={"required": f"Confirm that your organisation has {label}"})
+                label=f"We have {label}",
+                required=True,
+                error_messages={"required": f"Confirm that your organisation has {label}"},
+            )
 
     def clean_contact_phone(self):
         phone = self.cleaned_data["contact_phone"].strip()
@@ -146,22 +178,32 @@ class OrganisationTaskForm(TaskForm):
 
 
 class ProjectTaskForm(TaskForm):
-    project_title = forms.CharField(label="Project name", max_length=200,
-                                    error_messages={"required": "Enter the name of your project"})
-    project_summary = forms.CharField(label="Describe your project", widget=forms.Textarea(attrs={"rows": 6}),
-                                      help_text="What you will do, who it helps and how it makes people safer. "
-                                                "Use no more than 300 words. If you get a grant, we publish your "
-                                                "project name, this description and the amount, so do not name "
-                                                "the people you help.",
-                                      max_length=characters_for(300),
-                                      error_messages={"required": "Describe your project",
-                                                      "max_length": f"Your description must be "
-                                                                    f"{characters_for(300):,} characters or fewer"})
-    area = forms.ModelChoiceField(label="Where will the project take place?", queryset=Area.objects.none(),
-                                  empty_label="Choose an area",
-                                  error_messages={"required": "Choose the area where your project will take place"})
-    amount_requested = MoneyField(label="How much are you asking for?",
-                                  required_message="Enter the amount you are asking for, like 1,250 or 1250.50")
+    project_title = forms.CharField(
+        label="Project name", max_length=200, error_messages={"required": "Enter the name of your project"}
+    )
+    project_summary = forms.CharField(
+        label="Describe your project",
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="What you will do, who it helps and how it makes people safer. "
+        "Use no more than 300 words. If you get a grant, we publish your "
+        "project name, this description and the amount, so do not name "
+        "the people you help.",
+        max_length=characters_for(300),
+        error_messages={
+            "required": "Describe your project",
+            "max_length": f"Your description must be {characters_for(300):,} characters or fewer",
+        },
+    )
+    area = forms.ModelChoiceField(
+        label="Where will the project take place?",
+        queryset=Area.objects.none(),
+        empty_label="Choose an area",
+        error_messages={"required": "Choose the area where your project will take place"},
+    )
+    amount_requested = MoneyField(
+        label="How much are you asking for?",
+        required_message="Enter the amount you are asking for, like 1,250 or 1250.50",
+    )
 
     def __init__(self, *args, application: Application, **kwargs):
         super().__init__(*args, application=application, **kwargs)
@@ -169,27 +211,39 @@ class ProjectTaskForm(TaskForm):
         self.round = round_
         self.fields["area"].queryset = round_.areas.order_by("name")
         self.fields["area"].label_from_instance = lambda a: a.name
-        self.fields["amount_requested"].help_text = (
-            f"Between {format_pounds(round_.minimum_grant)} and {format_pounds(round_.maximum_grant)}")
+        self.fields[
+            "amount_requested"
+        ].help_text = (
+            f"Between {format_pounds(round_.minimum_grant)} and {format_pounds(round_.maximum_grant)}"
+        )
         themes = list(round_.ring_fences.all())
         if themes:
             self.fields["ring_fence"] = forms.ChoiceField(
-                label="Is your project about one of these themes?", widget=forms.RadioSelect,
+                label="Is your project about one of these themes?",
+                widget=forms.RadioSelect,
                 choices=[(str(t.pk), t.theme) for t in themes] + [("none", "None of these")],
-                error_messages={"required": "Select a theme, or None of these"})
+                error_messages={"required": "Select a theme, or None of these"},
+            )
         for question in round_.questions.all():
             self.fields[f"q_{question.pk}"] = forms.CharField(
-                label=question.text, help_text=f"{question.hint} Use no more than {question.max_words} words.".strip(),
-                widget=forms.Textarea(attrs={"rows": 5}), max_length=characters_for(question.max_words),
-                error_messages={"required": f"Answer the question: {question.text}",
-                                "max_length": f"Your answer must be {characters_for(question.max_words):,} "
-                                              f"characters or fewer"})
+                label=question.text,
+                help_text=f"{question.hint} Use no more than {question.max_words} words.".strip(),
+                widget=forms.Textarea(attrs={"rows": 5}),
+                max_length=characters_for(question.max_words),
+                error_messages={
+                    "required": f"Answer the question: {question.text}",
+                    "max_length": f"Your answer must be {characters_for(question.max_words):,} "
+                    f"characters or fewer",
+                },
+            )
             self.fields[f"q_{question.pk}"].max_words = question.max_words
 
     def clean_project_summary(self):
         text = self.cleaned_data["project_summary"]
         if word_count(text) > 300:
-            raise forms.ValidationError(f"Your description must be 300 words or fewer. It has {word_count(text)}")
+            raise forms.ValidationError(
+                f"Your description must be 300 words or fewer. It has {word_count(text)}"
+            )
         return text
 
     def clean_amount_requested(self):
@@ -197,15 +251,18 @@ class ProjectTaskForm(TaskForm):
         if amount is not None and not self.round.minimum_grant <= amount <= self.round.maximum_grant:
             raise forms.ValidationError(
                 f"Enter an amount between {format_pounds(self.round.minimum_grant)} and "
-                f"{format_pounds(self.round.maximum_grant)}")
+                f"{format_pounds(self.round.maximum_grant)}"
+            )
         return amount
 
     def clean(self):
         data = super().clean()
         for name, field in self.fields.items():
             if name.startswith("q_") and name in data and word_count(data[name]) > field.max_words:
-                self.add_error(name, f"Your answer must be {field.max_words} words or fewer. "
-                                     f"It has {word_count(data[name])}")
+                self.add_error(
+                    name,
+                    f"Your answer must be {field.max_words} words or fewer. It has {word_count(data[name])}",
+                )
         return data
 
     def apply(self, application, *, by):
@@ -230,12 +287,16 @@ class BudgetTaskForm(TaskForm):
         super().__init__(*args, application=application, **kwargs)
         self.rows = max(1, min(rows, MAX_BUDGET_ROWS))
         for n in range(1, self.rows + 1):
-            self.fields[f"item_{n}_description"] = forms.CharField(label=f"Item {n}: what it is for", max_length=200,
-                                                                   required=False)
+            self.fields[f"item_{n}_description"] = forms.CharField(
+                label=f"Item {n}: what it is for", max_length=200, required=False
+            )
             # No single item can cost more than the round's largest grant, which the items must add up to.
             self.fields[f"item_{n}_amount"] = MoneyField(
-                label=f"Item {n}: cost", required=False, max_value=application.round.maximum_grant,
-                max_message=f"The cost of item {n} must be {format_pounds(application.round.maximum_grant)} or less")
+                label=f"Item {n}: cost",
+                required=False,
+                max_value=application.round.maximum_grant,
+                max_message=f"The cost of item {n} must be {format_pounds(application.round.maximum_grant)} or less",
+            )
 
     def row_pairs(self):
         return [(self[f"item_{n}_description"], self[f"item_{n}_amount"]) for n in range(1, self.rows + 1)]
@@ -261,12 +322,16 @@ class BudgetTaskForm(TaskForm):
             if not items:
                 self.add_error("item_1_description", "Add at least one budget item")
             elif requested is None:
-                self.add_error("item_1_description",
-                               "Tell us how much you are asking for in “Your project” before you add your budget")
+                self.add_error(
+                    "item_1_description",
+                    "Tell us how much you are asking for in “Your project” before you add your budget",
+                )
             elif total != requested:
-                self.add_error("item_1_amount",
-                               f"The budget items add up to {format_pounds(total)} but you are asking for "
-                               f"{format_pounds(requested)}. Change the items or the amount")
+                self.add_error(
+                    "item_1_amount",
+                    f"The budget items add up to {format_pounds(total)} but you are asking for "
+                    f"{format_pounds(requested)}. Change the items or the amount",
+                )
         return data
 
     def apply(self, application, *, by):
@@ -278,22 +343,32 @@ class BudgetTaskForm(TaskForm):
         application.budget_items.all().delete()
         BudgetItem.objects.bulk_create(
             BudgetItem(application=application, order=n, description=d, amount=a)
-            for n, (d, a) in enumerate(getattr(self, "items", []), start=1))
+            for n, (d, a) in enumerate(getattr(self, "items", []), start=1)
+        )
 
 
 class DocumentsTaskForm(TaskForm):
-    governing_document = forms.FileField(label="Governing document", required=False,
-                                         help_text="Your constitution, trust deed or articles of association")
+    governing_document = forms.FileField(
+        label="Governing document",
+        required=False,
+        help_text="Your constitution, trust deed or articles of association",
+    )
     safeguarding_policy = forms.FileField(label="Safeguarding policy", required=False)
-    accounts = forms.FileField(label="Latest accounts or bank statement", required=False,
-                               help_text="Your latest annual accounts, or a bank statement from the last 3 months")
+    accounts = forms.FileField(
+        label="Latest accounts or bank statement",
+        required=False,
+        help_text="Your latest annual accounts, or a bank statement from the last 3 months",
+    )
 
     def __init__(self, *args, application: Application, **kwargs):
         super().__init__(*args, application=application, **kwargs)
         self.have = {d.kind: d for d in application.documents.all()}
-        for name, field in self.fields.items():
-            field.help_text = " ".join(filter(None, [field.help_text, "PDF, Word (DOCX), Excel (XLSX) or an image, "
-                                                                     "smaller than 10MB."]))
+        for _name, field in self.fields.items():
+            field.help_text = " ".join(
+                filter(
+                    None, [field.help_text, "PDF, Word (DOCX), Excel (XLSX) or an image, smaller than 10MB."]
+                )
+            )
             field.error_messages.update(upload_messages(field.label))
 
     def clean(self):
@@ -325,15 +400,19 @@ class DocumentsTaskForm(TaskForm):
 class DeclarationsTaskForm(TaskForm):
     true_and_complete = forms.BooleanField(
         label="The information in this application is true and complete",
-        error_messages={"required": "Confirm that the information is true and complete"})
+        error_messages={"required": "Confirm that the information is true and complete"},
+    )
     use_for_project = forms.BooleanField(
         label="We will spend any grant only on the project described",
-        error_messages={"required": "Confirm that you will spend the grant only on the project described"})
+        error_messages={"required": "Confirm that you will spend the grant only on the project described"},
+    )
     monitoring = forms.BooleanField(
         label="We will report on how the money was spent and what it achieved",
-        error_messages={"required": "Confirm that you will report on how the money was spent"})
-    declared_by_name = forms.CharField(label="Your full name", max_length=200,
-                                       error_messages={"required": "Enter your full name"})
+        error_messages={"required": "Confirm that you will report on how the money was spent"},
+    )
+    declared_by_name = forms.CharField(
+        label="Your full name", max_length=200, error_messages={"required": "Enter your full name"}
+    )
 
     def apply(self, application, *, by):
         if "declared_by_name" in self.cleaned_data:
@@ -345,10 +424,14 @@ class DeclarationsTaskForm(TaskForm):
 
 
 class WithdrawForm(forms.Form):
-    reason = forms.CharField(label="Why are you withdrawing? (optional)", required=False,
-                             widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(
+        label="Why are you withdrawing? (optional)", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class ResponseForm(forms.Form):
-    response = forms.CharField(label="Your answer", widget=forms.Textarea(attrs={"rows": 6}),
-                               error_messages={"required": "Enter your answer to our question"})
+    response = forms.CharField(
+        label="Your answer",
+        widget=forms.Textarea(attrs={"rows": 6}),
+        error_messages={"required": "Enter your answer to our question"},
+    )

@@ -29,7 +29,9 @@ def _site() -> str:
 
 
 def member_emails(application: Application) -> list[str]:
-    return list(application.organisation.memberships.values_list("user__email", flat=True).order_by("user__email"))
+    return list(
+        application.organisation.memberships.values_list("user__email", flat=True).order_by("user__email")
+    )
 
 
 def _render(template: str, context: dict) -> str:
@@ -38,35 +40,50 @@ def _render(template: str, context: dict) -> str:
 
 # Builders: (subject, body, recipients) for one row. They read only; they never send.
 
+
 def status_change_message(event: ApplicationEvent) -> tuple[str, str, list[str]]:
     from .workflow import NEXT_STEPS
 
     application = event.application
-    body = _render("applications/email/status_changed.txt", {
-        "application": application, "event": event, "next_steps": NEXT_STEPS[event.to_status],
-        "url": _site() + reverse("applications:detail", args=[application.pk]),
-    })
+    body = _render(
+        "applications/email/status_changed.txt",
+        {
+            "application": application,
+            "event": event,
+            "next_steps": NEXT_STEPS[event.to_status],
+            "url": _site() + reverse("applications:detail", args=[application.pk]),
+        },
+    )
     subject = f"{application.reference or 'Your application'}: {event.get_to_status_display()}"
     return subject, body, member_emails(application)
 
 
 def award_letter_message(award: Award) -> tuple[str, str, list[str]]:
-    body = _render("applications/email/award_letter.txt", {
-        "award": award, "application": award.application, "payments": list(award.payments.all()),
-        "url": _site() + reverse("applications:detail", args=[award.application.pk]),
-    })
+    body = _render(
+        "applications/email/award_letter.txt",
+        {
+            "award": award,
+            "application": award.application,
+            "payments": list(award.payments.all()),
+            "url": _site() + reverse("applications:detail", args=[award.application.pk]),
+        },
+    )
     return f"{award.application.reference}: your award letter", body, member_emails(award.application)
 
 
 def invitation_message(invitation: Invitation) -> tuple[str, str, list[str]]:
-    body = _render("applications/email/invitation.txt", {
-        "invitation": invitation,
-        "url": _site() + reverse("applications:accept_invitation", args=[invitation.token]),
-    })
+    body = _render(
+        "applications/email/invitation.txt",
+        {
+            "invitation": invitation,
+            "url": _site() + reverse("applications:accept_invitation", args=[invitation.token]),
+        },
+    )
     return f"Join {invitation.organisation.name} on PCC Grants", body, [invitation.email]
 
 
 # Senders: each claims its row, then sends. True if this call sent the email.
+
 
 def _send_once(queryset, pk: int, mark: str, build) -> bool:
     with transaction.atomic():

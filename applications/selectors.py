@@ -8,9 +8,12 @@ from .models import Application, Assessment, Document, Organisation, Round
 
 def open_rounds(now=None) -> QuerySet[Round]:
     now = now or timezone.now()
-    return (Round.objects.filter(opens_at__lte=now, closes_at__gt=now)
-            .select_related("budget__stream", "budget__year").prefetch_related("areas", "ring_fences__line")
-            .order_by("closes_at"))
+    return (
+        Round.objects.filter(opens_at__lte=now, closes_at__gt=now)
+        .select_related("budget__stream", "budget__year")
+        .prefetch_related("areas", "ring_fences__line")
+        .order_by("closes_at")
+    )
 
 
 def organisations_of(user) -> QuerySet[Organisation]:
@@ -28,17 +31,23 @@ def documents_visible_to(user) -> QuerySet[Document]:
     qs = Document.objects.select_related("application")
     if user.is_staff:
         # An assessor who declared a conflict is taken off the application, its documents included.
-        return qs.exclude(application_id__in=Assessment.objects.filter(assessor=user, has_conflict=True)
-                          .values("application_id"))
+        return qs.exclude(
+            application_id__in=Assessment.objects.filter(assessor=user, has_conflict=True).values(
+                "application_id"
+            )
+        )
     return qs.filter(application__organisation__memberships__user=user)
 
 
 def dashboard_applications(user) -> QuerySet[Application]:
     """The applicant dashboard: a fixed number of queries however many applications there are."""
-    return (applications_visible_to(user).filter(organisation__memberships__user=user)
-            .select_related("round__budget__year", "award")
-            .prefetch_related(Prefetch("information_requests", to_attr="prefetched_requests"))
-            .order_by("-created_at"))
+    return (
+        applications_visible_to(user)
+        .filter(organisation__memberships__user=user)
+        .select_related("round__budget__year", "award")
+        .prefetch_related(Prefetch("information_requests", to_attr="prefetched_requests"))
+        .order_by("-created_at")
+    )
 
 
 # Newest submitted first; a draft withdrawn before it was ever submitted has no date and goes last. The id breaks ties
@@ -48,9 +57,11 @@ STAFF_LIST_ORDER = (F("submitted_at").desc(nulls_last=True), F("id").desc())
 
 def staff_applications() -> QuerySet[Application]:
     """Every application sent to the office (drafts left out), with its stored score (applications.services.scoring)."""
-    return (Application.objects.exclude(status="draft")
-            .select_related("round", "organisation", "area")
-            .order_by(*STAFF_LIST_ORDER))
+    return (
+        Application.objects.exclude(status="draft")
+        .select_related("round", "organisation", "area")
+        .order_by(*STAFF_LIST_ORDER)
+    )
 
 
 def order_by_score(applications: QuerySet[Application], *, descending: bool) -> QuerySet[Application]:
@@ -64,4 +75,5 @@ def order_by_score(applications: QuerySet[Application], *, descending: bool) -> 
 def applications_of_member(user) -> QuerySet[Application]:
     """Applications the user may edit: their own organisations' only, even for staff."""
     return Application.objects.select_related("round__budget__year", "organisation", "area").filter(
-        organisation__memberships__user=user)
+        organisation__memberships__user=user
+    )

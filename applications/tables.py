@@ -17,7 +17,9 @@ class StaffApplicationTable(tables.Table):
     area = tables.Column(accessor="area__name", verbose_name="Area", default="—")
     status = tables.Column(verbose_name="Status")
     amount_requested = tables.Column(verbose_name="Requested", attrs=NUMERIC)
-    score = tables.Column(verbose_name="Score", attrs=NUMERIC, default="—")  # stored: applications.services.scoring
+    score = tables.Column(
+        verbose_name="Score", attrs=NUMERIC, default="—"
+    )  # stored: applications.services.scoring
 
     class Meta:
         model = Application
@@ -27,8 +29,11 @@ class StaffApplicationTable(tables.Table):
         empty_text = "No applications match these filters"
 
     def render_reference(self, record, value):
-        return format_html('<a class="govuk-link" href="{}">{}</a>',
-                           reverse("applications:staff_detail", args=[record.pk]), value)
+        return format_html(
+            '<a class="govuk-link" href="{}">{}</a>',
+            reverse("applications:staff_detail", args=[record.pk]),
+            value,
+        )
 
     def render_organisation(self, record, value):
         marked = record.organisation.illustrative and "(illustrative)" not in value

@@ -9,8 +9,13 @@ from celery import shared_task
 from . import notifications
 
 # smtplib's errors and refused connections are all OSErrors.
-RETRY = {"acks_late": True, "autoretry_for": (OSError,), "retry_backoff": True,
-         "retry_backoff_max": 600, "max_retries": 8}
+RETRY = {
+    "acks_late": True,
+    "autoretry_for": (OSError,),
+    "retry_backoff": True,
+    "retry_backoff_max": 600,
+    "max_retries": 8,
+}
 
 
 @shared_task(name="applications.tasks.notify_status_change", **RETRY)

@@ -40,15 +40,15 @@ TRANSITIONS: dict[tuple[str, str], str] = {
 # What an applicant reads about each status, in plain words.
 NEXT_STEPS: dict[str, str] = {
     S.DRAFT: "You have not sent this application yet. Finish each section, check your answers and submit it "
-             "before the round closes.",
+    "before the round closes.",
     S.SUBMITTED: "We have your application. We are checking that your organisation and project can be funded. "
-                 "We will email you when we have finished.",
+    "We will email you when we have finished.",
     S.MORE_INFORMATION: "We need more information from you before we can carry on. Answer our question below.",
     S.INELIGIBLE: "Your application cannot be funded from this round. We have emailed you the reason.",
     S.IN_ASSESSMENT: "Your application is eligible. Assessors are scoring it against the round's criteria.",
     S.RECOMMENDED: "Your application has been assessed and is going to the funding panel for a decision.",
     S.APPROVED: "The panel has agreed to fund your project. Our finance team is setting up your award; we will "
-                "email your award letter soon.",
+    "email your award letter soon.",
     S.DECLINED: "The panel was not able to fund your project this time. We have emailed you the reason.",
     S.AWARDED: "Your grant has been awarded. Read your award letter and accept the award so that we can pay you.",
     S.WITHDRAWN: "You withdrew this application. Nothing else will happen to it.",
@@ -75,12 +75,29 @@ def move(application: Application, to: str, *, by, role: str, reason: str = "") 
             f"An application that is “{Status(frm).label}” cannot become “{Status(to).label}”."
         )
     application.status = to
-    application.save(update_fields=["status", "resume_status", "updated_at", "reference", "submitted_at",
-                                    "submitted_by", "recommended_amount", "decision"])
-    event = ApplicationEvent.objects.create(application=application, from_status=frm, to_status=to, by=by,
-                                            reason=reason)
-    record_event("application.status", obj=application, by=by, before={"status": frm}, after={"status": to},
-                 note=reason)
+    application.save(
+        update_fields=[
+            "status",
+            "resume_status",
+            "updated_at",
+            "reference",
+            "submitted_at",
+            "submitted_by",
+            "recommended_amount",
+            "decision",
+        ]
+    )
+    event = ApplicationEvent.objects.create(
+        application=application, from_status=frm, to_status=to, by=by, reason=reason
+    )
+    record_event(
+        "application.status",
+        obj=application,
+        by=by,
+        before={"status": frm},
+        after={"status": to},
+        note=reason,
+    )
     from .tasks import notify_status_change
 
     transaction.on_commit(lambda: notify_status_change.delay(event.pk))

@@ -15,7 +15,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pcc_grants.settings")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
@@ -26,7 +26,13 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from funds import demo  # noqa: E402
 from funds.exports.budget_tables import write_budget_tables  # noqa: E402
 from funds.models import (  # noqa: E402
-    Budget, BudgetEntry, BudgetLine, Commitment, FinancialYear, FundingStream, ReportTable,
+    Budget,
+    BudgetEntry,
+    BudgetLine,
+    Commitment,
+    FinancialYear,
+    FundingStream,
+    ReportTable,
 )
 from funds.selectors import budgets_for_year  # noqa: E402
 
@@ -36,8 +42,15 @@ def build_year(lines_per_stream: int, commitments_per_line: int) -> FinancialYea
     for number, stream in enumerate(FundingStream.objects.order_by("report_order"), start=4):
         budget = Budget.objects.create(stream=stream, year=year)
         BudgetEntry.objects.create(budget=budget, kind="allocation", amount=Decimal("10000000"))
-        ReportTable.objects.create(year=year, stream=stream, number=number, title=f"{stream.name} {{year}}",
-                                   label_heading="Line", amount_heading="{year}", total_label="Total")
+        ReportTable.objects.create(
+            year=year,
+            stream=stream,
+            number=number,
+            title=f"{stream.name} {{year}}",
+            label_heading="Line",
+            amount_heading="{year}",
+            total_label="Total",
+        )
         lines = BudgetLine.objects.bulk_create(
             BudgetLine(budget=budget, kind="priority", name=f"Line {i}", amount=Decimal("1000.00"), order=i)
             for i in range(lines_per_stream)
@@ -63,7 +76,9 @@ def main():
     call_command("migrate", verbosity=0)
     demo.load()
     print(f"database: {connection.vendor}")
-    print("| lines per stream | commitments | workbook build (median of 5) | queries | dashboard query (median) |")
+    print(
+        "| lines per stream | commitments | workbook build (median of 5) | queries | dashboard query (median) |"
+    )
     print("|---|---|---|---|---|")
     for lines, per_line in [(20, 5), (200, 5), (2000, 5)]:
         with transaction.atomic():
@@ -71,13 +86,17 @@ def main():
             if connection.vendor == "postgresql":
                 # Production tables are analysed by autovacuum; rows bulk-inserted a moment ago are not.
                 with connection.cursor() as cursor:
-                    cursor.execute("ANALYZE funds_budgetline, funds_commitment, funds_payment, funds_budgetentry")
+                    cursor.execute(
+                        "ANALYZE funds_budgetline, funds_commitment, funds_payment, funds_budgetentry"
+                    )
             with CaptureQueriesContext(connection) as queries:
                 write_budget_tables(year, io.BytesIO())
             build = timed(lambda: write_budget_tables(year, io.BytesIO()))
             dashboard = timed(lambda: list(budgets_for_year(year)))
-            print(f"| {lines} | {lines * per_line * 5:,} | {build * 1000:.0f} ms | {len(queries)} | "
-                  f"{dashboard * 1000:.1f} ms |")
+            print(
+                f"| {lines} | {lines * per_line * 5:,} | {build * 1000:.0f} ms | {len(queries)} | "
+                f"{dashboard * 1000:.1f} ms |"
+            )
             transaction.set_rollback(True)
 
 

@@ -211,7 +211,7 @@ class Recorder:
         try:
             response = client.request(method, url, **kwargs)
             status = response.status_code
-        except Exception as exc:  # noqa: BLE001 - a refused or timed-out request is an error to count
+        except Exception as exc:
             response, status = None, repr(exc)
         took = time.perf_counter() - started
         with self.lock:
@@ -296,7 +296,7 @@ def applicant_journey(base: str, person: dict, rec: Recorder, cookie_name: str) 
                 **{
                     f"item_{i}_{k}": str(v)
                     for i, item in enumerate(saved["items"], 1)
-                    for k, v in zip(("description", "amount"), item)
+                    for k, v in zip(("description", "amount"), item, strict=False)
                 },
             },
         )
@@ -450,7 +450,7 @@ def lost_saves(people: list[dict], saved: dict[int, dict]) -> list[str]:
             "amount_requested": app.amount_requested,
             "declared_by_name": app.declared_by_name,
             "items": [(i.description, i.amount) for i in app.budget_items.all()],
-            "answers": {k: v for k, v in app.answers.items()},
+            "answers": dict(app.answers.items()),
         }
         for key, value in want.items():
             if got[key] != value:

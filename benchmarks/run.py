@@ -401,7 +401,9 @@ def run_child(mode: str, args: list[str]) -> dict:
     if mode in ("export-real", "export-bare"):
         return child_export(mode.split("-")[1], resource)
     if mode == "reminders":
-        return child_reminders(int(args[0]) if args else 10_000, tuple(args[1].split(",")) if len(args) > 1 else REMINDER_MODES)
+        return child_reminders(
+            int(args[0]) if args else 10_000, tuple(args[1].split(",")) if len(args) > 1 else REMINDER_MODES
+        )
     raise SystemExit(f"unknown child mode {mode}")
 
 
@@ -438,7 +440,7 @@ def child_versions() -> dict:
             import redis
 
             redis_version = redis.Redis.from_url(settings.REDIS_URL).info("server")["redis_version"]
-        except Exception:  # noqa: BLE001 - a missing Redis only leaves the version out of the report
+        except Exception:
             redis_version = None
     return {"postgresql": pg, "redis": redis_version, "django": django.get_version()}
 
@@ -602,12 +604,11 @@ def child_export(mode: str, resource) -> dict:
 
     from openpyxl import Workbook
 
+    import applications.exports  # noqa: F401 - registers the builder, as the worker does at start-up
     from accounts.models import User
     from applications.exports import HEADINGS
     from exports import services as export_services
     from exports.models import ExportJob
-
-    import applications.exports  # noqa: F401 - registers the builder, as the worker does at start-up
 
     staff = User.objects.get(email=STAFF_EMAIL)
     User.objects.count()  # the connection is open before the baseline, in both modes
@@ -672,8 +673,8 @@ def child_reminders(target: int = 10_000, modes: tuple[str, ...] = REMINDER_MODE
         MonitoringTemplate,
         Provider,
         ProviderMembership,
-        ReportingPeriod,
         Reminder,
+        ReportingPeriod,
         Service,
     )
 
@@ -803,10 +804,28 @@ def _reminders_through_a_worker(concurrency: int, before: int) -> dict:
     }
     log = tempfile.NamedTemporaryFile("w+", prefix=f"{queue}-", suffix=".log", delete=False)
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "pcc_grants", "worker", "--pool=prefork",
-         f"--concurrency={concurrency}", "-Q", queue, "-n", name, "--loglevel=WARNING",
-         "--without-gossip", "--without-mingle", "--without-heartbeat"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "pcc_grants",
+            "worker",
+            "--pool=prefork",
+            f"--concurrency={concurrency}",
+            "-Q",
+            queue,
+            "-n",
+            name,
+            "--loglevel=WARNING",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     scan = []
     claim = reminders.claim_due_reminders

@@ -18,6 +18,7 @@ unless `force`, which adds another batch beside it.
 
 import contextlib
 import datetime
+import itertools
 import math
 import random
 import time
@@ -226,13 +227,12 @@ def generate(
             raise ScaleDataError(
                 "Generated data broke a money rule (nothing was saved): " + "; ".join(problems[:5])
             )
-    with clock.step("vacuuming and analysing tables"):
-        with connection.cursor() as cursor:
-            # Fresh planner statistics and visibility maps: without them the first queries on a million new
-            # rows
-            # plan as if the tables were empty, and counts cannot use index-only scans (docs/benchmarks.md).
-            # Autovacuum would do the same a little later. VACUUM cannot run inside a transaction (a test's).
-            cursor.execute("ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE")
+    with clock.step("vacuuming and analysing tables"), connection.cursor() as cursor:
+        # Fresh planner statistics and visibility maps: without them the first queries on a million new
+        # rows
+        # plan as if the tables were empty, and counts cannot use index-only scans (docs/benchmarks.md).
+        # Autovacuum would do the same a little later. VACUUM cannot run inside a transaction (a test's).
+        cursor.execute("ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE")
     total = time.perf_counter() - clock.start
     out(f"Done in {total:.1f}s")
     return {"batch": batch, "counts": generator.counts, "timings": {**clock.timings, "total": total}}
@@ -305,14 +305,15 @@ class _Generator:
                 ],
             )
             memberships = [
-                Membership(organisation=o, user=u, role=Membership.Role.OWNER) for o, u in zip(orgs, owners)
+                Membership(organisation=o, user=u, role=Membership.Role.OWNER)
+                for o, u in zip(orgs, owners, strict=False)
             ]
             memberships += [
                 Membership(organisation=orgs[i], user=u, role=Membership.Role.MEMBER)
                 for i, u in enumerate(extra)
             ]
             self._bulk(Membership, memberships)
-            self.owner_of = {o.pk: u for o, u in zip(orgs, owners)}
+            self.owner_of = {o.pk: u for o, u in zip(orgs, owners, strict=False)}
         with clock.step("years, budgets and rounds"):
             rounds = self._rounds()
         with clock.step("applications"):
@@ -328,7 +329,7 @@ class _Generator:
         rounds = []
         for slug, (code, minimum, maximum) in STREAMS.items():
             stream = FundingStream.objects.get(slug=slug)
-            for start_year, year in years.items():
+            for _start_year, year in years.items():
                 budget, _ = Budget.objects.get_or_create(stream=stream, year=year)
                 table = templates.get(stream.pk)
                 if table and not ReportTable.objects.filter(year=year, stream=stream).exists():
@@ -405,7 +406,7 @@ class _Generator:
         round_weights = [1 + i / len(rounds) for i in range(len(rounds))]
         per_round = rng.choices(rounds, weights=round_weights, k=count)
         apps = []
-        for org, round_ in zip(chosen, per_round):
+        for org, round_ in zip(chosen, per_round, strict=False):
             is_open = round_.closes_at > self.now
             mix = OPEN_MIX if is_open else CLOSED_MIX
             status = rng.choices(list(mix), weights=list(mix.values()))[0]
@@ -486,7 +487,7 @@ class _Generator:
                 else []
             )
             at = app.submitted_at or app.created_at
-            for frm, to in zip(path, path[1:]):
+            for frm, to in itertools.pairwise(path):
                 events.append(
                     ApplicationEvent(
                         application=app,
@@ -638,7 +639,7 @@ class _Generator:
             _field(AuditEvent, "at"),
         ):
             commitments = bulk_create_with_history(commitments, Commitment, batch_size=BATCH_SIZE)
-            commitment_of = {a.pk: c for a, c in zip(committed_apps, commitments)}
+            commitment_of = {a.pk: c for a, c in zip(committed_apps, commitments, strict=False)}
             awards = []
             for app in granted:
                 commitment = commitment_of.get(app.pk)
@@ -811,10 +812,10 @@ class _Generator:
                     (preparers, ProviderMembership.Role.CONTRIBUTOR),
                     (signatories, ProviderMembership.Role.SIGNATORY),
                 )
-                for p, u in zip(providers, people)
+                for p, u in zip(providers, people, strict=False)
             ],
         )
-        self.people = {p.pk: (a, b) for p, a, b in zip(providers, preparers, signatories)}
+        self.people = {p.pk: (a, b) for p, a, b in zip(providers, preparers, signatories, strict=False)}
         years = {y.start_year: y for y in FinancialYear.objects.all()}
         services = self._bulk(
             Service,
@@ -835,7 +836,7 @@ class _Generator:
                 for n, (template_id, span, ended) in enumerate(plans)
             ],
         )
-        return [(service, span) for service, (_, span, _) in zip(services, plans)]
+        return [(service, span) for service, (_, span, _) in zip(services, plans, strict=False)]
 
     def _returns(self, services, periods) -> None:
         rng = self.rng

@@ -7,7 +7,12 @@ from funds.services import record_event
 from .models import ExportJob
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CONTENT_TYPES = {".xlsx": XLSX, ".json": "application/json", ".csv": "text/csv; charset=utf-8", ".zip": "application/zip"}
+CONTENT_TYPES = {
+    ".xlsx": XLSX,
+    ".json": "application/json",
+    ".csv": "text/csv; charset=utf-8",
+    ".zip": "application/zip",
+}
 
 
 def _own_job(request, pk: int) -> ExportJob:
@@ -28,9 +33,17 @@ def job_download(request, pk: int):
     job = _own_job(request, pk)
     if job.status != ExportJob.Status.READY or not job.file:
         raise Http404("This export is not ready")
-    content_type = CONTENT_TYPES.get(job.filename[job.filename.rfind("."):].lower(), "application/octet-stream")
-    response = FileResponse(job.file.open("rb"), as_attachment=True, filename=job.filename, content_type=content_type)
+    content_type = CONTENT_TYPES.get(
+        job.filename[job.filename.rfind(".") :].lower(), "application/octet-stream"
+    )
+    response = FileResponse(
+        job.file.open("rb"), as_attachment=True, filename=job.filename, content_type=content_type
+    )
     # An export can hold every applicant's details at once: each download is recorded, the file itself is not.
-    record_event("export.downloaded", obj=job, by=request.user,
-                 after={"kind": job.kind, "title": job.title, "file_name": job.filename, "params": job.params})
+    record_event(
+        "export.downloaded",
+        obj=job,
+        by=request.user,
+        after={"kind": job.kind, "title": job.title, "file_name": job.filename, "params": job.params},
+    )
     return response

@@ -113,8 +113,17 @@ class BudgetLineInline(ValidIdsAutocompleteMixin, admin.TabularInline):
     model = BudgetLine
     formset = BudgetLineFormSet
     extra = 0
-    fields = ["order", "section", "kind", "name", "area", "amount", "committed_display", "remaining_display",
-              "recorded_project_count"]
+    fields = [
+        "order",
+        "section",
+        "kind",
+        "name",
+        "area",
+        "amount",
+        "committed_display",
+        "remaining_display",
+        "recorded_project_count",
+    ]
     readonly_fields = ["committed_display", "remaining_display"]
     autocomplete_fields = ["area"]
     show_change_link = True
@@ -154,12 +163,26 @@ class BudgetSectionInline(admin.TabularInline):
 
 @admin.register(Budget)
 class BudgetAdmin(ServiceErrorsMixin, SimpleHistoryAdmin):
-    list_display = ["stream", "year", "pot_display", "allocated_display", "committed_display", "paid_display",
-                    "remaining_display", "allocation_check"]
+    list_display = [
+        "stream",
+        "year",
+        "pot_display",
+        "allocated_display",
+        "committed_display",
+        "paid_display",
+        "remaining_display",
+        "allocation_check",
+    ]
     list_filter = ["year", "stream"]
     search_fields = ["stream__name", "stream__names__name"]
-    readonly_fields = ["pot_display", "allocated_display", "committed_display", "paid_display", "remaining_display",
-                       "allocation_check"]
+    readonly_fields = [
+        "pot_display",
+        "allocated_display",
+        "committed_display",
+        "paid_display",
+        "remaining_display",
+        "allocation_check",
+    ]
     fieldsets = [
         (None, {"fields": ["stream", "year", "notes"]}),
         ("Totals (computed from the lines and the ledger)", {"fields": readonly_fields}),
@@ -187,7 +210,11 @@ class BudgetAdmin(ServiceErrorsMixin, SimpleHistoryAdmin):
 
     def get_urls(self):
         return [
-            path("<int:pk>/transfer/", self.admin_site.admin_view(self.transfer_view), name="funds_budget_transfer"),
+            path(
+                "<int:pk>/transfer/",
+                self.admin_site.admin_view(self.transfer_view),
+                name="funds_budget_transfer",
+            ),
             *super().get_urls(),
         ]
 
@@ -203,17 +230,30 @@ class BudgetAdmin(ServiceErrorsMixin, SimpleHistoryAdmin):
             data = form.cleaned_data
             try:
                 services.transfer_between_budgets(
-                    from_budget_id=budget.pk, to_budget_id=data["to_budget"].pk, amount=data["amount"],
-                    decision=data["decision"], note=data["note"], by=request.user,
+                    from_budget_id=budget.pk,
+                    to_budget_id=data["to_budget"].pk,
+                    amount=data["amount"],
+                    decision=data["decision"],
+                    note=data["note"],
+                    by=request.user,
                 )
             except services.BudgetRuleError as exc:
                 form.add_error("amount", str(exc))
             else:
-                self.message_user(request, f"Moved {format_pounds(data['amount'])} from {budget} to {data['to_budget']}.",
-                                  level=messages.SUCCESS)
+                self.message_user(
+                    request,
+                    f"Moved {format_pounds(data['amount'])} from {budget} to {data['to_budget']}.",
+                    level=messages.SUCCESS,
+                )
                 return redirect(reverse("admin:funds_budget_change", args=[budget.pk]))
-        context = {**self.admin_site.each_context(request), "title": f"Transfer from {budget}", "form": form,
-                   "budget": budget, "opts": self.model._meta, "original": budget}
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Transfer from {budget}",
+            "form": form,
+            "budget": budget,
+            "opts": self.model._meta,
+            "original": budget,
+        }
         return TemplateResponse(request, "admin/funds/budget/transfer.html", context)
 
     def save_formset(self, request, form, formset, change):
@@ -228,8 +268,15 @@ class BudgetAdmin(ServiceErrorsMixin, SimpleHistoryAdmin):
         elif formset.model is BudgetEntry:
             entries = formset.save(commit=False)
             formset.new_objects = [
-                services.add_to_pot(budget_id=form.instance.pk, amount=entry.amount, kind=entry.kind,
-                                    source=entry.source, decision=entry.decision, note=entry.note, by=request.user)
+                services.add_to_pot(
+                    budget_id=form.instance.pk,
+                    amount=entry.amount,
+                    kind=entry.kind,
+                    source=entry.source,
+                    decision=entry.decision,
+                    note=entry.note,
+                    by=request.user,
+                )
                 for entry in entries
             ]
         else:
@@ -238,8 +285,16 @@ class BudgetAdmin(ServiceErrorsMixin, SimpleHistoryAdmin):
 
 @admin.register(BudgetLine)
 class BudgetLineAdmin(ValidIdsAutocompleteMixin, ServiceErrorsMixin, SimpleHistoryAdmin):
-    list_display = ["name", "budget", "kind", "area", "amount_display", "committed_display", "paid_display",
-                    "remaining_display"]
+    list_display = [
+        "name",
+        "budget",
+        "kind",
+        "area",
+        "amount_display",
+        "committed_display",
+        "paid_display",
+        "remaining_display",
+    ]
     list_filter = ["budget__year", "budget__stream", "kind", "area"]
     search_fields = ["name", "area__name", "budget__stream__name"]
     list_select_related = ["budget__stream", "budget__year", "area"]
@@ -276,14 +331,24 @@ class BudgetLineAdmin(ValidIdsAutocompleteMixin, ServiceErrorsMixin, SimpleHisto
                 form.add_error("file", str(exc))
             else:
                 result = import_budget_lines(
-                    rows, year=form.cleaned_data["year"], dry_run=form.cleaned_data["dry_run"], by=request.user
+                    rows,
+                    year=form.cleaned_data["year"],
+                    dry_run=form.cleaned_data["dry_run"],
+                    by=request.user,
                 )
                 report = describe(result)
                 if result.written:
                     self.message_user(request, f"Imported: {result.summary()}.", level=messages.SUCCESS)
                     return redirect(reverse("admin:funds_budgetline_changelist"))
-        context = {**self.admin_site.each_context(request), "title": "Import budget lines", "form": form,
-                   "report": report, "result": result, "opts": self.model._meta, "max_rows": f"{MAX_ROWS:,}"}
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Import budget lines",
+            "form": form,
+            "report": report,
+            "result": result,
+            "opts": self.model._meta,
+            "max_rows": f"{MAX_ROWS:,}",
+        }
         return TemplateResponse(request, "admin/funds/budgetline/import.html", context)
 
 

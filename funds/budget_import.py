@@ -48,14 +48,24 @@ MAX_EXPANDED_BYTES = 25 * 1024 * 1024
 ONE = Decimal(1)
 # What a heading or a units cell may say, once spaces, quotes, brackets and the pound sign are taken out.
 _UNITS = {
-    "": ONE, "pounds": ONE, "gbp": ONE,
-    "000": Decimal(1000), "000s": Decimal(1000), "k": Decimal(1000), "thousand": Decimal(1000),
+    "": ONE,
+    "pounds": ONE,
+    "gbp": ONE,
+    "000": Decimal(1000),
+    "000s": Decimal(1000),
+    "k": Decimal(1000),
+    "thousand": Decimal(1000),
     "thousands": Decimal(1000),
-    "m": Decimal(1_000_000), "mn": Decimal(1_000_000), "million": Decimal(1_000_000), "millions": Decimal(1_000_000),
+    "m": Decimal(1_000_000),
+    "mn": Decimal(1_000_000),
+    "million": Decimal(1_000_000),
+    "millions": Decimal(1_000_000),
 }
 UNITS_HINT = "Write the units as £, £000 or £m"
 # "Total", "Sub-total", "Subtotal:", "Grand total", "Victims Fund total"; a word like "Totally" is not one.
-_TOTAL = re.compile(r"^(?:(grand)\s*|(sub)[\s-]*)?totals?\b|\b(?:(grand)\s*|(sub)[\s-]*)?totals?:?$", re.IGNORECASE)
+_TOTAL = re.compile(
+    r"^(?:(grand)\s*|(sub)[\s-]*)?totals?\b|\b(?:(grand)\s*|(sub)[\s-]*)?totals?:?$", re.IGNORECASE
+)
 SUBTOTAL, TOTAL, GRAND_TOTAL = 1, 2, 3
 _LEVEL_NAMES = {SUBTOTAL: "subtotal", TOTAL: "total", GRAND_TOTAL: "grand total"}
 
@@ -106,6 +116,7 @@ class ImportResult:
 
 # --- reading the file --------------------------------------------------------------------------------------------
 
+
 def read_rows(data: bytes, filename: str) -> Rows:
     """The file's line rows and total rows, or ImportFileError saying why the file cannot be read."""
     shown = uploads.display_name(filename)
@@ -124,7 +135,11 @@ def read_rows(data: bytes, filename: str) -> Rows:
 def _what_it_is(data: bytes) -> str | None:
     kind = filetype.guess(data[:8192])
     if kind is not None:
-        return "an Excel workbook or another zip file" if kind.extension in ("zip", "xlsx") else f"a {kind.extension.upper()} file"
+        return (
+            "an Excel workbook or another zip file"
+            if kind.extension in ("zip", "xlsx")
+            else f"a {kind.extension.upper()} file"
+        )
     if data.startswith(b"PK\x03\x04"):
         return "an Excel workbook or another zip file"
     return None
@@ -133,15 +148,20 @@ def _what_it_is(data: bytes) -> str | None:
 def _xlsx_rows(data: bytes, shown: str) -> Iterator[tuple[int, tuple]]:
     if not data.startswith(b"PK\x03\x04"):
         what = _what_it_is(data) or "a text file (a CSV?)"
-        raise ImportFileError(f"{shown} is not an Excel workbook: it is {what}. Save it from Excel as an Excel "
-                              "workbook (.xlsx) or as CSV, and give it the matching name.")
+        raise ImportFileError(
+            f"{shown} is not an Excel workbook: it is {what}. Save it from Excel as an Excel "
+            "workbook (.xlsx) or as CSV, and give it the matching name."
+        )
     try:
         # Refuses zip bombs (by the sizes in the zip's directory, before anything is expanded, with a limit fitted to
         # 5,000 lines) and any XML document type (the way in for external entities) before openpyxl parses a byte.
         book = uploads.open_workbook(
-            data, name=shown, max_expanded=MAX_EXPANDED_BYTES,
+            data,
+            name=shown,
+            max_expanded=MAX_EXPANDED_BYTES,
             too_big=f"{shown} expands to far more than a workbook of {MAX_ROWS:,} budget lines. Save it again from "
-                    "Excel with only the budget lines in it.")
+            "Excel with only the budget lines in it.",
+        )
     except uploads.UploadError as exc:
         raise ImportFileError(str(exc)) from None
     try:
@@ -158,7 +178,16 @@ def _xlsx_rows(data: bytes, shown: str) -> Iterator[tuple[int, tuple]]:
             yield number, values
     except ImportFileError:
         raise
-    except (ValueError, KeyError, TypeError, IndexError, SyntaxError, OSError, EOFError, zipfile.BadZipFile) as exc:
+    except (
+        ValueError,
+        KeyError,
+        TypeError,
+        IndexError,
+        SyntaxError,
+        OSError,
+        EOFError,
+        zipfile.BadZipFile,
+    ) as exc:
         # SyntaxError covers the XML parsers' errors; ValueError covers defusedxml's refusals.
         raise ImportFileError(f"{shown} could not be read. Save it again from Excel and try again.") from exc
     finally:
@@ -168,11 +197,13 @@ def _xlsx_rows(data: bytes, shown: str) -> Iterator[tuple[int, tuple]]:
 def _decode(data: bytes, shown: str) -> str:
     try:
         if data.startswith(codecs.BOM_UTF8):
-            return data[len(codecs.BOM_UTF8):].decode("utf-8")
+            return data[len(codecs.BOM_UTF8) :].decode("utf-8")
         if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
             return data.decode("utf-16")
         if len(data) >= 2 and data[0] and not data[1]:
-            return data.decode("utf-16-le")  # UTF-16 without its mark: every ASCII letter is followed by a zero byte
+            return data.decode(
+                "utf-16-le"
+            )  # UTF-16 without its mark: every ASCII letter is followed by a zero byte
         if len(data) >= 2 and not data[0] and data[1]:
             return data.decode("utf-16-be")
     except UnicodeDecodeError:
@@ -182,19 +213,24 @@ def _decode(data: bytes, shown: str) -> str:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise ImportFileError(f"{shown} could not be read as text. Save it from Excel as \"CSV UTF-8 (Comma delimited)\" "
-                          "and try again.")
+    raise ImportFileError(
+        f'{shown} could not be read as text. Save it from Excel as "CSV UTF-8 (Comma delimited)" '
+        "and try again."
+    )
 
 
 def _text_rows(data: bytes, shown: str) -> Iterator[tuple[int, list]]:
     what = _what_it_is(data)
     if what is not None:
-        raise ImportFileError(f"{shown} is not a CSV file: it is {what}. Choose the CSV or Excel (.xlsx) file, "
-                              "and give it the matching name.")
+        raise ImportFileError(
+            f"{shown} is not a CSV file: it is {what}. Choose the CSV or Excel (.xlsx) file, "
+            "and give it the matching name."
+        )
     text = _decode(data, shown)
     if "\x00" in text:
-        raise ImportFileError(f"{shown} is not a CSV file. Save it from Excel as \"CSV UTF-8 (Comma delimited)\" "
-                              "and try again.")
+        raise ImportFileError(
+            f'{shown} is not a CSV file. Save it from Excel as "CSV UTF-8 (Comma delimited)" and try again.'
+        )
     first_line = text.lstrip("\ufeff").split("\n", 1)[0].split("\r", 1)[0]
     # Excel's "Unicode text" separates with tabs; Excel in much of Europe with semicolons.
     delimiter = max(",\t;", key=first_line.count)
@@ -205,8 +241,10 @@ def _text_rows(data: bytes, shown: str) -> Iterator[tuple[int, list]]:
         for number, values in enumerate(reader, start=1):
             yield number, values
     except csv.Error:
-        raise ImportFileError(f"Row {number + 1} of {shown} could not be read: a cell is far too long, or a quote "
-                              "is not closed. Check its quotes and try again.") from None
+        raise ImportFileError(
+            f"Row {number + 1} of {shown} could not be read: a cell is far too long, or a quote "
+            "is not closed. Check its quotes and try again."
+        ) from None
 
 
 def _blank(value) -> bool:
@@ -281,8 +319,10 @@ def _table(raw_rows: Iterator[tuple[int, list]], shown: str) -> Rows:
         raise ImportFileError(f"{shown} is empty.")
     if count > MAX_ROWS:
         many = f"more than {MAX_ROWS_COUNTED:,}" if count > MAX_ROWS_COUNTED else f"{count:,}"
-        raise ImportFileError(f"The file has {many} rows; the most it can have is {MAX_ROWS:,}. Split it into "
-                              "smaller files and import each one.")
+        raise ImportFileError(
+            f"The file has {many} rows; the most it can have is {MAX_ROWS:,}. Split it into "
+            "smaller files and import each one."
+        )
     return rows
 
 
@@ -320,12 +360,15 @@ def _heading_unit(heading: str, shown: str) -> Decimal:
     if unit is not None:
         return unit
     if _UNIT_WORDS.search(rest):
-        raise ImportFileError(f'{shown}: the amount column is headed "{heading}", which does not say a unit we know. '
-                              "Head it amount, amount (£000) or amount (£m).")
+        raise ImportFileError(
+            f'{shown}: the amount column is headed "{heading}", which does not say a unit we know. '
+            "Head it amount, amount (£000) or amount (£m)."
+        )
     return ONE  # "amount 2024/25": a heading that says nothing about units means pounds
 
 
 # --- checking and importing the rows -----------------------------------------------------------------------------
+
 
 def _text(value) -> str:
     return "" if value is None else str(value).strip()
@@ -344,7 +387,10 @@ def _amount(row: dict, heading_unit: Decimal, amount_heading: str) -> tuple[Deci
         if unit is None:
             return None, f'units "{_shown(units)}": {UNITS_HINT}'
         if heading_unit != ONE and unit != heading_unit:
-            return None, f'units "{_shown(units)}" disagree with the amount column\'s heading "{amount_heading}"'
+            return (
+                None,
+                f'units "{_shown(units)}" disagree with the amount column\'s heading "{amount_heading}"',
+            )
     try:
         return parse_pounds(row["amount"], unit=unit), ""
     except AmountError as exc:
@@ -376,10 +422,15 @@ def _find_area(name: str, stream: FundingStream, year: FinancialYear) -> tuple[A
 
 def plan_import(rows: list[tuple[int, dict]], year: FinancialYear) -> ImportResult:
     result = ImportResult()
-    amount_heading, heading_unit = getattr(rows, "amount_heading", "amount"), getattr(rows, "amount_unit", ONE)
+    amount_heading, heading_unit = (
+        getattr(rows, "amount_heading", "amount"),
+        getattr(rows, "amount_unit", ONE),
+    )
     if heading_unit != ONE:
-        result.notes.append(f'The amount column is headed "{amount_heading}", so every amount was multiplied by '
-                            f"{heading_unit:,}.")
+        result.notes.append(
+            f'The amount column is headed "{amount_heading}", so every amount was multiplied by '
+            f"{heading_unit:,}."
+        )
     seen: dict[tuple, int] = {}
     budgets: dict[int, Budget | None] = {}
     amounts: list[Decimal | None] = []
@@ -410,7 +461,9 @@ def plan_import(rows: list[tuple[int, dict]], year: FinancialYear) -> ImportResu
                 budgets[stream.pk] = Budget.objects.filter(stream=stream, year=year).first()
             budget = budgets[stream.pk]
             if budget is None:
-                problems.append(f"there is no {year} budget for {stream.name} yet; set up its pot in admin first")
+                problems.append(
+                    f"there is no {year} budget for {stream.name} yet; set up its pot in admin first"
+                )
         key = (stream.pk if stream else stream_name.lower(), section.lower(), name.lower())
         if name and key in seen:
             problems.append(f"the same line appears on row {seen[key]}")
@@ -419,22 +472,31 @@ def plan_import(rows: list[tuple[int, dict]], year: FinancialYear) -> ImportResu
             result.errors.extend(f"Row {number}: {p}" for p in problems)
             continue
         existing = BudgetLine.objects.filter(
-            budget=budget, name__iexact=name, **({"section__heading__iexact": section} if section else {"section": None})
+            budget=budget,
+            name__iexact=name,
+            **({"section__heading__iexact": section} if section else {"section": None}),
         ).first()
         if existing is None:
             action, before = "create", None
         else:
             action, before = ("unchanged" if existing.amount == amount else "update"), existing.amount
         result.changes.append(
-            services.LineChange(number, action, stream.name, section, name, area.name if area else "", before, amount)
+            services.LineChange(
+                number, action, stream.name, section, name, area.name if area else "", before, amount
+            )
         )
         result.changes[-1].plan = (budget, section, name, area, existing)  # type: ignore[attr-defined]
     _check_totals(getattr(rows, "totals", []), amounts, heading_unit, amount_heading, result)
     return result
 
 
-def _check_totals(totals: list[TotalRow], amounts: list[Decimal | None], heading_unit: Decimal,
-                  amount_heading: str, result: ImportResult) -> None:
+def _check_totals(
+    totals: list[TotalRow],
+    amounts: list[Decimal | None],
+    heading_unit: Decimal,
+    amount_heading: str,
+    result: ImportResult,
+) -> None:
     """Each total row must equal the lines since the previous total of its level or above (a subtotal its block,
     a total its stream's lines), or every line above it (a grand total, or a total under subtotals)."""
     block_start = {SUBTOTAL: 0, TOTAL: 0, GRAND_TOTAL: 0}
@@ -448,19 +510,25 @@ def _check_totals(totals: list[TotalRow], amounts: list[Decimal | None], heading
         if problem:
             result.errors.append(f"Row {total.number}: {problem}")
             continue
-        block, above = amounts[start:total.lines_before], amounts[:total.lines_before]
+        block, above = amounts[start : total.lines_before], amounts[: total.lines_before]
         if any(a is None for a in above):
             continue  # a line above could not be read; its own error says so
         block_sum, all_sum = sum(block, Decimal(0)), sum(above, Decimal(0))
         if stated in (block_sum, all_sum):
-            result.notes.append(f"Row {total.number}: the {total.name} row matches the lines above it "
-                                f"({format_pounds(stated)}).")
+            result.notes.append(
+                f"Row {total.number}: the {total.name} row matches the lines above it "
+                f"({format_pounds(stated)})."
+            )
         else:
-            result.errors.append(f"Row {total.number}: the {total.name} row says {format_pounds(stated)} but the "
-                                 f"lines add up to {format_pounds(block_sum)}")
+            result.errors.append(
+                f"Row {total.number}: the {total.name} row says {format_pounds(stated)} but the "
+                f"lines add up to {format_pounds(block_sum)}"
+            )
 
 
-def import_budget_lines(rows: list[tuple[int, dict]], *, year: FinancialYear, dry_run: bool = False, by=None) -> ImportResult:
+def import_budget_lines(
+    rows: list[tuple[int, dict]], *, year: FinancialYear, dry_run: bool = False, by=None
+) -> ImportResult:
     if not rows:
         return ImportResult(errors=["The file has no rows of budget lines under its header."])
     result = plan_import(rows, year)

@@ -81,13 +81,37 @@ def grouped_bar_chart(groups: list[tuple[str, dict]], *, id_prefix: str, series=
             value = Decimal(values[s.key])
             width = round(float(value / top) * plot_w, 1)
             y = round(y0 + j * (BAR + GAP), 1)
-            bars.append(Bar(s, value, format_pounds(value), LEFT, y, width, BAR, round(LEFT + width + 6, 1),
-                            round(y + BAR / 2, 1), fills[s.key]))
+            bars.append(
+                Bar(
+                    s,
+                    value,
+                    format_pounds(value),
+                    LEFT,
+                    y,
+                    width,
+                    BAR,
+                    round(LEFT + width + 6, 1),
+                    round(y + BAR / 2, 1),
+                    fills[s.key],
+                )
+            )
         drawn.append(Group(label, round(y0 + group_h / 2, 1), bars))
     baseline = TOP + max(len(groups), 1) * slot
     ticks = [{"x": round(LEFT + plot_w * n / 4, 1), "text": format_pounds(top * n / 4)} for n in range(5)]
-    legend = [{"series": s, "fill": fills[s.key], "x": LEFT + n * 150, "text_x": LEFT + n * 150 + 22}
-              for n, s in enumerate(series)]
-    return {"width": WIDTH, "height": height, "left": LEFT, "top": TOP, "baseline": baseline,
-            "tick_label_y": baseline + 20, "groups": drawn, "ticks": ticks, "legend": legend, "series": series,
-            "id_prefix": id_prefix}
+    legend = [
+        {"series": s, "fill": fills[s.key], "x": LEFT + n * 150, "text_x": LEFT + n * 150 + 22}
+        for n, s in enumerate(series)
+    ]
+    return {
+        "width": WIDTH,
+        "height": height,
+        "left": LEFT,
+        "top": TOP,
+        "baseline": baseline,
+        "tick_label_y": baseline + 20,
+        "groups": drawn,
+        "ticks": ticks,
+        "legend": legend,
+        "series": series,
+        "id_prefix": id_prefix,
+    }

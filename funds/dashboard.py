@@ -68,8 +68,9 @@ class ReturnsDue:
 def all_streams(budgets: list[Budget]) -> selectors.BudgetTotals:
     """The year's streams added up, from the rows budgets_for_year has already read."""
     zero = Decimal("0.00")
-    return selectors.BudgetTotals(*(sum((getattr(b, f) for b in budgets), zero)
-                                    for f in ("pot", "allocated", "committed", "paid")))
+    return selectors.BudgetTotals(
+        *(sum((getattr(b, f) for b in budgets), zero) for f in ("pot", "allocated", "committed", "paid"))
+    )
 
 
 def stream_sections(year: FinancialYear, budgets: list[Budget]) -> list[StreamSection]:
@@ -77,8 +78,12 @@ def stream_sections(year: FinancialYear, budgets: list[Budget]) -> list[StreamSe
     sections = []
     for budget in budgets:
         areas = by_budget.get(budget.pk, [])
-        groups = [(a.name, {"allocated": a.allocated, "committed": a.committed, "paid": a.paid}) for a in areas]
-        sections.append(StreamSection(budget, areas, grouped_bar_chart(groups, id_prefix=f"budget-{budget.pk}")))
+        groups = [
+            (a.name, {"allocated": a.allocated, "committed": a.committed, "paid": a.paid}) for a in areas
+        ]
+        sections.append(
+            StreamSection(budget, areas, grouped_bar_chart(groups, id_prefix=f"budget-{budget.pk}"))
+        )
     return sections
 
 
@@ -87,8 +92,13 @@ def pipeline(year: FinancialYear) -> Pipeline:
     until they are sent, so they are not counted (the staff list does not show them either)."""
     rows = {s: PipelineRow(s.value, s.label) for s in Status if s != Status.DRAFT}
     round_ids = set()
-    counted = (Application.objects.filter(round__budget__year=year).exclude(status=Status.DRAFT).order_by()
-               .values("status", "round_id").annotate(n=Count("*"), requested=Sum("amount_requested")))
+    counted = (
+        Application.objects.filter(round__budget__year=year)
+        .exclude(status=Status.DRAFT)
+        .order_by()
+        .values("status", "round_id")
+        .annotate(n=Count("*"), requested=Sum("amount_requested"))
+    )
     for row in counted:
         target = rows[Status(row["status"])]
         target.applications += row["n"]

@@ -26,16 +26,33 @@ from .models import (
 )
 
 PUBLISHED = Path(__file__).parent / "demo_data" / "west_midlands_2024_25.json"
-LPA_START = datetime.date(2024, 4, 1)  # inferred: the 2024/25 report is the first to share money between 7 LPAs
+LPA_START = datetime.date(
+    2024, 4, 1
+)  # inferred: the 2024/25 report is the first to share money between 7 LPAs
 
 STREAMS = [
     # (name, slug, source kind, area kind, former names)
-    ("Helping Communities Fund", "helping-communities-fund", "poca", Area.Kind.LOCAL_POLICING_AREA,
-     ["Active Citizens Fund", "Community Initiatives Fund"]),
-    ("Prevention and Intervention", "prevention-and-intervention", "police_fund", "",
-     ["External Commissioning", "General Commissioning"]),
-    ("Community Safety Fund", "community-safety-fund", "police_fund", Area.Kind.COMMUNITY_SAFETY_PARTNERSHIP,
-     ["Crime and Disorder Reduction Grant", "Community Safety Funding through the WMCSP"]),
+    (
+        "Helping Communities Fund",
+        "helping-communities-fund",
+        "poca",
+        Area.Kind.LOCAL_POLICING_AREA,
+        ["Active Citizens Fund", "Community Initiatives Fund"],
+    ),
+    (
+        "Prevention and Intervention",
+        "prevention-and-intervention",
+        "police_fund",
+        "",
+        ["External Commissioning", "General Commissioning"],
+    ),
+    (
+        "Community Safety Fund",
+        "community-safety-fund",
+        "police_fund",
+        Area.Kind.COMMUNITY_SAFETY_PARTNERSHIP,
+        ["Crime and Disorder Reduction Grant", "Community Safety Funding through the WMCSP"],
+    ),
     ("Victims Fund", "victims-fund", "moj", "", ["Victims Services Funding", "Core Victim Services"]),
     ("IDVA/ISVA", "idva-isva", "moj", Area.Kind.LOCAL_AUTHORITY, ["National ISVA and IDVA Fund"]),
 ]
@@ -48,22 +65,65 @@ SOURCES = {
 }
 TABLES = {
     # table number: (stream, title, label heading, amount heading, total label, show projects, roll up below)
-    4: ("Helping Communities Fund", "Helping Communities Fund Allocations {year_short}", "Local Policing Area",
-        "Allocation", "Helping Communities Fund Total", True, None),
-    5: ("Prevention and Intervention", "Prevention and Intervention fund", "Project/ Area", "{year}",
-        "Prevention and Intervention Total", False, Decimal("100000")),
-    6: ("Community Safety Fund", "Community Safety fund", "Activity", "{year}", "Total Community Safety Funding",
-        False, None),
-    7: ("Victims Fund", "Victims Fund Budget {year_short}", "Priority area", "{year_short}",
-        "Total Victims Fund Budget", False, None),
-    8: ("IDVA/ISVA", "Independent Domestic Violence Advocate (IDVA) and Independent Sexual Violence Advocate (ISVA) "
-        "Funding {year}", "Priority area", "{year_short}", "Total Victims Fund Budget", False, None),
+    4: (
+        "Helping Communities Fund",
+        "Helping Communities Fund Allocations {year_short}",
+        "Local Policing Area",
+        "Allocation",
+        "Helping Communities Fund Total",
+        True,
+        None,
+    ),
+    5: (
+        "Prevention and Intervention",
+        "Prevention and Intervention fund",
+        "Project/ Area",
+        "{year}",
+        "Prevention and Intervention Total",
+        False,
+        Decimal("100000"),
+    ),
+    6: (
+        "Community Safety Fund",
+        "Community Safety fund",
+        "Activity",
+        "{year}",
+        "Total Community Safety Funding",
+        False,
+        None,
+    ),
+    7: (
+        "Victims Fund",
+        "Victims Fund Budget {year_short}",
+        "Priority area",
+        "{year_short}",
+        "Total Victims Fund Budget",
+        False,
+        None,
+    ),
+    8: (
+        "IDVA/ISVA",
+        "Independent Domestic Violence Advocate (IDVA) and Independent Sexual Violence Advocate (ISVA) "
+        "Funding {year}",
+        "Priority area",
+        "{year_short}",
+        "Total Victims Fund Budget",
+        False,
+        None,
+    ),
 }
-HCF_KINDS = {"LPA Reserve": BudgetLine.Kind.RESERVE, "Community Response Fund": BudgetLine.Kind.RING_FENCE,
-             "Street Watch": BudgetLine.Kind.RING_FENCE}
+HCF_KINDS = {
+    "LPA Reserve": BudgetLine.Kind.RESERVE,
+    "Community Response Fund": BudgetLine.Kind.RING_FENCE,
+    "Street Watch": BudgetLine.Kind.RING_FENCE,
+}
 # The report prints one rolled-up row for 14 P&I projects under £100K and names three of them. The system holds each
 # project; the split below is illustrative (it adds up to the published £667,952), and so are the other 11 names.
-SMALL_PROJECTS_NAMED = ["Stop and Search Education", "Family Drug and Alcohol Courts", "Cautions and Relationship Abuse"]
+SMALL_PROJECTS_NAMED = [
+    "Stop and Search Education",
+    "Family Drug and Alcohol Courts",
+    "Cautions and Relationship Abuse",
+]
 SMALL_PROJECTS_TOTAL = Decimal("667952")
 DECISIONS = [
     ("009-2019", datetime.date(2019, 4, 11), "Victims Services"),
@@ -86,17 +146,17 @@ def load() -> dict:
     data = _published()
     office, _ = Office.objects.update_or_create(
         pk=Office.objects.values_list("pk", flat=True).first(),
-        defaults=dict(
-            name="Office of the West Midlands Police and Crime Commissioner",
-            short_name="West Midlands OPCC",
-            address="Lloyd House, Colmore Circus Queensway, Birmingham B4 6NQ",
-            police_force_area=data["police_force_area"]["name"],
-            police_force_area_code=data["police_force_area"]["ons_code"],
+        defaults={
+            "name": "Office of the West Midlands Police and Crime Commissioner",
+            "short_name": "West Midlands OPCC",
+            "address": "Lloyd House, Colmore Circus Queensway, Birmingham B4 6NQ",
+            "police_force_area": data["police_force_area"]["name"],
+            "police_force_area_code": data["police_force_area"]["ons_code"],
             # Illustrative, so the demo can make 360Giving files: a real office must replace both with the prefix
             # 360Giving issues it and its org-id.guide identifier before publishing anything.
-            giving_prefix="360G-wmopcc-demo",
-            org_identifier="GB-GOR-wmopcc-demo",
-        ),
+            "giving_prefix": "360G-wmopcc-demo",
+            "org_identifier": "GB-GOR-wmopcc-demo",
+        },
     )
     years = {y: FinancialYear.objects.get_or_create(start_year=y)[0] for y in range(2019, 2026)}
     year = years[FinancialYear.start_year_from_label(data["financial_year"])]
@@ -112,7 +172,10 @@ def load() -> dict:
 def _load_areas(data: dict) -> dict[tuple[str, str], Area]:
     force = data["police_force_area"]
     region, _ = Area.objects.update_or_create(
-        kind=Area.Kind.FORCE_AREA, name=force["name"], valid_from=None, defaults={"ons_code": force["ons_code"]}
+        kind=Area.Kind.FORCE_AREA,
+        name=force["name"],
+        valid_from=None,
+        defaults={"ons_code": force["ons_code"]},
     )
     areas = {}
     for la in data["local_authorities"]:
@@ -122,7 +185,10 @@ def _load_areas(data: dict) -> dict[tuple[str, str], Area]:
             (Area.Kind.LOCAL_POLICING_AREA, LPA_START),
         ]:
             areas[(kind, la["name"])], _ = Area.objects.update_or_create(
-                kind=kind, name=la["name"], valid_from=valid_from, defaults={"ons_code": la["ons_code"], "parent": region}
+                kind=kind,
+                name=la["name"],
+                valid_from=valid_from,
+                defaults={"ons_code": la["ons_code"], "parent": region},
             )
     birmingham = areas[(Area.Kind.LOCAL_POLICING_AREA, "Birmingham")]
     for name in ("Birmingham East", "Birmingham West"):
@@ -130,7 +196,11 @@ def _load_areas(data: dict) -> dict[tuple[str, str], Area]:
             kind=Area.Kind.NEIGHBOURHOOD_POLICING_UNIT,
             name=name,
             valid_from=None,
-            defaults={"valid_to": LPA_START - datetime.timedelta(days=1), "succeeded_by": birmingham, "parent": region},
+            defaults={
+                "valid_to": LPA_START - datetime.timedelta(days=1),
+                "succeeded_by": birmingham,
+                "parent": region,
+            },
         )
     return areas
 
@@ -143,7 +213,8 @@ def _load_streams() -> dict[str, FundingStream]:
     streams = {}
     for order, (name, slug, source, area_kind, former) in enumerate(STREAMS, start=1):
         streams[name], _ = FundingStream.objects.update_or_create(
-            slug=slug, defaults={"name": name, "source": sources[source], "area_kind": area_kind, "report_order": order}
+            slug=slug,
+            defaults={"name": name, "source": sources[source], "area_kind": area_kind, "report_order": order},
         )
         for alias in former:
             StreamName.objects.update_or_create(name=alias, defaults={"stream": streams[name]})
@@ -164,8 +235,15 @@ def _load_table(data, number, year, streams, areas) -> None:
     ReportTable.objects.update_or_create(
         year=year,
         stream=stream,
-        defaults=dict(number=number, title=title, label_heading=label_heading, amount_heading=amount_heading,
-                      total_label=total_label, show_project_count=projects, rollup_below=rollup),
+        defaults={
+            "number": number,
+            "title": title,
+            "label_heading": label_heading,
+            "amount_heading": amount_heading,
+            "total_label": total_label,
+            "show_project_count": projects,
+            "rollup_below": rollup,
+        },
     )
     sections: dict[str, BudgetSection] = {}
     items = [r for r in published["rows"] if r["row_type"] == "item"]
@@ -189,8 +267,13 @@ def _load_table(data, number, year, streams, areas) -> None:
             budget=budget,
             section=section,
             name=row["label"],
-            defaults={"kind": kind, "area": area, "amount": Decimal(row["amount"]), "order": order,
-                      "recorded_project_count": row.get("projects")},
+            defaults={
+                "kind": kind,
+                "area": area,
+                "amount": Decimal(row["amount"]),
+                "order": order,
+                "recorded_project_count": row.get("projects"),
+            },
         )
 
 
@@ -211,12 +294,19 @@ def _load_small_projects(budget: Budget, order: int) -> None:
     names = SMALL_PROJECTS_NAMED + [f"Illustrative small project {n}" for n in range(1, 12)]
     share = (SMALL_PROJECTS_TOTAL / len(names)).quantize(Decimal("1"))
     amounts = [share] * (len(names) - 1) + [SMALL_PROJECTS_TOTAL - share * (len(names) - 1)]
-    for position, (name, amount) in enumerate(zip(names, amounts)):
+    for position, (name, amount) in enumerate(zip(names, amounts, strict=False)):
         line, _ = BudgetLine.objects.update_or_create(
             budget=budget,
             section=None,
             name=name,
-            defaults={"kind": BudgetLine.Kind.PROJECT, "amount": amount, "order": order + position, "illustrative": True},
+            defaults={
+                "kind": BudgetLine.Kind.PROJECT,
+                "amount": amount,
+                "order": order + position,
+                "illustrative": True,
+            },
         )
         if name in SMALL_PROJECTS_NAMED:
-            RollupName.objects.update_or_create(line=line, defaults={"order": SMALL_PROJECTS_NAMED.index(name)})
+            RollupName.objects.update_or_create(
+                line=line, defaults={"order": SMALL_PROJECTS_NAMED.index(name)}
+            )

@@ -13,8 +13,10 @@ class PoundsField(forms.CharField):
 
     def __init__(self, *, allow_zero: bool = True, **kwargs):
         self.allow_zero = allow_zero
-        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "data-prefix": "£",
-                                                           "spellcheck": "false"}))
+        kwargs.setdefault(
+            "widget",
+            forms.TextInput(attrs={"inputmode": "decimal", "data-prefix": "£", "spellcheck": "false"}),
+        )
         super().__init__(**kwargs)
 
     def to_python(self, value):
@@ -33,9 +35,15 @@ class TransferForm(forms.Form):
         label="Move the money to",
         error_messages={"required": "Choose the budget to move the money to"},
     )
-    amount = PoundsField(label="Amount", allow_zero=False, error_messages={"required": "Enter the amount to move"})
-    decision = forms.ModelChoiceField(queryset=Decision.objects.all(), required=False, label="PCC decision (optional)")
-    note = forms.CharField(max_length=250, label="Reason", error_messages={"required": "Say why the money is moving"})
+    amount = PoundsField(
+        label="Amount", allow_zero=False, error_messages={"required": "Enter the amount to move"}
+    )
+    decision = forms.ModelChoiceField(
+        queryset=Decision.objects.all(), required=False, label="PCC decision (optional)"
+    )
+    note = forms.CharField(
+        max_length=250, label="Reason", error_messages={"required": "Say why the money is moving"}
+    )
 
     def __init__(self, *args, from_budget: Budget, **kwargs):
         super().__init__(*args, **kwargs)
@@ -47,7 +55,10 @@ class YearForm(forms.Form):
         queryset=FinancialYear.objects.all(),
         label="Financial year",
         empty_label=None,
-        error_messages={"required": "Choose a financial year", "invalid_choice": "Choose a financial year from the list"},
+        error_messages={
+            "required": "Choose a financial year",
+            "invalid_choice": "Choose a financial year from the list",
+        },
     )
 
 
@@ -61,11 +72,13 @@ class BudgetImportForm(forms.Form):
     file = forms.FileField(
         label="Spreadsheet of budget lines",
         help_text=f"A CSV or Excel (.xlsx) file of up to {MAX_ROWS:,} rows with the columns stream, line (or area) and "
-                  "amount; priority, area and units are optional",
+        "amount; priority, area and units are optional",
         error_messages={"required": "Choose a CSV or Excel file to import"},
     )
     dry_run = forms.BooleanField(
-        label="Check the file and show what would change, without saving anything", required=False, initial=True
+        label="Check the file and show what would change, without saving anything",
+        required=False,
+        initial=True,
     )
 
     MAX_BYTES = MAX_BYTES

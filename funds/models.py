@@ -21,15 +21,23 @@ class Office(models.Model):
     """The commissioner's office that runs this deployment; nothing about one PCC is hard-coded."""
 
     name = models.CharField(max_length=200)
-    short_name = models.CharField(max_length=60, help_text="Used in emails and page titles, e.g. West Midlands OPCC")
+    short_name = models.CharField(
+        max_length=60, help_text="Used in emails and page titles, e.g. West Midlands OPCC"
+    )
     address = models.TextField(blank=True)
     police_force_area = models.CharField(max_length=120, blank=True)
     police_force_area_code = models.CharField("police force area ONS code", max_length=9, blank=True)
     giving_prefix = models.CharField(
-        "360Giving prefix", max_length=40, blank=True, help_text="Registered 360Giving prefix, e.g. 360G-wmpcc"
+        "360Giving prefix",
+        max_length=40,
+        blank=True,
+        help_text="Registered 360Giving prefix, e.g. 360G-wmpcc",
     )
     org_identifier = models.CharField(
-        "organisation identifier", max_length=60, blank=True, help_text="org-id.guide identifier, e.g. GB-GOR-PC000123"
+        "organisation identifier",
+        max_length=60,
+        blank=True,
+        help_text="org-id.guide identifier, e.g. GB-GOR-PC000123",
     )
     contact_email = models.EmailField(blank=True)
 
@@ -84,11 +92,15 @@ class FinancialYear(models.Model):
             raise ValueError(f'"{text}" is not a financial year. Write it like 2024/25')
         start = int(match.group(1)) if match.group(1) else 2000 + int(match.group(2))
         if (start + 1) % 100 != int(match.group(3)):
-            raise ValueError(f'"{text}" is not a financial year: the second year must follow the first, like 2024/25')
+            raise ValueError(
+                f'"{text}" is not a financial year: the second year must follow the first, like 2024/25'
+            )
         if not cls.FIRST_START_YEAR <= start <= cls.LAST_START_YEAR:
             first, last = cls(start_year=cls.FIRST_START_YEAR), cls(start_year=cls.LAST_START_YEAR)
-            raise ValueError(f'"{text}" is not a financial year this service covers. Enter a year from '
-                             f"{first.label()} to {last.label()}, like 2024/25")
+            raise ValueError(
+                f'"{text}" is not a financial year this service covers. Enter a year from '
+                f"{first.label()} to {last.label()}, like 2024/25"
+            )
         return start
 
     @classmethod
@@ -109,7 +121,9 @@ class Area(models.Model):
     name = models.CharField(max_length=120)
     kind = models.CharField(max_length=20, choices=Kind.choices)
     ons_code = models.CharField("ONS code", max_length=9, blank=True)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
     succeeded_by = models.ForeignKey(
         "self",
         null=True,
@@ -125,10 +139,14 @@ class Area(models.Model):
         ordering = ["kind", "name"]
         constraints = [
             models.UniqueConstraint(
-                fields=["kind", "name", "valid_from"], name="area_unique_name_per_kind_and_start", nulls_distinct=False
+                fields=["kind", "name", "valid_from"],
+                name="area_unique_name_per_kind_and_start",
+                nulls_distinct=False,
             ),
             models.CheckConstraint(
-                condition=Q(valid_to__isnull=True) | Q(valid_from__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
+                condition=Q(valid_to__isnull=True)
+                | Q(valid_from__isnull=True)
+                | Q(valid_to__gte=models.F("valid_from")),
                 name="area_valid_to_after_valid_from",
             ),
         ]
@@ -137,7 +155,9 @@ class Area(models.Model):
         return f"{self.name} ({self.get_kind_display()})"
 
     def is_valid_on(self, day: datetime.date) -> bool:
-        return (self.valid_from is None or self.valid_from <= day) and (self.valid_to is None or day <= self.valid_to)
+        return (self.valid_from is None or self.valid_from <= day) and (
+            self.valid_to is None or day <= self.valid_to
+        )
 
     def rolled_up_to(self, day: datetime.date) -> "Area":
         """The area in force on `day` that this area's figures belong to, following successors."""
@@ -216,11 +236,15 @@ class Decision(models.Model):
         DRAFT = "draft", "Draft"
         MADE = "made", "Made"
 
-    number = models.CharField(max_length=20, unique=True, help_text='As printed, e.g. "016-2020" (or "024/2019")')
+    number = models.CharField(
+        max_length=20, unique=True, help_text='As printed, e.g. "016-2020" (or "024/2019")'
+    )
     decided_on = models.DateField(null=True, blank=True)
     title = models.CharField(max_length=250)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.MADE)
-    confidentiality = models.CharField(max_length=20, choices=Confidentiality.choices, default=Confidentiality.PUBLIC)
+    confidentiality = models.CharField(
+        max_length=20, choices=Confidentiality.choices, default=Confidentiality.PUBLIC
+    )
     public_summary = models.TextField(blank=True)
     public_description = models.CharField(
         max_length=250,
@@ -241,7 +265,9 @@ class Decision(models.Model):
     def clean(self):
         if self.confidentiality != self.Confidentiality.PUBLIC and not self.public_description.strip():
             raise ValidationError(
-                {"public_description": "Give a one-line public description: it is all that is published of this decision"}
+                {
+                    "public_description": "Give a one-line public description: it is all that is published of this decision"
+                }
             )
 
 
@@ -255,7 +281,9 @@ class Budget(models.Model):
 
     class Meta:
         ordering = ["-year__start_year", "stream__report_order"]
-        constraints = [models.UniqueConstraint(fields=["stream", "year"], name="one_budget_per_stream_and_year")]
+        constraints = [
+            models.UniqueConstraint(fields=["stream", "year"], name="one_budget_per_stream_and_year")
+        ]
 
     def __str__(self) -> str:
         return f"{self.stream} {self.year}"
@@ -276,10 +304,17 @@ class BudgetEntry(models.Model):
     amount = models.DecimalField(**MONEY, help_text="Positive adds to the pot, negative takes from it")
     source = models.ForeignKey(FundingSource, null=True, blank=True, on_delete=models.PROTECT)
     counterpart = models.ForeignKey(
-        Budget, null=True, blank=True, on_delete=models.PROTECT, related_name="+", help_text="The other side of a transfer"
+        Budget,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The other side of a transfer",
     )
     transfer_reference = models.UUIDField(null=True, blank=True, db_index=True)
-    decision = models.ForeignKey(Decision, null=True, blank=True, on_delete=models.PROTECT, related_name="entries")
+    decision = models.ForeignKey(
+        Decision, null=True, blank=True, on_delete=models.PROTECT, related_name="entries"
+    )
     note = models.CharField(max_length=250, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
@@ -307,12 +342,16 @@ class BudgetSection(models.Model):
 
     budget = models.ForeignKey(Budget, on_delete=models.CASCADE, related_name="sections")
     heading = models.CharField(max_length=200)
-    subtotal_label = models.CharField(max_length=120, blank=True, help_text='e.g. "Sub-Total" or "7 Local CSP\'s"')
+    subtotal_label = models.CharField(
+        max_length=120, blank=True, help_text='e.g. "Sub-Total" or "7 Local CSP\'s"'
+    )
     order = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["budget", "order", "pk"]
-        constraints = [models.UniqueConstraint(fields=["budget", "heading"], name="unique_section_heading_per_budget")]
+        constraints = [
+            models.UniqueConstraint(fields=["budget", "heading"], name="unique_section_heading_per_budget")
+        ]
 
     def __str__(self) -> str:
         return self.heading
@@ -330,16 +369,24 @@ class BudgetLine(models.Model):
         PROJECT = "project", "Project"
 
     budget = models.ForeignKey(Budget, on_delete=models.PROTECT, related_name="lines")
-    section = models.ForeignKey(BudgetSection, null=True, blank=True, on_delete=models.PROTECT, related_name="lines")
+    section = models.ForeignKey(
+        BudgetSection, null=True, blank=True, on_delete=models.PROTECT, related_name="lines"
+    )
     kind = models.CharField(max_length=20, choices=Kind.choices)
     name = models.CharField(max_length=250)
-    area = models.ForeignKey(Area, null=True, blank=True, on_delete=models.PROTECT, related_name="budget_lines")
+    area = models.ForeignKey(
+        Area, null=True, blank=True, on_delete=models.PROTECT, related_name="budget_lines"
+    )
     amount = models.DecimalField(**MONEY)
     order = models.PositiveSmallIntegerField(default=0)
     recorded_project_count = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Number of projects as recorded, used until awards are made against this line"
+        null=True,
+        blank=True,
+        help_text="Number of projects as recorded, used until awards are made against this line",
     )
-    illustrative = models.BooleanField(default=False, help_text="Invented for the demo, not a published figure")
+    illustrative = models.BooleanField(
+        default=False, help_text="Invented for the demo, not a published figure"
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -350,7 +397,9 @@ class BudgetLine(models.Model):
                 condition=~Q(kind="area") | Q(area__isnull=False), name="area_line_has_an_area"
             ),
             models.UniqueConstraint(
-                fields=["budget", "section", "name"], name="unique_line_name_per_section", nulls_distinct=False
+                fields=["budget", "section", "name"],
+                name="unique_line_name_per_section",
+                nulls_distinct=False,
             ),
         ]
 
@@ -372,7 +421,9 @@ class Commitment(models.Model):
     object_id = models.PositiveBigIntegerField(null=True, blank=True)
     committed_for = GenericForeignKey("content_type", "object_id")
     created_at = models.DateTimeField(auto_now_add=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     released_at = models.DateTimeField(null=True, blank=True)
     history = HistoricalRecords()
 
@@ -396,7 +447,9 @@ class Payment(models.Model):
     paid_on = models.DateField()
     reference = models.CharField(max_length=120, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -419,7 +472,10 @@ class ReportTable(models.Model):
     total_label = models.CharField(max_length=120)
     show_project_count = models.BooleanField(default=False)
     rollup_below = models.DecimalField(
-        **MONEY, null=True, blank=True, help_text="Project lines under this amount are printed as one rolled-up row"
+        **MONEY,
+        null=True,
+        blank=True,
+        help_text="Project lines under this amount are printed as one rolled-up row",
     )
     rollup_label = models.CharField(
         max_length=120, blank=True, default="{count} Projects Under {threshold}, including {named}"
@@ -438,7 +494,9 @@ class ReportTable(models.Model):
     def _with_year(self, template: str) -> str:
         styles = FinancialYear.LabelStyle
         return template.format(
-            year=self.year.label(styles.SLASH), year_short=self.year.label(styles.SHORT), year_long=self.year.label(styles.LONG)
+            year=self.year.label(styles.SLASH),
+            year_short=self.year.label(styles.SHORT),
+            year_long=self.year.label(styles.LONG),
         )
 
     @property
@@ -468,7 +526,9 @@ class AuditEvent(models.Model):
     content_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.PROTECT)
     object_id = models.PositiveBigIntegerField(null=True, blank=True)
     subject = GenericForeignKey("content_type", "object_id")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     before = models.JSONField(null=True, blank=True)
     after = models.JSONField(null=True, blank=True)

@@ -21,7 +21,9 @@ class AmountError(ValueError):
     """An amount a person typed that we cannot read as pounds and pence; the message says what to fix."""
 
 
-def parse_pounds(raw, *, allow_zero: bool = True, maximum: Decimal = MAX_POUNDS, unit: Decimal = ONE) -> Decimal:
+def parse_pounds(
+    raw, *, allow_zero: bool = True, maximum: Decimal = MAX_POUNDS, unit: Decimal = ONE
+) -> Decimal:
     """The amount `raw` says, as exact pounds and pence, or AmountError with the message to show.
 
     `raw` is what a person typed, or a spreadsheet cell (int, float or Decimal). `maximum` may lower the ceiling for
@@ -72,7 +74,7 @@ def _number(raw: int | float | Decimal) -> Decimal:
 def _text(text: str) -> Decimal:
     if not text:
         raise AmountError("Enter an amount")
-    if text.startswith("-") or text.startswith("£-") or text.startswith("(") and text.endswith(")"):
+    if text.startswith("-") or text.startswith("£-") or (text.startswith("(") and text.endswith(")")):
         raise AmountError("Enter an amount of 0 or more, without a minus sign")
     body = text[1:].strip() if text.startswith("£") else text
     if re.search(r"[0-9.][kmb]$", body, re.IGNORECASE):

@@ -32,13 +32,13 @@ EXISTING_VICTIMS = "existing_victims"
 
 DEFINITIONS = {
     "projects": "Grants finance has approved (committed or paid) in the year's funding rounds, counted by the area "
-                "the application named. Amount awarded is the awards' total; paid is what has been paid against them "
-                "so far, whenever it was paid.",
+    "the application named. Amount awarded is the awards' total; paid is what has been paid against them "
+    "so far, whenever it was paid.",
     "services": "Commissioned services funded from a budget line of the year, by the stream that funds them. A "
-                "service funded from two streams is counted under each, and once in the total.",
-    "victims": "The sum of \"New victims supported\" (and of \"Existing victims supported\") in accepted monitoring "
-               "returns from victims' services for the year's reporting periods. Returns that are not yet accepted "
-               "are not counted.",
+    "service funded from two streams is counted under each, and once in the total.",
+    "victims": 'The sum of "New victims supported" (and of "Existing victims supported") in accepted monitoring '
+    "returns from victims' services for the year's reporting periods. Returns that are not yet accepted "
+    "are not counted.",
     "spend": "Payments dated 1 April to 31 March of the year, from any budget.",
     "committed": "Money committed, and not released, against the year's budgets.",
 }
@@ -86,11 +86,18 @@ class AnnualFigures:
 def projects_by_area(year: FinancialYear) -> list[AreaProjects]:
     grants = published_grants(year=year)
     rows: dict[int | None, AreaProjects] = {}
-    for area_id, name, n, awarded in (grants.order_by().values_list("application__area_id", "application__area__name")
-                                      .annotate(n=Count("pk"), awarded=Sum("amount"))):
+    for area_id, name, n, awarded in (
+        grants.order_by()
+        .values_list("application__area_id", "application__area__name")
+        .annotate(n=Count("pk"), awarded=Sum("amount"))
+    ):
         rows[area_id] = AreaProjects(name or NO_AREA, n, awarded)
-    paid = (Payment.objects.filter(commitment__award__in=grants).order_by()
-            .values_list("commitment__award__application__area_id").annotate(s=Sum("amount")))
+    paid = (
+        Payment.objects.filter(commitment__award__in=grants)
+        .order_by()
+        .values_list("commitment__award__application__area_id")
+        .annotate(s=Sum("amount"))
+    )
     for area_id, amount in paid:
         rows[area_id].paid = amount
     return sorted(rows.values(), key=lambda a: (a.area == NO_AREA, a.area.casefold()))
@@ -98,9 +105,12 @@ def projects_by_area(year: FinancialYear) -> list[AreaProjects]:
 
 def services_by_stream(year: FinancialYear) -> tuple[list[StreamServices], int]:
     fundings = ServiceFunding.objects.filter(line__budget__year=year)
-    by_stream = (fundings.order_by().values_list("line__budget__stream__name", "line__budget__stream__report_order")
-                 .annotate(n=Count("service", distinct=True)).order_by("line__budget__stream__report_order",
-                                                                       "line__budget__stream__name"))
+    by_stream = (
+        fundings.order_by()
+        .values_list("line__budget__stream__name", "line__budget__stream__report_order")
+        .annotate(n=Count("service", distinct=True))
+        .order_by("line__budget__stream__report_order", "line__budget__stream__name")
+    )
     total = fundings.values("service").distinct().count()
     return [StreamServices(name, n) for name, _, n in by_stream], total
 
@@ -135,6 +145,7 @@ def annual_figures(year: FinancialYear) -> AnnualFigures:
 
 # --- PCC decisions ---------------------------------------------------------------------------------------------------
 
+
 @dataclass
 class DecisionEntry:
     number: str
@@ -152,7 +163,9 @@ def decisions_by_date(year: FinancialYear) -> list[DecisionDay]:
     """Decisions made 1 April to 31 March, oldest day first, as the annual report prints them. Everything shown comes
     from transparency.selectors.public_view: a confidential decision is its number, date and the wording "is a
     confidential decision relating to" its one-line public description, never its title or summary."""
-    made = with_public_budgets(decisions_in_year(published_decisions(), year.start_year)).order_by("decided_on", "number")
+    made = with_public_budgets(decisions_in_year(published_decisions(), year.start_year)).order_by(
+        "decided_on", "number"
+    )
     days: dict[datetime.date, list[DecisionEntry]] = defaultdict(list)
     for decision in made:
         view = public_view(decision)

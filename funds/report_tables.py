@@ -58,7 +58,9 @@ def _project_count(line) -> int | None:
 
 def _item_rows(table: ReportTable, lines: list) -> list[Row]:
     threshold = table.rollup_below
-    rolled = [ln for ln in lines if threshold and ln.kind == BudgetLine.Kind.PROJECT and ln.amount < threshold]
+    rolled = [
+        ln for ln in lines if threshold and ln.kind == BudgetLine.Kind.PROJECT and ln.amount < threshold
+    ]
     rows = [
         Row(ln.name, ln.amount, _project_count(ln) if table.show_project_count else None)
         for ln in lines
@@ -91,7 +93,9 @@ def build_report(year: FinancialYear) -> Report:
         lines_by_budget[line.budget_id].append(line)
 
     tables, problems = [], []
-    for definition in ReportTable.objects.filter(year=year).select_related("stream", "year").order_by("number"):
+    for definition in (
+        ReportTable.objects.filter(year=year).select_related("stream", "year").order_by("number")
+    ):
         budget = budgets.get(definition.stream_id)
         headings = [definition.label_heading, definition.printed_amount_heading]
         if definition.show_project_count:
@@ -104,7 +108,9 @@ def build_report(year: FinancialYear) -> Report:
             show_projects=definition.show_project_count,
         )
         if budget is None:
-            problems.append(f"{definition.stream} {year}: there is no budget, so Table {definition.number} is empty.")
+            problems.append(
+                f"{definition.stream} {year}: there is no budget, so Table {definition.number} is empty."
+            )
             table.rows.append(Row(definition.total_label, Decimal("0"), style="total"))
             tables.append(table)
             continue
@@ -120,7 +126,12 @@ def build_report(year: FinancialYear) -> Report:
             table.rows.extend(items)
             if section.subtotal_label:
                 table.rows.append(
-                    Row(section.subtotal_label, sum((r.amount for r in items), Decimal("0")), _sum_projects(items), "subtotal")
+                    Row(
+                        section.subtotal_label,
+                        sum((r.amount for r in items), Decimal("0")),
+                        _sum_projects(items),
+                        "subtotal",
+                    )
                 )
         total = sum((r.amount for r in all_items), Decimal("0"))
         table.rows.append(Row(definition.total_label, total, _sum_projects(all_items), "total"))

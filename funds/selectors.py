@@ -84,7 +84,11 @@ class BudgetTotals:
 
 
 def budget_totals(budget_id: int) -> BudgetTotals:
-    row = with_budget_totals(Budget.objects.filter(pk=budget_id)).values("pot", "allocated", "committed", "paid").get()
+    row = (
+        with_budget_totals(Budget.objects.filter(pk=budget_id))
+        .values("pot", "allocated", "committed", "paid")
+        .get()
+    )
     return BudgetTotals(**row)
 
 
@@ -93,7 +97,9 @@ def line_committed(line_id: int) -> Decimal:
 
 
 def budget_committed(budget_id: int) -> Decimal:
-    return _live_commitments().filter(line__budget_id=budget_id).aggregate(s=Coalesce(Sum("amount"), ZERO))["s"]
+    return (
+        _live_commitments().filter(line__budget_id=budget_id).aggregate(s=Coalesce(Sum("amount"), ZERO))["s"]
+    )
 
 
 def commitment_paid(commitment_id: int) -> Decimal:
@@ -158,9 +164,9 @@ def area_totals_for_year(year: FinancialYear) -> dict[int, list[AreaTotals]]:
 def years_with_budget_flag() -> list[FinancialYear]:
     """Every financial year, newest first, each with `has_budgets`: the year picker and its default in one query."""
     return list(
-        FinancialYear.objects.annotate(has_budgets=Exists(Budget.objects.filter(year=OuterRef("pk")))).order_by(
-            "-start_year"
-        )
+        FinancialYear.objects.annotate(
+            has_budgets=Exists(Budget.objects.filter(year=OuterRef("pk")))
+        ).order_by("-start_year")
     )
 
 

@@ -54,7 +54,9 @@ def _lock_line(line_id: int) -> tuple[BudgetLine, Budget]:
 
 
 @transaction.atomic
-def commit_to_line(*, line_id: int, amount: Decimal, reference: str, committed_for=None, by=None) -> Commitment:
+def commit_to_line(
+    *, line_id: int, amount: Decimal, reference: str, committed_for=None, by=None
+) -> Commitment:
     """Promise `amount` from a line. Refused if the line, or its budget's pot, would be over-committed."""
     amount = Decimal(amount)
     if amount <= 0:
@@ -79,7 +81,11 @@ def commit_to_line(*, line_id: int, amount: Decimal, reference: str, committed_f
         obj=commitment,
         by=by,
         before={"line_committed": str(line.amount - line_remaining)},
-        after={"line": line.pk, "amount": str(amount), "line_committed": str(line.amount - line_remaining + amount)},
+        after={
+            "line": line.pk,
+            "amount": str(amount),
+            "line_committed": str(line.amount - line_remaining + amount),
+        },
         note=reference,
     )
     return commitment
@@ -97,7 +103,14 @@ def release_commitment(*, commitment_id: int, by=None, reason: str = "") -> Comm
         raise BudgetRuleError("This commitment has payments against it, so it cannot be released.")
     commitment.released_at = timezone.now()
     commitment.save(update_fields=["released_at"])
-    record_event("commitment.released", obj=commitment, by=by, before={"amount": str(commitment.amount)}, after=None, note=reason)
+    record_event(
+        "commitment.released",
+        obj=commitment,
+        by=by,
+        before={"amount": str(commitment.amount)},
+        after=None,
+        note=reason,
+    )
     return commitment
 
 
@@ -115,16 +128,30 @@ def record_payment(*, commitment_id: int, amount: Decimal, paid_on, reference: s
             f"a payment of {format_pounds(amount)} would pay more than was committed."
         )
     payment = Payment.objects.create(
-        commitment=commitment, line_id=commitment.line_id, amount=amount, paid_on=paid_on, reference=reference,
+        commitment=commitment,
+        line_id=commitment.line_id,
+        amount=amount,
+        paid_on=paid_on,
+        reference=reference,
         created_by=by,
     )
-    record_event("payment.made", obj=commitment, by=by, before={"paid": str(paid)}, after={"paid": str(paid + amount)})
+    record_event(
+        "payment.made", obj=commitment, by=by, before={"paid": str(paid)}, after={"paid": str(paid + amount)}
+    )
     return payment
 
 
 @transaction.atomic
-def add_to_pot(*, budget_id: int, amount: Decimal, kind=BudgetEntry.Kind.ALLOCATION, source=None,
-               decision: Decision | None = None, note: str = "", by=None) -> BudgetEntry:
+def add_to_pot(
+    *,
+    budget_id: int,
+    amount: Decimal,
+    kind=BudgetEntry.Kind.ALLOCATION,
+    source=None,
+    decision: Decision | None = None,
+    note: str = "",
+    by=None,
+) -> BudgetEntry:
     budget = Budget.objects.select_for_update().get(pk=budget_id)
     before = selectors.budget_totals(budget.pk)
     if amount < 0 and before.committed > before.pot + amount:
@@ -134,32 +161,74 @@ def add_to_pot(*, budget_id: int, amount: Decimal, kind=BudgetEntry.Kind.ALLOCAT
     entry = BudgetEntry.objects.create(
         budget=budget, kind=kind, amount=amount, source=source, decision=decision, note=note, created_by=by
     )
-    record_event("budget.pot_changed", obj=budget, by=by, before={"pot": str(before.pot)},
-                 after={"pot": str(before.pot + amount)}, note=note)
+    record_event(
+        "budget.pot_changed",
+        obj=budget,
+        by=by,
+        before={"pot": str(before.pot)},
+        after={"pot": str(before.pot + amount)},
+        note=note,
+    )
     return entry
 
 
 @transaction.atomic
-def transfer_between_budgets(*, from_budget_id: int, to_budget_id: int, amount: Decimal,
-                             decision: Decision | None = None, note: str = "", by=None) -> uuid.UUID:
+def transfer_between_budgets(
+    *,
+    from_budget_id: int,
+    to_budget_id: int,
+    amount: Decimal,
+    decision: Decision | None = None,
+    note: str = "",
+    by=None,
+) -> uuid.UUID:
     """Move money from one stream's pot to another's, as two ledger entries that always appear together."""
     if amount <= 0:
         raise BudgetRuleError("A transfer must be for more than £0.")
     if from_budget_id == to_budget_id:
         raise BudgetRuleError("Choose two different budgets to transfer between.")
     # Lock both budgets in id order so two opposite transfers cannot deadlock.
-    budgets = {b.pk: b for b in Budget.objects.select_for_update().filter(pk__in=[from_budget_id, to_budget_id]).order_by("pk")}
+    budgets = {
+        b.pk: b
+        for b in Budget.objects.select_for_update()
+        .filter(pk__in=[from_budget_id, to_budget_id])
+        .order_by("pk")
+    }
     source, target = budgets[from_budget_id], budgets[to_budget_id]
     totals = selectors.budget_totals(source.pk)
     if amount > totals.pot - totals.committed:
-        raise OverCommitment(what=f"The {source} pot", requested=amount, remaining=totals.pot - totals.committed)
+        raise OverCommitment(
+            what=f"The {source} pot", requested=amount, remaining=totals.pot - totals.committed
+        )
     reference = uuid.uuid4()
-    BudgetEntry.objects.create(budget=source, kind=BudgetEntry.Kind.TRANSFER_OUT, amount=-amount, counterpart=target,
-                               transfer_reference=reference, decision=decision, note=note, created_by=by)
-    BudgetEntry.objects.create(budget=target, kind=BudgetEntry.Kind.TRANSFER_IN, amount=amount, counterpart=source,
-                               transfer_reference=reference, decision=decision, note=note, created_by=by)
-    record_event("budget.transfer", obj=source, by=by, before=None,
-                 after={"to": target.pk, "amount": str(amount), "reference": str(reference)}, note=note)
+    BudgetEntry.objects.create(
+        budget=source,
+        kind=BudgetEntry.Kind.TRANSFER_OUT,
+        amount=-amount,
+        counterpart=target,
+        transfer_reference=reference,
+        decision=decision,
+        note=note,
+        created_by=by,
+    )
+    BudgetEntry.objects.create(
+        budget=target,
+        kind=BudgetEntry.Kind.TRANSFER_IN,
+        amount=amount,
+        counterpart=source,
+        transfer_reference=reference,
+        decision=decision,
+        note=note,
+        created_by=by,
+    )
+    record_event(
+        "budget.transfer",
+        obj=source,
+        by=by,
+        before=None,
+        after={"to": target.pk, "amount": str(amount), "reference": str(reference)},
+        note=note,
+    )
     return reference
 
 
@@ -171,7 +240,9 @@ def check_line_change(*, line: BudgetLine, amount: Decimal | None = None, delete
     """
     committed = selectors.line_committed(line.pk)
     if delete and committed:
-        raise BudgetRuleError(f"{line.name} has {format_pounds(committed)} committed, so it cannot be deleted.")
+        raise BudgetRuleError(
+            f"{line.name} has {format_pounds(committed)} committed, so it cannot be deleted."
+        )
     if amount is not None and amount < committed:
         raise BudgetRuleError(
             f"{line.name} has {format_pounds(committed)} committed, so its allocation cannot be less than that."
@@ -190,7 +261,9 @@ def save_line(*, line: BudgetLine, by=None) -> BudgetLine:
         Budget.objects.select_for_update().get(pk=line.budget_id)
     line.full_clean()
     line.save()
-    record_event("line.saved", obj=line, by=by, before=before, after={"amount": _money(line.amount), "name": line.name})
+    record_event(
+        "line.saved", obj=line, by=by, before=before, after={"amount": _money(line.amount), "name": line.name}
+    )
     return line
 
 
@@ -200,10 +273,14 @@ def delete_line(*, line_id: int, by=None) -> None:
     ring-fence, a needs assessment) protects it too; admin lists those before it gets here."""
     line, _budget = _lock_line(line_id)
     check_line_change(line=line, delete=True)
-    record_event("line.deleted", obj=line, by=by, before={"amount": _money(line.amount), "name": line.name}, after=None)
+    record_event(
+        "line.deleted", obj=line, by=by, before={"amount": _money(line.amount), "name": line.name}, after=None
+    )
     try:
         line.delete()
-    except ProtectedError as exc:  # raised before anything is deleted; the transaction drops the event with it
+    except (
+        ProtectedError
+    ) as exc:  # raised before anything is deleted; the transaction drops the event with it
         raise BudgetRuleError(f"{line.name} is in use, so it cannot be deleted.") from exc
 
 

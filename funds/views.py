@@ -36,12 +36,16 @@ def dashboard(request):
     # from that list, so choosing a year costs no query of its own.
     years = selectors.years_with_budget_flag()
     chosen = request.GET.get("year", "")
-    year = next((y for y in years if str(y.pk) == chosen), None) or next((y for y in years if y.has_budgets), None)
+    year = next((y for y in years if str(y.pk) == chosen), None) or next(
+        (y for y in years if y.has_budgets), None
+    )
     form = YearForm(initial={"year": year})
     form.fields["year"].choices = [(y.pk, y.label()) for y in years]
     budgets = list(selectors.budgets_for_year(year)) if year else []
     context = {
-        "year": year, "budgets": budgets, "form": form,
+        "year": year,
+        "budgets": budgets,
+        "form": form,
         "overallocated": [b for b in budgets if b.overallocated],
         "totals": dashboard_reads.all_streams(budgets),
         "sections": dashboard_reads.stream_sections(year, budgets) if budgets else [],
@@ -54,7 +58,9 @@ def dashboard(request):
 
 @staff_member_required
 def budget_detail(request, pk: int):
-    budget = get_object_or_404(selectors.with_budget_totals(Budget.objects.select_related("stream", "year")), pk=pk)
+    budget = get_object_or_404(
+        selectors.with_budget_totals(Budget.objects.select_related("stream", "year")), pk=pk
+    )
     lines = selectors.with_line_totals(budget.lines.select_related("section", "area")).order_by(
         "section__order", "order", "pk"
     )
@@ -67,7 +73,9 @@ def _year_workbook_page(request, *, kind: str, title: str, template: str, figure
         form = YearForm(request.POST)
         if form.is_valid():
             year = form.cleaned_data["year"]
-            job = request_export(kind=kind, params={"year_id": year.pk}, title=f"{title} {year}", by=request.user)
+            job = request_export(
+                kind=kind, params={"year_id": year.pk}, title=f"{title} {year}", by=request.user
+            )
             messages.info(request, f"We are preparing the {year} {title[0].lower()}{title[1:]}.")
             return redirect("exports:job", pk=job.pk)
         year = None
@@ -80,7 +88,10 @@ def _year_workbook_page(request, *, kind: str, title: str, template: str, figure
 @staff_member_required
 def budget_tables(request):
     return _year_workbook_page(
-        request, kind=BUDGET_TABLES, title="Annual report budget tables", template="funds/budget_tables.html",
+        request,
+        kind=BUDGET_TABLES,
+        title="Annual report budget tables",
+        template="funds/budget_tables.html",
         figures_for=lambda year: {"report": build_report(year) if year else None},
     )
 
@@ -88,6 +99,9 @@ def budget_tables(request):
 @staff_member_required
 def annual_report_pack(request):
     return _year_workbook_page(
-        request, kind=ANNUAL_REPORT_PACK, title="Annual report pack", template="funds/annual_report_pack.html",
+        request,
+        kind=ANNUAL_REPORT_PACK,
+        title="Annual report pack",
+        template="funds/annual_report_pack.html",
         figures_for=lambda year: {"figures": annual_figures(year) if year else None},
     )

@@ -60,7 +60,7 @@ def _check_pot(pot) -> int:
     return int(exact)
 
 
-def combined_shares(areas: Sequence[K], indicators: Sequence[Indicator]) -> dict[K, Fraction]:
+def combined_shares[K: Hashable](areas: Sequence[K], indicators: Sequence[Indicator]) -> dict[K, Fraction]:
     """Each area's exact share of the pot (steps 1 and 2 above); the shares add up to exactly 1."""
     if len(set(areas)) != len(areas):
         raise AllocationInputError("Each area can appear only once")
@@ -74,7 +74,9 @@ def combined_shares(areas: Sequence[K], indicators: Sequence[Indicator]) -> dict
         weight = _exact(indicator.weight, f"The weight of {label}")
         unknown = [a for a in indicator.values if a not in known]
         if unknown:
-            raise AllocationInputError(f"{label} has a value for an area that is not being shared between: {unknown[0]}")
+            raise AllocationInputError(
+                f"{label} has a value for an area that is not being shared between: {unknown[0]}"
+            )
         values = {a: _exact(indicator.values.get(a, 0), f"{label} for {a}") for a in areas}
         any_weight = any_weight or weight > 0
         total = sum(values.values(), Fraction(0))
@@ -88,11 +90,14 @@ def combined_shares(areas: Sequence[K], indicators: Sequence[Indicator]) -> dict
         return {a: Fraction(1, len(areas)) for a in areas}
     total_weight = sum((w for w, _, _ in weighted), Fraction(0))
     return {
-        a: sum((w * values[a] / total for w, values, total in weighted), Fraction(0)) / total_weight for a in areas
+        a: sum((w * values[a] / total for w, values, total in weighted), Fraction(0)) / total_weight
+        for a in areas
     }
 
 
-def largest_remainder(pot: int, shares: Mapping[K, Fraction], order: Sequence[K]) -> dict[K, int]:
+def largest_remainder[K: Hashable](
+    pot: int, shares: Mapping[K, Fraction], order: Sequence[K]
+) -> dict[K, int]:
     """Whole pounds adding up to `pot` (step 4); shares must add up to 1."""
     quotas = {a: pot * shares[a] for a in order}
     result = {a: floor(q) for a, q in quotas.items()}
@@ -104,7 +109,7 @@ def largest_remainder(pot: int, shares: Mapping[K, Fraction], order: Sequence[K]
     return result
 
 
-def allocate(pot: Decimal, areas: Sequence[K], indicators: Sequence[Indicator]) -> dict[K, int]:
+def allocate[K: Hashable](pot: Decimal, areas: Sequence[K], indicators: Sequence[Indicator]) -> dict[K, int]:
     """Share `pot` (whole pounds) between `areas` by weighted need; see the module docstring for the method."""
     whole_pot = _check_pot(pot)
     shares = combined_shares(areas, indicators)

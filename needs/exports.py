@@ -24,8 +24,11 @@ def _write_allocation(sheet, assessment: NeedsAssessment, result: services.Resul
     for indicator in result.indicators:
         headings += [indicator.name, f"{indicator.name} weight"]
     headings += ["Share %", "Allocation £", "Current £", "Difference £"]
-    set_text(sheet.cell(row=1, column=1), f"{assessment.name}: {assessment.target_year}"
-                                          + (" (illustrative figures)" if assessment.illustrative else ""))
+    set_text(
+        sheet.cell(row=1, column=1),
+        f"{assessment.name}: {assessment.target_year}"
+        + (" (illustrative figures)" if assessment.illustrative else ""),
+    )
     sheet.cell(row=1, column=1).font = Font(bold=True, size=13)
     for col, heading in enumerate(headings, start=1):
         set_text(sheet.cell(row=2, column=col), heading)
@@ -33,7 +36,7 @@ def _write_allocation(sheet, assessment: NeedsAssessment, result: services.Resul
     money_from = len(headings) - 2  # Allocation, Current and Difference columns
     for r, row in enumerate(result.rows, start=3):
         cells = [row.area.name, row.area.ons_code]
-        for indicator, value in zip(result.indicators, row.values):
+        for indicator, value in zip(result.indicators, row.values, strict=False):
             cells += [value, indicator.weight]
         cells += [row.share_percent, row.allocation, row.current, row.difference]
         for col, value in enumerate(cells, start=1):
@@ -47,8 +50,11 @@ def _write_allocation(sheet, assessment: NeedsAssessment, result: services.Resul
         sheet.cell(row=r, column=money_from - 1).number_format = "0.00"
     total = 3 + len(result.rows)
     set_text(sheet.cell(row=total, column=1), "Total")
-    for col, value in ((money_from, result.total), (money_from + 1, result.current_total),
-                       (money_from + 2, result.difference_total)):
+    for col, value in (
+        (money_from, result.total),
+        (money_from + 1, result.current_total),
+        (money_from + 2, result.difference_total),
+    ):
         sheet.cell(row=total, column=col, value=value).number_format = WHOLE_POUNDS
     for col in range(1, len(headings) + 1):
         sheet.cell(row=total, column=col).font = BOLD
@@ -83,5 +89,6 @@ def allocation_workbook(params: dict) -> tuple[str, bytes]:
 
 
 def _assessment(pk: int) -> NeedsAssessment:
-    return NeedsAssessment.objects.select_related("pot_line__budget__stream", "pot_line__budget__year",
-                                                  "target_year").get(pk=pk)
+    return NeedsAssessment.objects.select_related(
+        "pot_line__budget__stream", "pot_line__budget__year", "target_year"
+    ).get(pk=pk)

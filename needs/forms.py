@@ -4,8 +4,8 @@ from decimal import Decimal
 
 from django import forms
 
-from funds.models import Area, BudgetLine, FinancialYear
 from funds import forms as funds_forms
+from funds.models import Area, BudgetLine, FinancialYear
 from funds.money import MAX_POUNDS, format_pounds
 from providers.validation import NumberError, parse_number
 
@@ -61,9 +61,11 @@ class PoundsField(funds_forms.PoundsField):
         except forms.ValidationError as exc:
             if exc.messages == [TOO_MUCH]:
                 raise forms.ValidationError(
-                    f"{self.what[:1].upper()}{self.what[1:]} must be {format_pounds(MAX_POUNDS)} or less") from exc
+                    f"{self.what[:1].upper()}{self.what[1:]} must be {format_pounds(MAX_POUNDS)} or less"
+                ) from exc
             raise forms.ValidationError(
-                f"Enter {self.what} as an amount in pounds of 0 or more, like 96,545 or 96545.50") from exc
+                f"Enter {self.what} as an amount in pounds of 0 or more, like 96,545 or 96545.50"
+            ) from exc
         if amount is not None and self.whole and amount != amount.to_integral_value():
             raise forms.ValidationError(f"Enter {self.what} in whole pounds, like 675,814")
         return amount
@@ -80,21 +82,35 @@ class PotLineChoiceField(forms.ModelChoiceField):
 
 
 class StartForm(forms.Form):
-    name = forms.CharField(label="Name of the needs assessment", max_length=200,
-                           help_text="For example, IDVA redistribution 2025/26",
-                           error_messages={"required": "Enter a name for the needs assessment"})
+    name = forms.CharField(
+        label="Name of the needs assessment",
+        max_length=200,
+        help_text="For example, IDVA redistribution 2025/26",
+        error_messages={"required": "Enter a name for the needs assessment"},
+    )
     pot_line = PotLineChoiceField(
         queryset=BudgetLine.objects.select_related("budget__stream", "budget__year").order_by(
-            "-budget__year__start_year", "budget__stream__report_order", "section__order", "order", "pk"),
-        label="Budget line to share out", help_text="The pot is copied from this line; you can change it later",
-        error_messages={"required": "Choose the budget line to share out",
-                        "invalid_choice": "Choose a budget line from the list"},
+            "-budget__year__start_year", "budget__stream__report_order", "section__order", "order", "pk"
+        ),
+        label="Budget line to share out",
+        help_text="The pot is copied from this line; you can change it later",
+        error_messages={
+            "required": "Choose the budget line to share out",
+            "invalid_choice": "Choose a budget line from the list",
+        },
     )
-    area_kind = forms.ChoiceField(choices=Area.Kind.choices, initial=Area.Kind.LOCAL_AUTHORITY,
-                                  label="Share between", error_messages={"required": "Choose the kind of area"})
+    area_kind = forms.ChoiceField(
+        choices=Area.Kind.choices,
+        initial=Area.Kind.LOCAL_AUTHORITY,
+        label="Share between",
+        error_messages={"required": "Choose the kind of area"},
+    )
     target_year = forms.ModelChoiceField(
-        queryset=FinancialYear.objects.all(), required=False, label="Year the result would fund",
-        help_text="Leave as it is to use the year after the budget line's year", empty_label="The year after the line's",
+        queryset=FinancialYear.objects.all(),
+        required=False,
+        label="Year the result would fund",
+        help_text="Leave as it is to use the year after the budget line's year",
+        empty_label="The year after the line's",
         error_messages={"invalid_choice": "Choose a financial year from the list"},
     )
 
@@ -125,7 +141,9 @@ class IndicatorForm(forms.Form):
         if data.get("weight") is None and "weight" not in self.errors:
             self.add_error("weight", f"Enter {self.fields['weight'].what}, like 0.4 or 40")
         if data.get("source") == Indicator.Source.MONITORING_RETURNS and not data.get("measure_code"):
-            self.add_error("measure_code", "Enter the monitoring measure code to take demand from, like caseload")
+            self.add_error(
+                "measure_code", "Enter the monitoring measure code to take demand from, like caseload"
+            )
         return data
 
 
@@ -138,24 +156,43 @@ class BaseIndicatorFormSet(forms.BaseFormSet):
     def clean(self):
         if any(self.errors):
             return
-        names = [f.cleaned_data.get("name", "").strip().lower() for f in self.forms
-                 if (f.cleaned_data.get("id") or f.has_changed()) and not f.cleaned_data.get("DELETE")
-                 and f.cleaned_data.get("name")]
+        names = [
+            f.cleaned_data.get("name", "").strip().lower()
+            for f in self.forms
+            if (f.cleaned_data.get("id") or f.has_changed())
+            and not f.cleaned_data.get("DELETE")
+            and f.cleaned_data.get("name")
+        ]
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
-            raise forms.ValidationError(f"Give each indicator a different name: {duplicates[0]} is used twice")
-        kept = [f for f in self.forms
-                if not f.cleaned_data.get("DELETE") and (f.cleaned_data.get("id") or f.has_changed())]
+            raise forms.ValidationError(
+                f"Give each indicator a different name: {duplicates[0]} is used twice"
+            )
+        kept = [
+            f
+            for f in self.forms
+            if not f.cleaned_data.get("DELETE") and (f.cleaned_data.get("id") or f.has_changed())
+        ]
         if kept and not any((f.cleaned_data.get("weight") or 0) > 0 for f in kept):
             raise forms.ValidationError("Give at least one indicator a weight greater than 0")
 
 
-IndicatorFormSet = forms.formset_factory(IndicatorForm, formset=BaseIndicatorFormSet, extra=1, can_delete=True)
+IndicatorFormSet = forms.formset_factory(
+    IndicatorForm, formset=BaseIndicatorFormSet, extra=1, can_delete=True
+)
 
 
 def indicator_initial(indicators: list[Indicator]) -> list[dict]:
-    return [{"id": i.pk, "name": i.name, "weight": f"{i.weight.normalize():f}", "source": i.source,
-             "measure_code": i.measure_code} for i in indicators]
+    return [
+        {
+            "id": i.pk,
+            "name": i.name,
+            "weight": f"{i.weight.normalize():f}",
+            "source": i.source,
+            "measure_code": i.measure_code,
+        }
+        for i in indicators
+    ]
 
 
 class InputsForm(forms.Form):
@@ -166,18 +203,31 @@ class InputsForm(forms.Form):
     def __init__(self, *args, assessment, areas, indicators, **kwargs):
         super().__init__(*args, **kwargs)
         self.areas, self.indicators = areas, indicators
-        self.fields["pot"] = PoundsField(what="the pot", whole=True, label="Pot to share",
-                                         error_messages={"required": "Enter the pot to share"})
-        from_returns = {(v.indicator_id, v.area_id) for i in indicators for v in i.values.all()
-                        if v.source == v.Source.RETURNS}
+        self.fields["pot"] = PoundsField(
+            what="the pot",
+            whole=True,
+            label="Pot to share",
+            error_messages={"required": "Enter the pot to share"},
+        )
+        from_returns = {
+            (v.indicator_id, v.area_id)
+            for i in indicators
+            for v in i.values.all()
+            if v.source == v.Source.RETURNS
+        }
         for area in areas:
             for indicator in indicators:
                 self.fields[self.value_key(indicator, area)] = FigureField(
-                    label=f"{area.name}: {indicator.name}", what=f"{area.name}'s {indicator.name_in_sentence}",
+                    label=f"{area.name}: {indicator.name}",
+                    what=f"{area.name}'s {indicator.name_in_sentence}",
                     example="1,250 or 1250.5",
-                    help_text="From returns" if (indicator.pk, area.pk) in from_returns else "")
+                    help_text="From returns" if (indicator.pk, area.pk) in from_returns else "",
+                )
             self.fields[self.current_key(area)] = PoundsField(
-                label=f"{area.name}: current allocation", what=f"{area.name}'s current allocation", required=False)
+                label=f"{area.name}: current allocation",
+                what=f"{area.name}'s current allocation",
+                required=False,
+            )
 
     @staticmethod
     def value_key(indicator, area) -> str:
@@ -198,12 +248,16 @@ class InputsForm(forms.Form):
         return initial
 
     def values(self) -> dict[tuple[int, int], Decimal | None]:
-        return {(i.pk, a.pk): self.cleaned_data[self.value_key(i, a)] for a in self.areas for i in self.indicators}
+        return {
+            (i.pk, a.pk): self.cleaned_data[self.value_key(i, a)] for a in self.areas for i in self.indicators
+        }
 
     def current(self) -> dict[int, Decimal | None]:
         return {a.pk: self.cleaned_data[self.current_key(a)] for a in self.areas}
 
     def rows(self):
         """[(area, [bound value fields], bound current field)] for the grid template."""
-        return [(a, [self[self.value_key(i, a)] for i in self.indicators], self[self.current_key(a)])
-                for a in self.areas]
+        return [
+            (a, [self[self.value_key(i, a)] for i in self.indicators], self[self.current_key(a)])
+            for a in self.areas
+        ]

@@ -31,7 +31,9 @@ class NeedsAssessment(models.Model):
         verbose_name="pot line",
         help_text="The budget line whose money is being shared out, e.g. IDVA's 2024/25",
     )
-    pot = models.DecimalField(**MONEY, help_text="Copied from the line when the assessment starts; may be changed")
+    pot = models.DecimalField(
+        **MONEY, help_text="Copied from the line when the assessment starts; may be changed"
+    )
     area_kind = models.CharField(max_length=20, choices=Area.Kind.choices, default=Area.Kind.LOCAL_AUTHORITY)
     target_year = models.ForeignKey(
         FinancialYear, on_delete=models.PROTECT, related_name="+", help_text="The year the result would fund"
@@ -99,7 +101,9 @@ class IndicatorValue(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["indicator", "area"], name="needs_one_value_per_indicator_and_area"),
+            models.UniqueConstraint(
+                fields=["indicator", "area"], name="needs_one_value_per_indicator_and_area"
+            ),
             models.CheckConstraint(condition=Q(value__gte=0), name="needs_value_not_negative"),
         ]
 
@@ -107,12 +111,16 @@ class IndicatorValue(models.Model):
 class CurrentAllocation(models.Model):
     """What an area gets now, to show each new share beside it with the difference."""
 
-    assessment = models.ForeignKey(NeedsAssessment, on_delete=models.CASCADE, related_name="current_allocations")
+    assessment = models.ForeignKey(
+        NeedsAssessment, on_delete=models.CASCADE, related_name="current_allocations"
+    )
     area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+")
     amount = models.DecimalField(**MONEY)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["assessment", "area"], name="needs_one_current_allocation_per_area"),
+            models.UniqueConstraint(
+                fields=["assessment", "area"], name="needs_one_current_allocation_per_area"
+            ),
             models.CheckConstraint(condition=Q(amount__gte=0), name="needs_current_not_negative"),
         ]

@@ -12,7 +12,8 @@ from funds import services as funds_services
 from funds.models import Area, Budget, BudgetLine, BudgetSection, Decision, FinancialYear
 from funds.money import format_pounds
 
-from .allocation import AllocationInputError, Indicator as AllocationIndicator, allocate, combined_shares
+from .allocation import AllocationInputError, allocate, combined_shares
+from .allocation import Indicator as AllocationIndicator
 from .models import CurrentAllocation, Indicator, IndicatorValue, NeedsAssessment
 
 
@@ -40,21 +41,38 @@ def areas_for(assessment: NeedsAssessment) -> list[Area]:
 
 
 @transaction.atomic
-def create_assessment(*, name: str, pot_line: BudgetLine, area_kind: str = Area.Kind.LOCAL_AUTHORITY,
-                      target_year: FinancialYear | None = None, illustrative: bool = False, by=None) -> NeedsAssessment:
+def create_assessment(
+    *,
+    name: str,
+    pot_line: BudgetLine,
+    area_kind: str = Area.Kind.LOCAL_AUTHORITY,
+    target_year: FinancialYear | None = None,
+    illustrative: bool = False,
+    by=None,
+) -> NeedsAssessment:
     if target_year is None:
         target_year, _ = FinancialYear.objects.get_or_create(start_year=pot_line.budget.year.start_year + 1)
     assessment = NeedsAssessment.objects.create(
-        name=name, pot_line=pot_line, pot=pot_line.amount, area_kind=area_kind, target_year=target_year,
-        illustrative=illustrative, created_by=by if by is not None and by.is_authenticated else None,
+        name=name,
+        pot_line=pot_line,
+        pot=pot_line.amount,
+        area_kind=area_kind,
+        target_year=target_year,
+        illustrative=illustrative,
+        created_by=by if by is not None and by.is_authenticated else None,
     )
     # Where the pot's budget already shares money by area, that is what each area gets now.
     current = (
-        BudgetLine.objects.filter(budget_id=pot_line.budget_id, kind=BudgetLine.Kind.AREA, area__kind=area_kind)
-        .values("area_id").annotate(total=Sum("amount")).order_by()
+        BudgetLine.objects.filter(
+            budget_id=pot_line.budget_id, kind=BudgetLine.Kind.AREA, area__kind=area_kind
+        )
+        .values("area_id")
+        .annotate(total=Sum("amount"))
+        .order_by()
     )
     CurrentAllocation.objects.bulk_create(
-        CurrentAllocation(assessment=assessment, area_id=row["area_id"], amount=row["total"]) for row in current
+        CurrentAllocation(assessment=assessment, area_id=row["area_id"], amount=row["total"])
+        for row in current
     )
     funds_services.record_event(
         "needs.created", obj=assessment, by=by, after={"pot": str(assessment.pot), "pot_line": pot_line.pk}
@@ -73,10 +91,15 @@ class IndicatorInput:
 
 
 @transaction.atomic
-def save_inputs(*, assessment: NeedsAssessment, pot: Decimal | None = None,
-                indicators: list[IndicatorInput] | None = None,
-                values: dict[tuple[int, int], Decimal | None] | None = None,
-                current: dict[int, Decimal | None] | None = None, by=None) -> None:
+def save_inputs(
+    *,
+    assessment: NeedsAssessment,
+    pot: Decimal | None = None,
+    indicators: list[IndicatorInput] | None = None,
+    values: dict[tuple[int, int], Decimal | None] | None = None,
+    current: dict[int, Decimal | None] | None = None,
+    by=None,
+) -> None:
     """Save what staff typed on the assessment page, all or nothing."""
     assessment = NeedsAssessment.objects.select_for_update().get(pk=assessment.pk)
     before = {"pot": str(assessment.pot)}
@@ -89,8 +112,9 @@ def save_inputs(*, assessment: NeedsAssessment, pot: Decimal | None = None,
         save_indicator_values(assessment=assessment, values=values)
     if current is not None:
         save_current_allocations(assessment=assessment, current=current)
-    funds_services.record_event("needs.inputs_saved", obj=assessment, by=by, before=before,
-                                after={"pot": str(assessment.pot)})
+    funds_services.record_event(
+        "needs.inputs_saved", obj=assessment, by=by, before=before, after={"pot": str(assessment.pot)}
+    )
 
 
 def save_indicators(*, assessment: NeedsAssessment, indicators: list[IndicatorInput]) -> None:
@@ -104,8 +128,11 @@ def save_indicators(*, assessment: NeedsAssessment, indicators: list[IndicatorIn
     if duplicates:
         raise NeedsError(f"Give each indicator a different name: {duplicates[0]} is used twice")
     # Renaming two indicators to each other's names passes the check above but collides half way through.
-    renamed = [row for row in indicators if not row.delete and row.id in existing
-               and existing[row.id].name != row.name]
+    renamed = [
+        row
+        for row in indicators
+        if not row.delete and row.id in existing and existing[row.id].name != row.name
+    ]
     for indicator in (existing[row.id] for row in renamed):
         indicator.name = f"\x1f{indicator.pk}"
         indicator.save(update_fields=["name"])
@@ -124,11 +151,14 @@ def save_indicators(*, assessment: NeedsAssessment, indicators: list[IndicatorIn
         indicator.save()
 
 
-def save_indicator_values(*, assessment: NeedsAssessment, values: dict[tuple[int, int], Decimal | None]) -> None:
+def save_indicator_values(
+    *, assessment: NeedsAssessment, values: dict[tuple[int, int], Decimal | None]
+) -> None:
     """(indicator id, area id) -> value; None removes the value. A changed value becomes one staff entered."""
     indicator_ids = set(assessment.indicators.values_list("pk", flat=True))
     stored = {
-        (v.indicator_id, v.area_id): v for v in IndicatorValue.objects.filter(indicator__assessment=assessment)
+        (v.indicator_id, v.area_id): v
+        for v in IndicatorValue.objects.filter(indicator__assessment=assessment)
     }
     for (indicator_id, area_id), value in values.items():
         if indicator_id not in indicator_ids:
@@ -149,8 +179,9 @@ def save_current_allocations(*, assessment: NeedsAssessment, current: dict[int, 
         if amount is None:
             CurrentAllocation.objects.filter(assessment=assessment, area_id=area_id).delete()
         else:
-            CurrentAllocation.objects.update_or_create(assessment=assessment, area_id=area_id,
-                                                       defaults={"amount": amount})
+            CurrentAllocation.objects.update_or_create(
+                assessment=assessment, area_id=area_id, defaults={"amount": amount}
+            )
 
 
 def _demand_selector():
@@ -173,7 +204,9 @@ def fill_from_returns(indicator: Indicator, *, by=None) -> int:
     """
     selector = _demand_selector()
     if selector is None:
-        raise NeedsError("Monitoring returns are not available in this system, so enter the demand figures by hand.")
+        raise NeedsError(
+            "Monitoring returns are not available in this system, so enter the demand figures by hand."
+        )
     if not indicator.measure_code:
         raise NeedsError(f"Give {indicator.name} a measure code before filling it from monitoring returns.")
     assessment = indicator.assessment
@@ -184,13 +217,20 @@ def fill_from_returns(indicator: Indicator, *, by=None) -> int:
         if area.pk not in demand:
             continue
         IndicatorValue.objects.update_or_create(
-            indicator=indicator, area=area,
-            defaults={"value": Decimal(demand[area.pk]).quantize(Decimal("0.01")),
-                      "source": IndicatorValue.Source.RETURNS},
+            indicator=indicator,
+            area=area,
+            defaults={
+                "value": Decimal(demand[area.pk]).quantize(Decimal("0.01")),
+                "source": IndicatorValue.Source.RETURNS,
+            },
         )
         filled += 1
-    funds_services.record_event("needs.filled_from_returns", obj=assessment, by=by,
-                                after={"indicator": indicator.name, "areas": filled})
+    funds_services.record_event(
+        "needs.filled_from_returns",
+        obj=assessment,
+        by=by,
+        after={"indicator": indicator.name, "areas": filled},
+    )
     return filled
 
 
@@ -204,7 +244,9 @@ class ResultRow:
 
     @property
     def share_percent(self) -> Decimal:
-        return (Decimal(self.share.numerator) * 100 / Decimal(self.share.denominator)).quantize(Decimal("0.01"))
+        return (Decimal(self.share.numerator) * 100 / Decimal(self.share.denominator)).quantize(
+            Decimal("0.01")
+        )
 
     @property
     def difference(self) -> Decimal:
@@ -237,7 +279,9 @@ def run(assessment: NeedsAssessment) -> Result:
     grid = {i.pk: {v.area_id: v.value for v in i.values.all()} for i in indicators}
     problems = []
     if not areas:
-        problems.append(f"There are no {assessment.get_area_kind_display().lower()} areas to share the pot between.")
+        problems.append(
+            f"There are no {assessment.get_area_kind_display().lower()} areas to share the pot between."
+        )
     if not indicators:
         problems.append("Add at least one indicator of need.")
     for indicator in indicators:
@@ -248,16 +292,28 @@ def run(assessment: NeedsAssessment) -> Result:
             problems.append(f"Enter {indicator.name_in_sentence} for {_listed(missing)}.")
     if problems:
         raise NotReady(problems)
-    inputs = [AllocationIndicator(weight=i.weight, values={a: grid[i.pk].get(a.pk, Decimal(0)) for a in areas},
-                                  name=i.name) for i in indicators]
+    inputs = [
+        AllocationIndicator(
+            weight=i.weight, values={a: grid[i.pk].get(a.pk, Decimal(0)) for a in areas}, name=i.name
+        )
+        for i in indicators
+    ]
     try:
         shares = allocate(assessment.pot, areas, inputs)
         exact = combined_shares(areas, inputs)
     except AllocationInputError as exc:
         raise NotReady([f"{exc}."]) from exc
     current = {c.area_id: c.amount for c in assessment.current_allocations.all()}
-    rows = [ResultRow(area=a, share=exact[a], allocation=shares[a], current=current.get(a.pk),
-                      values=[grid[i.pk].get(a.pk) for i in indicators]) for a in areas]
+    rows = [
+        ResultRow(
+            area=a,
+            share=exact[a],
+            allocation=shares[a],
+            current=current.get(a.pk),
+            values=[grid[i.pk].get(a.pk) for i in indicators],
+        )
+        for a in areas
+    ]
     return Result(pot=assessment.pot, indicators=indicators, rows=rows)
 
 
@@ -291,11 +347,15 @@ def adopt(assessment: NeedsAssessment, *, by=None) -> Decision:
     Adopting again (after a recalculation) updates the same lines and decision in place; once the decision has been
     made, the lines belong to it and a new assessment is needed instead.
     """
-    assessment = (NeedsAssessment.objects.select_for_update()
-                  .select_related("pot_line__budget__stream", "pot_line__budget__year", "target_year")
-                  .get(pk=assessment.pk))
+    assessment = (
+        NeedsAssessment.objects.select_for_update()
+        .select_related("pot_line__budget__stream", "pot_line__budget__year", "target_year")
+        .get(pk=assessment.pk)
+    )
     if (assessment.status, NeedsAssessment.Status.ADOPTED) not in NeedsAssessment.TRANSITIONS:
-        raise NeedsError(f"{assessment.name} cannot be adopted from {assessment.get_status_display().lower()}.")
+        raise NeedsError(
+            f"{assessment.name} cannot be adopted from {assessment.get_status_display().lower()}."
+        )
     decision = assessment.adopted_decision
     if decision is not None and decision.status != Decision.Status.DRAFT:
         raise NeedsError(
@@ -303,16 +363,21 @@ def adopt(assessment: NeedsAssessment, *, by=None) -> Decision:
             f"can no longer be changed from here. Start a new needs assessment instead."
         )
     result = run(assessment)
-    budget, _ = Budget.objects.get_or_create(stream=assessment.pot_line.budget.stream, year=assessment.target_year)
+    budget, _ = Budget.objects.get_or_create(
+        stream=assessment.pot_line.budget.stream, year=assessment.target_year
+    )
     section, _ = BudgetSection.objects.get_or_create(
         budget=budget, heading=section_heading(assessment), defaults={"subtotal_label": "Sub-Total"}
     )
-    existing = {line.area_id: line for line in BudgetLine.objects.filter(budget=budget, section=section,
-                                                                        kind=BudgetLine.Kind.AREA)}
+    existing = {
+        line.area_id: line
+        for line in BudgetLine.objects.filter(budget=budget, section=section, kind=BudgetLine.Kind.AREA)
+    }
     lines = []
     for order, row in enumerate(result.rows, start=1):
-        line = existing.get(row.area.pk) or BudgetLine(budget=budget, section=section, kind=BudgetLine.Kind.AREA,
-                                                        area=row.area)
+        line = existing.get(row.area.pk) or BudgetLine(
+            budget=budget, section=section, kind=BudgetLine.Kind.AREA, area=row.area
+        )
         line.name, line.amount, line.order = row.area.name, Decimal(row.allocation), order
         line.illustrative = assessment.illustrative
         lines.append(funds_services.save_line(line=line, by=by))
@@ -330,8 +395,14 @@ def adopt(assessment: NeedsAssessment, *, by=None) -> Decision:
     assessment.status, assessment.adopted_decision = NeedsAssessment.Status.ADOPTED, decision
     assessment.save(update_fields=["status", "adopted_decision"])
     funds_services.record_event(
-        "needs.adopted", obj=assessment, by=by, before=before,
-        after={"status": assessment.status, "decision": decision.number,
-               "lines": {row.area.name: row.allocation for row in result.rows}},
+        "needs.adopted",
+        obj=assessment,
+        by=by,
+        before=before,
+        after={
+            "status": assessment.status,
+            "decision": decision.number,
+            "lines": {row.area.name: row.allocation for row in result.rows},
+        },
     )
     return decision

@@ -26,8 +26,11 @@ def start(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         assessment = services.create_assessment(
-            name=data["name"], pot_line=data["pot_line"], area_kind=data["area_kind"],
-            target_year=data["target_year"], by=request.user,
+            name=data["name"],
+            pot_line=data["pot_line"],
+            area_kind=data["area_kind"],
+            target_year=data["target_year"],
+            by=request.user,
         )
         messages.success(request, f"{assessment.name} started. Add its indicators of need and their weights.")
         return redirect("needs:assessment", pk=assessment.pk)
@@ -40,15 +43,22 @@ def _page(request, assessment, formset, inputs, status=200):
         result, problems = services.run(assessment), []
     except services.NotReady as exc:
         result, problems = None, exc.problems
-    return render(request, "needs/assessment.html", {
-        "assessment": assessment,
-        "formset": formset,
-        "inputs": inputs,
-        "error_forms": [inputs, formset],
-        "result": result,
-        "problems": problems,
-        "returns_indicators": [i for i in inputs.indicators if i.source == Indicator.Source.MONITORING_RETURNS],
-    }, status=status)
+    return render(
+        request,
+        "needs/assessment.html",
+        {
+            "assessment": assessment,
+            "formset": formset,
+            "inputs": inputs,
+            "error_forms": [inputs, formset],
+            "result": result,
+            "problems": problems,
+            "returns_indicators": [
+                i for i in inputs.indicators if i.source == Indicator.Source.MONITORING_RETURNS
+            ],
+        },
+        status=status,
+    )
 
 
 @staff_member_required
@@ -58,22 +68,39 @@ def assessment(request, pk: int):
     indicators = list(assessment.indicators.prefetch_related("values"))
     if request.method != "POST":
         formset = IndicatorFormSet(prefix=PREFIX, initial=indicator_initial(indicators))
-        inputs = InputsForm(assessment=assessment, areas=areas, indicators=indicators,
-                            initial=InputsForm.initial_for(assessment, areas, indicators))
+        inputs = InputsForm(
+            assessment=assessment,
+            areas=areas,
+            indicators=indicators,
+            initial=InputsForm.initial_for(assessment, areas, indicators),
+        )
         return _page(request, assessment, formset, inputs)
 
     formset = IndicatorFormSet(request.POST, prefix=PREFIX, initial=indicator_initial(indicators))
     inputs = InputsForm(request.POST, assessment=assessment, areas=areas, indicators=indicators)
     if not (formset.is_valid() and inputs.is_valid()):
         return _page(request, assessment, formset, inputs)
-    rows = [services.IndicatorInput(id=f.cleaned_data.get("id"), name=f.cleaned_data.get("name", ""),
-                                    weight=f.cleaned_data.get("weight"), source=f.cleaned_data.get("source"),
-                                    measure_code=f.cleaned_data.get("measure_code", ""),
-                                    delete=bool(f.cleaned_data.get("DELETE")))
-            for f in formset.forms if f.cleaned_data and (f.cleaned_data.get("id") or f.has_changed())]
+    rows = [
+        services.IndicatorInput(
+            id=f.cleaned_data.get("id"),
+            name=f.cleaned_data.get("name", ""),
+            weight=f.cleaned_data.get("weight"),
+            source=f.cleaned_data.get("source"),
+            measure_code=f.cleaned_data.get("measure_code", ""),
+            delete=bool(f.cleaned_data.get("DELETE")),
+        )
+        for f in formset.forms
+        if f.cleaned_data and (f.cleaned_data.get("id") or f.has_changed())
+    ]
     try:
-        services.save_inputs(assessment=assessment, pot=inputs.cleaned_data["pot"], indicators=rows,
-                             values=inputs.values(), current=inputs.current(), by=request.user)
+        services.save_inputs(
+            assessment=assessment,
+            pot=inputs.cleaned_data["pot"],
+            indicators=rows,
+            values=inputs.values(),
+            current=inputs.current(),
+            by=request.user,
+        )
     except services.NeedsError as exc:
         formset.non_form_errors().append(str(exc))
         return _page(request, assessment, formset, inputs)
@@ -90,8 +117,11 @@ def assessment(request, pk: int):
 def _fill_from_returns(request, assessment) -> None:
     indicators = list(assessment.indicators.filter(source=Indicator.Source.MONITORING_RETURNS))
     if not indicators:
-        messages.warning(request, "No indicator takes its figures from monitoring returns. Set an indicator's "
-                                  "source to monitoring returns first.")
+        messages.warning(
+            request,
+            "No indicator takes its figures from monitoring returns. Set an indicator's "
+            "source to monitoring returns first.",
+        )
         return
     for indicator in indicators:
         try:
@@ -99,8 +129,11 @@ def _fill_from_returns(request, assessment) -> None:
         except services.NeedsError as exc:
             messages.warning(request, str(exc))
             continue
-        messages.success(request, f"{indicator.name}: {filled} of {len(services.areas_for(assessment))} areas have "
-                                  f"demand recorded in monitoring returns; the others keep the figures entered.")
+        messages.success(
+            request,
+            f"{indicator.name}: {filled} of {len(services.areas_for(assessment))} areas have "
+            f"demand recorded in monitoring returns; the others keep the figures entered.",
+        )
 
 
 @staff_member_required
@@ -113,21 +146,30 @@ def adopt(request, pk: int):
         except (services.NeedsError, BudgetRuleError) as exc:
             error = str(exc)
         else:
-            messages.success(request, f"Adopted as {assessment.target_year} budget lines under draft decision "
-                                      f"{decision.number}.")
+            messages.success(
+                request,
+                f"Adopted as {assessment.target_year} budget lines under draft decision {decision.number}.",
+            )
             return redirect("needs:assessment", pk=assessment.pk)
     try:
         result, problems = services.run(assessment), []
     except services.NotReady as exc:
         result, problems = None, exc.problems
-    return render(request, "needs/adopt.html", {"assessment": assessment, "result": result, "problems": problems,
-                                                "error": error})
+    return render(
+        request,
+        "needs/adopt.html",
+        {"assessment": assessment, "result": result, "problems": problems, "error": error},
+    )
 
 
 @staff_member_required
 @require_POST
 def export(request, pk: int):
     assessment = get_object_or_404(selectors.assessments(), pk=pk)
-    job = request_export(kind=ALLOCATION, params={"assessment_id": assessment.pk},
-                         title=f"{assessment.name}: needs-based allocation", by=request.user)
+    job = request_export(
+        kind=ALLOCATION,
+        params={"assessment_id": assessment.pk},
+        title=f"{assessment.name}: needs-based allocation",
+        by=request.user,
+    )
     return redirect("exports:job", pk=job.pk)

@@ -13,7 +13,9 @@ from django.core.exceptions import ValidationError
 class _ValidIdsOnly:
     def optgroups(self, name, value, attr=None):
         remote_opts = self.field.remote_field.model._meta
-        key = remote_opts.get_field(getattr(self.field.remote_field, "field_name", None) or remote_opts.pk.name)
+        key = remote_opts.get_field(
+            getattr(self.field.remote_field, "field_name", None) or remote_opts.pk.name
+        )
         return super().optgroups(name, [v for v in value if _is_valid_key(key, v)], attr)
 
 
@@ -38,12 +40,14 @@ class ValidIdsAutocompleteMixin:
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
-            kwargs["widget"] = ValidIdsAutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using"))
+            kwargs["widget"] = ValidIdsAutocompleteSelect(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
-            kwargs["widget"] = ValidIdsAutocompleteSelectMultiple(db_field, self.admin_site, using=kwargs.get("using"))
+            kwargs["widget"] = ValidIdsAutocompleteSelectMultiple(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
         return super().formfield_for_manytomany(db_field, request, **kwargs)
-
-

@@ -33,7 +33,9 @@ def client_ip(request) -> str:
     """
     proxies = getattr(settings, "TRUSTED_PROXY_COUNT", 0)
     if proxies > 0:
-        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+        forwarded = [
+            part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()
+        ]
         if len(forwarded) >= proxies:
             return forwarded[-proxies]
     return request.META.get("REMOTE_ADDR", "")
@@ -68,13 +70,19 @@ def limit_for(scope: str) -> tuple[int, int]:
     return tuple(settings.RATE_LIMITS[scope])
 
 
-def too_many_requests(request, retry_after: int, *, what: str = "", extra: dict | None = None) -> HttpResponse:
+def too_many_requests(
+    request, retry_after: int, *, what: str = "", extra: dict | None = None
+) -> HttpResponse:
     """The "Too many attempts" page: when to try again (in minutes and as a time of day) and ways on. `extra` is
     more context for 429.html (the sign-in lockout adds "reset your password", see accounts.views)."""
     minutes = math.ceil(retry_after / 60)
     retry_at = timezone.localtime() + timedelta(seconds=retry_after)
-    response = render(request, "429.html", {"retry_after": retry_after, "minutes": minutes, "what": what,
-                                            "retry_at": retry_at, **(extra or {})}, status=429)
+    response = render(
+        request,
+        "429.html",
+        {"retry_after": retry_after, "minutes": minutes, "what": what, "retry_at": retry_at, **(extra or {})},
+        status=429,
+    )
     response["Retry-After"] = str(retry_after)
     return response
 

@@ -188,11 +188,17 @@ STAFF_SESSION_AGE = int(os.environ.get("DJANGO_STAFF_SESSION_AGE", 10 * 60 * 60)
 # The cache holds rate-limit counters and wrong-code counts, so it must be shared by every process: Redis when
 # REDIS_URL is set (as in production), otherwise this process's memory (development only).
 if os.environ.get("REDIS_URL"):
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                          "LOCATION": os.environ["REDIS_URL"],
-                          "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "pcc-grants")}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "pcc-grants"),
+        }
+    }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "pcc-grants"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "pcc-grants"}
+    }
 
 # The client address for rate limits and sign-in throttling is REMOTE_ADDR, unless the app runs behind reverse
 # proxies: then set DJANGO_TRUSTED_PROXY_COUNT to how many there are, and the address is read from that position
@@ -255,8 +261,10 @@ CELERY_BEAT_SCHEDULE = {
     # Reminders are claimed by unique rows before they are sent, so a beat that fires twice sends nothing twice.
     "send-monitoring-reminders": {"task": "providers.tasks.send_monitoring_reminders", "schedule": 60 * 60},
     # Daily at 03:15, when nobody is working; batches are locked with skip_locked, so an overlapping run does no harm.
-    "anonymise-unsuccessful-applications": {"task": "applications.tasks.anonymise_unsuccessful_applications",
-                                            "schedule": crontab(hour=3, minute=15)},
+    "anonymise-unsuccessful-applications": {
+        "task": "applications.tasks.anonymise_unsuccessful_applications",
+        "schedule": crontab(hour=3, minute=15),
+    },
 }
 # Unsuccessful applications (not eligible, not funded, withdrawn, drafts of closed rounds) lose their personal data
 # this many whole years after they ended: long enough for complaints, appeals and a reapplication to next year's round

@@ -90,8 +90,13 @@ def _extension(name: str) -> str:
     return os.path.splitext(display_name(name))[1].lower().lstrip(".")
 
 
-def check_upload(upload: UploadedFile, *, allowed: dict[str, Kind] = DOCUMENTS, hint: str = DOCUMENTS_HINT,
-                 max_bytes: int = MAX_UPLOAD_BYTES) -> str:
+def check_upload(
+    upload: UploadedFile,
+    *,
+    allowed: dict[str, Kind] = DOCUMENTS,
+    hint: str = DOCUMENTS_HINT,
+    max_bytes: int = MAX_UPLOAD_BYTES,
+) -> str:
     """The file's real content type, or UploadError saying what is wrong with it."""
     shown = display_name(upload.name)
     size = upload.size or 0
@@ -109,8 +114,10 @@ def check_upload(upload: UploadedFile, *, allowed: dict[str, Kind] = DOCUMENTS, 
     if _extension(upload.name) not in expected.extensions:
         # A PNG called .pdf, or a PDF called .exe: the name and the content disagree, and whoever opens it later
         # goes by the name. The person can rename it and try again.
-        raise UploadError(f"The selected file {shown} is a {expected.label} but its name does not end in "
-                          f".{expected.extensions[0]}. Rename it or choose a {hint}")
+        raise UploadError(
+            f"The selected file {shown} is a {expected.label} but its name does not end in "
+            f".{expected.extensions[0]}. Rename it or choose a {hint}"
+        )
     if kind.mime in _OFFICE_PARTS:
         try:
             check_office_file(upload, mime=kind.mime)
@@ -125,14 +132,16 @@ def _size(limit: int) -> str:
     return f"{limit / 1024:g}KB" if limit >= 1024 else f"{limit} bytes"
 
 
-def check_office_file(file, *, mime: str | None = None, max_expanded: int = MAX_EXPANDED_BYTES,
-                      too_big: str | None = None) -> None:
+def check_office_file(
+    file, *, mime: str | None = None, max_expanded: int = MAX_EXPANDED_BYTES, too_big: str | None = None
+) -> None:
     """Refuse a Word or Excel file that is not a sound zip of XML: a zip bomb, a document type declaration (external
     entities), or missing the part that makes it a document. Reads the central directory, then streams each XML
     part in chunks, so memory stays flat whatever the file claims."""
     shown = display_name(getattr(file, "name", None), default="file")
-    broken = UploadError(f"The selected file {shown} could not be opened. Save it again from Word or Excel, "
-                         "or choose a PDF")
+    broken = UploadError(
+        f"The selected file {shown} could not be opened. Save it again from Word or Excel, or choose a PDF"
+    )
     try:
         archive = zipfile.ZipFile(file)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
@@ -141,15 +150,23 @@ def check_office_file(file, *, mime: str | None = None, max_expanded: int = MAX_
         members = archive.infolist()
         names = {m.filename for m in members}
         needed = _OFFICE_PARTS.get(mime) if mime else None
-        if "[Content_Types].xml" not in names or (needed and needed not in names) or len(members) > MAX_MEMBERS:
+        if (
+            "[Content_Types].xml" not in names
+            or (needed and needed not in names)
+            or len(members) > MAX_MEMBERS
+        ):
             raise broken
         declared = sum(m.file_size for m in members)
         packed = sum(m.compress_size for m in members)
         # A caller that knows how big its files can be (the budget import: 5,000 lines) sets a tighter limit, and says
         # why in its own words.
-        too_big = too_big or (f"The selected file {shown} expands to far more than a real document. Save it again "
-                              "from Word or Excel and try again")
-        if declared > max_expanded or (declared > 16 * 1024 * 1024 and declared > MAX_EXPANSION_RATIO * packed):
+        too_big = too_big or (
+            f"The selected file {shown} expands to far more than a real document. Save it again "
+            "from Word or Excel and try again"
+        )
+        if declared > max_expanded or (
+            declared > 16 * 1024 * 1024 and declared > MAX_EXPANSION_RATIO * packed
+        ):
             raise UploadError(too_big)
         expanded = 0
         for member in members:
@@ -164,19 +181,33 @@ def check_office_file(file, *, mime: str | None = None, max_expanded: int = MAX_
                             raise UploadError(too_big)
                         window = tail + chunk
                         if any(marker in window for marker in _DOCTYPE):
-                            raise UploadError(f"The selected file {shown} contains an XML document type, which Word "
-                                              "and Excel never write. Save it again from Word or Excel and try again")
+                            raise UploadError(
+                                f"The selected file {shown} contains an XML document type, which Word "
+                                "and Excel never write. Save it again from Word or Excel and try again"
+                            )
                         tail = window[-32:]
             except UploadError:
                 raise
-            except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError, OSError,
-                    ValueError, EOFError):
+            except (
+                zipfile.BadZipFile,
+                zipfile.LargeZipFile,
+                NotImplementedError,
+                RuntimeError,
+                OSError,
+                ValueError,
+                EOFError,
+            ):
                 # Encrypted, an unknown compression method, or a checksum that does not match its content.
                 raise broken from None
 
 
-def open_workbook(data: bytes, *, name: str = "file.xlsx", max_expanded: int = MAX_EXPANDED_BYTES,
-                  too_big: str | None = None):
+def open_workbook(
+    data: bytes,
+    *,
+    name: str = "file.xlsx",
+    max_expanded: int = MAX_EXPANDED_BYTES,
+    too_big: str | None = None,
+):
     """An openpyxl workbook (read-only, values not formulas) from bytes someone uploaded, after check_office_file.
 
     openpyxl parses with lxml here; refusing any document type before it parses means no entity, external or
@@ -190,8 +221,10 @@ def open_workbook(data: bytes, *, name: str = "file.xlsx", max_expanded: int = M
     try:
         return load_workbook(buffer, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises KeyError, ValueError, TypeError... on a damaged workbook
-        raise UploadError(f"The selected file {display_name(name)} could not be opened. Save it again from Excel "
-                          "as an Excel workbook (XLSX) or CSV") from exc
+        raise UploadError(
+            f"The selected file {display_name(name)} could not be opened. Save it again from Excel "
+            "as an Excel workbook (XLSX) or CSV"
+        ) from exc
 
 
 class CheckedFileField(forms.FileField):
@@ -200,10 +233,18 @@ class CheckedFileField(forms.FileField):
     With `generated_name=True` the clean file is renamed to a random name (the extension kept), for models whose
     upload_to keeps the name they are given."""
 
-    def __init__(self, *, allowed: dict[str, Kind] = DOCUMENTS, hint: str = DOCUMENTS_HINT,
-                 generated_name: bool = False, **kwargs):
+    def __init__(
+        self,
+        *,
+        allowed: dict[str, Kind] = DOCUMENTS,
+        hint: str = DOCUMENTS_HINT,
+        generated_name: bool = False,
+        **kwargs,
+    ):
         if generated_name:
-            kwargs["max_length"] = None  # the stored name is generated, so the chosen name's length does not matter
+            kwargs["max_length"] = (
+                None  # the stored name is generated, so the chosen name's length does not matter
+            )
         super().__init__(**kwargs)
         self.allowed, self.hint, self.rename = allowed, hint, generated_name
         self.error_messages.update(upload_messages(self.label))

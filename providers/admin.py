@@ -66,7 +66,11 @@ class FundingInline(admin.TabularInline):
         return False
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("line__budget__stream", "line__budget__year", "commitment")
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("line__budget__stream", "line__budget__year", "commitment")
+        )
 
     @admin.display(description="Amount")
     def amount_display(self, funding):
@@ -109,8 +113,11 @@ class ServiceAdmin(admin.ModelAdmin):
     def get_urls(self):
         return [
             path("<int:pk>/fund/", self.admin_site.admin_view(self.fund_view), name="providers_service_fund"),
-            path("<int:pk>/fundings/<int:funding_pk>/release/", self.admin_site.admin_view(self.release_view),
-                 name="providers_service_release_funding"),
+            path(
+                "<int:pk>/fundings/<int:funding_pk>/release/",
+                self.admin_site.admin_view(self.release_view),
+                name="providers_service_release_funding",
+            ),
             *super().get_urls(),
         ]
 
@@ -133,30 +140,55 @@ class ServiceAdmin(admin.ModelAdmin):
             except services.BudgetRuleError as exc:
                 form.add_error("amount", str(exc))
             else:
-                self.message_user(request, f"{service.name} is funded with {format_pounds(amount)} from {line.name} "
-                                           f"({line.budget}).", level=messages.SUCCESS)
+                self.message_user(
+                    request,
+                    f"{service.name} is funded with {format_pounds(amount)} from {line.name} "
+                    f"({line.budget}).",
+                    level=messages.SUCCESS,
+                )
                 return redirect("admin:providers_service_change", service.pk)
-        return self._page(request, "fund.html", title=f"Fund {service.name}", service=service, original=service,
-                          form=form, fundings=service.fundings.select_related("line__budget__stream",
-                                                                              "line__budget__year"))
+        return self._page(
+            request,
+            "fund.html",
+            title=f"Fund {service.name}",
+            service=service,
+            original=service,
+            form=form,
+            fundings=service.fundings.select_related("line__budget__stream", "line__budget__year"),
+        )
 
     def release_view(self, request, pk: int, funding_pk: int):
         service = self._service(request, pk)
         funding = get_object_or_404(
             ServiceFunding.objects.select_related("line__budget__stream", "line__budget__year"),
-            pk=funding_pk, service=service)
+            pk=funding_pk,
+            service=service,
+        )
         form = ReleaseFundingForm(_posted(request))
         if request.method == "POST" and form.is_valid():
             try:
-                services.release_funding(funding_id=funding.pk, by=request.user, reason=form.cleaned_data["reason"])
+                services.release_funding(
+                    funding_id=funding.pk, by=request.user, reason=form.cleaned_data["reason"]
+                )
             except services.BudgetRuleError as exc:
                 form.add_error(None, str(exc))
             else:
-                self.message_user(request, f"{format_pounds(funding.amount)} is back on {funding.line.name} "
-                                           f"({funding.line.budget}).", level=messages.SUCCESS)
+                self.message_user(
+                    request,
+                    f"{format_pounds(funding.amount)} is back on {funding.line.name} "
+                    f"({funding.line.budget}).",
+                    level=messages.SUCCESS,
+                )
                 return redirect("admin:providers_service_change", service.pk)
-        return self._page(request, "release_funding.html", title=f"Release funding for {service.name}",
-                          service=service, original=service, funding=funding, form=form)
+        return self._page(
+            request,
+            "release_funding.html",
+            title=f"Release funding for {service.name}",
+            service=service,
+            original=service,
+            funding=funding,
+            form=form,
+        )
 
 
 class MeasureInline(admin.TabularInline):
@@ -177,14 +209,24 @@ def create_periods(modeladmin, request, queryset):
             new_periods, new_returns = services.open_year(template=template, year=year)
             periods, returns = periods + new_periods, returns + new_returns
         modeladmin.message_user(
-            request, f"{year}: {periods} new reporting periods and {returns} new returns. "
-                     "Periods and returns that already existed were left as they were.", messages.SUCCESS)
+            request,
+            f"{year}: {periods} new reporting periods and {returns} new returns. "
+            "Periods and returns that already existed were left as they were.",
+            messages.SUCCESS,
+        )
         return None
-    return TemplateResponse(request, "admin/providers/monitoringtemplate/create_periods.html", {
-        **modeladmin.admin_site.each_context(request), "opts": modeladmin.model._meta,
-        "title": "Create reporting periods and open returns", "form": form, "templates": queryset,
-        "action_checkbox_name": ACTION_CHECKBOX_NAME,
-    })
+    return TemplateResponse(
+        request,
+        "admin/providers/monitoringtemplate/create_periods.html",
+        {
+            **modeladmin.admin_site.each_context(request),
+            "opts": modeladmin.model._meta,
+            "title": "Create reporting periods and open returns",
+            "form": form,
+            "templates": queryset,
+            "action_checkbox_name": ACTION_CHECKBOX_NAME,
+        },
+    )
 
 
 @admin.register(MonitoringTemplate)
@@ -251,8 +293,16 @@ class MonitoringReturnAdmin(admin.ModelAdmin):
     list_display = ["service", "period", "status", "late", "submitted_at"]
     list_filter = ["status", "late", "period__template", "period__label"]
     search_fields = ["service__name", "service__provider__name"]
-    readonly_fields = ["service", "period", "status", "prepared_by", "signed_off_by", "first_submitted_at",
-                       "submitted_at", "late"]
+    readonly_fields = [
+        "service",
+        "period",
+        "status",
+        "prepared_by",
+        "signed_off_by",
+        "first_submitted_at",
+        "submitted_at",
+        "late",
+    ]
     inlines = [TransitionInline, ReminderInline]
 
     def has_add_permission(self, request):

@@ -20,10 +20,16 @@ class FundServiceForm(forms.Form):
         queryset=BudgetLine.objects.none(),
         label="Budget line",
         help_text="Lines in the years the service runs, with what each has left to commit",
-        error_messages={"required": "Choose the budget line to fund the service from",
-                        "invalid_choice": "Choose a budget line from the list"},
+        error_messages={
+            "required": "Choose the budget line to fund the service from",
+            "invalid_choice": "Choose a budget line from the list",
+        },
     )
-    amount = PoundsField(label="Amount", allow_zero=False, error_messages={"required": "Enter the amount to commit to the service"})
+    amount = PoundsField(
+        label="Amount",
+        allow_zero=False,
+        error_messages={"required": "Enter the amount to commit to the service"},
+    )
 
     def __init__(self, *args, service: Service, **kwargs):
         super().__init__(*args, **kwargs)
@@ -38,13 +44,19 @@ class FundServiceForm(forms.Form):
 
 
 class ReleaseFundingForm(forms.Form):
-    reason = forms.CharField(max_length=250, label="Why is the funding being released?",
-                             error_messages={"required": "Say why the funding is being released"})
+    reason = forms.CharField(
+        max_length=250,
+        label="Why is the funding being released?",
+        error_messages={"required": "Say why the funding is being released"},
+    )
 
 
 class YearForm(forms.Form):
     year = forms.ModelChoiceField(
         queryset=FinancialYear.objects.order_by("-start_year"),
         label="Financial year",
-        error_messages={"required": "Choose a financial year", "invalid_choice": "Choose a financial year from the list"},
+        error_messages={
+            "required": "Choose a financial year",
+            "invalid_choice": "Choose a financial year from the list",
+        },
     )

@@ -35,8 +35,25 @@ def bar_chart(points: list[tuple[str, Decimal]]) -> dict:
     for i, (label, value) in enumerate(points):
         height = float(value / top) * plot_h
         x = LEFT + i * slot + slot * 0.15
-        bars.append(Bar(label, value, round(x, 1), round(TOP + plot_h - height, 1), round(slot * 0.7, 1),
-                        round(height, 1), round(LEFT + i * slot + slot / 2, 1)))
+        bars.append(
+            Bar(
+                label,
+                value,
+                round(x, 1),
+                round(TOP + plot_h - height, 1),
+                round(slot * 0.7, 1),
+                round(height, 1),
+                round(LEFT + i * slot + slot / 2, 1),
+            )
+        )
     ticks = [Tick(top * Decimal(n) / 4, round(TOP + plot_h - plot_h * n / 4, 1)) for n in range(5)]
-    return {"width": WIDTH, "height": HEIGHT, "bars": bars, "ticks": ticks, "left": LEFT, "right": WIDTH - RIGHT,
-            "baseline": TOP + plot_h, "label_y": TOP + plot_h + 20}
+    return {
+        "width": WIDTH,
+        "height": HEIGHT,
+        "bars": bars,
+        "ticks": ticks,
+        "left": LEFT,
+        "right": WIDTH - RIGHT,
+        "baseline": TOP + plot_h,
+        "label_y": TOP + plot_h + 20,
+    }

@@ -58,53 +58,225 @@ BLACK_COUNTRY = ["Dudley", "Sandwell", "Walsall", "Wolverhampton"]
 VF, IDVA = ready_templates.VICTIMS_SERVICES, ready_templates.IDVA_ISVA
 # (provider, service, theme, [(stream slug, line name, amount)], areas, template, illustrative split, status)
 SERVICES = [
-    ("Victim Support", "All crime service", "Victim Support – All crime service",
-     [("victims-fund", "Victim Support – All crime service", 1063369)], [], VF, False, "recommissioning"),
-    ("Victim Support", "Road Collision Project", "Road Crime",
-     [("victims-fund", "Road Crime", 80343)], [], VF, False, "active"),
-    ("Remedi", "Restorative Justice West Midlands", "Restorative Justice",
-     [("victims-fund", "Restorative Justice", 236250)], [], VF, False, "active"),
-    ("Black Country Women's Aid", "Black Country domestic abuse support", "Domestic Abuse (DA)",
-     [("victims-fund", "Domestic Abuse (DA)", 300000)], BLACK_COUNTRY, VF, True, "active"),
-    ("Black Country Women's Aid", "Regional stalking and harassment service", "Stalking and Harassment",
-     [("victims-fund", "Stalking and Harassment", 155379)], [], VF, False, "active"),
-    ("Birmingham and Solihull Women's Aid", "Domestic abuse support", "Domestic Abuse (DA)",
-     [("victims-fund", "Domestic Abuse (DA)", 300000)], ["Birmingham", "Solihull"], VF, True, "active"),
-    ("Coventry Haven", "Domestic and honour-based abuse support", "Domestic Abuse (DA)",
-     [("victims-fund", "Domestic Abuse (DA)", 150000)], ["Coventry"], VF, True, "active"),
-    ("Coventry Haven", "FGM practitioner", "FGM Support Services",
-     [("victims-fund", "FGM Support Services", 35000)], ["Coventry"], VF, True, "active"),
-    ("RSVP", "Sexual violence counselling", "Sexual Violence",
-     [("victims-fund", "Sexual Violence", 30000)], ["Birmingham", "Solihull"], VF, True, "active"),
-    ("CRASAC", "Sexual violence support", "Sexual Violence",
-     [("victims-fund", "Sexual Violence", 30000)], ["Coventry"], VF, True, "active"),
-    ("RSVP", "Children and young people's sexual abuse service", "Sexual Violence – Child Sexual Abuse",
-     [("victims-fund", "Sexual Violence – Child Sexual Abuse", 265000)], ["Birmingham", "Solihull"], VF, True, "active"),
-    ("CRASAC", "Child sexual abuse support", "Sexual Violence – Child Sexual Abuse",
-     [("victims-fund", "Sexual Violence – Child Sexual Abuse", 265000)], ["Coventry"], VF, True, "active"),
-    ("West Midlands Anti-Slavery Network", "Victim safeguarding pathways", "Modern Slavery",
-     [("victims-fund", "Modern Slavery", 150000)], [], VF, True, "active"),
-    ("Birmingham and Solihull Women's Aid", "IDVA service", "IDVA's",
-     [("idva-isva", "IDVA's", 250000)], ["Birmingham", "Solihull"], IDVA, True, "active"),
-    ("Black Country Women's Aid", "IDVA service", "IDVA's",
-     [("idva-isva", "IDVA's", 200000)], BLACK_COUNTRY, IDVA, True, "active"),
-    ("Coventry Haven", "IDVA service", "IDVA's",
-     [("idva-isva", "IDVA's", 100000)], ["Coventry"], IDVA, True, "active"),
-    ("Wolverhampton DV Forum", "IDVA service", "IDVA's",
-     [("idva-isva", "IDVA's", 100000)], ["Wolverhampton"], IDVA, True, "active"),
-    ("RSVP", "ISVA service", "ISVA's",
-     [("idva-isva", "ISVA's", 1000000)], ["Birmingham", "Solihull"], IDVA, True, "active"),
-    ("CRASAC", "ISVA service", "ISVA's",
-     [("idva-isva", "ISVA's", 600000)], ["Coventry"], IDVA, True, "active"),
-    ("Black Country Women's Aid", "ISVA service", "ISVA's",
-     [("idva-isva", "ISVA's", 500000)], BLACK_COUNTRY, IDVA, True, "active"),
-    ("Cranstoun", "Arrest Referral (Drug Interventions Programme)", "Substance misuse",
-     [("prevention-and-intervention", "Arrest Referral (Drug Interventions Programme)", 500000),
-      ("community-safety-fund", "Arrest Referral (Drug Interventions Programme)", 600000)], [], None, False, "active"),
+    (
+        "Victim Support",
+        "All crime service",
+        "Victim Support – All crime service",
+        [("victims-fund", "Victim Support – All crime service", 1063369)],
+        [],
+        VF,
+        False,
+        "recommissioning",
+    ),
+    (
+        "Victim Support",
+        "Road Collision Project",
+        "Road Crime",
+        [("victims-fund", "Road Crime", 80343)],
+        [],
+        VF,
+        False,
+        "active",
+    ),
+    (
+        "Remedi",
+        "Restorative Justice West Midlands",
+        "Restorative Justice",
+        [("victims-fund", "Restorative Justice", 236250)],
+        [],
+        VF,
+        False,
+        "active",
+    ),
+    (
+        "Black Country Women's Aid",
+        "Black Country domestic abuse support",
+        "Domestic Abuse (DA)",
+        [("victims-fund", "Domestic Abuse (DA)", 300000)],
+        BLACK_COUNTRY,
+        VF,
+        True,
+        "active",
+    ),
+    (
+        "Black Country Women's Aid",
+        "Regional stalking and harassment service",
+        "Stalking and Harassment",
+        [("victims-fund", "Stalking and Harassment", 155379)],
+        [],
+        VF,
+        False,
+        "active",
+    ),
+    (
+        "Birmingham and Solihull Women's Aid",
+        "Domestic abuse support",
+        "Domestic Abuse (DA)",
+        [("victims-fund", "Domestic Abuse (DA)", 300000)],
+        ["Birmingham", "Solihull"],
+        VF,
+        True,
+        "active",
+    ),
+    (
+        "Coventry Haven",
+        "Domestic and honour-based abuse support",
+        "Domestic Abuse (DA)",
+        [("victims-fund", "Domestic Abuse (DA)", 150000)],
+        ["Coventry"],
+        VF,
+        True,
+        "active",
+    ),
+    (
+        "Coventry Haven",
+        "FGM practitioner",
+        "FGM Support Services",
+        [("victims-fund", "FGM Support Services", 35000)],
+        ["Coventry"],
+        VF,
+        True,
+        "active",
+    ),
+    (
+        "RSVP",
+        "Sexual violence counselling",
+        "Sexual Violence",
+        [("victims-fund", "Sexual Violence", 30000)],
+        ["Birmingham", "Solihull"],
+        VF,
+        True,
+        "active",
+    ),
+    (
+        "CRASAC",
+        "Sexual violence support",
+        "Sexual Violence",
+        [("victims-fund", "Sexual Violence", 30000)],
+        ["Coventry"],
+        VF,
+        True,
+        "active",
+    ),
+    (
+        "RSVP",
+        "Children and young people's sexual abuse service",
+        "Sexual Violence – Child Sexual Abuse",
+        [("victims-fund", "Sexual Violence – Child Sexual Abuse", 265000)],
+        ["Birmingham", "Solihull"],
+        VF,
+        True,
+        "active",
+    ),
+    (
+        "CRASAC",
+        "Child sexual abuse support",
+        "Sexual Violence – Child Sexual Abuse",
+        [("victims-fund", "Sexual Violence – Child Sexual Abuse", 265000)],
+        ["Coventry"],
+        VF,
+        True,
+        "active",
+    ),
+    (
+        "West Midlands Anti-Slavery Network",
+        "Victim safeguarding pathways",
+        "Modern Slavery",
+        [("victims-fund", "Modern Slavery", 150000)],
+        [],
+        VF,
+        True,
+        "active",
+    ),
+    (
+        "Birmingham and Solihull Women's Aid",
+        "IDVA service",
+        "IDVA's",
+        [("idva-isva", "IDVA's", 250000)],
+        ["Birmingham", "Solihull"],
+        IDVA,
+        True,
+        "active",
+    ),
+    (
+        "Black Country Women's Aid",
+        "IDVA service",
+        "IDVA's",
+        [("idva-isva", "IDVA's", 200000)],
+        BLACK_COUNTRY,
+        IDVA,
+        True,
+        "active",
+    ),
+    (
+        "Coventry Haven",
+        "IDVA service",
+        "IDVA's",
+        [("idva-isva", "IDVA's", 100000)],
+        ["Coventry"],
+        IDVA,
+        True,
+        "active",
+    ),
+    (
+        "Wolverhampton DV Forum",
+        "IDVA service",
+        "IDVA's",
+        [("idva-isva", "IDVA's", 100000)],
+        ["Wolverhampton"],
+        IDVA,
+        True,
+        "active",
+    ),
+    (
+        "RSVP",
+        "ISVA service",
+        "ISVA's",
+        [("idva-isva", "ISVA's", 1000000)],
+        ["Birmingham", "Solihull"],
+        IDVA,
+        True,
+        "active",
+    ),
+    (
+        "CRASAC",
+        "ISVA service",
+        "ISVA's",
+        [("idva-isva", "ISVA's", 600000)],
+        ["Coventry"],
+        IDVA,
+        True,
+        "active",
+    ),
+    (
+        "Black Country Women's Aid",
+        "ISVA service",
+        "ISVA's",
+        [("idva-isva", "ISVA's", 500000)],
+        BLACK_COUNTRY,
+        IDVA,
+        True,
+        "active",
+    ),
+    (
+        "Cranstoun",
+        "Arrest Referral (Drug Interventions Programme)",
+        "Substance misuse",
+        [
+            ("prevention-and-intervention", "Arrest Referral (Drug Interventions Programme)", 500000),
+            ("community-safety-fund", "Arrest Referral (Drug Interventions Programme)", 600000),
+        ],
+        [],
+        None,
+        False,
+        "active",
+    ),
 ]
 CHANGES_REQUESTED = ("Victim Support", "All crime service", 2)  # (provider, service, quarter index)
 STILL_TO_DO = (DEMO_PROVIDER, "Black Country domestic abuse support")  # its Q4 return is left not started
-CHANGES_COMMENT = "Existing victims supported looks as if it counts Q2's new victims twice. Please check and resubmit."
+CHANGES_COMMENT = (
+    "Existing victims supported looks as if it counts Q2's new victims twice. Please check and resubmit."
+)
 
 
 @transaction.atomic
@@ -112,13 +284,17 @@ def load() -> dict:
     year = FinancialYear.objects.get(start_year=2024)
     templates = ready_templates.install()
     commissioner = _user(COMMISSIONER, "Demo Commissioning Officer", password=True, is_staff=True)
-    commissioner.user_permissions.add(*Permission.objects.filter(
-        content_type__app_label="providers", codename__in=["review_returns", "view_monitoringreturn",
-                                                           "view_service", "view_provider"]))
+    commissioner.user_permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="providers",
+            codename__in=["review_returns", "view_monitoringreturn", "view_service", "view_provider"],
+        )
+    )
     providers = {}
     for name, aliases in PROVIDERS.items():
         providers[name], _ = Provider.objects.get_or_create(
-            name=name, defaults={"contact_email": f"monitoring@{_slug(name)}.demo.pcc-grants.example"})
+            name=name, defaults={"contact_email": f"monitoring@{_slug(name)}.demo.pcc-grants.example"}
+        )
         for alias in aliases:
             ProviderAlias.objects.update_or_create(name=alias, defaults={"provider": providers[name]})
     people = {name: _people(provider) for name, provider in providers.items()}
@@ -126,10 +302,18 @@ def load() -> dict:
     loaded = []
     for provider, name, theme, fundings, covers, template, illustrative, status in SERVICES:
         service, _ = Service.objects.update_or_create(
-            provider=providers[provider], name=name,
-            defaults={"theme": theme, "status": status, "start_year": year, "end_year": year,
-                      "template": templates[template] if template else None, "illustrative": illustrative,
-                      "contract_manager": commissioner})
+            provider=providers[provider],
+            name=name,
+            defaults={
+                "theme": theme,
+                "status": status,
+                "start_year": year,
+                "end_year": year,
+                "template": templates[template] if template else None,
+                "illustrative": illustrative,
+                "contract_manager": commissioner,
+            },
+        )
         service.areas.set([areas[a] for a in covers])
         _fund(service, year, fundings, commissioner)
         loaded.append(service)
@@ -137,8 +321,9 @@ def load() -> dict:
     for template in templates.values():
         for index, period in enumerate(services.create_periods(template=template, year=year)):
             services.open_returns(period=period)
-            for ret in MonitoringReturn.objects.filter(period=period, status=MonitoringReturn.Status.NOT_STARTED
-                                                       ).select_related("service__provider", "period"):
+            for ret in MonitoringReturn.objects.filter(
+                period=period, status=MonitoringReturn.Status.NOT_STARTED
+            ).select_related("service__provider", "period"):
                 _make_return(ret, index, people[ret.service.provider.name], commissioner)
     return {"services": loaded}
 
@@ -162,9 +347,16 @@ def _people(provider: Provider) -> tuple[User, User]:
         signatory = _user(SIGNATORY, "Demo Returns Signatory", password=True)
     else:
         slug = _slug(provider.name)
-        preparer = _user(f"returns@{slug}.demo.pcc-grants.example", f"{provider.name} returns", password=False)
-        signatory = _user(f"director@{slug}.demo.pcc-grants.example", f"{provider.name} director", password=False)
-    for user, role in ((preparer, ProviderMembership.Role.CONTRIBUTOR), (signatory, ProviderMembership.Role.SIGNATORY)):
+        preparer = _user(
+            f"returns@{slug}.demo.pcc-grants.example", f"{provider.name} returns", password=False
+        )
+        signatory = _user(
+            f"director@{slug}.demo.pcc-grants.example", f"{provider.name} director", password=False
+        )
+    for user, role in (
+        (preparer, ProviderMembership.Role.CONTRIBUTOR),
+        (signatory, ProviderMembership.Role.SIGNATORY),
+    ):
         ProviderMembership.objects.update_or_create(provider=provider, user=user, defaults={"role": role})
     return preparer, signatory
 
@@ -177,15 +369,21 @@ def _fund(service, year, fundings, by) -> None:
         quarter = (Decimal(amount) / 4).quantize(Decimal("0.01"))
         for n, due in enumerate([(2024, 7, 1), (2024, 10, 1), (2025, 1, 6), (2025, 4, 1)]):
             PaymentScheduleItem.objects.get_or_create(
-                service=service, due_on=datetime.date(*due), note=f"{line.budget.stream} Q{n + 1}",
-                defaults={"amount": quarter if n < 3 else Decimal(amount) - 3 * quarter})
+                service=service,
+                due_on=datetime.date(*due),
+                note=f"{line.budget.stream} Q{n + 1}",
+                defaults={"amount": quarter if n < 3 else Decimal(amount) - 3 * quarter},
+            )
 
 
 def _document(service) -> None:
     if not service.documents.filter(title="Service specification (illustrative)").exists():
         document = ServiceDocument(service=service, title="Service specification (illustrative)")
-        document.file.save("idva-service-specification.txt", ContentFile(
-            b"IDVA service specification 2024/25 (illustrative demo document).\n"), save=True)
+        document.file.save(
+            "idva-service-specification.txt",
+            ContentFile(b"IDVA service specification 2024/25 (illustrative demo document).\n"),
+            save=True,
+        )
 
 
 def _figures(ret, rng) -> tuple[dict, dict]:
@@ -205,12 +403,20 @@ def _figures(ret, rng) -> tuple[dict, dict]:
         for breakdown in measure.breakdowns.all():
             options = list(breakdown.options.all())
             covered = {a.pk for a in ret.service.areas.all()}
-            weights = [(rng.randint(1, 10) if (o.area_id in covered or not o.area_id and breakdown.dimension != "area")
-                        else 0) for o in options]
+            weights = [
+                (
+                    rng.randint(1, 10)
+                    if (o.area_id in covered or (not o.area_id and breakdown.dimension != "area"))
+                    else 0
+                )
+                for o in options
+            ]
             if not any(weights):
                 weights[-1] = 1
             split = _split(values[name], weights)
-            counts.update({validation.option_field(breakdown, o): n for o, n in zip(options, split)})
+            counts.update(
+                {validation.option_field(breakdown, o): n for o, n in zip(options, split, strict=False)}
+            )
     return values, counts
 
 

@@ -34,13 +34,20 @@ def returns_for_period(params: dict) -> tuple[str, bytes]:
         measures = list(template.measures.order_by("order", "pk"))
         sheet.append([_text(sheet, h, bold=True) for h in FIXED_HEADINGS + [m.label for m in measures]])
         returns = MonitoringReturn.objects.filter(
-            period__template=template, period__year_id=year_id, period__label=label)
+            period__template=template, period__year_id=year_id, period__label=label
+        )
         values = {}
-        for return_id, measure_id, number, text in ReturnValue.objects.filter(monitoring_return__in=returns).values_list(
-                "monitoring_return_id", "measure_id", "number", "text").iterator():
+        for return_id, measure_id, number, text in (
+            ReturnValue.objects.filter(monitoring_return__in=returns)
+            .values_list("monitoring_return_id", "measure_id", "number", "text")
+            .iterator()
+        ):
             values[(return_id, measure_id)] = (number, text)
-        for row in returns.order_by("service__provider__name", "service__name").values(
-                "pk", "service__provider__name", "service__name", "status", "late", "submitted_at").iterator():
+        for row in (
+            returns.order_by("service__provider__name", "service__name")
+            .values("pk", "service__provider__name", "service__name", "status", "late", "submitted_at")
+            .iterator()
+        ):
             cells = [
                 _text(sheet, row["service__provider__name"]),
                 _text(sheet, row["service__name"]),

@@ -10,10 +10,18 @@ from .models import Measure, Provider, ReportingPeriod
 MEASURE_WIDGETS = {
     Measure.Kind.COUNT: {"inputmode": "numeric", "class": "govuk-input--width-5", "spellcheck": "false"},
     Measure.Kind.NUMBER: {"inputmode": "decimal", "class": "govuk-input--width-5", "spellcheck": "false"},
-    Measure.Kind.PERCENTAGE: {"inputmode": "decimal", "class": "govuk-input--width-4", "data-suffix": "%",
-                              "spellcheck": "false"},
-    Measure.Kind.MONEY: {"inputmode": "decimal", "class": "govuk-input--width-10", "data-prefix": "£",
-                         "spellcheck": "false"},
+    Measure.Kind.PERCENTAGE: {
+        "inputmode": "decimal",
+        "class": "govuk-input--width-4",
+        "data-suffix": "%",
+        "spellcheck": "false",
+    },
+    Measure.Kind.MONEY: {
+        "inputmode": "decimal",
+        "class": "govuk-input--width-10",
+        "data-prefix": "£",
+        "spellcheck": "false",
+    },
 }
 
 
@@ -37,12 +45,17 @@ class ReturnForm(forms.Form):
         values, counts = stored or ({}, {})
         # Stored figures today's rules refuse, by field name: shown with why, and the edit page opens with them as
         # errors (see as_corrections) so the provider is told before trying to send the return on.
-        self.corrections = {name: v.message for name, v in (*values.items(), *counts.items())
-                            if isinstance(v, validation.NeedsCorrection)}
+        self.corrections = {
+            name: v.message
+            for name, v in (*values.items(), *counts.items())
+            if isinstance(v, validation.NeedsCorrection)
+        }
         initial = {name: _shown(v) for name, v in counts.items()}
         self.measures = measures
         for measure in measures:
-            initial[validation.measure_field(measure)] = _shown(values.get(validation.measure_field(measure)), measure)
+            initial[validation.measure_field(measure)] = _shown(
+                values.get(validation.measure_field(measure)), measure
+            )
         super().__init__(*args, initial=initial, **kwargs)
         self.complete = complete
         self.values: dict[str, object] = {}
@@ -54,13 +67,22 @@ class ReturnForm(forms.Form):
                 widget = forms.TextInput(attrs=dict(MEASURE_WIDGETS[measure.kind]))
             label = measure.label if measure.required else f"{measure.label} (optional)"
             self.fields[validation.measure_field(measure)] = forms.CharField(
-                label=label, required=False, help_text=measure.hint, widget=widget, strip=True)
+                label=label, required=False, help_text=measure.hint, widget=widget, strip=True
+            )
             for breakdown in measure.breakdowns.all():
                 for option in breakdown.options.all():
                     self.fields[validation.option_field(breakdown, option)] = forms.CharField(
-                        label=option.label, required=False, strip=True,
-                        widget=forms.TextInput(attrs={"inputmode": "numeric", "class": "govuk-input--width-4",
-                                                      "spellcheck": "false"}))
+                        label=option.label,
+                        required=False,
+                        strip=True,
+                        widget=forms.TextInput(
+                            attrs={
+                                "inputmode": "numeric",
+                                "class": "govuk-input--width-4",
+                                "spellcheck": "false",
+                            }
+                        ),
+                    )
 
     def as_corrections(self) -> "ReturnForm":
         """The same figures as a submitted form, so each one needing correction shows its error where it is typed."""
@@ -74,10 +96,15 @@ class ReturnForm(forms.Form):
                 "field": self[validation.measure_field(measure)],
                 "correction": self.corrections.get(validation.measure_field(measure)),
                 "breakdowns": [
-                    {"legend": f"{measure.label} by {b.label}",
-                     "fields": [self[validation.option_field(b, o)] for o in b.options.all()],
-                     "corrections": [self.corrections[validation.option_field(b, o)] for o in b.options.all()
-                                     if validation.option_field(b, o) in self.corrections]}
+                    {
+                        "legend": f"{measure.label} by {b.label}",
+                        "fields": [self[validation.option_field(b, o)] for o in b.options.all()],
+                        "corrections": [
+                            self.corrections[validation.option_field(b, o)]
+                            for o in b.options.all()
+                            if validation.option_field(b, o) in self.corrections
+                        ],
+                    }
                     for b in measure.breakdowns.all()
                 ],
             }
@@ -107,11 +134,14 @@ class ReturnForm(forms.Form):
                         continue
                     try:
                         self.option_counts[o_name] = validation.read_count(
-                            raw, f"{measure.label} ({breakdown.label}: {option.label})")
+                            raw, f"{measure.label} ({breakdown.label}: {option.label})"
+                        )
                     except validation.FigureError as exc:
                         self.add_error(o_name, str(exc))
         if self.complete and not self.errors:
-            self.add_problems(validation.completeness_problems(self.measures, self.values, self.option_counts))
+            self.add_problems(
+                validation.completeness_problems(self.measures, self.values, self.option_counts)
+            )
         return data
 
     def add_problems(self, problems):
@@ -121,43 +151,67 @@ class ReturnForm(forms.Form):
 
 class RequestChangesForm(forms.Form):
     comment = forms.CharField(
-        label="What does the provider need to change?", widget=forms.Textarea(attrs={"rows": 4}),
-        error_messages={"required": "Say what the provider needs to change"}, max_length=4000)
+        label="What does the provider need to change?",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": "Say what the provider needs to change"},
+        max_length=4000,
+    )
 
 
 class ReopenForm(forms.Form):
     reason = forms.CharField(
-        label="Why are you reopening this return?", widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": "Say why the return is being reopened"}, max_length=4000)
+        label="Why are you reopening this return?",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Say why the return is being reopened"},
+        max_length=4000,
+    )
 
 
 class SendBackForm(forms.Form):
-    comment = forms.CharField(label="What should the preparer check? (optional)", required=False,
-                              widget=forms.Textarea(attrs={"rows": 3}), max_length=4000)
+    comment = forms.CharField(
+        label="What should the preparer check? (optional)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=4000,
+    )
 
 
 class DashboardFilterForm(forms.Form):
     period = forms.ChoiceField(label="Period", required=False)
-    provider = forms.ModelChoiceField(queryset=Provider.objects.all(), label="Provider", required=False,
-                                      empty_label="All providers")
-    stream = forms.ModelChoiceField(queryset=None, label="Funding stream", required=False, empty_label="All streams")
+    provider = forms.ModelChoiceField(
+        queryset=Provider.objects.all(), label="Provider", required=False, empty_label="All providers"
+    )
+    stream = forms.ModelChoiceField(
+        queryset=None, label="Funding stream", required=False, empty_label="All streams"
+    )
 
     def __init__(self, *args, year=None, **kwargs):
         super().__init__(*args, **kwargs)
         from funds.models import FundingStream
 
         self.fields["stream"].queryset = FundingStream.objects.all()
-        labels = (ReportingPeriod.objects.filter(year=year) if year else ReportingPeriod.objects.all()).order_by(
-            "starts_on").values_list("label", flat=True).distinct()
+        labels = (
+            (ReportingPeriod.objects.filter(year=year) if year else ReportingPeriod.objects.all())
+            .order_by("starts_on")
+            .values_list("label", flat=True)
+            .distinct()
+        )
         seen = list(dict.fromkeys(labels))
         self.fields["period"].choices = [("", "All periods")] + [(label, label) for label in seen]
 
 
 class ExportForm(forms.Form):
-    period = forms.ChoiceField(label="Period", error_messages={"required": "Choose a period to export",
-                                                               "invalid_choice": "Choose a period from the list"})
+    period = forms.ChoiceField(
+        label="Period",
+        error_messages={
+            "required": "Choose a period to export",
+            "invalid_choice": "Choose a period from the list",
+        },
+    )
 
     def __init__(self, *args, year=None, **kwargs):
         super().__init__(*args, **kwargs)
-        labels = ReportingPeriod.objects.filter(year=year).order_by("starts_on").values_list("label", flat=True)
+        labels = (
+            ReportingPeriod.objects.filter(year=year).order_by("starts_on").values_list("label", flat=True)
+        )
         self.fields["period"].choices = [(label, label) for label in dict.fromkeys(labels)]

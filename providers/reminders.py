@@ -36,7 +36,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from .models import MonitoringReturn, ProviderMembership, ReportingPeriod, Reminder
+from .models import MonitoringReturn, ProviderMembership, Reminder, ReportingPeriod
 from .services import open_returns
 
 log = logging.getLogger(__name__)
@@ -47,8 +47,10 @@ def milestones(period: ReportingPeriod) -> list[tuple[str, datetime.date]]:
     due = period.due_on
     points = [(f"before_{n}", due - datetime.timedelta(days=n)) for n in template.reminder_offsets if n > 0]
     points.append(("due", due))
-    points += [(f"overdue_{k}", due + datetime.timedelta(days=k * template.overdue_interval_days))
-               for k in range(1, template.overdue_reminder_limit + 1)]
+    points += [
+        (f"overdue_{k}", due + datetime.timedelta(days=k * template.overdue_interval_days))
+        for k in range(1, template.overdue_reminder_limit + 1)
+    ]
     return sorted(points, key=lambda p: p[1])
 
 
@@ -68,8 +70,10 @@ def recipients(ret: MonitoringReturn, kind: str, members: dict[int, list[str]]) 
 
 def _periods_in_play(today: datetime.date):
     # A period is in play from its start until its last possible overdue reminder; 400 days covers any template.
-    return ReportingPeriod.objects.filter(starts_on__lte=today, due_on__gte=today - datetime.timedelta(days=400),
-                                          ).select_related("template", "year")
+    return ReportingPeriod.objects.filter(
+        starts_on__lte=today,
+        due_on__gte=today - datetime.timedelta(days=400),
+    ).select_related("template", "year")
 
 
 def claim_due_reminders(today: datetime.date | None = None) -> int:
@@ -80,22 +84,30 @@ def claim_due_reminders(today: datetime.date | None = None) -> int:
     periods = [p for p in _periods_in_play(today) if current_kind(p, today)]
     for period in periods:
         open_returns(period=period)
-    returns = MonitoringReturn.objects.filter(period__in=periods, status__in=MonitoringReturn.OPEN).select_related(
-        "period__template", "service__provider", "service__contract_manager")
+    returns = MonitoringReturn.objects.filter(
+        period__in=periods, status__in=MonitoringReturn.OPEN
+    ).select_related("period__template", "service__provider", "service__contract_manager")
     members: dict[int, list[str]] = {}
-    for provider_id, email in ProviderMembership.objects.filter(
-            provider__services__returns__in=returns, user__is_active=True).values_list("provider_id", "user__email").distinct():
+    for provider_id, email in (
+        ProviderMembership.objects.filter(provider__services__returns__in=returns, user__is_active=True)
+        .values_list("provider_id", "user__email")
+        .distinct()
+    ):
         members.setdefault(provider_id, []).append(email)
     claims = []
     for ret in returns:
         kind = current_kind(ret.period, today)
-        claims += [Reminder(monitoring_return=ret, kind=kind, recipient=r) for r in recipients(ret, kind, members)]
+        claims += [
+            Reminder(monitoring_return=ret, kind=kind, recipient=r) for r in recipients(ret, kind, members)
+        ]
     Reminder.objects.bulk_create(claims, ignore_conflicts=True)
     return len(claims)
 
 
 def pending_ids() -> list[int]:
-    return list(Reminder.objects.filter(status=Reminder.Status.PENDING).order_by("pk").values_list("pk", flat=True))
+    return list(
+        Reminder.objects.filter(status=Reminder.Status.PENDING).order_by("pk").values_list("pk", flat=True)
+    )
 
 
 # A chunk's sends share one mail connection; each still commits on its own (see the module docstring).
@@ -105,7 +117,7 @@ FAILURES_BEFORE_GIVING_UP = 3
 
 
 def chunks(ids: list[int], size: int = CHUNK_SIZE) -> list[list[int]]:
-    return [ids[i:i + size] for i in range(0, len(ids), size)]
+    return [ids[i : i + size] for i in range(0, len(ids), size)]
 
 
 def send(reminder_id: int, *, mailer=None, returns: dict[int, MonitoringReturn] | None = None) -> bool:
@@ -117,9 +129,12 @@ def send(reminder_id: int, *, mailer=None, returns: dict[int, MonitoringReturn] 
     `returns` the returns with what the email says about them (service, provider, period), both passed by send_batch;
     without them this call opens its own connection and reads the return once more."""
     with transaction.atomic():
-        claim = (Reminder.objects.select_for_update(skip_locked=True, of=("self",))
-                 .filter(pk=reminder_id, status=Reminder.Status.PENDING)
-                 .values_list("kind", "recipient", "monitoring_return_id", "monitoring_return__status").first())
+        claim = (
+            Reminder.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(pk=reminder_id, status=Reminder.Status.PENDING)
+            .values_list("kind", "recipient", "monitoring_return_id", "monitoring_return__status")
+            .first()
+        )
         if claim is None:
             return False  # already sent, skipped, or being sent by another worker right now
         kind, recipient, return_id, return_status = claim
@@ -127,7 +142,8 @@ def send(reminder_id: int, *, mailer=None, returns: dict[int, MonitoringReturn] 
             Reminder.objects.filter(pk=reminder_id).update(status=Reminder.Status.SKIPPED)
             return False
         Reminder.objects.filter(pk=reminder_id).update(
-            status=Reminder.Status.SENT, sent_at=timezone.now(), attempts=F("attempts") + 1)
+            status=Reminder.Status.SENT, sent_at=timezone.now(), attempts=F("attempts") + 1
+        )
         ret = (returns or {}).get(return_id) or _returns_for([reminder_id])[return_id]
         subject, body = message(ret, kind)
         # Last step before COMMIT: if sending raises, the mark rolls back and the claim stays pending for a retry.
@@ -139,9 +155,13 @@ def send(reminder_id: int, *, mailer=None, returns: dict[int, MonitoringReturn] 
 def _returns_for(reminder_ids: list[int]) -> dict[int, MonitoringReturn]:
     """The claims' returns with their service, provider and period, for the emails' wording. Read once per batch: none
     of it decides whether a reminder goes (send() reads the return's status afresh under the claim's lock)."""
-    returns = MonitoringReturn.objects.filter(
-        pk__in=Reminder.objects.filter(pk__in=reminder_ids).values("monitoring_return_id"),
-    ).select_related("period", "service__provider").order_by()
+    returns = (
+        MonitoringReturn.objects.filter(
+            pk__in=Reminder.objects.filter(pk__in=reminder_ids).values("monitoring_return_id"),
+        )
+        .select_related("period", "service__provider")
+        .order_by()
+    )
     return {ret.pk: ret for ret in returns}
 
 
@@ -157,13 +177,16 @@ def send_batch(reminder_ids: list[int]) -> int:
             try:
                 sent += send(reminder_id, mailer=mailer, returns=returns)
                 failures = 0
-            except Exception:  # noqa: BLE001 - the claim rolled back to pending; the next tick retries it
+            except Exception:
                 log.exception("Reminder %s not sent; it stays pending for the next tick", reminder_id)
                 failures += 1
                 with contextlib.suppress(Exception):
                     mailer.close()  # a broken connection would fail every send after it; the next send opens anew
                 if failures >= FAILURES_BEFORE_GIVING_UP:
-                    log.error("Mail looks down: %s reminders left pending for the next tick", len(reminder_ids) - done)
+                    log.error(
+                        "Mail looks down: %s reminders left pending for the next tick",
+                        len(reminder_ids) - done,
+                    )
                     break
     return sent
 
@@ -179,9 +202,13 @@ def message(ret: MonitoringReturn, kind: str) -> tuple[str, str]:
         opening = f"The {period.label} monitoring return for {service.name} is due today, {due}."
     else:
         subject = f"Overdue: {service.name} {period.label} monitoring return"
-        opening = (f"The {period.label} monitoring return for {service.name} ({service.provider}) was due on {due} "
-                   f"and has not been submitted. You can still submit it: a late return is accepted and marked late.")
-    body = (f"{opening}\n\nSign in to PCC Grants and go to your provider page (/provider/returns/{ret.pk}/) to complete "
-            f"it. A second person at your organisation signs it off before it is submitted.\n\n"
-            f"Reference: return {ret.pk}, reminder {kind}\n")
+        opening = (
+            f"The {period.label} monitoring return for {service.name} ({service.provider}) was due on {due} "
+            f"and has not been submitted. You can still submit it: a late return is accepted and marked late."
+        )
+    body = (
+        f"{opening}\n\nSign in to PCC Grants and go to your provider page (/provider/returns/{ret.pk}/) to complete "
+        f"it. A second person at your organisation signs it off before it is submitted.\n\n"
+        f"Reference: return {ret.pk}, reminder {kind}\n"
+    )
     return subject, body

@@ -28,12 +28,14 @@ def providers_for(user) -> QuerySet[Provider]:
 
 def services_for_provider_user(user) -> QuerySet[Service]:
     return Service.objects.filter(provider__memberships__user=user).select_related(
-        "provider", "start_year", "end_year", "template")
+        "provider", "start_year", "end_year", "template"
+    )
 
 
 def returns_for_provider_user(user) -> QuerySet[MonitoringReturn]:
     return MonitoringReturn.objects.filter(service__provider__memberships__user=user).select_related(
-        "service__provider", "period__template", "prepared_by", "signed_off_by")
+        "service__provider", "period__template", "prepared_by", "signed_off_by"
+    )
 
 
 def documents_for_provider_user(user) -> QuerySet[ServiceDocument]:
@@ -43,14 +45,18 @@ def documents_for_provider_user(user) -> QuerySet[ServiceDocument]:
 def returns_visible_to(user) -> QuerySet[MonitoringReturn]:
     """Staff who review see every return; anyone else only their own providers' returns."""
     if can_review(user):
-        return MonitoringReturn.objects.select_related("service__provider", "period__template", "period__year")
+        return MonitoringReturn.objects.select_related(
+            "service__provider", "period__template", "period__year"
+        )
     return returns_for_provider_user(user)
 
 
 # --- Staff dashboard -------------------------------------------------------------------------------------------------
 
 
-def filtered_returns(*, year=None, period_label: str = "", provider_id=None, stream_id=None) -> QuerySet[MonitoringReturn]:
+def filtered_returns(
+    *, year=None, period_label: str = "", provider_id=None, stream_id=None
+) -> QuerySet[MonitoringReturn]:
     qs = MonitoringReturn.objects.all()
     if year is not None:
         qs = qs.filter(period__year=year)
@@ -66,30 +72,36 @@ def filtered_returns(*, year=None, period_label: str = "", provider_id=None, str
 def period_summary(returns: QuerySet[MonitoringReturn], *, today) -> list[dict]:
     """Per period label: how many returns are due, overdue, late, submitted (waiting for review) and accepted. One query."""
     return list(
-        returns.order_by().values("period__label", "period__starts_on").annotate(
+        returns.order_by()
+        .values("period__label", "period__starts_on")
+        .annotate(
             total=Count("pk"),
             outstanding=Count("pk", filter=Q(status__in=MonitoringReturn.OPEN)),
             overdue=Count("pk", filter=Q(status__in=MonitoringReturn.OPEN, period__due_on__lt=today)),
             late=Count("pk", filter=Q(late=True)),
             submitted=Count("pk", filter=Q(status=S.SUBMITTED)),
             accepted=Count("pk", filter=Q(status=S.ACCEPTED)),
-        ).order_by("period__starts_on", "period__label")
+        )
+        .order_by("period__starts_on", "period__label")
     )
 
 
 def dashboard_rows(returns: QuerySet[MonitoringReturn]) -> QuerySet[MonitoringReturn]:
     return returns.select_related("service__provider", "period").order_by(
-        "period__starts_on", "service__provider__name", "service__name")
+        "period__starts_on", "service__provider__name", "service__name"
+    )
 
 
 def measure_series(measure, *, service_id=None) -> list[dict]:
     """The measure's total per period over submitted and accepted returns, oldest first, with how many returns."""
     rows = ReturnValue.objects.filter(
-        measure=measure, monitoring_return__status__in=MonitoringReturn.IN, number__isnull=False)
+        measure=measure, monitoring_return__status__in=MonitoringReturn.IN, number__isnull=False
+    )
     if service_id:
         rows = rows.filter(monitoring_return__service_id=service_id)
     return list(
-        rows.order_by().values("monitoring_return__period__label", "monitoring_return__period__starts_on")
+        rows.order_by()
+        .values("monitoring_return__period__label", "monitoring_return__period__starts_on")
         .annotate(total=Sum("number"), returns=Count("pk"))
         .order_by("monitoring_return__period__starts_on")
     )
@@ -111,30 +123,46 @@ def recorded_demand_by_area(*, year, measure_code: str, stream_slug: str | None 
     `stream_slug` keeps only services funded from that stream. `year` is a FinancialYear or its start year.
     """
     start_year = getattr(year, "start_year", year)
-    returns = MonitoringReturn.objects.filter(status__in=MonitoringReturn.IN, period__year__start_year=start_year)
+    returns = MonitoringReturn.objects.filter(
+        status__in=MonitoringReturn.IN, period__year__start_year=start_year
+    )
     if stream_slug:
         returns = returns.filter(
-            service__in=Service.objects.filter(fundings__line__budget__stream__slug=stream_slug))
+            service__in=Service.objects.filter(fundings__line__budget__stream__slug=stream_slug)
+        )
     demand: dict[int, Decimal] = defaultdict(lambda: Decimal("0"))
 
     by_area = ReturnBreakdownValue.objects.filter(
-        monitoring_return__in=returns, option__breakdown__measure__code=measure_code, option__area__isnull=False,
+        monitoring_return__in=returns,
+        option__breakdown__measure__code=measure_code,
+        option__area__isnull=False,
     ).values_list("monitoring_return_id", "option__area_id", "count")
     broken_down = set()
     for return_id, area_id, count in by_area:
         broken_down.add(return_id)
         demand[area_id] += Decimal(count)
 
-    figures = ReturnValue.objects.filter(
-        monitoring_return__in=returns, measure__code=measure_code, number__isnull=False,
-    ).exclude(monitoring_return_id__in=broken_down).values_list("monitoring_return__service_id", "number")
+    figures = (
+        ReturnValue.objects.filter(
+            monitoring_return__in=returns,
+            measure__code=measure_code,
+            number__isnull=False,
+        )
+        .exclude(monitoring_return_id__in=broken_down)
+        .values_list("monitoring_return__service_id", "number")
+    )
     service_ids = {service_id for service_id, _ in figures}
     areas: dict[int, list[int]] = defaultdict(list)
-    for service_id, area_id in Service.areas.through.objects.filter(service_id__in=service_ids).order_by(
-            "area__name", "area_id").values_list("service_id", "area_id"):
+    for service_id, area_id in (
+        Service.areas.through.objects.filter(service_id__in=service_ids)
+        .order_by("area__name", "area_id")
+        .values_list("service_id", "area_id")
+    ):
         areas[service_id].append(area_id)
     for service_id, number in figures:
-        for area_id, share in zip(areas[service_id], _even_shares(number, len(areas[service_id]))):
+        for area_id, share in zip(
+            areas[service_id], _even_shares(number, len(areas[service_id])), strict=False
+        ):
             demand[area_id] += share
     return dict(demand)
 

@@ -52,16 +52,24 @@ def fund_service(*, service: Service, line_id: int, amount: Decimal, by=None) ->
 
     Refused with funds.services.OverCommitment when the line has too little left.
     """
-    commitment = commit_to_line(line_id=line_id, amount=amount, reference=f"Service: {service.name}"[:120],
-                                committed_for=service, by=by)
+    commitment = commit_to_line(
+        line_id=line_id,
+        amount=amount,
+        reference=f"Service: {service.name}"[:120],
+        committed_for=service,
+        by=by,
+    )
     # Checked after commit_to_line has locked the line, so two staff funding the same pair at once queue here and
     # the second sees the first's row; raising rolls the second commitment back.
     existing = ServiceFunding.objects.filter(service=service, line_id=line_id).select_related("line").first()
     if existing is not None:
         raise FundingRuleError(
             f"{service.name} is already funded from {existing.line.name}. "
-            "Release that funding first if the amount needs to change.")
-    return ServiceFunding.objects.create(service=service, line_id=line_id, amount=amount, commitment=commitment)
+            "Release that funding first if the amount needs to change."
+        )
+    return ServiceFunding.objects.create(
+        service=service, line_id=line_id, amount=amount, commitment=commitment
+    )
 
 
 @transaction.atomic
@@ -79,9 +87,14 @@ def release_funding(*, funding_id: int, by=None, reason: str = "") -> None:
     # the row gone.
     if not ServiceFunding.objects.filter(pk=funding_id).delete()[0]:
         raise FundingRuleError("This funding has already been released.")
-    record_event("service_funding.released", obj=funding.service, by=by,
-                 before={"line": funding.line_id, "amount": str(funding.amount), "commitment": funding.commitment_id},
-                 after=None, note=reason)
+    record_event(
+        "service_funding.released",
+        obj=funding.service,
+        by=by,
+        before={"line": funding.line_id, "amount": str(funding.amount), "commitment": funding.commitment_id},
+        after=None,
+        note=reason,
+    )
 
 
 @transaction.atomic
@@ -92,7 +105,8 @@ def create_periods(*, template: MonitoringTemplate, year: FinancialYear) -> list
         opens = end + datetime.timedelta(days=1 + template.window_opens_after_days)
         due = max(end + datetime.timedelta(days=template.due_after_days), opens)
         period, _ = ReportingPeriod.objects.get_or_create(
-            template=template, starts_on=start,
+            template=template,
+            starts_on=start,
             defaults={"year": year, "label": label, "ends_on": end, "window_opens_on": opens, "due_on": due},
         )
         periods.append(period)
@@ -140,7 +154,9 @@ def _check_actor(actor: Actor, ret: MonitoringReturn, by) -> None:
         if membership.role != ProviderMembership.Role.SIGNATORY:
             raise ReturnRuleError("Only a signatory at the provider can sign off a return.")
         if ret.prepared_by_id == by.pk:
-            raise ReturnRuleError("You prepared this return, so someone else at your organisation must sign it off.")
+            raise ReturnRuleError(
+                "You prepared this return, so someone else at your organisation must sign it off."
+            )
 
 
 def _move(ret: MonitoringReturn, to_status: str, *, by, comment: str = "") -> ReturnTransition:
@@ -152,15 +168,23 @@ def _move(ret: MonitoringReturn, to_status: str, *, by, comment: str = "") -> Re
     action, actor = rule
     _check_actor(actor, ret, by)
     transition = ReturnTransition.objects.create(
-        monitoring_return=ret, from_status=ret.status, to_status=to_status, action=action, by=by, comment=comment
+        monitoring_return=ret,
+        from_status=ret.status,
+        to_status=to_status,
+        action=action,
+        by=by,
+        comment=comment,
     )
     ret.status = to_status
     return transition
 
 
 def _lock(return_id: int) -> MonitoringReturn:
-    return MonitoringReturn.objects.select_for_update(of=("self",)).select_related(
-        "service", "period", "period__template").get(pk=return_id)
+    return (
+        MonitoringReturn.objects.select_for_update(of=("self",))
+        .select_related("service", "period", "period__template")
+        .get(pk=return_id)
+    )
 
 
 def template_measures(template_id: int):
@@ -168,11 +192,15 @@ def template_measures(template_id: int):
 
 
 @transaction.atomic
-def save_figures(*, return_id: int, values: dict[str, object], option_counts: dict[str, int | None], by) -> MonitoringReturn:
+def save_figures(
+    *, return_id: int, values: dict[str, object], option_counts: dict[str, int | None], by
+) -> MonitoringReturn:
     """Save what the provider typed (already read by validation.read_*). Blank figures are kept blank: it is a draft."""
     ret = _lock(return_id)
     if ret.status not in EDITABLE:
-        raise ReturnRuleError(f"This return is {ret.get_status_display().lower()}, so its figures cannot be changed now.")
+        raise ReturnRuleError(
+            f"This return is {ret.get_status_display().lower()}, so its figures cannot be changed now."
+        )
     if _member(by, ret) is None:
         raise ReturnRuleError("Only people at the provider can do that.")
     if ret.status != S.DRAFT:
@@ -183,7 +211,8 @@ def save_figures(*, return_id: int, values: dict[str, object], option_counts: di
             value = values[name]
             is_text = measure.kind == Measure.Kind.TEXT
             ReturnValue.objects.update_or_create(
-                monitoring_return=ret, measure=measure,
+                monitoring_return=ret,
+                measure=measure,
                 defaults={"text": (value or "") if is_text else "", "number": None if is_text else value},
             )
         for breakdown in measure.breakdowns.all():
@@ -195,7 +224,8 @@ def save_figures(*, return_id: int, values: dict[str, object], option_counts: di
                     ReturnBreakdownValue.objects.filter(monitoring_return=ret, option=option).delete()
                 else:
                     ReturnBreakdownValue.objects.update_or_create(
-                        monitoring_return=ret, option=option, defaults={"count": option_counts[name]})
+                        monitoring_return=ret, option=option, defaults={"count": option_counts[name]}
+                    )
     ret.save()
     return ret
 
@@ -207,7 +237,9 @@ def stored_figures(ret: MonitoringReturn) -> tuple[dict[str, object], dict[str, 
     values, counts = {}, {}
     # Numbers are read as text: a value the Decimal column cannot give back (SQLite keeps whatever it was given)
     # would otherwise fail the whole query, and with it every page that shows the return.
-    rows = ret.values.select_related("measure").defer("number").annotate(number_text=Cast("number", TextField()))
+    rows = (
+        ret.values.select_related("measure").defer("number").annotate(number_text=Cast("number", TextField()))
+    )
     for value in rows:
         name, measure = validation.measure_field(value.measure), value.measure
         if measure.kind == Measure.Kind.TEXT:
@@ -230,7 +262,9 @@ def _stored_number(text: str | None, measure: Measure):
     try:
         number = Decimal(text)
     except InvalidOperation:
-        return validation.NeedsCorrection(text, f"Enter a new figure for {measure.label}: the one saved could not be read")
+        return validation.NeedsCorrection(
+            text, f"Enter a new figure for {measure.label}: the one saved could not be read"
+        )
     try:
         return validation.check_stored(number, measure)
     except validation.FigureError as exc:
@@ -275,7 +309,8 @@ def sign_off_and_submit(*, return_id: int, by, now: datetime.datetime | None = N
     ret = _lock(return_id)
     if timezone.localtime(now).date() < ret.period.window_opens_on:
         raise ReturnRuleError(
-            f"Returns for {ret.period.label} can be submitted from {ret.period.window_opens_on:%-d %B %Y}.")
+            f"Returns for {ret.period.label} can be submitted from {ret.period.window_opens_on:%-d %B %Y}."
+        )
     problems = problems_with(ret)
     if problems:
         raise IncompleteReturn(problems)
@@ -286,7 +321,9 @@ def sign_off_and_submit(*, return_id: int, by, now: datetime.datetime | None = N
         ret.first_submitted_at = now
         ret.late = is_late(ret.period, now)
     ret.save()
-    record_event("return.submitted", obj=ret, by=by, after={"late": ret.late, "submitted_at": now.isoformat()})
+    record_event(
+        "return.submitted", obj=ret, by=by, after={"late": ret.late, "submitted_at": now.isoformat()}
+    )
     return ret
 
 
@@ -296,8 +333,9 @@ def accept(*, return_id: int, by) -> MonitoringReturn:
     values, counts = stored_figures(ret)
     if any(isinstance(v, validation.NeedsCorrection) for v in (*values.values(), *counts.values())):
         # Saved before today's limits: accepting would put a figure nobody can stand behind into the totals.
-        raise ReturnRuleError("Some figures in this return need correcting. Request changes so the provider can "
-                              "correct them.")
+        raise ReturnRuleError(
+            "Some figures in this return need correcting. Request changes so the provider can correct them."
+        )
     _move(ret, S.ACCEPTED, by=by)
     ret.save()
     return ret

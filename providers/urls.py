@@ -6,10 +6,18 @@ app_name = "providers"
 urlpatterns = [
     path("provider/", portal.portal, name="portal"),
     path("provider/services/<int:pk>/", portal.service_detail, name="service"),
-    path("provider/services/<int:pk>/documents/<int:document_pk>/", portal.service_document, name="service_document"),
+    path(
+        "provider/services/<int:pk>/documents/<int:document_pk>/",
+        portal.service_document,
+        name="service_document",
+    ),
     path("provider/returns/<int:pk>/", portal.return_detail, name="return"),
     path("provider/returns/<int:pk>/edit/", portal.return_edit, name="return_edit"),
-    path("provider/returns/<int:pk>/send-for-sign-off/", portal.return_send_for_sign_off, name="return_send_for_sign_off"),
+    path(
+        "provider/returns/<int:pk>/send-for-sign-off/",
+        portal.return_send_for_sign_off,
+        name="return_send_for_sign_off",
+    ),
     path("provider/returns/<int:pk>/sign-off/", portal.return_sign_off, name="return_sign_off"),
     path("provider/returns/<int:pk>/send-back/", portal.return_send_back, name="return_send_back"),
     path("staff/commissioning/", staff.dashboard, name="staff_dashboard"),

@@ -174,14 +174,19 @@ class Problem:
     message: str
 
 
-def completeness_problems(measures, values: dict[str, object], option_counts: dict[str, int | None]) -> list[Problem]:
+def completeness_problems(
+    measures, values: dict[str, object], option_counts: dict[str, int | None]
+) -> list[Problem]:
     """What stops a return going to sign-off: missing figures, and breakdowns that do not add up to their totals.
 
     `values` maps measure field names to read values (None when blank); `option_counts` maps option field names to
     counts. Measures must come with breakdowns and options prefetched.
     """
-    problems = [Problem(name, f"{figure.message}. The figure saved was {figure.shown}")
-                for name, figure in (*values.items(), *option_counts.items()) if isinstance(figure, NeedsCorrection)]
+    problems = [
+        Problem(name, f"{figure.message}. The figure saved was {figure.shown}")
+        for name, figure in (*values.items(), *option_counts.items())
+        if isinstance(figure, NeedsCorrection)
+    ]
     for measure in measures:
         value = values.get(measure_field(measure))
         if isinstance(value, NeedsCorrection):
@@ -198,13 +203,21 @@ def completeness_problems(measures, values: dict[str, object], option_counts: di
             if any(isinstance(c, NeedsCorrection) for c in counts):
                 continue
             if any(c is None for c in counts):
-                problems.append(Problem(names[counts.index(None)],
-                                        f"Enter every {breakdown.label} figure for {measure.label}, "
-                                        f"using 0 where there were none"))
+                problems.append(
+                    Problem(
+                        names[counts.index(None)],
+                        f"Enter every {breakdown.label} figure for {measure.label}, "
+                        f"using 0 where there were none",
+                    )
+                )
                 continue
             total = sum(counts)
             if value is not None and value != "" and total != value:
-                problems.append(Problem(names[0],
-                                        f"The {breakdown.label} breakdown adds up to {total:,} but {measure.label} "
-                                        f"is {value:,}. Check the figures"))
+                problems.append(
+                    Problem(
+                        names[0],
+                        f"The {breakdown.label} breakdown adds up to {total:,} but {measure.label} "
+                        f"is {value:,}. Check the figures",
+                    )
+                )
     return problems

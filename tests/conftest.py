@@ -41,7 +41,9 @@ def celery_config(redis_url):
     }
     import redis
 
-    redis.Redis.from_url(redis_url).delete(queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
+    redis.Redis.from_url(redis_url).delete(
+        queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}"
+    )
 
 
 @pytest.fixture(scope="session")
@@ -67,9 +69,9 @@ def celery_includes():
 @pytest.fixture(autouse=True)
 def _tasks_run_in_process_unless_a_worker_is_asked_for(request, settings):
     """Most tests run tasks in-process; a test that takes the `celery_worker` fixture gets a real worker on Redis."""
-    from pcc_grants.celery import app
-
     from celery._state import _set_task_join_will_block, task_join_will_block
+
+    from pcc_grants.celery import app
 
     eager = "celery_worker" not in request.fixturenames
     previous = app.conf.task_always_eager, app.conf.task_eager_propagates
@@ -131,7 +133,9 @@ def _cache_of_this_session():
     from django.test import override_settings
 
     prefix = f"pcc-tests-{uuid.uuid4().hex[:12]}-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
-    override = override_settings(CACHES={"default": {**django_settings.CACHES["default"], "KEY_PREFIX": prefix}})
+    override = override_settings(
+        CACHES={"default": {**django_settings.CACHES["default"], "KEY_PREFIX": prefix}}
+    )
     override.enable()
     yield prefix
     _empty_cache(prefix)

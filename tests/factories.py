@@ -70,7 +70,9 @@ class BudgetFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def pot(self, create, extracted, **kwargs):
         if extracted is not None:
-            BudgetEntry.objects.create(budget=self, kind=BudgetEntry.Kind.ALLOCATION, amount=Decimal(extracted))
+            BudgetEntry.objects.create(
+                budget=self, kind=BudgetEntry.Kind.ALLOCATION, amount=Decimal(extracted)
+            )
 
 
 class BudgetLineFactory(factory.django.DjangoModelFactory):

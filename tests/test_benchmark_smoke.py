@@ -71,5 +71,7 @@ def test_the_benchmark_measures_pages_exports_and_reminders_and_reports_them(tmp
     assert "| 80 | Staff applications list, first page |" in markdown
     assert f"| {Application.objects.count():,} | " in markdown  # the data table
     assert f"| 80 | {listed:,} | " in markdown  # the export table: size, then rows
-    assert f"| 80 | {reminders['open_in_play']:,} ({reminders['topped_up']:,}) | " in markdown  # the reminders table
+    assert (
+        f"| 80 | {reminders['open_in_play']:,} ({reminders['topped_up']:,}) | " in markdown
+    )  # the reminders table
     assert "PostgreSQL" in markdown

@@ -13,21 +13,29 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _production_env(**overrides) -> dict:
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith(("DJANGO_", "SECURE_", "RATE_LIMIT_", "AXES_"))}
-    env.update({
-        "DJANGO_ENV": "production",
-        "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),  # 86 characters, as check --deploy asks for 50 or more
-        "DJANGO_ALLOWED_HOSTS": "grants.example.org",
-        "SMTP_HOST": "smtp.example.org",
-    })
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "SECURE_", "RATE_LIMIT_", "AXES_"))
+    }
+    env.update(
+        {
+            "DJANGO_ENV": "production",
+            "DJANGO_SECRET_KEY": secrets.token_urlsafe(
+                64
+            ),  # 86 characters, as check --deploy asks for 50 or more
+            "DJANGO_ALLOWED_HOSTS": "grants.example.org",
+            "SMTP_HOST": "smtp.example.org",
+        }
+    )
     env.update(overrides)
     return {k: v for k, v in env.items() if v is not None}
 
 
 def _manage(*args, env) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_check_deploy_passes_with_no_warnings_in_production():
@@ -58,15 +66,30 @@ def test_production_refuses_debug():
 
 
 def test_production_settings_are_https_only_with_hsts_for_a_year():
-    names = ["DEBUG", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS",
-             "SECURE_HSTS_INCLUDE_SUBDOMAINS", "SECURE_HSTS_PRELOAD", "SECURE_CONTENT_TYPE_NOSNIFF",
-             "SECURE_REFERRER_POLICY", "SECURE_PROXY_SSL_HEADER", "STORAGES", "SECURE_CSP"]
-    code = ("import json, django; django.setup(); from django.conf import settings as s; "
-            f"print(json.dumps({{n: getattr(s, n, None) for n in {names!r}}}, default=str))")
-    env = _production_env(DJANGO_SETTINGS_MODULE="pcc_grants.settings",
-                          DJANGO_SECURE_PROXY_SSL_HEADER="HTTP_X_FORWARDED_PROTO")
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
-                            timeout=120)
+    names = [
+        "DEBUG",
+        "SESSION_COOKIE_SECURE",
+        "CSRF_COOKIE_SECURE",
+        "SECURE_SSL_REDIRECT",
+        "SECURE_HSTS_SECONDS",
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS",
+        "SECURE_HSTS_PRELOAD",
+        "SECURE_CONTENT_TYPE_NOSNIFF",
+        "SECURE_REFERRER_POLICY",
+        "SECURE_PROXY_SSL_HEADER",
+        "STORAGES",
+        "SECURE_CSP",
+    ]
+    code = (
+        "import json, django; django.setup(); from django.conf import settings as s; "
+        f"print(json.dumps({{n: getattr(s, n, None) for n in {names!r}}}, default=str))"
+    )
+    env = _production_env(
+        DJANGO_SETTINGS_MODULE="pcc_grants.settings", DJANGO_SECURE_PROXY_SSL_HEADER="HTTP_X_FORWARDED_PROTO"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stderr
     values = json.loads(result.stdout.strip().splitlines()[-1])
     assert values["DEBUG"] is False

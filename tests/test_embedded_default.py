@@ -14,8 +14,14 @@ def test_every_migration_applies_on_sqlite_and_leaves_nothing_unmigrated(tmp_pat
     env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'embedded.sqlite3'}"
 
     def manage(*args):
-        return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True,
-                              text=True, timeout=300)
+        return subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
 
     migrated = manage("migrate", "--no-input")
     assert migrated.returncode == 0, migrated.stdout + migrated.stderr

@@ -12,7 +12,8 @@ from django.core.exceptions import PermissionDenied
 from django.test import Client
 from django.urls import path
 
-from pcc_grants.urls import handler403, handler404, handler500, urlpatterns as site_urlpatterns  # noqa: F401
+from pcc_grants.urls import handler403, handler404, handler500  # noqa: F401
+from pcc_grants.urls import urlpatterns as site_urlpatterns
 from tests.factories import UserFactory
 
 

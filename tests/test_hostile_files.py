@@ -48,13 +48,20 @@ ADMIN_UPLOADS = {("providers.servicedocument", "DocumentInline"): "test_hostile_
 VIEWS_READING_FILES = {"applications/views/drafting.py", "funds/admin.py"}
 
 MB = 1024 * 1024
-PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
-EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 48 + b"This program cannot be run"
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+)
+EXE = (
+    b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00"
+    + b"\x00" * 48
+    + b"This program cannot be run"
+)
 HTML = b"<!DOCTYPE html><html><body><script>alert(document.cookie)</script></body></html>"
 CSV_ROWS = "stream,line,amount\r\nHelping Communities Fund,\u201cSafer streets\u201d,\u00a31,250.50\r\n"
 
 
 # --- building the files ------------------------------------------------------------------------------------------
+
 
 def office_file(kind: str = "xlsx", *, part: str | None = None, content: bytes | None = None) -> bytes:
     """A real, minimal XLSX (from openpyxl) or DOCX, with one part replaced if asked."""
@@ -70,14 +77,14 @@ def office_file(kind: str = "xlsx", *, part: str | None = None, content: bytes |
     else:
         parts = {
             "[Content_Types].xml": b'<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/'
-                                   b'2006/content-types"><Override PartName="/word/document.xml" ContentType="applica'
-                                   b'tion/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/>'
-                                   b'</Types>',
+            b'2006/content-types"><Override PartName="/word/document.xml" ContentType="applica'
+            b'tion/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/>'
+            b"</Types>",
             "_rels/.rels": b'<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006'
-                           b'/relationships"/>',
+            b'/relationships"/>',
             "word/document.xml": b'<?xml version="1.0"?><w:document xmlns:w="http://schemas.openxmlformats.org/word'
-                                 b'processingml/2006/main"><w:body><w:p><w:r><w:t>Constitution</w:t></w:r></w:p>'
-                                 b'</w:body></w:document>',
+            b'processingml/2006/main"><w:body><w:p><w:r><w:t>Constitution</w:t></w:r></w:p>'
+            b"</w:body></w:document>",
         }
     if part:
         parts[part] = content
@@ -89,19 +96,28 @@ def office_file(kind: str = "xlsx", *, part: str | None = None, content: bytes |
     return out.getvalue()
 
 
-XXE_SHEET = (b'<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
-             b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1">'
-             b'<c r="A1" t="inlineStr"><is><t>&e;</t></is></c></row></sheetData></worksheet>')
-LAUGHS = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lololololololololololol">'
-          + b"".join(b'<!ENTITY lol%d "%s">' % (n, (b"&lol%d;" % (n - 1) if n > 1 else b"&lol;") * 10)
-                     for n in range(1, 10))
-          + b']><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1">'
-            b'<c r="A1" t="inlineStr"><is><t>&lol9;</t></is></c></row></sheetData></worksheet>')
+XXE_SHEET = (
+    b'<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
+    b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1">'
+    b'<c r="A1" t="inlineStr"><is><t>&e;</t></is></c></row></sheetData></worksheet>'
+)
+LAUGHS = (
+    b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lololololololololololol">'
+    + b"".join(
+        b'<!ENTITY lol%d "%s">' % (n, (b"&lol%d;" % (n - 1) if n > 1 else b"&lol;") * 10)
+        for n in range(1, 10)
+    )
+    + b']><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1">'
+    b'<c r="A1" t="inlineStr"><is><t>&lol9;</t></is></c></row></sheetData></worksheet>'
+)
 
 
 def xxe_xlsx(encoding: str = "utf-8") -> bytes:
-    sheet = XXE_SHEET if encoding == "utf-8" else (
-        XXE_SHEET.decode().replace('encoding="UTF-8"', 'encoding="UTF-16"').encode("utf-16"))
+    sheet = (
+        XXE_SHEET
+        if encoding == "utf-8"
+        else (XXE_SHEET.decode().replace('encoding="UTF-8"', 'encoding="UTF-16"').encode("utf-16"))
+    )
     return office_file("xlsx", part="xl/worksheets/sheet1.xml", content=sheet)
 
 
@@ -130,10 +146,33 @@ def zip_bomb(kind: str = "xlsx", *, gigabytes: int = 3, honest: bool = True) -> 
     def add(name: str, data: bytes, size: int, crc32: int) -> None:
         encoded = name.encode()
         offset = out.tell()
-        header = struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, 0, 0x21, crc32, len(data), size, len(encoded), 0)
+        header = struct.pack(
+            "<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, 0, 0x21, crc32, len(data), size, len(encoded), 0
+        )
         out.write(header + encoded + data)
-        central.append(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 8, 0, 0x21, crc32, len(data), size,
-                                   len(encoded), 0, 0, 0, 0, 0, offset) + encoded)
+        central.append(
+            struct.pack(
+                "<IHHHHHHIIIHHHHHII",
+                0x02014B50,
+                20,
+                20,
+                0,
+                8,
+                0,
+                0x21,
+                crc32,
+                len(data),
+                size,
+                len(encoded),
+                0,
+                0,
+                0,
+                0,
+                0,
+                offset,
+            )
+            + encoded
+        )
 
     for name, data in members:
         add(name, zlib.compress(data)[2:-4], len(data), zlib.crc32(data))
@@ -141,8 +180,10 @@ def zip_bomb(kind: str = "xlsx", *, gigabytes: int = 3, honest: bool = True) -> 
         add(f"xl/worksheets/sheet{n + 1}.xml", stream, expanded if honest else 1000, crc)
     directory = b"".join(central)
     start = out.tell()
-    out.write(directory + struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(central), len(central), len(directory),
-                                      start, 0))
+    out.write(
+        directory
+        + struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(central), len(central), len(directory), start, 0)
+    )
     return out.getvalue()
 
 
@@ -164,7 +205,12 @@ HOSTILE = [
     ("png-named-pdf", "constitution.pdf", PNG, "is a PNG image but its name does not end in .png"),
     ("pdf-named-exe", "constitution.exe", PDF, "is a PDF but its name does not end in .pdf"),
     ("pdf-behind-rtl-override", "invoice\u202efdp.exe", PDF, "is a PDF but its name does not end in .pdf"),
-    ("docx-named-xlsx", "accounts.xlsx", office_file("docx"), "is a Word (DOCX) but its name does not end in .docx"),
+    (
+        "docx-named-xlsx",
+        "accounts.xlsx",
+        office_file("docx"),
+        "is a Word (DOCX) but its name does not end in .docx",
+    ),
     ("plain-zip-named-docx", "constitution.docx", None, TYPE),
     ("csv-utf8", "accounts.csv", csv_file("utf-8"), TYPE),
     ("csv-utf8-bom", "accounts.csv", csv_file("utf-8-bom"), TYPE),
@@ -174,15 +220,25 @@ HOSTILE = [
     ("empty", "constitution.pdf", b"", "The selected file is empty"),
     ("xlsx-with-external-entity", "accounts.xlsx", xxe_xlsx(), "contains an XML document type"),
     ("xlsx-with-external-entity-utf16", "accounts.xlsx", xxe_xlsx("utf-16"), "contains an XML document type"),
-    ("xlsx-with-billion-laughs", "accounts.xlsx", office_file("xlsx", part="xl/worksheets/sheet1.xml", content=LAUGHS),
-     "contains an XML document type"),
+    (
+        "xlsx-with-billion-laughs",
+        "accounts.xlsx",
+        office_file("xlsx", part="xl/worksheets/sheet1.xml", content=LAUGHS),
+        "contains an XML document type",
+    ),
     ("zip-bomb-named-xlsx", "accounts.xlsx", "bomb-xlsx", "expands to far more than a real document"),
     ("zip-bomb-named-docx", "constitution.docx", "bomb-docx", "expands to far more than a real document"),
     ("zip-bomb-lying-about-its-size", "accounts.xlsx", "bomb-lying", "could not be opened"),
     ("damaged-xlsx", "accounts.xlsx", office_file("xlsx")[:-200], "could not be opened"),
 ]
-BOUNDED = {"xlsx-with-external-entity", "xlsx-with-external-entity-utf16", "xlsx-with-billion-laughs",
-           "zip-bomb-named-xlsx", "zip-bomb-named-docx", "zip-bomb-lying-about-its-size"}
+BOUNDED = {
+    "xlsx-with-external-entity",
+    "xlsx-with-external-entity-utf16",
+    "xlsx-with-billion-laughs",
+    "zip-bomb-named-xlsx",
+    "zip-bomb-named-docx",
+    "zip-bomb-lying-about-its-size",
+}
 
 
 def _plain_zip() -> bytes:
@@ -202,8 +258,11 @@ def content_of(content) -> bytes:
     if isinstance(content, bytes):
         return content
     if content not in _BUILT:
-        _BUILT[content] = {"bomb-xlsx": lambda: zip_bomb("xlsx"), "bomb-docx": lambda: zip_bomb("docx"),
-                           "bomb-lying": lambda: zip_bomb("xlsx", honest=False)}[content]()
+        _BUILT[content] = {
+            "bomb-xlsx": lambda: zip_bomb("xlsx"),
+            "bomb-docx": lambda: zip_bomb("docx"),
+            "bomb-lying": lambda: zip_bomb("xlsx", honest=False),
+        }[content]()
     return _BUILT[content]
 
 
@@ -213,11 +272,17 @@ def multipart(fields: dict[str, str], files: dict[str, tuple[str, bytes]]) -> tu
     boundary = "----hostile-files-boundary"
     parts = []
     for name, value in fields.items():
-        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode())
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        )
     for name, (file_name, data) in files.items():
         quoted = file_name.replace('"', "%22")
-        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{quoted}"\r\n'
-                     f"Content-Type: application/pdf\r\n\r\n".encode() + data + b"\r\n")
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{quoted}"\r\n'
+            f"Content-Type: application/pdf\r\n\r\n".encode()
+            + data
+            + b"\r\n"
+        )
     parts.append(f"--{boundary}--\r\n".encode())
     return b"".join(parts), f"multipart/form-data; boundary={boundary}"
 
@@ -249,6 +314,7 @@ def measured(send):
 
 # --- the inventory -----------------------------------------------------------------------------------------------
 
+
 def _project_apps():
     base = Path(settings.BASE_DIR).resolve()
     return [c for c in apps.get_app_configs() if Path(c.path).resolve().parent == base]
@@ -271,28 +337,40 @@ def _subclasses(cls):
 def test_every_upload_in_the_code_is_in_this_files_inventory():
     _import_everything()
     local = tuple(f"{c.name}." for c in _project_apps())
-    file_forms = {f"{form.__module__}.{form.__qualname__}" for form in _subclasses(forms.BaseForm)
-                  if form.__module__.startswith(local)
-                  and any(isinstance(f, forms.FileField) for f in getattr(form, "base_fields", {}).values())}
-    assert file_forms == set(UPLOAD_FORMS), "a form with a file field is not in UPLOAD_FORMS (or one has gone)"
+    file_forms = {
+        f"{form.__module__}.{form.__qualname__}"
+        for form in _subclasses(forms.BaseForm)
+        if form.__module__.startswith(local)
+        and any(isinstance(f, forms.FileField) for f in getattr(form, "base_fields", {}).values())
+    }
+    assert file_forms == set(UPLOAD_FORMS), (
+        "a form with a file field is not in UPLOAD_FORMS (or one has gone)"
+    )
 
     admin_uploads = set()
     for model, model_admin in admin.site._registry.items():
         for owner in [type(model_admin), *model_admin.inlines]:
             target = model if owner is type(model_admin) else owner.model
             readonly = set(getattr(owner, "readonly_fields", ()))
-            if any(isinstance(f, models.FileField) and f.editable and f.name not in readonly
-                   for f in target._meta.get_fields()):
+            if any(
+                isinstance(f, models.FileField) and f.editable and f.name not in readonly
+                for f in target._meta.get_fields()
+            ):
                 admin_uploads.add((target._meta.label_lower, owner.__name__))
     assert admin_uploads == set(ADMIN_UPLOADS), "an admin page that uploads files is not in ADMIN_UPLOADS"
 
     base = Path(settings.BASE_DIR)
-    readers = {str(p.relative_to(base)) for c in _project_apps() for p in Path(c.path).rglob("*.py")
-               if "request.FILES" in p.read_text()}
+    readers = {
+        str(p.relative_to(base))
+        for c in _project_apps()
+        for p in Path(c.path).rglob("*.py")
+        if "request.FILES" in p.read_text()
+    }
     assert readers == VIEWS_READING_FILES, "a view reads request.FILES and is not in VIEWS_READING_FILES"
 
 
 # --- the applicant's Documents task ------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def draft(client):
@@ -309,8 +387,9 @@ def send_document(client, application, file_name: str, content: bytes, action: s
 
 def prepare_document(client, application, file_name: str, content: bytes, action: str = "continue"):
     body, content_type = multipart({"action": action}, {"governing_document": (file_name, content)})
-    return lambda: client.generic("POST", f"/applications/{application.pk}/documents/", body,
-                                  content_type=content_type)
+    return lambda: client.generic(
+        "POST", f"/applications/{application.pk}/documents/", body, content_type=content_type
+    )
 
 
 @pytest.mark.parametrize("action", ["continue", "later"])
@@ -320,7 +399,9 @@ def test_hostile_document_uploads_are_refused_clearly_and_store_nothing(client, 
     content = content_of(content)
     before = stored_files()
     response, peak_mb, seconds = measured(prepare_document(client, draft, file_name, content, action))
-    assert_clear_refusal(response, message)  # "come back later" too: the person must know the file was not kept
+    assert_clear_refusal(
+        response, message
+    )  # "come back later" too: the person must know the file was not kept
     assert not Document.objects.filter(application=draft).exists()
     assert stored_files() == before
     if name in BOUNDED:
@@ -340,16 +421,20 @@ def test_a_document_over_the_size_limit_is_refused_and_stores_nothing(client, dr
     assert stored_files() == before
 
 
-@pytest.mark.parametrize("file_name,shown", [
-    ("../../etc/passwd.pdf", "passwd.pdf"),
-    ("..\\..\\windows\\system32\\report.pdf", "report.pdf"),
-    ("in\x00voice.pdf", "invoice.pdf"),
-    ("report\u202efdp.pdf", "reportfdp.pdf"),
-    ("a" * 300 + ".pdf", "a" * 96 + ".pdf"),
-    ("Année « sûre » “2024”.pdf", "Année « sûre » “2024”.pdf"),
-])
+@pytest.mark.parametrize(
+    "file_name,shown",
+    [
+        ("../../etc/passwd.pdf", "passwd.pdf"),
+        ("..\\..\\windows\\system32\\report.pdf", "report.pdf"),
+        ("in\x00voice.pdf", "invoice.pdf"),
+        ("report\u202efdp.pdf", "reportfdp.pdf"),
+        ("a" * 300 + ".pdf", "a" * 96 + ".pdf"),
+        ("Année « sûre » “2024”.pdf", "Année « sûre » “2024”.pdf"),
+    ],
+)
 def test_an_accepted_document_is_stored_under_a_generated_name_and_downloaded_as_a_safe_attachment(
-        client, draft, file_name, shown):
+    client, draft, file_name, shown
+):
     response = send_document(client, draft, file_name, PDF, action="later")
     assert response.status_code == 302
     document = Document.objects.get(application=draft)
@@ -375,16 +460,22 @@ def test_a_stored_name_with_control_characters_still_downloads(client, draft):
 
 
 def test_a_real_docx_xlsx_and_image_are_accepted(client, draft, django_capture_on_commit_callbacks):
-    for file_name, content in [("constitution.docx", office_file("docx")), ("accounts.xlsx", office_file("xlsx")),
-                               ("policy.PNG", PNG)]:
+    for file_name, content in [
+        ("constitution.docx", office_file("docx")),
+        ("accounts.xlsx", office_file("xlsx")),
+        ("policy.PNG", PNG),
+    ]:
         with django_capture_on_commit_callbacks(execute=True):
             response = send_document(client, draft, file_name, content, action="later")
         assert response.status_code == 302
-    assert Document.objects.get(application=draft).content_type == "image/png"  # one field, the last file kept
+    assert (
+        Document.objects.get(application=draft).content_type == "image/png"
+    )  # one field, the last file kept
     assert len(stored_files()) == 1  # replaced files are removed once their replacement is saved
 
 
 # --- service documents, uploaded by staff in admin ---------------------------------------------------------------
+
 
 @pytest.fixture
 def service(db):
@@ -434,8 +525,15 @@ def prepare_service_document(staff_client, service, file_name: str, content: byt
     body, content_type = multipart(fields, {upload_field: (file_name, content)})
     # Many-to-many values (the service's areas) are repeated parts of the same name.
     boundary = content_type.split("boundary=")[1]
-    body = b"".join(f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
-                    for k, values in data.items() if isinstance(values, list) for v in values) + body
+    body = (
+        b"".join(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+            for k, values in data.items()
+            if isinstance(values, list)
+            for v in values
+        )
+        + body
+    )
     return lambda: staff_client.generic("POST", url, body, content_type=content_type)
 
 
@@ -458,10 +556,14 @@ def test_hostile_service_document_uploads_are_refused_clearly_and_store_nothing(
 
 
 def test_an_accepted_service_document_is_stored_under_a_generated_name_and_downloaded_by_its_title(
-        client, staff_client, service):
-    response = send_service_document(staff_client, service, "../../etc/" + "x" * 300 + ".pdf", PDF,
-                                     title="Contract variation 2")
-    assert response.status_code == 302, re.findall(r'errorlist[^>]*>(.*?)</ul>', response.content.decode(), re.S)
+    client, staff_client, service
+):
+    response = send_service_document(
+        staff_client, service, "../../etc/" + "x" * 300 + ".pdf", PDF, title="Contract variation 2"
+    )
+    assert response.status_code == 302, re.findall(
+        r"errorlist[^>]*>(.*?)</ul>", response.content.decode(), re.S
+    )
     document = ServiceDocument.objects.get(service=service)
     assert re.fullmatch(r"providers/documents/\d{4}/[0-9a-f]{32}\.pdf", document.file.name)
     member = MembershipFactory(provider=service.provider).user
@@ -474,13 +576,21 @@ def test_an_accepted_service_document_is_stored_under_a_generated_name_and_downl
 
 # --- reading a workbook someone uploaded -------------------------------------------------------------------------
 
-@pytest.mark.parametrize("content,message", [
-    (xxe_xlsx(), "contains an XML document type"),
-    (office_file("xlsx", part="xl/worksheets/sheet1.xml", content=LAUGHS), "contains an XML document type"),
-    ("bomb-xlsx", "expands to far more than a real document"),
-    ("bomb-lying", "could not be opened"),
-    (b"stream,line,amount\r\n", "could not be opened"),
-], ids=["external-entity", "billion-laughs", "zip-bomb", "zip-bomb-lying-about-its-size", "csv-named-xlsx"])
+
+@pytest.mark.parametrize(
+    "content,message",
+    [
+        (xxe_xlsx(), "contains an XML document type"),
+        (
+            office_file("xlsx", part="xl/worksheets/sheet1.xml", content=LAUGHS),
+            "contains an XML document type",
+        ),
+        ("bomb-xlsx", "expands to far more than a real document"),
+        ("bomb-lying", "could not be opened"),
+        (b"stream,line,amount\r\n", "could not be opened"),
+    ],
+    ids=["external-entity", "billion-laughs", "zip-bomb", "zip-bomb-lying-about-its-size", "csv-named-xlsx"],
+)
 def test_open_workbook_refuses_entities_and_zip_bombs_in_bounded_memory_and_time(content, message):
     def attempt():
         with pytest.raises(uploads.UploadError, match=message):
@@ -493,7 +603,7 @@ def test_open_workbook_refuses_entities_and_zip_bombs_in_bounded_memory_and_time
 
 def test_open_workbook_reads_a_real_workbook():
     workbook = uploads.open_workbook(office_file("xlsx"))
-    assert [row for row in workbook.active.iter_rows(values_only=True)] == [("Safer streets",)]
+    assert list(workbook.active.iter_rows(values_only=True)) == [("Safer streets",)]
     workbook.close()
 
 

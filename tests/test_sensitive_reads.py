@@ -49,7 +49,11 @@ def test_an_applicant_downloading_their_own_document_is_recorded(client, applica
     [event] = _reads("document.downloaded")
     assert event.actor == application.created_by
     assert event.subject == document
-    assert event.after == {"application": application.pk, "kind": "safeguarding_policy", "size": document.size}
+    assert event.after == {
+        "application": application.pk,
+        "kind": "safeguarding_policy",
+        "size": document.size,
+    }
     assert event.at is not None
     _no_contents(event, contents)
 
@@ -79,8 +83,12 @@ def test_a_refused_document_download_is_not_recorded_as_a_read(client, applicati
 def contract():
     service = ServiceFactory(name="Advocacy service")
     return ServiceDocument.objects.create(
-        service=service, title="Contract 2024",
-        file=SimpleUploadedFile("contract-2024.pdf", b"%PDF-1.4 secret terms", content_type="application/pdf"))
+        service=service,
+        title="Contract 2024",
+        file=SimpleUploadedFile(
+            "contract-2024.pdf", b"%PDF-1.4 secret terms", content_type="application/pdf"
+        ),
+    )
 
 
 def test_a_provider_downloading_its_contract_document_is_recorded(client, contract):
@@ -100,13 +108,22 @@ def test_a_provider_downloading_its_contract_document_is_recorded(client, contra
 def test_another_providers_refused_contract_download_is_not_recorded(client, contract):
     outsider = MembershipFactory(role=ProviderMembership.Role.SIGNATORY).user
     client.force_login(outsider)
-    assert client.get(reverse("providers:service_document", args=[contract.service_id, contract.pk])).status_code == 404
+    assert (
+        client.get(reverse("providers:service_document", args=[contract.service_id, contract.pk])).status_code
+        == 404
+    )
     assert _reads("service_document.downloaded") == []
 
 
 def _ready_export(by, kind="applications.list"):
-    job = ExportJob.objects.create(kind=kind, params={"status": "declined"}, title="Applications", requested_by=by,
-                                   status=ExportJob.Status.READY, filename="applications.xlsx")
+    job = ExportJob.objects.create(
+        kind=kind,
+        params={"status": "declined"},
+        title="Applications",
+        requested_by=by,
+        status=ExportJob.Status.READY,
+        filename="applications.xlsx",
+    )
     job.file.save("applications.xlsx", ContentFile(b"PK\x03\x04 workbook bytes"), save=True)
     return job
 
@@ -120,8 +137,12 @@ def test_downloading_an_export_is_recorded(client, staff_user):
     assert response.status_code == 200
     [event] = _reads("export.downloaded")
     assert (event.actor, event.subject) == (staff_user, job)
-    assert event.after == {"kind": "applications.list", "title": "Applications", "file_name": "applications.xlsx",
-                           "params": {"status": "declined"}}
+    assert event.after == {
+        "kind": "applications.list",
+        "title": "Applications",
+        "file_name": "applications.xlsx",
+        "params": {"status": "declined"},
+    }
     _no_contents(event, contents)
 
 

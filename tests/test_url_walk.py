@@ -29,7 +29,11 @@ from exports.models import ExportJob
 from providers import ready_templates
 from providers.models import Measure, ServiceDocument
 from tests.applications.factories import (
-    OrganisationFactory, RoundFactory, approved_award, complete_application, member_of,
+    OrganisationFactory,
+    RoundFactory,
+    approved_award,
+    complete_application,
+    member_of,
 )
 from tests.factories import BudgetLineFactory, UserFactory
 from tests.providers.conftest import make_side
@@ -62,12 +66,22 @@ def forbidden(response) -> bool:
     return response.status_code == 403
 
 
-SIGN_IN_PAGES = {"admin:login", "login", "accounts:login", "accounts:two_factor_setup", "accounts:two_factor_verify"}
+SIGN_IN_PAGES = {
+    "admin:login",
+    "login",
+    "accounts:login",
+    "accounts:two_factor_setup",
+    "accounts:two_factor_verify",
+}
 
 
 def reached(response) -> bool:
     """The owner got through: not "not found", and not sent away to sign in (which would mean the line is wrong)."""
-    return response.status_code != 404 and response.status_code < 500 and not _redirects_to(response, SIGN_IN_PAGES)
+    return (
+        response.status_code != 404
+        and response.status_code < 500
+        and not _redirects_to(response, SIGN_IN_PAGES)
+    )
 
 
 # --- The table -------------------------------------------------------------------------------------------------------
@@ -89,7 +103,9 @@ def provider(kwargs) -> Line:
 
 
 def staff(kwargs) -> Line:
-    return Line(kwargs, owner="staff", refused=[("applicant_b", admin_sign_in), ("provider_b", admin_sign_in)])
+    return Line(
+        kwargs, owner="staff", refused=[("applicant_b", admin_sign_in), ("provider_b", admin_sign_in)]
+    )
 
 
 def reviewer(kwargs) -> Line:
@@ -115,7 +131,9 @@ OWNED: dict[str, Line] = {
     "applications:organisation": applicant(lambda w: {"pk": w.application.organisation_id}),
     # Providers: provider A's services, contract documents and returns.
     "providers:service": provider(lambda w: {"pk": w.side_a.service.pk}),
-    "providers:service_document": provider(lambda w: {"pk": w.side_a.service.pk, "document_pk": w.contract.pk}),
+    "providers:service_document": provider(
+        lambda w: {"pk": w.side_a.service.pk, "document_pk": w.contract.pk}
+    ),
     "providers:return": provider(lambda w: {"pk": w.side_a.ret.pk}),
     "providers:return_edit": provider(lambda w: {"pk": w.side_a.ret.pk}),
     "providers:return_send_for_sign_off": provider(lambda w: {"pk": w.side_a.ret.pk}),
@@ -158,10 +176,14 @@ def walked_patterns() -> dict[str, str]:
             if isinstance(pattern, URLResolver):
                 if pattern.namespace == "admin":
                     continue  # staff only; see test_people_who_are_not_staff_get_nothing_from_the_admin
-                walk(pattern.url_patterns, route, namespaces + ([pattern.namespace] if pattern.namespace else []),
-                     inherited or params)
+                walk(
+                    pattern.url_patterns,
+                    route,
+                    namespaces + ([pattern.namespace] if pattern.namespace else []),
+                    inherited or params,
+                )
             elif params or inherited:
-                found[":".join(namespaces + [pattern.name]) if pattern.name else route] = route
+                found[":".join([*namespaces, pattern.name]) if pattern.name else route] = route
 
     walk(get_resolver().url_patterns, "", [], False)
     return found
@@ -177,11 +199,16 @@ class World:
         round_ = RoundFactory()
         organisation_a = OrganisationFactory(name="Organisation A", area=round_.areas.first())
         self.applicant_a = member_of(organisation_a)
-        self.application = complete_application(round_=round_, organisation=organisation_a, user=self.applicant_a)
+        self.application = complete_application(
+            round_=round_, organisation=organisation_a, user=self.applicant_a
+        )
         self.document = self.application.documents.first()
-        self.question = InformationRequest.objects.create(application=self.application, question="Why?",
-                                                          asked_by=self.staff)
-        self.awarded = approved_award(round_=round_, organisation=organisation_a, user=self.applicant_a).application
+        self.question = InformationRequest.objects.create(
+            application=self.application, question="Why?", asked_by=self.staff
+        )
+        self.awarded = approved_award(
+            round_=round_, organisation=organisation_a, user=self.applicant_a
+        ).application
         Application.objects.filter(pk=self.awarded.pk).update(status=Status.AWARDED)
         self.submitted = self.awarded  # any application staff can open
         self.applicant_b = member_of(OrganisationFactory(name="Organisation B"))
@@ -192,16 +219,26 @@ class World:
         self.provider_a = self.side_a.preparer
         self.provider_b = make_side("Provider B", period).preparer
         self.contract = ServiceDocument.objects.create(
-            service=self.side_a.service, title="Contract",
-            file=SimpleUploadedFile("contract.pdf", b"%PDF-1.4", content_type="application/pdf"))
-        self.measure = Measure.objects.filter(template=period.template).exclude(kind=Measure.Kind.TEXT).first()
+            service=self.side_a.service,
+            title="Contract",
+            file=SimpleUploadedFile("contract.pdf", b"%PDF-1.4", content_type="application/pdf"),
+        )
+        self.measure = (
+            Measure.objects.filter(template=period.template).exclude(kind=Measure.Kind.TEXT).first()
+        )
 
         from needs import services as needs_services
 
-        self.needs = needs_services.create_assessment(name="IDVA", pot_line=BudgetLineFactory(), by=self.staff)
-        self.export = ExportJob.objects.create(kind="applications.list", title="Applications",
-                                               requested_by=self.staff, status=ExportJob.Status.READY,
-                                               filename="applications.xlsx")
+        self.needs = needs_services.create_assessment(
+            name="IDVA", pot_line=BudgetLineFactory(), by=self.staff
+        )
+        self.export = ExportJob.objects.create(
+            kind="applications.list",
+            title="Applications",
+            requested_by=self.staff,
+            status=ExportJob.Status.READY,
+            filename="applications.xlsx",
+        )
         self.export.file.save("applications.xlsx", ContentFile(b"PK\x03\x04"), save=True)
 
 
@@ -234,7 +271,8 @@ def test_every_url_with_a_parameter_is_walked():
     missing = sorted(set(patterns) - set(OWNED) - set(PUBLIC))
     assert not missing, (
         "These URL patterns take a parameter but are in neither OWNED nor PUBLIC in tests/test_url_walk.py; add a line "
-        "for each:\n" + "\n".join(f"  {name}  ({patterns[name]})" for name in missing))
+        "for each:\n" + "\n".join(f"  {name}  ({patterns[name]})" for name in missing)
+    )
     stale = sorted((set(OWNED) | set(PUBLIC)) - set(patterns))
     assert not stale, f"Lines for patterns that no longer exist: {stale}"
     assert not set(OWNED) & set(PUBLIC)
@@ -242,8 +280,10 @@ def test_every_url_with_a_parameter_is_walked():
 
 def test_nobody_reaches_another_organisations_or_providers_objects_by_id():
     world = World()
-    clients = {who: signed_in(getattr(world, who))
-               for who in ("applicant_a", "applicant_b", "provider_a", "provider_b", "staff", "other_staff")}
+    clients = {
+        who: signed_in(getattr(world, who))
+        for who in ("applicant_a", "applicant_b", "provider_a", "provider_b", "staff", "other_staff")
+    }
     failures, walked = [], 0
     for name, line in sorted(OWNED.items()):
         kwargs_list = line.kwargs(world)
@@ -258,8 +298,9 @@ def test_nobody_reaches_another_organisations_or_providers_objects_by_id():
                         continue  # refused for every id alike before any lookup: nothing leaks
                     answered.append(method)
                     if not expected(response):
-                        failures.append(f"{_describe(method.upper(), url, who, response)} "
-                                        f"(expected {expected.__name__})")
+                        failures.append(
+                            f"{_describe(method.upper(), url, who, response)} (expected {expected.__name__})"
+                        )
                 if not answered:
                     failures.append(f"{url} as {who}: neither GET nor POST was tried (both 405)")
             response = clients[line.owner].get(url)
@@ -273,7 +314,9 @@ def test_people_who_are_not_staff_get_nothing_from_the_admin():
     world = World()
     failures = []
     urls = [reverse("admin:index")]
-    urls += [reverse(f"admin:{m._meta.app_label}_{m._meta.model_name}_changelist") for m in admin.site._registry]
+    urls += [
+        reverse(f"admin:{m._meta.app_label}_{m._meta.model_name}_changelist") for m in admin.site._registry
+    ]
     urls.append(reverse("admin:applications_application_change", args=[world.application.pk]))
     for who in ("applicant_a", "provider_a"):
         client = signed_in(getattr(world, who))

@@ -75,7 +75,12 @@ def _whole_number(request, name: str, default: int, maximum: int | None = None) 
     if not raw:
         return default
     limit = f"from 1 to {maximum}" if maximum else "from 1"
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9 or int(raw) < 1 or (maximum and int(raw) > maximum):
+    if (
+        not (raw.isascii() and raw.isdigit())
+        or len(raw) > 9
+        or int(raw) < 1
+        or (maximum and int(raw) > maximum)
+    ):
         raise ApiError(400, f'{name}: Enter a whole number {limit}, not "{raw}"')
     return int(raw)
 
@@ -86,9 +91,12 @@ def _paginated(request, queryset, serialise, *, count: int | None = None) -> Jso
     count = queryset.count() if count is None else count
     pages = max(1, math.ceil(count / size))
     if number > pages:
-        raise ApiError(404, f"Page {number} does not exist: there {'is' if pages == 1 else 'are'} {pages} "
-                            f"page{'' if pages == 1 else 's'} of {size}")
-    items = queryset[(number - 1) * size:number * size]
+        raise ApiError(
+            404,
+            f"Page {number} does not exist: there {'is' if pages == 1 else 'are'} {pages} "
+            f"page{'' if pages == 1 else 's'} of {size}",
+        )
+    items = queryset[(number - 1) * size : number * size]
 
     def link(to: int) -> str:
         query = request.GET.copy()
@@ -98,12 +106,14 @@ def _paginated(request, queryset, serialise, *, count: int | None = None) -> Jso
             query["page"] = str(to)
         return request.build_absolute_uri(request.path + (f"?{query.urlencode()}" if query else ""))
 
-    return _json({
-        "count": count,
-        "next": link(number + 1) if number < pages else None,
-        "previous": link(number - 1) if number > 1 else None,
-        "results": [serialise(request, item) for item in items],
-    })
+    return _json(
+        {
+            "count": count,
+            "next": link(number + 1) if number < pages else None,
+            "previous": link(number - 1) if number > 1 else None,
+            "results": [serialise(request, item) for item in items],
+        }
+    )
 
 
 def _filters(form_class, request):
@@ -207,20 +217,28 @@ def docs(request):
     for path, item in document["paths"].items():
         operation = item["get"]
         example = operation["responses"]["200"]["content"]["application/json"]["example"]
-        endpoints.append({
-            "path": f"/api/v1{path}",
-            "url": f"{base}{path}",
-            "summary": operation["summary"],
-            "description": operation["description"],
-            "parameters": [parameters[p["$ref"].rsplit("/", 1)[1]] for p in operation["parameters"]],
-            "example": json.dumps(example, indent=2, ensure_ascii=False),
-        })
-    return render(request, "transparency/api.html", {
-        "endpoints": endpoints,
-        "info": document["info"],
-        "openapi_url": request.build_absolute_uri(reverse("transparency:api_openapi")),
-        "grants_example_url": f"{base}/grants/?year=2024-25&page_size=2",
-        "max_page_size": MAX_PAGE_SIZE,
-        "default_page_size": DEFAULT_PAGE_SIZE,
-        "error_example": json.dumps({"error": 'page_size: Enter a whole number from 1 to 200, not "500"'}, indent=2),
-    })
+        endpoints.append(
+            {
+                "path": f"/api/v1{path}",
+                "url": f"{base}{path}",
+                "summary": operation["summary"],
+                "description": operation["description"],
+                "parameters": [parameters[p["$ref"].rsplit("/", 1)[1]] for p in operation["parameters"]],
+                "example": json.dumps(example, indent=2, ensure_ascii=False),
+            }
+        )
+    return render(
+        request,
+        "transparency/api.html",
+        {
+            "endpoints": endpoints,
+            "info": document["info"],
+            "openapi_url": request.build_absolute_uri(reverse("transparency:api_openapi")),
+            "grants_example_url": f"{base}/grants/?year=2024-25&page_size=2",
+            "max_page_size": MAX_PAGE_SIZE,
+            "default_page_size": DEFAULT_PAGE_SIZE,
+            "error_example": json.dumps(
+                {"error": 'page_size: Enter a whole number from 1 to 200, not "500"'}, indent=2
+            ),
+        },
+    )

@@ -26,7 +26,7 @@ ILLUSTRATIVE_DECISIONS = [
         "confidentiality": Decision.Confidentiality.COMMERCIALLY_CONFIDENTIAL,
         "public_summary": "Invented for the demo. The bids and prices are commercially sensitive.",
         "public_description": "the procurement of a case management system (an illustrative example invented for "
-                              "the demo)",
+        "the demo)",
     },
 ]
 

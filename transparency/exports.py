@@ -48,7 +48,7 @@ def write_xlsx(items: list[dict]) -> bytes:
     sheet.append([text_cell(sheet, title, font=bold) for title in TITLES])
     for item in items:
         row = []
-        for column, value in zip(COLUMNS, flatten(item)):
+        for column, value in zip(COLUMNS, flatten(item), strict=False):
             if value is None:
                 row.append(None)
             elif column.kind == AMOUNT:
@@ -80,8 +80,12 @@ def write_csv(items: list[dict]) -> bytes:
     writer = csv.writer(buffer)
     writer.writerow(TITLES)
     for item in items:
-        writer.writerow(["" if value is None else f"{value:.2f}" if column.kind == AMOUNT else value
-                         for column, value in zip(COLUMNS, flatten(item))])
+        writer.writerow(
+            [
+                "" if value is None else f"{value:.2f}" if column.kind == AMOUNT else value
+                for column, value in zip(COLUMNS, flatten(item), strict=False)
+            ]
+        )
     return buffer.getvalue().encode("utf-8-sig")
 
 
@@ -90,7 +94,11 @@ def read_xlsx(content: bytes) -> list[dict]:
     workbook = load_workbook(io.BytesIO(content), read_only=True)
     rows = workbook[SHEET].iter_rows(values_only=True)
     titles = next(rows)
-    items = [unflatten({t: v for t, v in zip(titles, row) if t is not None}) for row in rows if any(row)]
+    items = [
+        unflatten({t: v for t, v in zip(titles, row, strict=False) if t is not None})
+        for row in rows
+        if any(row)
+    ]
     workbook.close()
     return items
 

@@ -37,8 +37,12 @@ class GrantFilterForm(forms.Form):
             )
             areas = Area.objects.filter(pk__in=published.values("application__area")).order_by("name")
             self.fields["area"].widget.choices = [("", "All areas")] + [(str(a.pk), a.name) for a in areas]
-            streams = FundingStream.objects.filter(pk__in=published.values("application__round__budget__stream"))
-            self.fields["stream"].widget.choices = [("", "All funding streams")] + [(s.slug, s.name) for s in streams]
+            streams = FundingStream.objects.filter(
+                pk__in=published.values("application__round__budget__stream")
+            )
+            self.fields["stream"].widget.choices = [("", "All funding streams")] + [
+                (s.slug, s.name) for s in streams
+            ]
 
     def clean_year(self):
         raw = self.cleaned_data["year"].strip()
@@ -61,7 +65,9 @@ class GrantFilterForm(forms.Form):
             return None
         stream = FundingStream.objects.filter(slug=raw).first()
         if stream is None:
-            raise forms.ValidationError(f'There is no funding stream "{raw}". Choose a funding stream from the list')
+            raise forms.ValidationError(
+                f'There is no funding stream "{raw}". Choose a funding stream from the list'
+            )
         return stream
 
     @property
@@ -71,8 +77,12 @@ class GrantFilterForm(forms.Form):
 
 
 class DecisionFilterForm(forms.Form):
-    year = forms.CharField(required=False, label="Financial year", widget=forms.Select,
-                           help_text="Decisions taken from 1 April to 31 March")
+    year = forms.CharField(
+        required=False,
+        label="Financial year",
+        widget=forms.Select,
+        help_text="Decisions taken from 1 April to 31 March",
+    )
 
     def __init__(self, data=None, *, with_choices: bool = False):
         super().__init__(data)

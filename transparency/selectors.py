@@ -1,6 +1,5 @@
 """Reads of what may be published. Every public page, export and API response starts from these."""
 
-
 from django.db.models import Count, F, Prefetch, QuerySet, Sum
 from django.db.models.functions import TruncDate
 
@@ -75,7 +74,9 @@ def decisions_in_year(decisions: QuerySet[Decision], start_year: int) -> QuerySe
 def with_public_budgets(decisions: QuerySet[Decision]) -> QuerySet[Decision]:
     """Fetch the budgets decisions approve in one extra query, for `public_view` to list (public decisions only)."""
     return decisions.prefetch_related(
-        Prefetch("budgets", queryset=Budget.objects.select_related("stream", "year").order_by("-year__start_year"))
+        Prefetch(
+            "budgets", queryset=Budget.objects.select_related("stream", "year").order_by("-year__start_year")
+        )
     )
 
 
@@ -104,7 +105,9 @@ def public_view(decision: Decision) -> dict:
         "is_public": public,
         "description": description,
         # "is a confidential decision relating to …", as the annual report prints it; empty for public decisions.
-        "statement": "" if public else f"{CONFIDENTIAL_WORDING[decision.confidentiality]} {description.rstrip('.')}",
+        "statement": ""
+        if public
+        else f"{CONFIDENTIAL_WORDING[decision.confidentiality]} {description.rstrip('.')}",
     }
     if public:
         view["title"] = decision.title

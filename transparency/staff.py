@@ -11,8 +11,8 @@ from exports.services import request_export
 from funds.models import FinancialYear, FundingStream
 from funds.selectors import current_office
 
-from .giving360 import GivingError, Selection, funding_organisation, publisher_prefix
 from .exports import FORMATS, GIVING360
+from .giving360 import GivingError, Selection, funding_organisation, publisher_prefix
 from .selectors import grant_totals, published_grants
 
 
@@ -23,7 +23,10 @@ class Giving360Form(forms.Form):
         queryset=FinancialYear.objects.all(),
         label="Financial year",
         empty_label=None,
-        error_messages={"required": "Choose a financial year", "invalid_choice": "Choose a financial year from the list"},
+        error_messages={
+            "required": "Choose a financial year",
+            "invalid_choice": "Choose a financial year from the list",
+        },
     )
     stream = forms.ModelChoiceField(
         queryset=FundingStream.objects.all(),
@@ -60,7 +63,11 @@ class Giving360Form(forms.Form):
 
 def _initial_year() -> FinancialYear | None:
     latest = published_grants().order_by("-application__round__budget__year__start_year").first()
-    return latest.application.round.budget.year if latest else FinancialYear.objects.order_by("-start_year").first()
+    return (
+        latest.application.round.budget.year
+        if latest
+        else FinancialYear.objects.order_by("-start_year").first()
+    )
 
 
 @staff_member_required
@@ -97,11 +104,20 @@ def giving360(request):
                 title=f"360Giving grants {selection.describe()} ({fmt.upper()})",
                 by=request.user,
             )
-            messages.info(request, f"We are preparing the 360Giving {fmt.upper()} file for {selection.describe()}.")
+            messages.info(
+                request, f"We are preparing the 360Giving {fmt.upper()} file for {selection.describe()}."
+            )
             return redirect("exports:job", pk=job.pk)
-    return render(request, "transparency/staff/giving360.html", {
-        "form": form, "selection": selection, "totals": totals, "setup_problem": setup_problem,
-    })
+    return render(
+        request,
+        "transparency/staff/giving360.html",
+        {
+            "form": form,
+            "selection": selection,
+            "totals": totals,
+            "setup_problem": setup_problem,
+        },
+    )
 
 
 def _setup_problem(office) -> str:

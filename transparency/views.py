@@ -38,11 +38,19 @@ def grants(request):
     if form.is_valid():
         published = selectors.published_grants(**form.filters)
         totals = selectors.grant_totals(published)
-        page = _page(selectors.public_grant_rows(published), request.GET.get("page"), per_page=GRANTS_PER_PAGE,
-                     count=totals["count"])
-        context.update(totals=totals, page=page, rows=_with_year_labels(page.object_list),
-                       page_range=page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1),
-                       filtered=any(form.filters.values()))
+        page = _page(
+            selectors.public_grant_rows(published),
+            request.GET.get("page"),
+            per_page=GRANTS_PER_PAGE,
+            count=totals["count"],
+        )
+        context.update(
+            totals=totals,
+            page=page,
+            rows=_with_year_labels(page.object_list),
+            page_range=page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1),
+            filtered=any(form.filters.values()),
+        )
     return render(request, "transparency/grants.html", context)
 
 
@@ -53,12 +61,15 @@ def _download(request, build):
         return redirect(reverse("transparency:grants") + "?" + request.GET.urlencode())
     rows = selectors.public_grant_rows(selectors.published_grants(**form.filters)).iterator(chunk_size=2000)
     name = "grants-awarded" + "".join(
-        f"-{part}" for part in (
+        f"-{part}"
+        for part in (
             FinancialYear(start_year=form.filters["year"]).label(FinancialYear.LabelStyle.LONG)
-            if "year" in form.filters else "",
+            if "year" in form.filters
+            else "",
             form.filters["stream"].slug if "stream" in form.filters else "",
             f"area-{form.filters['area'].pk}" if "area" in form.filters else "",
-        ) if part
+        )
+        if part
     )
     return build(rows, name)
 
@@ -80,7 +91,9 @@ def grants_xlsx(request):
     def build(rows, name):
         office = current_office()
         title = "Grants awarded" + (f" by the {office.name}" if office else "")
-        response = HttpResponse(downloads.grants_xlsx(rows, title=title), content_type=downloads.XLSX_CONTENT_TYPE)
+        response = HttpResponse(
+            downloads.grants_xlsx(rows, title=title), content_type=downloads.XLSX_CONTENT_TYPE
+        )
         response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
         return response
 
@@ -104,7 +117,9 @@ def decisions(request):
         context.update(
             page=page,
             page_range=page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1),
-            days=[(day, list(group)) for day, group in itertools.groupby(views, key=lambda v: v["decided_on"])],
+            days=[
+                (day, list(group)) for day, group in itertools.groupby(views, key=lambda v: v["decided_on"])
+            ],
         )
     return render(request, "transparency/decisions.html", context)
 
@@ -112,5 +127,7 @@ def decisions(request):
 @login_not_required
 @require_safe
 def decision_detail(request, number):
-    decision = get_object_or_404(selectors.with_public_budgets(selectors.published_decisions()), number=number)
+    decision = get_object_or_404(
+        selectors.with_public_budgets(selectors.published_decisions()), number=number
+    )
     return render(request, "transparency/decision_detail.html", {"decision": selectors.public_view(decision)})

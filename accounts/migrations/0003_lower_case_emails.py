@@ -18,14 +18,15 @@ def lower_case_emails(apps, schema_editor):
     for user in mixed.iterator():
         lowered = user.email.strip().lower()
         if User.objects.filter(email__iexact=lowered).exclude(pk=user.pk).exists():
-            print(f"\n  accounts.0003: left {user.email!r} (user {user.pk}) as it is: another account has the same "
-                  "address in another case")
+            print(
+                f"\n  accounts.0003: left {user.email!r} (user {user.pk}) as it is: another account has the same "
+                "address in another case"
+            )
             continue
         User.objects.filter(pk=user.pk).update(email=lowered)
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("accounts", "0002_two_factor_devices"),
     ]

@@ -8,354 +8,913 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('funds', '0001_initial'),
+        ("funds", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Application',
+            name="Application",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('submitted', 'Checking eligibility'), ('more_information', 'More information needed'), ('ineligible', 'Not eligible'), ('in_assessment', 'Being assessed'), ('recommended', 'Recommended to the panel'), ('approved', 'Approved, awaiting finance'), ('declined', 'Not funded'), ('awarded', 'Awarded'), ('withdrawn', 'Withdrawn')], db_index=True, default='draft', max_length=20)),
-                ('reference', models.CharField(blank=True, max_length=30, null=True, unique=True)),
-                ('contact_name', models.CharField(blank=True, max_length=200)),
-                ('contact_phone', models.CharField(blank=True, max_length=40)),
-                ('meets_requirements', models.JSONField(blank=True, default=list, help_text='Requirement values confirmed')),
-                ('project_title', models.CharField(blank=True, max_length=200)),
-                ('project_summary', models.TextField(blank=True)),
-                ('amount_requested', models.DecimalField(blank=True, decimal_places=2, max_digits=12, null=True)),
-                ('answers', models.JSONField(blank=True, default=dict, help_text='Round question id -> answer')),
-                ('declared_by_name', models.CharField(blank=True, max_length=200)),
-                ('declared_at', models.DateTimeField(blank=True, null=True)),
-                ('drafts', models.JSONField(blank=True, default=dict)),
-                ('completed_tasks', models.JSONField(blank=True, default=list)),
-                ('resume_status', models.CharField(blank=True, choices=[('draft', 'Draft'), ('submitted', 'Checking eligibility'), ('more_information', 'More information needed'), ('ineligible', 'Not eligible'), ('in_assessment', 'Being assessed'), ('recommended', 'Recommended to the panel'), ('approved', 'Approved, awaiting finance'), ('declined', 'Not funded'), ('awarded', 'Awarded'), ('withdrawn', 'Withdrawn')], help_text='Where the application goes back to once more information is given', max_length=20)),
-                ('recommended_amount', models.DecimalField(blank=True, decimal_places=2, max_digits=12, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('submitted_at', models.DateTimeField(blank=True, null=True)),
-                ('illustrative', models.BooleanField(default=False)),
-                ('area', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='applications', to='funds.area')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('decision', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='applications', to='funds.decision')),
-                ('submitted_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("submitted", "Checking eligibility"),
+                            ("more_information", "More information needed"),
+                            ("ineligible", "Not eligible"),
+                            ("in_assessment", "Being assessed"),
+                            ("recommended", "Recommended to the panel"),
+                            ("approved", "Approved, awaiting finance"),
+                            ("declined", "Not funded"),
+                            ("awarded", "Awarded"),
+                            ("withdrawn", "Withdrawn"),
+                        ],
+                        db_index=True,
+                        default="draft",
+                        max_length=20,
+                    ),
+                ),
+                ("reference", models.CharField(blank=True, max_length=30, null=True, unique=True)),
+                ("contact_name", models.CharField(blank=True, max_length=200)),
+                ("contact_phone", models.CharField(blank=True, max_length=40)),
+                (
+                    "meets_requirements",
+                    models.JSONField(blank=True, default=list, help_text="Requirement values confirmed"),
+                ),
+                ("project_title", models.CharField(blank=True, max_length=200)),
+                ("project_summary", models.TextField(blank=True)),
+                (
+                    "amount_requested",
+                    models.DecimalField(blank=True, decimal_places=2, max_digits=12, null=True),
+                ),
+                (
+                    "answers",
+                    models.JSONField(blank=True, default=dict, help_text="Round question id -> answer"),
+                ),
+                ("declared_by_name", models.CharField(blank=True, max_length=200)),
+                ("declared_at", models.DateTimeField(blank=True, null=True)),
+                ("drafts", models.JSONField(blank=True, default=dict)),
+                ("completed_tasks", models.JSONField(blank=True, default=list)),
+                (
+                    "resume_status",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("draft", "Draft"),
+                            ("submitted", "Checking eligibility"),
+                            ("more_information", "More information needed"),
+                            ("ineligible", "Not eligible"),
+                            ("in_assessment", "Being assessed"),
+                            ("recommended", "Recommended to the panel"),
+                            ("approved", "Approved, awaiting finance"),
+                            ("declined", "Not funded"),
+                            ("awarded", "Awarded"),
+                            ("withdrawn", "Withdrawn"),
+                        ],
+                        help_text="Where the application goes back to once more information is given",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "recommended_amount",
+                    models.DecimalField(blank=True, decimal_places=2, max_digits=12, null=True),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("submitted_at", models.DateTimeField(blank=True, null=True)),
+                ("illustrative", models.BooleanField(default=False)),
+                (
+                    "area",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="applications",
+                        to="funds.area",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "decision",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="applications",
+                        to="funds.decision",
+                    ),
+                ),
+                (
+                    "submitted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-pk'],
+                "ordering": ["-created_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='ApplicationEvent',
+            name="ApplicationEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('from_status', models.CharField(choices=[('draft', 'Draft'), ('submitted', 'Checking eligibility'), ('more_information', 'More information needed'), ('ineligible', 'Not eligible'), ('in_assessment', 'Being assessed'), ('recommended', 'Recommended to the panel'), ('approved', 'Approved, awaiting finance'), ('declined', 'Not funded'), ('awarded', 'Awarded'), ('withdrawn', 'Withdrawn')], max_length=20)),
-                ('to_status', models.CharField(choices=[('draft', 'Draft'), ('submitted', 'Checking eligibility'), ('more_information', 'More information needed'), ('ineligible', 'Not eligible'), ('in_assessment', 'Being assessed'), ('recommended', 'Recommended to the panel'), ('approved', 'Approved, awaiting finance'), ('declined', 'Not funded'), ('awarded', 'Awarded'), ('withdrawn', 'Withdrawn')], max_length=20)),
-                ('at', models.DateTimeField(auto_now_add=True)),
-                ('reason', models.TextField(blank=True)),
-                ('application', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='applications.application')),
-                ('by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "from_status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("submitted", "Checking eligibility"),
+                            ("more_information", "More information needed"),
+                            ("ineligible", "Not eligible"),
+                            ("in_assessment", "Being assessed"),
+                            ("recommended", "Recommended to the panel"),
+                            ("approved", "Approved, awaiting finance"),
+                            ("declined", "Not funded"),
+                            ("awarded", "Awarded"),
+                            ("withdrawn", "Withdrawn"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "to_status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("submitted", "Checking eligibility"),
+                            ("more_information", "More information needed"),
+                            ("ineligible", "Not eligible"),
+                            ("in_assessment", "Being assessed"),
+                            ("recommended", "Recommended to the panel"),
+                            ("approved", "Approved, awaiting finance"),
+                            ("declined", "Not funded"),
+                            ("awarded", "Awarded"),
+                            ("withdrawn", "Withdrawn"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("at", models.DateTimeField(auto_now_add=True)),
+                ("reason", models.TextField(blank=True)),
+                (
+                    "application",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="applications.application",
+                    ),
+                ),
+                (
+                    "by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['at', 'pk'],
+                "ordering": ["at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Assessment',
+            name="Assessment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('has_conflict', models.BooleanField()),
-                ('conflict_details', models.TextField(blank=True)),
-                ('declared_at', models.DateTimeField(auto_now_add=True)),
-                ('completed_at', models.DateTimeField(blank=True, null=True)),
-                ('application', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='assessments', to='applications.application')),
-                ('assessor', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='assessments', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("has_conflict", models.BooleanField()),
+                ("conflict_details", models.TextField(blank=True)),
+                ("declared_at", models.DateTimeField(auto_now_add=True)),
+                ("completed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "application",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="assessments",
+                        to="applications.application",
+                    ),
+                ),
+                (
+                    "assessor",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="assessments",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['application', 'declared_at'],
+                "ordering": ["application", "declared_at"],
             },
         ),
         migrations.CreateModel(
-            name='Award',
+            name="Award",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=12)),
-                ('status', models.CharField(choices=[('awaiting_finance', 'Awaiting finance approval'), ('committed', 'Approved by finance'), ('paid', 'Paid in full')], db_index=True, default='awaiting_finance', max_length=20)),
-                ('schedule', models.CharField(choices=[('single', 'One payment on acceptance'), ('instalments', 'Instalments')], default='single', max_length=20)),
-                ('instalments', models.PositiveSmallIntegerField(default=1)),
-                ('approved_at', models.DateTimeField(blank=True, null=True)),
-                ('accepted_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('application', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='award', to='applications.application')),
-                ('approved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('commitment', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='award', to='funds.commitment')),
-                ('line', models.ForeignKey(help_text='The area line, reserve or ring-fence the money is committed against', on_delete=django.db.models.deletion.PROTECT, related_name='awards', to='funds.budgetline')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("amount", models.DecimalField(decimal_places=2, max_digits=12)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("awaiting_finance", "Awaiting finance approval"),
+                            ("committed", "Approved by finance"),
+                            ("paid", "Paid in full"),
+                        ],
+                        db_index=True,
+                        default="awaiting_finance",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "schedule",
+                    models.CharField(
+                        choices=[("single", "One payment on acceptance"), ("instalments", "Instalments")],
+                        default="single",
+                        max_length=20,
+                    ),
+                ),
+                ("instalments", models.PositiveSmallIntegerField(default=1)),
+                ("approved_at", models.DateTimeField(blank=True, null=True)),
+                ("accepted_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "application",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="award",
+                        to="applications.application",
+                    ),
+                ),
+                (
+                    "approved_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "commitment",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="award",
+                        to="funds.commitment",
+                    ),
+                ),
+                (
+                    "line",
+                    models.ForeignKey(
+                        help_text="The area line, reserve or ring-fence the money is committed against",
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="awards",
+                        to="funds.budgetline",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-pk'],
+                "ordering": ["-created_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='AwardPayment',
+            name="AwardPayment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveSmallIntegerField()),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=12)),
-                ('due_on', models.DateField(blank=True, help_text='Empty means due when the award is accepted', null=True)),
-                ('award', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='payments', to='applications.award')),
-                ('payment', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='funds.payment')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveSmallIntegerField()),
+                ("amount", models.DecimalField(decimal_places=2, max_digits=12)),
+                (
+                    "due_on",
+                    models.DateField(
+                        blank=True, help_text="Empty means due when the award is accepted", null=True
+                    ),
+                ),
+                (
+                    "award",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="payments",
+                        to="applications.award",
+                    ),
+                ),
+                (
+                    "payment",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="funds.payment",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['award', 'number'],
+                "ordering": ["award", "number"],
             },
         ),
         migrations.CreateModel(
-            name='BudgetItem',
+            name="BudgetItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('order', models.PositiveSmallIntegerField(default=0)),
-                ('description', models.CharField(max_length=200)),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=12)),
-                ('application', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='budget_items', to='applications.application')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("order", models.PositiveSmallIntegerField(default=0)),
+                ("description", models.CharField(max_length=200)),
+                ("amount", models.DecimalField(decimal_places=2, max_digits=12)),
+                (
+                    "application",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="budget_items",
+                        to="applications.application",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['application', 'order', 'pk'],
+                "ordering": ["application", "order", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Document',
+            name="Document",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('governing_document', 'Governing document'), ('safeguarding_policy', 'Safeguarding policy'), ('accounts', 'Latest accounts or bank statement'), ('information', 'Further information')], max_length=30)),
-                ('file', models.FileField(upload_to=applications.models.applications._document_path)),
-                ('original_name', models.CharField(max_length=255)),
-                ('content_type', models.CharField(max_length=120)),
-                ('size', models.PositiveIntegerField()),
-                ('uploaded_at', models.DateTimeField(auto_now_add=True)),
-                ('application', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='documents', to='applications.application')),
-                ('uploaded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("governing_document", "Governing document"),
+                            ("safeguarding_policy", "Safeguarding policy"),
+                            ("accounts", "Latest accounts or bank statement"),
+                            ("information", "Further information"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("file", models.FileField(upload_to=applications.models.applications._document_path)),
+                ("original_name", models.CharField(max_length=255)),
+                ("content_type", models.CharField(max_length=120)),
+                ("size", models.PositiveIntegerField()),
+                ("uploaded_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "application",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="documents",
+                        to="applications.application",
+                    ),
+                ),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['application', 'kind', 'uploaded_at'],
+                "ordering": ["application", "kind", "uploaded_at"],
             },
         ),
         migrations.CreateModel(
-            name='InformationRequest',
+            name="InformationRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('question', models.TextField()),
-                ('asked_at', models.DateTimeField(auto_now_add=True)),
-                ('response', models.TextField(blank=True)),
-                ('responded_at', models.DateTimeField(blank=True, null=True)),
-                ('application', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='information_requests', to='applications.application')),
-                ('asked_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('responded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("question", models.TextField()),
+                ("asked_at", models.DateTimeField(auto_now_add=True)),
+                ("response", models.TextField(blank=True)),
+                ("responded_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "application",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="information_requests",
+                        to="applications.application",
+                    ),
+                ),
+                (
+                    "asked_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "responded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['asked_at', 'pk'],
+                "ordering": ["asked_at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Organisation',
+            name="Organisation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('type', models.CharField(choices=[('registered_charity', 'Registered charity'), ('cio', 'Charitable incorporated organisation (CIO)'), ('cic', 'Community interest company (CIC)'), ('constituted_group', 'Constituted community group'), ('clg', 'Company limited by guarantee (not for profit)'), ('cbs', 'Community benefit society'), ('parish_council', 'Parish or town council'), ('other', 'Another kind of organisation')], max_length=30)),
-                ('charity_number', models.CharField(blank=True, max_length=20)),
-                ('company_number', models.CharField(blank=True, max_length=20)),
-                ('address', models.TextField()),
-                ('illustrative', models.BooleanField(default=False, help_text='Invented for the demo')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('area', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='organisations', to='funds.area')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "type",
+                    models.CharField(
+                        choices=[
+                            ("registered_charity", "Registered charity"),
+                            ("cio", "Charitable incorporated organisation (CIO)"),
+                            ("cic", "Community interest company (CIC)"),
+                            ("constituted_group", "Constituted community group"),
+                            ("clg", "Company limited by guarantee (not for profit)"),
+                            ("cbs", "Community benefit society"),
+                            ("parish_council", "Parish or town council"),
+                            ("other", "Another kind of organisation"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("charity_number", models.CharField(blank=True, max_length=20)),
+                ("company_number", models.CharField(blank=True, max_length=20)),
+                ("address", models.TextField()),
+                ("illustrative", models.BooleanField(default=False, help_text="Invented for the demo")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "area",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="organisations",
+                        to="funds.area",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('owner', 'Owner'), ('member', 'Member')], default='member', max_length=10)),
-                ('joined_at', models.DateTimeField(auto_now_add=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to=settings.AUTH_USER_MODEL)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='applications.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[("owner", "Owner"), ("member", "Member")], default="member", max_length=10
+                    ),
+                ),
+                ("joined_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to="applications.organisation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['organisation', 'user__email'],
+                "ordering": ["organisation", "user__email"],
             },
         ),
         migrations.CreateModel(
-            name='Invitation',
+            name="Invitation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('email', models.EmailField(max_length=254)),
-                ('role', models.CharField(choices=[('owner', 'Owner'), ('member', 'Member')], default='member', max_length=10)),
-                ('token', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('accepted_at', models.DateTimeField(blank=True, null=True)),
-                ('invited_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='invitations', to='applications.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("email", models.EmailField(max_length=254)),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[("owner", "Owner"), ("member", "Member")], default="member", max_length=10
+                    ),
+                ),
+                ("token", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("accepted_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "invited_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="invitations",
+                        to="applications.organisation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.AddField(
-            model_name='application',
-            name='organisation',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='applications', to='applications.organisation'),
+            model_name="application",
+            name="organisation",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="applications",
+                to="applications.organisation",
+            ),
         ),
         migrations.CreateModel(
-            name='Round',
+            name="Round",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('slug', models.SlugField(unique=True)),
-                ('reference_prefix', models.CharField(help_text='Starts every reference number, e.g. "HCF"', max_length=10)),
-                ('summary', models.CharField(help_text='One sentence shown in the list of open rounds', max_length=300)),
-                ('what_it_funds', models.TextField(blank=True)),
-                ('opens_at', models.DateTimeField()),
-                ('closes_at', models.DateTimeField()),
-                ('minimum_grant', models.DecimalField(decimal_places=2, max_digits=12)),
-                ('maximum_grant', models.DecimalField(decimal_places=2, max_digits=12)),
-                ('organisation_types', models.JSONField(default=list, help_text='OrganisationType values that may apply')),
-                ('requirements', models.JSONField(default=list, help_text='Requirement values every applicant must meet')),
-                ('scoring_scale', models.PositiveSmallIntegerField(default=5, help_text='Each criterion is scored 0 up to this')),
-                ('decision_required_over', models.DecimalField(blank=True, decimal_places=2, help_text='Awards above this need a PCC decision linked before approval', max_digits=12, null=True)),
-                ('contact_email', models.EmailField(blank=True, max_length=254)),
-                ('illustrative', models.BooleanField(default=False)),
-                ('areas', models.ManyToManyField(help_text='The areas projects must serve', related_name='rounds', to='funds.area')),
-                ('budget', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='rounds', to='funds.budget')),
-                ('default_line', models.ForeignKey(blank=True, help_text="Awards are committed here when the project's area has no line of its own", null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='funds.budgetline')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("slug", models.SlugField(unique=True)),
+                (
+                    "reference_prefix",
+                    models.CharField(help_text='Starts every reference number, e.g. "HCF"', max_length=10),
+                ),
+                (
+                    "summary",
+                    models.CharField(
+                        help_text="One sentence shown in the list of open rounds", max_length=300
+                    ),
+                ),
+                ("what_it_funds", models.TextField(blank=True)),
+                ("opens_at", models.DateTimeField()),
+                ("closes_at", models.DateTimeField()),
+                ("minimum_grant", models.DecimalField(decimal_places=2, max_digits=12)),
+                ("maximum_grant", models.DecimalField(decimal_places=2, max_digits=12)),
+                (
+                    "organisation_types",
+                    models.JSONField(default=list, help_text="OrganisationType values that may apply"),
+                ),
+                (
+                    "requirements",
+                    models.JSONField(default=list, help_text="Requirement values every applicant must meet"),
+                ),
+                (
+                    "scoring_scale",
+                    models.PositiveSmallIntegerField(
+                        default=5, help_text="Each criterion is scored 0 up to this"
+                    ),
+                ),
+                (
+                    "decision_required_over",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        help_text="Awards above this need a PCC decision linked before approval",
+                        max_digits=12,
+                        null=True,
+                    ),
+                ),
+                ("contact_email", models.EmailField(blank=True, max_length=254)),
+                ("illustrative", models.BooleanField(default=False)),
+                (
+                    "areas",
+                    models.ManyToManyField(
+                        help_text="The areas projects must serve", related_name="rounds", to="funds.area"
+                    ),
+                ),
+                (
+                    "budget",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="rounds", to="funds.budget"
+                    ),
+                ),
+                (
+                    "default_line",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Awards are committed here when the project's area has no line of its own",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="funds.budgetline",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-closes_at', 'name'],
+                "ordering": ["-closes_at", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Question',
+            name="Question",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('order', models.PositiveSmallIntegerField(default=0)),
-                ('text', models.CharField(max_length=300)),
-                ('hint', models.CharField(blank=True, max_length=300)),
-                ('max_words', models.PositiveSmallIntegerField(default=250)),
-                ('round', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='questions', to='applications.round')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("order", models.PositiveSmallIntegerField(default=0)),
+                ("text", models.CharField(max_length=300)),
+                ("hint", models.CharField(blank=True, max_length=300)),
+                ("max_words", models.PositiveSmallIntegerField(default=250)),
+                (
+                    "round",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="questions",
+                        to="applications.round",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['round', 'order', 'pk'],
+                "ordering": ["round", "order", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Criterion',
+            name="Criterion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('order', models.PositiveSmallIntegerField(default=0)),
-                ('name', models.CharField(max_length=120)),
-                ('description', models.CharField(blank=True, max_length=300)),
-                ('weight', models.PositiveSmallIntegerField(default=1)),
-                ('round', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='criteria', to='applications.round')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("order", models.PositiveSmallIntegerField(default=0)),
+                ("name", models.CharField(max_length=120)),
+                ("description", models.CharField(blank=True, max_length=300)),
+                ("weight", models.PositiveSmallIntegerField(default=1)),
+                (
+                    "round",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="criteria",
+                        to="applications.round",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'criteria',
-                'ordering': ['round', 'order', 'pk'],
+                "verbose_name_plural": "criteria",
+                "ordering": ["round", "order", "pk"],
             },
         ),
         migrations.AddField(
-            model_name='application',
-            name='round',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='applications', to='applications.round'),
+            model_name="application",
+            name="round",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="applications",
+                to="applications.round",
+            ),
         ),
         migrations.CreateModel(
-            name='RoundRingFence',
+            name="RoundRingFence",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('theme', models.CharField(max_length=120)),
-                ('line', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='round_ring_fences', to='funds.budgetline')),
-                ('round', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='ring_fences', to='applications.round')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("theme", models.CharField(max_length=120)),
+                (
+                    "line",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="round_ring_fences",
+                        to="funds.budgetline",
+                    ),
+                ),
+                (
+                    "round",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="ring_fences",
+                        to="applications.round",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['theme'],
+                "ordering": ["theme"],
             },
         ),
         migrations.AddField(
-            model_name='application',
-            name='ring_fence',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='applications', to='applications.roundringfence'),
+            model_name="application",
+            name="ring_fence",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="applications",
+                to="applications.roundringfence",
+            ),
         ),
         migrations.CreateModel(
-            name='Score',
+            name="Score",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('score', models.PositiveSmallIntegerField()),
-                ('comment', models.TextField()),
-                ('assessment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='scores', to='applications.assessment')),
-                ('criterion', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='scores', to='applications.criterion')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("score", models.PositiveSmallIntegerField()),
+                ("comment", models.TextField()),
+                (
+                    "assessment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="scores",
+                        to="applications.assessment",
+                    ),
+                ),
+                (
+                    "criterion",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="scores",
+                        to="applications.criterion",
+                    ),
+                ),
             ],
         ),
         migrations.AddConstraint(
-            model_name='assessment',
-            constraint=models.UniqueConstraint(fields=('application', 'assessor'), name='one_assessment_per_assessor'),
+            model_name="assessment",
+            constraint=models.UniqueConstraint(
+                fields=("application", "assessor"), name="one_assessment_per_assessor"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='assessment',
-            constraint=models.CheckConstraint(condition=models.Q(('has_conflict', False), ('completed_at__isnull', True), _connector='OR'), name='conflicted_assessment_never_completed'),
+            model_name="assessment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("has_conflict", False), ("completed_at__isnull", True), _connector="OR"),
+                name="conflicted_assessment_never_completed",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='award',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gt', 0)), name='award_amount_positive'),
+            model_name="award",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount__gt", 0)), name="award_amount_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='award',
-            constraint=models.CheckConstraint(condition=models.Q(('instalments__gte', 1)), name='award_at_least_one_instalment'),
+            model_name="award",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("instalments__gte", 1)), name="award_at_least_one_instalment"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='award',
-            constraint=models.CheckConstraint(condition=models.Q(('status', 'awaiting_finance'), ('commitment__isnull', False), _connector='OR'), name='approved_award_has_commitment'),
+            model_name="award",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("status", "awaiting_finance"), ("commitment__isnull", False), _connector="OR"
+                ),
+                name="approved_award_has_commitment",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='awardpayment',
-            constraint=models.UniqueConstraint(fields=('award', 'number'), name='unique_instalment_number'),
+            model_name="awardpayment",
+            constraint=models.UniqueConstraint(fields=("award", "number"), name="unique_instalment_number"),
         ),
         migrations.AddConstraint(
-            model_name='awardpayment',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gt', 0)), name='award_payment_amount_positive'),
+            model_name="awardpayment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount__gt", 0)), name="award_payment_amount_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='budgetitem',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gt', 0)), name='budget_item_amount_positive'),
+            model_name="budgetitem",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount__gt", 0)), name="budget_item_amount_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.UniqueConstraint(fields=('organisation', 'user'), name='one_membership_per_person'),
+            model_name="membership",
+            constraint=models.UniqueConstraint(
+                fields=("organisation", "user"), name="one_membership_per_person"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='round',
-            constraint=models.CheckConstraint(condition=models.Q(('closes_at__gt', models.F('opens_at'))), name='round_closes_after_it_opens'),
+            model_name="round",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("closes_at__gt", models.F("opens_at"))),
+                name="round_closes_after_it_opens",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='round',
-            constraint=models.CheckConstraint(condition=models.Q(('maximum_grant__gte', models.F('minimum_grant'))), name='round_maximum_at_least_minimum'),
+            model_name="round",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("maximum_grant__gte", models.F("minimum_grant"))),
+                name="round_maximum_at_least_minimum",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='roundringfence',
-            constraint=models.UniqueConstraint(fields=('round', 'theme'), name='unique_theme_per_round'),
+            model_name="roundringfence",
+            constraint=models.UniqueConstraint(fields=("round", "theme"), name="unique_theme_per_round"),
         ),
         migrations.AddConstraint(
-            model_name='application',
-            constraint=models.CheckConstraint(condition=models.Q(('status', 'draft'), models.Q(('status', 'withdrawn'), ('submitted_at__isnull', True)), models.Q(('reference__isnull', False), ('submitted_at__isnull', False)), _connector='OR'), name='submitted_application_has_reference'),
+            model_name="application",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("status", "draft"),
+                    models.Q(("status", "withdrawn"), ("submitted_at__isnull", True)),
+                    models.Q(("reference__isnull", False), ("submitted_at__isnull", False)),
+                    _connector="OR",
+                ),
+                name="submitted_application_has_reference",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='application',
-            constraint=models.CheckConstraint(condition=models.Q(('amount_requested__gte', 0), ('amount_requested__isnull', True), _connector='OR'), name='application_amount_not_negative'),
+            model_name="application",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("amount_requested__gte", 0), ("amount_requested__isnull", True), _connector="OR"
+                ),
+                name="application_amount_not_negative",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='score',
-            constraint=models.UniqueConstraint(fields=('assessment', 'criterion'), name='one_score_per_criterion'),
+            model_name="score",
+            constraint=models.UniqueConstraint(
+                fields=("assessment", "criterion"), name="one_score_per_criterion"
+            ),
         ),
     ]

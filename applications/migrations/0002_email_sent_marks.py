@@ -9,31 +9,31 @@ def mark_earlier_emails_sent(apps, schema_editor):
     # means a stray task for one of them can never send it a second time.
     apps.get_model("applications", "ApplicationEvent").objects.update(notified_at=F("at"))
     apps.get_model("applications", "Award").objects.filter(approved_at__isnull=False).update(
-        letter_sent_at=F("approved_at"))
+        letter_sent_at=F("approved_at")
+    )
     apps.get_model("applications", "Invitation").objects.update(sent_at=F("created_at"))
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('applications', '0001_initial'),
+        ("applications", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='applicationevent',
-            name='notified_at',
+            model_name="applicationevent",
+            name="notified_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='award',
-            name='letter_sent_at',
-            field=models.DateTimeField(blank=True, help_text='When the award letter was emailed', null=True),
+            model_name="award",
+            name="letter_sent_at",
+            field=models.DateTimeField(blank=True, help_text="When the award letter was emailed", null=True),
         ),
         migrations.AddField(
-            model_name='invitation',
-            name='sent_at',
-            field=models.DateTimeField(blank=True, help_text='When the invitation was emailed', null=True),
+            model_name="invitation",
+            name="sent_at",
+            field=models.DateTimeField(blank=True, help_text="When the invitation was emailed", null=True),
         ),
         migrations.RunPython(mark_earlier_emails_sent, migrations.RunPython.noop),
     ]

@@ -4,30 +4,40 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('applications', '0002_email_sent_marks'),
+        ("applications", "0002_email_sent_marks"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='application',
-            name='anonymised_at',
+            model_name="application",
+            name="anonymised_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='round',
-            name='open_call',
-            field=models.BooleanField(default=True, help_text='Any eligible organisation may apply. Untick for rounds open only to invited applicants'),
+            model_name="round",
+            name="open_call",
+            field=models.BooleanField(
+                default=True,
+                help_text="Any eligible organisation may apply. Untick for rounds open only to invited applicants",
+            ),
         ),
         migrations.AddField(
-            model_name='round',
-            name='projects_end_on',
-            field=models.DateField(blank=True, help_text='When funded projects end. Empty means the end of the financial year', null=True),
+            model_name="round",
+            name="projects_end_on",
+            field=models.DateField(
+                blank=True,
+                help_text="When funded projects end. Empty means the end of the financial year",
+                null=True,
+            ),
         ),
         migrations.AddField(
-            model_name='round',
-            name='projects_start_on',
-            field=models.DateField(blank=True, help_text='When funded projects start. Empty means the start of the financial year', null=True),
+            model_name="round",
+            name="projects_start_on",
+            field=models.DateField(
+                blank=True,
+                help_text="When funded projects start. Empty means the start of the financial year",
+                null=True,
+            ),
         ),
     ]

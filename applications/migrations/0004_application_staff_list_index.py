@@ -5,16 +5,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('applications', '0003_transparency_and_retention'),
-        ('funds', '0002_decision_public_description'),
+        ("applications", "0003_transparency_and_retention"),
+        ("funds", "0002_decision_public_description"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='application',
-            index=models.Index(condition=models.Q(('status', 'draft'), _negated=True), fields=['-created_at', '-id'], include=('round',), name='application_staff_list_idx'),
+            model_name="application",
+            index=models.Index(
+                condition=models.Q(("status", "draft"), _negated=True),
+                fields=["-created_at", "-id"],
+                include=("round",),
+                name="application_staff_list_idx",
+            ),
         ),
     ]

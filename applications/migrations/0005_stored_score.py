@@ -26,38 +26,50 @@ def backfill_scores(apps, schema_editor):
     Round = apps.get_model("applications", "Round")
     Score = apps.get_model("applications", "Score")
     completed = Assessment.objects.filter(completed_at__isnull=False).order_by()
-    assessors = Subquery(completed.filter(application=OuterRef("pk")).values("application")
-                         .annotate(n=Count("pk")).values("n"))
+    assessors = Subquery(
+        completed.filter(application=OuterRef("pk")).values("application").annotate(n=Count("pk")).values("n")
+    )
     points = Subquery(
         Score.objects.filter(assessment__application=OuterRef("pk"), assessment__completed_at__isnull=False)
-        .order_by().values("assessment__application")
-        .annotate(p=Sum(F("score") * F("criterion__weight"))).values("p"))
-    total_weight = Subquery(Criterion.objects.filter(round=OuterRef("round_id")).order_by().values("round")
-                            .annotate(w=Sum("weight")).values("w"))
+        .order_by()
+        .values("assessment__application")
+        .annotate(p=Sum(F("score") * F("criterion__weight")))
+        .values("p")
+    )
+    total_weight = Subquery(
+        Criterion.objects.filter(round=OuterRef("round_id"))
+        .order_by()
+        .values("round")
+        .annotate(w=Sum("weight"))
+        .values("w")
+    )
     scale = Subquery(Round.objects.filter(pk=OuterRef("round_id")).values("scoring_scale"))
     numeric = models.DecimalField(max_digits=20, decimal_places=6)
-    score = RoundTo(Cast(points, numeric) * Decimal(100) / NullIf(assessors * total_weight * scale, 0,
-                                                                  output_field=numeric),
-                    2, output_field=models.DecimalField(max_digits=5, decimal_places=2))
+    score = RoundTo(
+        Cast(points, numeric)
+        * Decimal(100)
+        / NullIf(assessors * total_weight * scale, 0, output_field=numeric),
+        2,
+        output_field=models.DecimalField(max_digits=5, decimal_places=2),
+    )
     Application.objects.filter(pk__in=completed.values("application_id")).update(score=score)
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('applications', '0004_application_staff_list_index'),
-        ('funds', '0002_decision_public_description'),
+        ("applications", "0004_application_staff_list_index"),
+        ("funds", "0002_decision_public_description"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='application',
-            name='application_staff_list_idx',
+            model_name="application",
+            name="application_staff_list_idx",
         ),
         migrations.AddField(
-            model_name='application',
-            name='score',
+            model_name="application",
+            name="score",
             field=models.DecimalField(blank=True, decimal_places=2, editable=False, max_digits=5, null=True),
         ),
         migrations.RunPython(backfill_scores, migrations.RunPython.noop, elidable=True),
@@ -73,7 +85,12 @@ class Migration(migrations.Migration):
             "DROP INDEX application_staff_score_idx",
         ),
         migrations.AddConstraint(
-            model_name='application',
-            constraint=models.CheckConstraint(condition=models.Q(('score__isnull', True), models.Q(('score__gte', 0), ('score__lte', 100)), _connector='OR'), name='application_score_is_a_percentage'),
+            model_name="application",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("score__isnull", True), models.Q(("score__gte", 0), ("score__lte", 100)), _connector="OR"
+                ),
+                name="application_score_is_a_percentage",
+            ),
         ),
     ]

@@ -5,16 +5,17 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('applications', '0005_stored_score'),
-        ('funds', '0003_payment_line'),
+        ("applications", "0005_stored_score"),
+        ("funds", "0003_payment_line"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='application',
-            index=models.Index(fields=['round', 'status'], include=('amount_requested',), name='application_pipeline_idx'),
+            model_name="application",
+            index=models.Index(
+                fields=["round", "status"], include=("amount_requested",), name="application_pipeline_idx"
+            ),
         ),
     ]

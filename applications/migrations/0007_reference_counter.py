@@ -9,28 +9,35 @@ def seed_counters(apps, schema_editor):
     Application = apps.get_model("applications", "Application")
     ReferenceCounter = apps.get_model("applications", "ReferenceCounter")
     highest = {}
-    for reference in Application.objects.exclude(reference=None).values_list("reference", flat=True).iterator():
+    for reference in (
+        Application.objects.exclude(reference=None).values_list("reference", flat=True).iterator()
+    ):
         stem, dash, tail = reference.rpartition("-")
         if dash and tail.isascii() and tail.isdigit():
             highest[f"{stem}-"] = max(int(tail), highest.get(f"{stem}-", 0))
     ReferenceCounter.objects.bulk_create(
-        [ReferenceCounter(stem=stem, last_number=number) for stem, number in sorted(highest.items())], batch_size=1000
+        [ReferenceCounter(stem=stem, last_number=number) for stem, number in sorted(highest.items())],
+        batch_size=1000,
     )
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('applications', '0006_pipeline_index'),
+        ("applications", "0006_pipeline_index"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ReferenceCounter',
+            name="ReferenceCounter",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('stem', models.CharField(max_length=30, unique=True)),
-                ('last_number', models.PositiveIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("stem", models.CharField(max_length=30, unique=True)),
+                ("last_number", models.PositiveIntegerField(default=0)),
             ],
         ),
         migrations.RunPython(seed_counters, migrations.RunPython.noop),

@@ -8,7 +8,24 @@ from .references import ReferenceCounter
 from .rounds import Criterion, Question, Requirement, Round, RoundRingFence
 
 __all__ = [
-    "Application", "ApplicationEvent", "Assessment", "Award", "AwardPayment", "BudgetItem", "Criterion", "Document",
-    "InformationRequest", "Invitation", "Membership", "Organisation", "OrganisationType", "Question",
-    "ReferenceCounter", "Requirement", "Round", "RoundRingFence", "Score", "Status",
+    "Application",
+    "ApplicationEvent",
+    "Assessment",
+    "Award",
+    "AwardPayment",
+    "BudgetItem",
+    "Criterion",
+    "Document",
+    "InformationRequest",
+    "Invitation",
+    "Membership",
+    "Organisation",
+    "OrganisationType",
+    "Question",
+    "ReferenceCounter",
+    "Requirement",
+    "Round",
+    "RoundRingFence",
+    "Score",
+    "Status",
 ]

@@ -42,9 +42,12 @@ class Application(models.Model):
     # Your project
     project_title = models.CharField(max_length=200, blank=True)
     project_summary = models.TextField(blank=True)
-    area = models.ForeignKey(Area, null=True, blank=True, on_delete=models.PROTECT, related_name="applications")
-    ring_fence = models.ForeignKey(RoundRingFence, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="applications")
+    area = models.ForeignKey(
+        Area, null=True, blank=True, on_delete=models.PROTECT, related_name="applications"
+    )
+    ring_fence = models.ForeignKey(
+        RoundRingFence, null=True, blank=True, on_delete=models.PROTECT, related_name="applications"
+    )
     amount_requested = models.DecimalField(**MONEY, null=True, blank=True)
     answers = models.JSONField(default=dict, blank=True, help_text="Round question id -> answer")
     # Declarations
@@ -55,10 +58,16 @@ class Application(models.Model):
     drafts = models.JSONField(default=dict, blank=True)
     completed_tasks = models.JSONField(default=list, blank=True)
 
-    resume_status = models.CharField(max_length=20, choices=Status.choices, blank=True,
-                                     help_text="Where the application goes back to once more information is given")
+    resume_status = models.CharField(
+        max_length=20,
+        choices=Status.choices,
+        blank=True,
+        help_text="Where the application goes back to once more information is given",
+    )
     recommended_amount = models.DecimalField(**MONEY, null=True, blank=True)
-    decision = models.ForeignKey(Decision, null=True, blank=True, on_delete=models.PROTECT, related_name="applications")
+    decision = models.ForeignKey(
+        Decision, null=True, blank=True, on_delete=models.PROTECT, related_name="applications"
+    )
     # Percentage from the completed assessments, kept by applications.services.scoring (which has the formula) so the
     # staff list sorts and filters by it through an index. None until an assessment is completed.
     score = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True, editable=False)
@@ -67,8 +76,9 @@ class Application(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
-    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                     related_name="+")
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     illustrative = models.BooleanField(default=False)
     # Unsuccessful applications lose their personal data after the retention period; the figures stay.
     anonymised_at = models.DateTimeField(null=True, blank=True)
@@ -77,14 +87,19 @@ class Application(models.Model):
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(status="draft") | Q(status="withdrawn", submitted_at__isnull=True)
+                condition=Q(status="draft")
+                | Q(status="withdrawn", submitted_at__isnull=True)
                 | Q(reference__isnull=False, submitted_at__isnull=False),
                 name="submitted_application_has_reference",
             ),
-            models.CheckConstraint(condition=Q(amount_requested__gte=0) | Q(amount_requested__isnull=True),
-                                   name="application_amount_not_negative"),
-            models.CheckConstraint(condition=Q(score__isnull=True) | Q(score__gte=0, score__lte=100),
-                                   name="application_score_is_a_percentage"),
+            models.CheckConstraint(
+                condition=Q(amount_requested__gte=0) | Q(amount_requested__isnull=True),
+                name="application_amount_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(score__isnull=True) | Q(score__gte=0, score__lte=100),
+                name="application_score_is_a_percentage",
+            ),
         ]
         indexes = [
             # Two more, on PostgreSQL only (SQLite cannot build them), are created by migration 0005: the staff list
@@ -92,7 +107,9 @@ class Application(models.Model):
             # unscored lowest. With them a page reads its 25 entries at any offset instead of sorting every
             # application. docs/benchmarks.md has the numbers at 100,000.
             # The staff dashboard's pipeline (counts and money requested by round and status) reads only this index.
-            models.Index(fields=["round", "status"], include=["amount_requested"], name="application_pipeline_idx"),
+            models.Index(
+                fields=["round", "status"], include=["amount_requested"], name="application_pipeline_idx"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -182,13 +199,16 @@ class ApplicationEvent(models.Model):
 
 
 class InformationRequest(models.Model):
-    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="information_requests")
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="information_requests"
+    )
     question = models.TextField()
     asked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     asked_at = models.DateTimeField(auto_now_add=True)
     response = models.TextField(blank=True)
-    responded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                     related_name="+")
+    responded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     responded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -10,7 +10,9 @@ class Assessment(models.Model):
     """One assessor's view of one application. The conflict declaration comes first; a conflict ends it."""
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="assessments")
-    assessor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assessments")
+    assessor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assessments"
+    )
     has_conflict = models.BooleanField()
     conflict_details = models.TextField(blank=True)
     declared_at = models.DateTimeField(auto_now_add=True)
@@ -20,8 +22,10 @@ class Assessment(models.Model):
         ordering = ["application", "declared_at"]
         constraints = [
             models.UniqueConstraint(fields=["application", "assessor"], name="one_assessment_per_assessor"),
-            models.CheckConstraint(condition=Q(has_conflict=False) | Q(completed_at__isnull=True),
-                                   name="conflicted_assessment_never_completed"),
+            models.CheckConstraint(
+                condition=Q(has_conflict=False) | Q(completed_at__isnull=True),
+                name="conflicted_assessment_never_completed",
+            ),
         ]
 
 
@@ -32,4 +36,6 @@ class Score(models.Model):
     comment = models.TextField()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["assessment", "criterion"], name="one_score_per_criterion")]
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "criterion"], name="one_score_per_criterion")
+        ]

@@ -22,18 +22,27 @@ class Award(models.Model):
     application = models.OneToOneField(Application, on_delete=models.PROTECT, related_name="award")
     amount = models.DecimalField(**MONEY)
     line = models.ForeignKey(
-        BudgetLine, on_delete=models.PROTECT, related_name="awards",
+        BudgetLine,
+        on_delete=models.PROTECT,
+        related_name="awards",
         help_text="The area line, reserve or ring-fence the money is committed against",
     )
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.AWAITING_FINANCE, db_index=True)
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.AWAITING_FINANCE, db_index=True
+    )
     schedule = models.CharField(max_length=20, choices=Schedule.choices, default=Schedule.SINGLE)
     instalments = models.PositiveSmallIntegerField(default=1)
-    commitment = models.OneToOneField(Commitment, null=True, blank=True, on_delete=models.PROTECT, related_name="award")
-    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+")
+    commitment = models.OneToOneField(
+        Commitment, null=True, blank=True, on_delete=models.PROTECT, related_name="award"
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     approved_at = models.DateTimeField(null=True, blank=True)
     accepted_at = models.DateTimeField(null=True, blank=True)
-    letter_sent_at = models.DateTimeField(null=True, blank=True, help_text="When the award letter was emailed")
+    letter_sent_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the award letter was emailed"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -41,8 +50,10 @@ class Award(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="award_amount_positive"),
             models.CheckConstraint(condition=Q(instalments__gte=1), name="award_at_least_one_instalment"),
-            models.CheckConstraint(condition=Q(status="awaiting_finance") | Q(commitment__isnull=False),
-                                   name="approved_award_has_commitment"),
+            models.CheckConstraint(
+                condition=Q(status="awaiting_finance") | Q(commitment__isnull=False),
+                name="approved_award_has_commitment",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -22,7 +22,11 @@ class Organisation(models.Model):
         ordering = ["name"]
 
     def __str__(self) -> str:
-        return f"{self.name} (illustrative)" if self.illustrative and "(illustrative)" not in self.name else self.name
+        return (
+            f"{self.name} (illustrative)"
+            if self.illustrative and "(illustrative)" not in self.name
+            else self.name
+        )
 
 
 class Membership(models.Model):
@@ -37,7 +41,9 @@ class Membership(models.Model):
 
     class Meta:
         ordering = ["organisation", "user__email"]
-        constraints = [models.UniqueConstraint(fields=["organisation", "user"], name="one_membership_per_person")]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "user"], name="one_membership_per_person")
+        ]
 
 
 class Invitation(models.Model):

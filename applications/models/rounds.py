@@ -22,7 +22,10 @@ class OrganisationType(models.TextChoices):
 class Requirement(models.TextChoices):
     """Things an organisation must have to apply. The question asked is the label."""
 
-    GOVERNING_DOCUMENT = "governing_document", "a governing document, such as a constitution or articles of association"
+    GOVERNING_DOCUMENT = (
+        "governing_document",
+        "a governing document, such as a constitution or articles of association",
+    )
     SAFEGUARDING_POLICY = "safeguarding_policy", "a safeguarding policy"
     BANK_ACCOUNT = "bank_account", "a bank account in the organisation's name with two unrelated signatories"
 
@@ -42,19 +45,31 @@ class Round(models.Model):
     organisation_types = models.JSONField(default=list, help_text="OrganisationType values that may apply")
     requirements = models.JSONField(default=list, help_text="Requirement values every applicant must meet")
     default_line = models.ForeignKey(
-        BudgetLine, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        BudgetLine,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
         help_text="Awards are committed here when the project's area has no line of its own",
     )
-    scoring_scale = models.PositiveSmallIntegerField(default=5, help_text="Each criterion is scored 0 up to this")
+    scoring_scale = models.PositiveSmallIntegerField(
+        default=5, help_text="Each criterion is scored 0 up to this"
+    )
     decision_required_over = models.DecimalField(
-        **MONEY, null=True, blank=True, help_text="Awards above this need a PCC decision linked before approval"
+        **MONEY,
+        null=True,
+        blank=True,
+        help_text="Awards above this need a PCC decision linked before approval",
     )
     contact_email = models.EmailField(blank=True)
     open_call = models.BooleanField(
-        default=True, help_text="Any eligible organisation may apply. Untick for rounds open only to invited applicants"
+        default=True,
+        help_text="Any eligible organisation may apply. Untick for rounds open only to invited applicants",
     )
     projects_start_on = models.DateField(
-        null=True, blank=True, help_text="When funded projects start. Empty means the start of the financial year"
+        null=True,
+        blank=True,
+        help_text="When funded projects start. Empty means the start of the financial year",
     )
     projects_end_on = models.DateField(
         null=True, blank=True, help_text="When funded projects end. Empty means the end of the financial year"
@@ -64,9 +79,12 @@ class Round(models.Model):
     class Meta:
         ordering = ["-closes_at", "name"]
         constraints = [
-            models.CheckConstraint(condition=Q(closes_at__gt=models.F("opens_at")), name="round_closes_after_it_opens"),
             models.CheckConstraint(
-                condition=Q(maximum_grant__gte=models.F("minimum_grant")), name="round_maximum_at_least_minimum"
+                condition=Q(closes_at__gt=models.F("opens_at")), name="round_closes_after_it_opens"
+            ),
+            models.CheckConstraint(
+                condition=Q(maximum_grant__gte=models.F("minimum_grant")),
+                name="round_maximum_at_least_minimum",
             ),
         ]
 
@@ -75,13 +93,20 @@ class Round(models.Model):
 
     def clean(self):
         # JSON typed into the admin can be any shape; only a list of values can be checked below.
-        for name, allowed in (("organisation_types", OrganisationType.values), ("requirements", Requirement.values)):
+        for name, allowed in (
+            ("organisation_types", OrganisationType.values),
+            ("requirements", Requirement.values),
+        ):
             chosen = getattr(self, name)
             if not isinstance(chosen, list) or not all(isinstance(value, str) for value in chosen):
-                raise ValidationError({name: f'Enter a list of values in double quotes, like ["{allowed[0]}"]'})
+                raise ValidationError(
+                    {name: f'Enter a list of values in double quotes, like ["{allowed[0]}"]'}
+                )
         bad = set(self.organisation_types) - set(OrganisationType.values)
         if bad:
-            raise ValidationError({"organisation_types": f"Unknown organisation types: {', '.join(sorted(bad))}"})
+            raise ValidationError(
+                {"organisation_types": f"Unknown organisation types: {', '.join(sorted(bad))}"}
+            )
         bad = set(self.requirements) - set(Requirement.values)
         if bad:
             raise ValidationError({"requirements": f"Unknown requirements: {', '.join(sorted(bad))}"})
@@ -89,8 +114,12 @@ class Round(models.Model):
             # A smaller scale than the scores already given would put applications' scores above 100%.
             highest = self.criteria.aggregate(m=models.Max("scores__score"))["m"]
             if highest is not None and self.scoring_scale < highest:
-                raise ValidationError({"scoring_scale": f"Assessors have already given scores up to {highest}. "
-                                                        f"Choose a scale of {highest} or more"})
+                raise ValidationError(
+                    {
+                        "scoring_scale": f"Assessors have already given scores up to {highest}. "
+                        f"Choose a scale of {highest} or more"
+                    }
+                )
 
     def is_open(self, at=None) -> bool:
         at = at or timezone.now()

@@ -1,18 +1,40 @@
 """Every write with a rule. Views, admin actions, tasks and commands call these and repeat none of the checks."""
 
 from .awards import (  # noqa: F401
-    AwardError, accept_award, approve_award, approve_awards, create_award, mark_payment_made,
+    AwardError,
+    accept_award,
+    approve_award,
+    approve_awards,
+    create_award,
+    mark_payment_made,
 )
 from .documents import UploadError, check_upload, save_document  # noqa: F401
 from .drafting import (  # noqa: F401
-    AlreadySubmitted, IncompleteApplication, RoundClosed, respond_to_request, save_task, start_application,
-    submission_problems, submit_application, withdraw_application,
+    AlreadySubmitted,
+    IncompleteApplication,
+    RoundClosed,
+    respond_to_request,
+    save_task,
+    start_application,
+    submission_problems,
+    submit_application,
+    withdraw_application,
 )
 from .organisations import accept_invitation, create_organisation, invite_member  # noqa: F401
 from .references import (  # noqa: F401
-    highest_number_used, note_references_used, reference_stem, reserve_reference, split_reference,
+    highest_number_used,
+    note_references_used,
+    reference_stem,
+    reserve_reference,
+    split_reference,
 )
 from .review import (  # noqa: F401
-    ReviewError, decide, declare_conflict, recommend, request_information, score_application, screen,
+    ReviewError,
+    decide,
+    declare_conflict,
+    recommend,
+    request_information,
+    score_application,
+    screen,
 )
 from .scoring import recompute_round_scores, recompute_score, recompute_scores, score_expression  # noqa: F401

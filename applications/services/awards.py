@@ -27,8 +27,9 @@ def default_line(application: Application) -> BudgetLine | None:
         return application.ring_fence.line
     round_ = application.round
     if application.area_id:
-        line = BudgetLine.objects.filter(budget_id=round_.budget_id, kind=BudgetLine.Kind.AREA,
-                                         area_id=application.area_id).first()
+        line = BudgetLine.objects.filter(
+            budget_id=round_.budget_id, kind=BudgetLine.Kind.AREA, area_id=application.area_id
+        ).first()
         if line:
             return line
     return round_.default_line
@@ -52,8 +53,13 @@ def approve_award(*, award_id: int, by, today: datetime.date | None = None) -> A
     if award.line.budget_id != application.round.budget_id:
         raise AwardError(f"{application.reference}: choose a line from the round's own budget")
     try:
-        commitment = commit_to_line(line_id=award.line_id, amount=award.amount, reference=application.reference,
-                                    committed_for=award, by=by)
+        commitment = commit_to_line(
+            line_id=award.line_id,
+            amount=award.amount,
+            reference=application.reference,
+            committed_for=award,
+            by=by,
+        )
     except BudgetRuleError as exc:
         raise AwardError(f"{application.reference} was refused: {exc}") from exc
     award.commitment = commitment
@@ -61,8 +67,13 @@ def approve_award(*, award_id: int, by, today: datetime.date | None = None) -> A
     award.approved_by, award.approved_at = by, timezone.now()
     award.save(update_fields=["commitment", "status", "approved_by", "approved_at"])
     _schedule_payments(award, today or timezone.localdate())
-    move(application, Status.AWARDED, by=by, role=Role.FINANCE,
-         reason=f"Finance approved {award.amount} against {award.line.name}")
+    move(
+        application,
+        Status.AWARDED,
+        by=by,
+        role=Role.FINANCE,
+        reason=f"Finance approved {award.amount} against {award.line.name}",
+    )
     from ..tasks import send_award_letter
 
     transaction.on_commit(lambda: send_award_letter.delay(award.pk))
@@ -110,7 +121,9 @@ def accept_award(*, award_id: int, by) -> Award:
 
 
 @transaction.atomic
-def mark_payment_made(*, award_payment_id: int, paid_on: datetime.date, by, reference: str = "") -> AwardPayment:
+def mark_payment_made(
+    *, award_payment_id: int, paid_on: datetime.date, by, reference: str = ""
+) -> AwardPayment:
     scheduled = AwardPayment.objects.select_related("award__application").get(pk=award_payment_id)
     award = Award.objects.select_for_update().get(pk=scheduled.award_id)
     scheduled = AwardPayment.objects.select_for_update().get(pk=award_payment_id)
@@ -122,8 +135,13 @@ def mark_payment_made(*, award_payment_id: int, paid_on: datetime.date, by, refe
     if scheduled.due_on is None and award.accepted_at is None:
         raise AwardError(f"{label} is due on acceptance, and the award has not been accepted yet")
     try:
-        payment = record_payment(commitment_id=award.commitment_id, amount=scheduled.amount, paid_on=paid_on,
-                                 reference=reference or label, by=by)
+        payment = record_payment(
+            commitment_id=award.commitment_id,
+            amount=scheduled.amount,
+            paid_on=paid_on,
+            reference=reference or label,
+            by=by,
+        )
     except BudgetRuleError as exc:
         raise AwardError(f"{label}: {exc}") from exc
     scheduled.payment = payment

@@ -10,7 +10,11 @@ from ..models.applications import TASKS
 from ..workflow import Role, TransitionNotAllowed, move
 from .references import reference_stem, reserve_reference
 
-REQUIRED_DOCUMENTS = [Document.Kind.GOVERNING_DOCUMENT, Document.Kind.SAFEGUARDING_POLICY, Document.Kind.ACCOUNTS]
+REQUIRED_DOCUMENTS = [
+    Document.Kind.GOVERNING_DOCUMENT,
+    Document.Kind.SAFEGUARDING_POLICY,
+    Document.Kind.ACCOUNTS,
+]
 
 
 class RoundClosed(Exception):
@@ -34,11 +38,14 @@ def start_application(*, round_: Round, organisation, by) -> Application:
         raise RoundClosed(round_)
     if not Membership.objects.filter(organisation=organisation, user=by).exists():
         raise PermissionError("You are not a member of that organisation.")
-    existing = Application.objects.filter(round=round_, organisation=organisation, status=Status.DRAFT).first()
+    existing = Application.objects.filter(
+        round=round_, organisation=organisation, status=Status.DRAFT
+    ).first()
     if existing:
         return existing
-    return Application.objects.create(round=round_, organisation=organisation, created_by=by,
-                                      contact_name=by.full_name)
+    return Application.objects.create(
+        round=round_, organisation=organisation, created_by=by, contact_name=by.full_name
+    )
 
 
 @transaction.atomic
@@ -69,8 +76,13 @@ def save_task(*, application_id: int, task: str, form, raw: dict, complete: bool
 def submission_problems(application: Application) -> list[str]:
     """Everything that stops this application being submitted, as messages that say what to fix."""
     problems = []
-    names = {"organisation": "About your organisation", "project": "Your project", "budget": "Budget",
-             "documents": "Documents", "declarations": "Declarations"}
+    names = {
+        "organisation": "About your organisation",
+        "project": "Your project",
+        "budget": "Budget",
+        "documents": "Documents",
+        "declarations": "Declarations",
+    }
     for task in TASKS:
         if task not in application.completed_tasks:
             problems.append(f"Complete the section “{names[task]}”")
@@ -100,7 +112,11 @@ def submit_application(*, application_id: int, by, now=None) -> Application:
         raise AlreadySubmitted()
     # Only the round's row: locking its budget and year too would queue every submission in the year behind each
     # other and behind finance's approvals. The reference counter has a lock of its own.
-    round_ = Round.objects.select_for_update(of=("self",)).select_related("budget__year").get(pk=application.round_id)
+    round_ = (
+        Round.objects.select_for_update(of=("self",))
+        .select_related("budget__year")
+        .get(pk=application.round_id)
+    )
     if not round_.is_open(now or timezone.now()):
         raise RoundClosed(round_)
     problems = submission_problems(application)
@@ -116,7 +132,13 @@ def submit_application(*, application_id: int, by, now=None) -> Application:
 @transaction.atomic
 def withdraw_application(*, application_id: int, by, reason: str = "") -> Application:
     application = Application.objects.select_for_update().get(pk=application_id)
-    move(application, Status.WITHDRAWN, by=by, role=Role.APPLICANT, reason=reason or "Withdrawn by the applicant")
+    move(
+        application,
+        Status.WITHDRAWN,
+        by=by,
+        role=Role.APPLICANT,
+        reason=reason or "Withdrawn by the applicant",
+    )
     return application
 
 
@@ -129,9 +151,10 @@ def respond_to_request(*, request_id: int, response: str, by) -> InformationRequ
         raise TransitionNotAllowed("This question has already been answered.")
     info.response, info.responded_by, info.responded_at = response, by, timezone.now()
     info.save(update_fields=["response", "responded_by", "responded_at"])
-    if application.status == Status.MORE_INFORMATION and not application.information_requests.filter(
-        responded_at__isnull=True
-    ).exists():
+    if (
+        application.status == Status.MORE_INFORMATION
+        and not application.information_requests.filter(responded_at__isnull=True).exists()
+    ):
         back_to = application.resume_status or Status.SUBMITTED
         application.resume_status = ""
         move(application, back_to, by=by, role=Role.APPLICANT, reason="More information given")

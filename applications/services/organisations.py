@@ -12,10 +12,14 @@ def create_organisation(*, owner, **fields) -> Organisation:
 
 
 @transaction.atomic
-def invite_member(*, organisation: Organisation, email: str, by, role: str = Membership.Role.MEMBER) -> Invitation:
+def invite_member(
+    *, organisation: Organisation, email: str, by, role: str = Membership.Role.MEMBER
+) -> Invitation:
     if not organisation.memberships.filter(user=by, role=Membership.Role.OWNER).exists():
         raise PermissionError("Only an owner can invite people to this organisation.")
-    invitation = Invitation.objects.create(organisation=organisation, email=email.lower(), role=role, invited_by=by)
+    invitation = Invitation.objects.create(
+        organisation=organisation, email=email.lower(), role=role, invited_by=by
+    )
     from ..tasks import send_invitation
 
     transaction.on_commit(lambda: send_invitation.delay(invitation.pk))
@@ -27,8 +31,9 @@ def accept_invitation(*, token, user) -> Membership:
     """An invitation is for one email address and is used once."""
     invitation = Invitation.objects.select_for_update().get(token=token, accepted_at__isnull=True)
     if invitation.email.lower() != user.email.lower():
-        raise PermissionError(f"This invitation was sent to {invitation.email}. Sign in with that email address to "
-                              "accept it.")
+        raise PermissionError(
+            f"This invitation was sent to {invitation.email}. Sign in with that email address to accept it."
+        )
     membership, _ = Membership.objects.get_or_create(
         organisation=invitation.organisation, user=user, defaults={"role": invitation.role}
     )

@@ -23,9 +23,13 @@ def split_reference(reference: str) -> tuple[str, int] | None:
 
 def highest_number_used(stem: str) -> int:
     """The highest number any stored reference has under `stem` (the highest, not how many: rows go missing)."""
-    numbers = [parsed[1] for reference in Application.objects.filter(reference__startswith=stem)
-               .values_list("reference", flat=True)
-               if (parsed := split_reference(reference)) and parsed[0] == stem]
+    numbers = [
+        parsed[1]
+        for reference in Application.objects.filter(reference__startswith=stem).values_list(
+            "reference", flat=True
+        )
+        if (parsed := split_reference(reference)) and parsed[0] == stem
+    ]
     return max(numbers, default=0)
 
 

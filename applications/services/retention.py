@@ -45,17 +45,26 @@ def years_before(moment: datetime.datetime, years: int) -> datetime.datetime:
 def due_for_anonymisation(now: datetime.datetime | None = None) -> QuerySet[Application]:
     cutoff = years_before(now or timezone.now(), settings.ANONYMISE_UNSUCCESSFUL_AFTER_YEARS)
     # When the application reached the status it has now: the latest move into it.
-    ended_at = Subquery(ApplicationEvent.objects.filter(application=OuterRef("pk"), to_status=OuterRef("status"))
-                        .order_by("-at").values("at")[:1])
-    return (Application.objects.filter(anonymised_at__isnull=True)
-            .annotate(ended_at=ended_at)
-            .filter(Q(status__in=ENDED_UNSUCCESSFULLY, ended_at__lte=cutoff)
-                    | Q(status=Status.DRAFT, round__closes_at__lte=cutoff))
-            # Belt and braces: anything with an award is a successful application, whatever its status says.
-            .exclude(Exists(Award.objects.filter(application=OuterRef("pk")))))
+    ended_at = Subquery(
+        ApplicationEvent.objects.filter(application=OuterRef("pk"), to_status=OuterRef("status"))
+        .order_by("-at")
+        .values("at")[:1]
+    )
+    return (
+        Application.objects.filter(anonymised_at__isnull=True)
+        .annotate(ended_at=ended_at)
+        .filter(
+            Q(status__in=ENDED_UNSUCCESSFULLY, ended_at__lte=cutoff)
+            | Q(status=Status.DRAFT, round__closes_at__lte=cutoff)
+        )
+        # Belt and braces: anything with an award is a successful application, whatever its status says.
+        .exclude(Exists(Award.objects.filter(application=OuterRef("pk"))))
+    )
 
 
-def anonymise_unsuccessful_applications(now: datetime.datetime | None = None, *, batch_size: int = BATCH_SIZE) -> int:
+def anonymise_unsuccessful_applications(
+    now: datetime.datetime | None = None, *, batch_size: int = BATCH_SIZE
+) -> int:
     """Anonymise every application that is due; returns how many this call anonymised. A second run finds none."""
     now = now or timezone.now()
     done = 0
@@ -63,8 +72,11 @@ def anonymise_unsuccessful_applications(now: datetime.datetime | None = None, *,
         with transaction.atomic():
             # of=("self",): lock only the applications, never their rounds, or a second worker would skip a whole
             # round's applications while the first one holds the round row.
-            batch = list(due_for_anonymisation(now).select_for_update(skip_locked=True, of=("self",))
-                         .order_by("pk")[:batch_size])
+            batch = list(
+                due_for_anonymisation(now)
+                .select_for_update(skip_locked=True, of=("self",))
+                .order_by("pk")[:batch_size]
+            )
             for application in batch:
                 _anonymise(application, now)
         done += len(batch)
@@ -87,11 +99,16 @@ def _anonymise(application: Application, now: datetime.datetime) -> None:
     application.budget_items.update(description="")
     application.information_requests.update(question="", response="")
     application.events.exclude(reason="").update(reason="")
-    Assessment.objects.filter(application=application).exclude(conflict_details="").update(conflict_details="")
+    Assessment.objects.filter(application=application).exclude(conflict_details="").update(
+        conflict_details=""
+    )
     Score.objects.filter(assessment__application=application).exclude(comment="").update(comment="")
     # The audit trail keeps who moved the application and when; the free-text reason it copied goes with the rest.
-    AuditEvent.objects.filter(content_type=ContentType.objects.get_for_model(Application), object_id=application.pk,
-                              action="application.status").exclude(note="").update(note="")
+    AuditEvent.objects.filter(
+        content_type=ContentType.objects.get_for_model(Application),
+        object_id=application.pk,
+        action="application.status",
+    ).exclude(note="").update(note="")
 
     application.contact_name = ""
     application.contact_phone = ""
@@ -103,11 +120,30 @@ def _anonymise(application: Application, now: datetime.datetime) -> None:
     # An abandoned draft's task list would otherwise say "Completed" over sections that are now empty.
     application.completed_tasks = []
     application.anonymised_at = now
-    application.save(update_fields=["contact_name", "contact_phone", "project_title", "project_summary", "answers",
-                                    "declared_by_name", "drafts", "completed_tasks", "anonymised_at", "updated_at"])
-    record_event("application.anonymised", obj=application, by=None,
-                 after={"status": application.status, "documents_deleted": len(documents),
-                        "after_years": settings.ANONYMISE_UNSUCCESSFUL_AFTER_YEARS})
+    application.save(
+        update_fields=[
+            "contact_name",
+            "contact_phone",
+            "project_title",
+            "project_summary",
+            "answers",
+            "declared_by_name",
+            "drafts",
+            "completed_tasks",
+            "anonymised_at",
+            "updated_at",
+        ]
+    )
+    record_event(
+        "application.anonymised",
+        obj=application,
+        by=None,
+        after={
+            "status": application.status,
+            "documents_deleted": len(documents),
+            "after_years": settings.ANONYMISE_UNSUCCESSFUL_AFTER_YEARS,
+        },
+    )
 
 
 def _delete_files(storage, names: list[str]) -> None:

@@ -26,8 +26,13 @@ def screen(*, application_id: int, eligible: bool, reason: str, by) -> Applicati
     application = _locked(application_id)
     if not reason.strip():
         raise ReviewError("Give the reason for the screening result")
-    move(application, Status.IN_ASSESSMENT if eligible else Status.INELIGIBLE, by=by, role=Role.STAFF,
-         reason=reason)
+    move(
+        application,
+        Status.IN_ASSESSMENT if eligible else Status.INELIGIBLE,
+        by=by,
+        role=Role.STAFF,
+        reason=reason,
+    )
     return application
 
 
@@ -48,8 +53,9 @@ def declare_conflict(*, application_id: int, assessor, has_conflict: bool, detai
         raise ReviewError("This application is not open for assessment.")
     if has_conflict and not details.strip():
         raise ReviewError("Describe the conflict of interest")
-    assessment, created = Assessment.objects.get_or_create(
-        application=application, assessor=assessor,
+    assessment, _created = Assessment.objects.get_or_create(
+        application=application,
+        assessor=assessor,
         defaults={"has_conflict": has_conflict, "conflict_details": details},
     )
     return assessment
@@ -58,7 +64,9 @@ def declare_conflict(*, application_id: int, assessor, has_conflict: bool, detai
 @transaction.atomic
 def score_application(*, assessment_id: int, scores: dict[int, tuple[int, str]], by) -> Assessment:
     """`scores` maps criterion id to (score, comment). Every criterion of the round must be scored."""
-    assessment = Assessment.objects.select_for_update().select_related("application__round").get(pk=assessment_id)
+    assessment = (
+        Assessment.objects.select_for_update().select_related("application__round").get(pk=assessment_id)
+    )
     if assessment.assessor_id != by.pk:
         raise ReviewError("You can only score your own assessment.")
     if assessment.has_conflict:
@@ -75,8 +83,9 @@ def score_application(*, assessment_id: int, scores: dict[int, tuple[int, str]],
         value, comment = scores[criterion.pk]
         if not 0 <= value <= scale:
             raise ReviewError(f"Score {criterion.name} from 0 to {scale}")
-        Score.objects.update_or_create(assessment=assessment, criterion=criterion,
-                                       defaults={"score": value, "comment": comment})
+        Score.objects.update_or_create(
+            assessment=assessment, criterion=criterion, defaults={"score": value, "comment": comment}
+        )
     assessment.completed_at = timezone.now()
     assessment.save(update_fields=["completed_at"])
     recompute_score(application)
@@ -90,25 +99,38 @@ def recommend(*, application_id: int, amount, reason: str, by) -> Application:
         raise ReviewError("At least one assessor must finish scoring before you recommend an amount")
     round_ = application.round
     if amount <= 0 or amount > application.amount_requested:
-        raise ReviewError(f"Recommend an amount more than £0 and no more than the "
-                          f"{format_pounds(application.amount_requested)} requested")
+        raise ReviewError(
+            f"Recommend an amount more than £0 and no more than the "
+            f"{format_pounds(application.amount_requested)} requested"
+        )
     if amount < round_.minimum_grant:
-        raise ReviewError(f"Recommend at least the round's minimum grant of {format_pounds(round_.minimum_grant)}")
+        raise ReviewError(
+            f"Recommend at least the round's minimum grant of {format_pounds(round_.minimum_grant)}"
+        )
     application.recommended_amount = amount
     move(application, Status.RECOMMENDED, by=by, role=Role.STAFF, reason=reason)
     return application
 
 
 @transaction.atomic
-def decide(*, application_id: int, approve: bool, reason: str, by, decision: Decision | None = None,
-           line: BudgetLine | None = None) -> Application:
+def decide(
+    *,
+    application_id: int,
+    approve: bool,
+    reason: str,
+    by,
+    decision: Decision | None = None,
+    line: BudgetLine | None = None,
+) -> Application:
     application = _locked(application_id)
     if not reason.strip():
         raise ReviewError("Give the reason for the decision")
     if approve:
         threshold = application.round.decision_required_over
         if threshold is not None and application.recommended_amount > threshold and decision is None:
-            raise ReviewError(f"Awards over {format_pounds(threshold)} need a PCC decision. Choose the decision")
+            raise ReviewError(
+                f"Awards over {format_pounds(threshold)} need a PCC decision. Choose the decision"
+            )
         application.decision = decision
         move(application, Status.APPROVED, by=by, role=Role.STAFF, reason=reason)
         create_award(application=application, line=line)

@@ -14,7 +14,8 @@ score is never out of step with the scores it is made of.
 from decimal import Decimal
 
 from django.db.models import Count, DecimalField, Expression, F, OuterRef, QuerySet, Subquery, Sum
-from django.db.models.functions import Cast, NullIf, Round as RoundTo
+from django.db.models.functions import Cast, NullIf
+from django.db.models.functions import Round as RoundTo
 
 from ..models import Application, Assessment, Criterion, Round, Score
 
@@ -32,15 +33,27 @@ def score_expression() -> Expression:
     assessors = Subquery(completed.values("application").annotate(n=Count("pk")).values("n"))
     points = Subquery(
         Score.objects.filter(assessment__application=OuterRef("pk"), assessment__completed_at__isnull=False)
-        .order_by().values("assessment__application")
-        .annotate(p=Sum(F("score") * F("criterion__weight"))).values("p"))
-    total_weight = Subquery(Criterion.objects.filter(round=OuterRef("round_id")).order_by().values("round")
-                            .annotate(w=Sum("weight")).values("w"))
+        .order_by()
+        .values("assessment__application")
+        .annotate(p=Sum(F("score") * F("criterion__weight")))
+        .values("p")
+    )
+    total_weight = Subquery(
+        Criterion.objects.filter(round=OuterRef("round_id"))
+        .order_by()
+        .values("round")
+        .annotate(w=Sum("weight"))
+        .values("w")
+    )
     scale = Subquery(Round.objects.filter(pk=OuterRef("round_id")).values("scoring_scale"))
     numeric = DecimalField(max_digits=20, decimal_places=6)
     return RoundTo(
-        Cast(points, numeric) * Decimal(100) / NullIf(assessors * total_weight * scale, 0, output_field=numeric),
-        2, output_field=PERCENT)
+        Cast(points, numeric)
+        * Decimal(100)
+        / NullIf(assessors * total_weight * scale, 0, output_field=numeric),
+        2,
+        output_field=PERCENT,
+    )
 
 
 def recompute_scores(applications: QuerySet[Application]) -> int:

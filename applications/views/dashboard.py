@@ -14,11 +14,15 @@ def dashboard(request):
     for application in applications:
         application.next_steps = NEXT_STEPS[application.status]
         application.open_requests = [r for r in application.prefetched_requests if not r.responded_at]
-    return render(request, "applications/dashboard.html", {
-        "applications": applications,
-        "organisations": list(selectors.organisations_of(request.user)),
-        "open_rounds": list(selectors.open_rounds()[:5]),
-    })
+    return render(
+        request,
+        "applications/dashboard.html",
+        {
+            "applications": applications,
+            "organisations": list(selectors.organisations_of(request.user)),
+            "open_rounds": list(selectors.open_rounds()[:5]),
+        },
+    )
 
 
 def withdraw(request, pk):
@@ -29,7 +33,9 @@ def withdraw(request, pk):
     form = WithdrawForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.withdraw_application(application_id=pk, by=request.user, reason=form.cleaned_data["reason"])
+            services.withdraw_application(
+                application_id=pk, by=request.user, reason=form.cleaned_data["reason"]
+            )
         except TransitionNotAllowed as exc:
             messages.info(request, str(exc))
         else:
@@ -46,18 +52,25 @@ def respond(request, pk, request_pk):
     form = ResponseForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.respond_to_request(request_id=info.pk, response=form.cleaned_data["response"], by=request.user)
+            services.respond_to_request(
+                request_id=info.pk, response=form.cleaned_data["response"], by=request.user
+            )
         except TransitionNotAllowed as exc:
             messages.info(request, str(exc))
         else:
-            messages.success(request, "Thank you. We have your answer and will carry on with your application")
+            messages.success(
+                request, "Thank you. We have your answer and will carry on with your application"
+            )
         return redirect("applications:detail", pk=pk)
-    return render(request, "applications/respond.html", {"application": application, "info": info, "form": form})
+    return render(
+        request, "applications/respond.html", {"application": application, "info": info, "form": form}
+    )
 
 
 def accept_award(request, pk):
-    application = get_object_or_404(selectors.applications_of_member(request.user).select_related("award"), pk=pk,
-                                     status=Status.AWARDED)
+    application = get_object_or_404(
+        selectors.applications_of_member(request.user).select_related("award"), pk=pk, status=Status.AWARDED
+    )
     if request.method == "POST":
         try:
             services.accept_award(award_id=application.award.pk, by=request.user)

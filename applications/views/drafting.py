@@ -10,7 +10,11 @@ from pcc_grants.ratelimit import ratelimit
 
 from .. import selectors, services
 from ..forms import (
-    BudgetTaskForm, DeclarationsTaskForm, DocumentsTaskForm, OrganisationTaskForm, ProjectTaskForm,
+    BudgetTaskForm,
+    DeclarationsTaskForm,
+    DocumentsTaskForm,
+    OrganisationTaskForm,
+    ProjectTaskForm,
     StartApplicationForm,
 )
 from ..models import Application, Round, Status
@@ -34,11 +38,15 @@ def start(request, slug):
     if not organisations.exists():
         messages.info(request, "Tell us about your organisation before you start an application")
         return redirect(f"{_url('applications:organisation_create')}?next={request.path}")
-    form = StartApplicationForm(request.POST if request.method == "POST" else None, organisations=organisations,
-                                initial={"organisation": organisations.first()} if organisations.count() == 1 else None)
+    form = StartApplicationForm(
+        request.POST if request.method == "POST" else None,
+        organisations=organisations,
+        initial={"organisation": organisations.first()} if organisations.count() == 1 else None,
+    )
     if request.method == "POST" and form.is_valid():
-        application = services.start_application(round_=round_, organisation=form.cleaned_data["organisation"],
-                                                 by=request.user)
+        application = services.start_application(
+            round_=round_, organisation=form.cleaned_data["organisation"], by=request.user
+        )
         return redirect("applications:detail", pk=application.pk)
     return render(request, "applications/start.html", {"round": round_, "form": form})
 
@@ -55,24 +63,38 @@ def _own(request, pk) -> Application:
 
 def task_list_or_status(request, pk):
     application = get_object_or_404(
-        selectors.applications_of_member(request.user).select_related("award").prefetch_related(
-            "events", "information_requests", "documents"),
-        pk=pk)
+        selectors.applications_of_member(request.user)
+        .select_related("award")
+        .prefetch_related("events", "information_requests", "documents"),
+        pk=pk,
+    )
     if application.status == Status.DRAFT:
         tasks = [(name, TASK_PAGES[name][2], application.task_status(name)) for name in TASKS]
-        return render(request, "applications/task_list.html", {
-            "application": application, "tasks": tasks, "is_open": application.round.is_open(),
-            "completed_count": sum(1 for _, _, s in tasks if s == "Completed"),
-        })
+        return render(
+            request,
+            "applications/task_list.html",
+            {
+                "application": application,
+                "tasks": tasks,
+                "is_open": application.round.is_open(),
+                "completed_count": sum(1 for _, _, s in tasks if s == "Completed"),
+            },
+        )
     from ..workflow import NEXT_STEPS, WITHDRAWABLE
 
     award = getattr(application, "award", None)
-    return render(request, "applications/status.html", {
-        "application": application, "next_steps": NEXT_STEPS[application.status],
-        "can_withdraw": application.status in WITHDRAWABLE,
-        "open_requests": [r for r in application.information_requests.all() if not r.responded_at],
-        "award": award, "payments": list(award.payments.all()) if award else [],
-    })
+    return render(
+        request,
+        "applications/status.html",
+        {
+            "application": application,
+            "next_steps": NEXT_STEPS[application.status],
+            "can_withdraw": application.status in WITHDRAWABLE,
+            "open_requests": [r for r in application.information_requests.all() if not r.responded_at],
+            "award": award,
+            "payments": list(award.payments.all()) if award else [],
+        },
+    )
 
 
 def _initial(application: Application, task: str) -> dict:
@@ -83,10 +105,14 @@ def _initial(application: Application, task: str) -> dict:
         initial.update({f"has_{v}": True for v in application.meets_requirements})
         return initial
     if task == "project":
-        initial = {"project_title": application.project_title, "project_summary": application.project_summary,
-                   "area": application.area_id,
-                   "amount_requested": f"{application.amount_requested:,.2f}".replace(".00", "")
-                   if application.amount_requested is not None else ""}
+        initial = {
+            "project_title": application.project_title,
+            "project_summary": application.project_summary,
+            "area": application.area_id,
+            "amount_requested": f"{application.amount_requested:,.2f}".replace(".00", "")
+            if application.amount_requested is not None
+            else "",
+        }
         if application.round.ring_fences.exists() and "project" in application.completed_tasks:
             initial["ring_fence"] = str(application.ring_fence_id) if application.ring_fence_id else "none"
         initial.update({f"q_{k}": v for k, v in application.answers.items()})
@@ -99,8 +125,12 @@ def _initial(application: Application, task: str) -> dict:
         return initial
     if task == "declarations":
         if application.declared_at:
-            return {"true_and_complete": True, "use_for_project": True, "monitoring": True,
-                    "declared_by_name": application.declared_by_name}
+            return {
+                "true_and_complete": True,
+                "use_for_project": True,
+                "monitoring": True,
+                "declared_by_name": application.declared_by_name,
+            }
         return {"declared_by_name": application.declared_by_name}
     return {}
 
@@ -140,26 +170,40 @@ def task(request, pk, task):
         for name in form.missing():
             form.add_error(name, f"Upload your {form.fields[name].label.lower()}")
         valid = not form.errors
-    raw = {name: request.POST.get(name) for name in form.fields if name in request.POST
-           and not name.startswith(("governing_", "safeguarding_", "accounts"))}
+    raw = {
+        name: request.POST.get(name)
+        for name in form.fields
+        if name in request.POST and not name.startswith(("governing_", "safeguarding_", "accounts"))
+    }
     if task == "budget":
         raw["rows"] = str(kwargs["rows"])
     try:
-        services.save_task(application_id=application.pk, task=task, form=form, raw=raw,
-                           complete=action == "continue" and valid, by=request.user)
+        services.save_task(
+            application_id=application.pk,
+            task=task,
+            form=form,
+            raw=raw,
+            complete=action == "continue" and valid,
+            by=request.user,
+        )
     except services.AlreadySubmitted:
         messages.info(request, "This application has been submitted, so it can no longer be changed")
         return redirect("applications:detail", pk=pk)
     if not application.round.is_open():
         return render(request, "applications/round_closed.html", {"round": application.round, "saved": True})
-    if task == "budget" and action == "add_row":  # only the budget has rows; elsewhere a made-up action continues
-        return _render_task(request, template, title, application,
-                            form_class(initial=raw, **kwargs), focus_row=kwargs["rows"])
+    if (
+        task == "budget" and action == "add_row"
+    ):  # only the budget has rows; elsewhere a made-up action continues
+        return _render_task(
+            request, template, title, application, form_class(initial=raw, **kwargs), focus_row=kwargs["rows"]
+        )
     # A refused file is never saved, so "come back later" must not say it was: show the page with the reason.
     refused_upload = task == "documents" and bool(form.errors)
     if action == "later" and not refused_upload:
-        messages.success(request, "Your answers have been saved. You can come back and finish them before "
-                                  "the round closes.")
+        messages.success(
+            request,
+            "Your answers have been saved. You can come back and finish them before the round closes.",
+        )
         return redirect("applications:dashboard")
     if not valid:
         return _render_task(request, template, title, application, form)
@@ -167,9 +211,17 @@ def task(request, pk, task):
 
 
 def _render_task(request, template, title, application, form, focus_row=None):
-    return render(request, template, {"application": application, "form": form, "title": title,
-                                      "documents": {d.kind: d for d in application.documents.all()},
-                                      "focus_row": focus_row})
+    return render(
+        request,
+        template,
+        {
+            "application": application,
+            "form": form,
+            "title": title,
+            "documents": {d.kind: d for d in application.documents.all()},
+            "focus_row": focus_row,
+        },
+    )
 
 
 @ratelimit("submit_application", key="user", what="You have tried to submit too many times in the last hour.")
@@ -191,12 +243,19 @@ def check_answers(request, pk):
             return redirect("applications:confirmation", pk=pk)
     else:
         problems = services.submission_problems(application)
-    return render(request, "applications/check_answers.html", {
-        "application": application, "problems": problems, "submitted_attempt": request.method == "POST",
-        "questions": list(application.round.questions.all()),
-        "budget_items": list(application.budget_items.all()),
-        "documents": list(application.documents.all()), "is_open": application.round.is_open(),
-    })
+    return render(
+        request,
+        "applications/check_answers.html",
+        {
+            "application": application,
+            "problems": problems,
+            "submitted_attempt": request.method == "POST",
+            "questions": list(application.round.questions.all()),
+            "budget_items": list(application.budget_items.all()),
+            "documents": list(application.documents.all()),
+            "is_open": application.round.is_open(),
+        },
+    )
 
 
 def confirmation(request, pk):
@@ -208,12 +267,22 @@ def confirmation(request, pk):
 
 def download(request, pk, document_pk):
     """Applicants and staff alike download through here (the staff detail page links to it)."""
-    document = get_object_or_404(selectors.documents_visible_to(request.user), pk=document_pk, application_id=pk)
+    document = get_object_or_404(
+        selectors.documents_visible_to(request.user), pk=document_pk, application_id=pk
+    )
     # The shown name is cleaned again here: rows stored before names were cleaned may hold control characters.
-    response = FileResponse(document.file.open("rb"), as_attachment=True,
-                            filename=uploads.display_name(document.original_name), content_type=document.content_type)
+    response = FileResponse(
+        document.file.open("rb"),
+        as_attachment=True,
+        filename=uploads.display_name(document.original_name),
+        content_type=document.content_type,
+    )
     # Reading someone's documents is itself worth an audit trail; only reads that were allowed get here. The kind, not
     # the applicant's own file name, says what was read: a name can be personal and the audit trail outlives it.
-    record_event("document.downloaded", obj=document, by=request.user,
-                 after={"application": document.application_id, "kind": document.kind, "size": document.size})
+    record_event(
+        "document.downloaded",
+        obj=document,
+        by=request.user,
+        after={"application": document.application_id, "kind": document.kind, "size": document.size},
+    )
     return response

@@ -25,8 +25,9 @@ def organisation_create(request):
         organisation = services.create_organisation(owner=request.user, **form.cleaned_data)
         messages.success(request, f"{organisation.name} has been added")
         return redirect(_safe_next(request, "applications:dashboard"))
-    return render(request, "applications/organisation_form.html",
-                  {"form": form, "next": request.GET.get("next", "")})
+    return render(
+        request, "applications/organisation_form.html", {"form": form, "next": request.GET.get("next", "")}
+    )
 
 
 def organisation_detail(request, pk):
@@ -40,33 +41,48 @@ def organisation_detail(request, pk):
             services.invite_member(organisation=organisation, by=request.user, **form.cleaned_data)
             messages.success(request, f"We have emailed an invitation to {form.cleaned_data['email']}")
             return redirect("applications:organisation", pk=pk)
-    return render(request, "applications/organisation_detail.html", {
-        "organisation": organisation, "is_owner": is_owner, "form": form,
-        "memberships": organisation.memberships.select_related("user"),
-        "invitations": organisation.invitations.filter(accepted_at__isnull=True),
-    })
+    return render(
+        request,
+        "applications/organisation_detail.html",
+        {
+            "organisation": organisation,
+            "is_owner": is_owner,
+            "form": form,
+            "memberships": organisation.memberships.select_related("user"),
+            "invitations": organisation.invitations.filter(accepted_at__isnull=True),
+        },
+    )
 
 
 @login_not_required
 def accept_invitation(request, token):
     """Open to anyone holding the link, because the person invited may not have an account yet: they are sent through
     sign-up (or sign-in) and brought back here to accept it. Accepting needs them signed in as the invited address."""
-    invitation = get_object_or_404(Invitation.objects.select_related("organisation"), token=token,
-                                   accepted_at__isnull=True)
+    invitation = get_object_or_404(
+        Invitation.objects.select_related("organisation"), token=token, accepted_at__isnull=True
+    )
     if not request.user.is_authenticated:
         if request.method == "POST":
             return redirect_to_login(request.get_full_path())
         here = request.get_full_path()
-        return render(request, "applications/invitation.html", {
-            "invitation": invitation,
-            "sign_up_url": reverse("accounts:sign_up") + "?" + urlencode({"next": here, "email": invitation.email}),
-            "sign_in_url": reverse("accounts:login") + "?" + urlencode({"next": here}),
-        })
+        return render(
+            request,
+            "applications/invitation.html",
+            {
+                "invitation": invitation,
+                "sign_up_url": reverse("accounts:sign_up")
+                + "?"
+                + urlencode({"next": here, "email": invitation.email}),
+                "sign_in_url": reverse("accounts:login") + "?" + urlencode({"next": here}),
+            },
+        )
     if request.method == "POST":
         try:
             services.accept_invitation(token=token, user=request.user)
         except PermissionError as exc:
-            return render(request, "applications/invitation.html", {"invitation": invitation, "error": str(exc)})
+            return render(
+                request, "applications/invitation.html", {"invitation": invitation, "error": str(exc)}
+            )
         messages.success(request, f"You are now a member of {invitation.organisation.name}")
         return redirect("applications:dashboard")
     return render(request, "applications/invitation.html", {"invitation": invitation})

@@ -17,8 +17,12 @@ def round_list(request):
 def _public_round(slug: str) -> Round:
     # Rounds not yet open are not public; closed ones stay visible so links in old emails still work.
     return get_object_or_404(
-        Round.objects.select_related("budget__stream", "budget__year").prefetch_related("areas", "ring_fences__line"),
-        slug=slug, opens_at__lte=timezone.now())
+        Round.objects.select_related("budget__stream", "budget__year").prefetch_related(
+            "areas", "ring_fences__line"
+        ),
+        slug=slug,
+        opens_at__lte=timezone.now(),
+    )
 
 
 @login_not_required
@@ -33,6 +37,9 @@ def eligibility(request, slug):
     form = EligibilityForm(request.POST if request.method == "POST" else None, round_=round_)
     if request.method == "POST" and form.is_valid():
         reasons = form.reasons_not_eligible()
-        return render(request, "applications/eligibility_result.html",
-                      {"round": round_, "reasons": reasons, "is_open": round_.is_open()})
+        return render(
+            request,
+            "applications/eligibility_result.html",
+            {"round": round_, "reasons": reasons, "is_open": round_.is_open()},
+        )
     return render(request, "applications/eligibility.html", {"round": round_, "form": form})

@@ -13,7 +13,12 @@ from .. import selectors, services
 from ..filters import StaffApplicationFilter
 from ..models import Application, Assessment, Status
 from ..staff_forms import (
-    ConflictForm, DecisionForm, InformationRequestForm, RecommendationForm, ScoreForm, ScreeningForm,
+    ConflictForm,
+    DecisionForm,
+    InformationRequestForm,
+    RecommendationForm,
+    ScoreForm,
+    ScreeningForm,
 )
 from ..tables import StaffApplicationTable
 from ..workflow import TransitionNotAllowed
@@ -32,8 +37,9 @@ def application_list(request):
 def export_list(request):
     filterset = StaffApplicationFilter(request.POST, queryset=selectors.staff_applications())
     filterset.is_valid()
-    job = request_export(kind="applications.list", params=filterset.params, title="Applications",
-                         by=request.user)
+    job = request_export(
+        kind="applications.list", params=filterset.params, title="Applications", by=request.user
+    )
     return redirect("exports:job", pk=job.pk)
 
 
@@ -46,9 +52,12 @@ def _forms(application, user, data=None, which=None):
         "screen": ScreeningForm(bound("screen"), prefix="screen"),
         "request_information": InformationRequestForm(bound("request_information"), prefix="info"),
         "conflict": ConflictForm(bound("conflict"), prefix="conflict"),
-        "score": ScoreForm(bound("score"), prefix="score", criteria=criteria, scale=application.round.scoring_scale),
-        "recommend": RecommendationForm(bound("recommend"), prefix="recommend",
-                                        initial={"amount": application.amount_requested}),
+        "score": ScoreForm(
+            bound("score"), prefix="score", criteria=criteria, scale=application.round.scoring_scale
+        ),
+        "recommend": RecommendationForm(
+            bound("recommend"), prefix="recommend", initial={"amount": application.amount_requested}
+        ),
         "decide": DecisionForm(bound("decide"), prefix="decide", application=application),
     }, assessment
 
@@ -56,11 +65,21 @@ def _forms(application, user, data=None, which=None):
 @staff_member_required
 def application_detail(request, pk, action=None):
     application = get_object_or_404(
-        Application.objects.select_related("round__budget", "organisation__area", "area", "ring_fence", "decision")
-        .prefetch_related("budget_items", "documents", "events__by", "information_requests",
-                          "assessments__assessor", "assessments__scores__criterion"),
-        pk=pk)
-    forms, assessment = _forms(application, request.user, request.POST if request.method == "POST" else None, action)
+        Application.objects.select_related(
+            "round__budget", "organisation__area", "area", "ring_fence", "decision"
+        ).prefetch_related(
+            "budget_items",
+            "documents",
+            "events__by",
+            "information_requests",
+            "assessments__assessor",
+            "assessments__scores__criterion",
+        ),
+        pk=pk,
+    )
+    forms, assessment = _forms(
+        application, request.user, request.POST if request.method == "POST" else None, action
+    )
     if request.method == "POST":
         form = forms.get(action)
         if form is not None and form.is_valid():
@@ -72,28 +91,41 @@ def application_detail(request, pk, action=None):
                 messages.success(request, message)
                 return redirect("applications:staff_detail", pk=pk)
     conflicted = assessment is not None and assessment.has_conflict
-    return render(request, "applications/staff/detail.html", {
-        "application": application, "forms": forms, "assessment": assessment, "conflicted": conflicted,
-        # During assessment the answers open to a member of staff only once they have declared any conflict.
-        "awaiting_declaration": application.status == Status.IN_ASSESSMENT and assessment is None,
-        "posted": action, "all_forms": [f for f in forms.values()],
-        "budget_total": sum(i.amount for i in application.budget_items.all()),
-        "Status": Status,
-    })
+    return render(
+        request,
+        "applications/staff/detail.html",
+        {
+            "application": application,
+            "forms": forms,
+            "assessment": assessment,
+            "conflicted": conflicted,
+            # During assessment the answers open to a member of staff only once they have declared any conflict.
+            "awaiting_declaration": application.status == Status.IN_ASSESSMENT and assessment is None,
+            "posted": action,
+            "all_forms": list(forms.values()),
+            "budget_total": sum(i.amount for i in application.budget_items.all()),
+            "Status": Status,
+        },
+    )
 
 
 def _act(action, application, form, assessment: Assessment | None, user) -> str:
     data = form.cleaned_data
     if action == "screen":
-        services.screen(application_id=application.pk, eligible=data["eligible"] == "yes", reason=data["reason"],
-                        by=user)
+        services.screen(
+            application_id=application.pk, eligible=data["eligible"] == "yes", reason=data["reason"], by=user
+        )
         return "Screening recorded"
     if action == "request_information":
         services.request_information(application_id=application.pk, question=data["question"], by=user)
         return "We have asked the applicant for more information"
     if action == "conflict":
-        services.declare_conflict(application_id=application.pk, assessor=user,
-                                  has_conflict=data["has_conflict"] == "yes", details=data["details"])
+        services.declare_conflict(
+            application_id=application.pk,
+            assessor=user,
+            has_conflict=data["has_conflict"] == "yes",
+            details=data["details"],
+        )
         return "Declaration recorded"
     if action == "score":
         if assessment is None:
@@ -101,10 +133,18 @@ def _act(action, application, form, assessment: Assessment | None, user) -> str:
         services.score_application(assessment_id=assessment.pk, scores=form.scores(), by=user)
         return "Scores saved"
     if action == "recommend":
-        services.recommend(application_id=application.pk, amount=data["amount"], reason=data["reason"], by=user)
+        services.recommend(
+            application_id=application.pk, amount=data["amount"], reason=data["reason"], by=user
+        )
         return "Recommendation recorded"
     if action == "decide":
-        services.decide(application_id=application.pk, approve=data["outcome"] == "approve", reason=data["reason"],
-                        by=user, decision=data["decision"], line=data["line"])
+        services.decide(
+            application_id=application.pk,
+            approve=data["outcome"] == "approve",
+            reason=data["reason"],
+            by=user,
+            decision=data["decision"],
+            line=data["line"],
+        )
         return "Decision recorded"
     raise services.ReviewError("Unknown action")

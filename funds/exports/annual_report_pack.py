@@ -72,7 +72,7 @@ def write_figures(sheet, figures: AnnualFigures) -> None:
     def line(label: str, *values, formats=(), bold=False) -> None:
         nonlocal row
         set_text(sheet.cell(row=row, column=1), label)
-        for col, (value, number_format) in enumerate(zip(values, formats), start=2):
+        for col, (value, number_format) in enumerate(zip(values, formats, strict=False), start=2):
             cell = sheet.cell(row=row, column=col, value=value)
             cell.number_format = number_format
         if bold:
@@ -84,7 +84,14 @@ def write_figures(sheet, figures: AnnualFigures) -> None:
     section("Projects funded, by area", defs["projects"], ["Area", "Projects", "Amount awarded", "Paid"])
     for area in figures.projects_by_area:
         line(area.area, area.projects, area.awarded, area.paid, formats=(count, money, money))
-    line("Total", figures.projects, figures.awarded, figures.projects_paid, formats=(count, money, money), bold=True)
+    line(
+        "Total",
+        figures.projects,
+        figures.awarded,
+        figures.projects_paid,
+        formats=(count, money, money),
+        bold=True,
+    )
     row += 1
 
     section("Services commissioned, by stream", defs["services"], ["Stream", "Services"])

@@ -7,493 +7,1349 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('contenttypes', '0002_remove_content_type_name'),
+        ("contenttypes", "0002_remove_content_type_name"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Budget',
+            name="Budget",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('notes', models.TextField(blank=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("notes", models.TextField(blank=True)),
             ],
             options={
-                'ordering': ['-year__start_year', 'stream__report_order'],
+                "ordering": ["-year__start_year", "stream__report_order"],
             },
         ),
         migrations.CreateModel(
-            name='FinancialYear',
+            name="FinancialYear",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('start_year', models.PositiveSmallIntegerField(unique=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("start_year", models.PositiveSmallIntegerField(unique=True)),
             ],
             options={
-                'ordering': ['-start_year'],
+                "ordering": ["-start_year"],
             },
         ),
         migrations.CreateModel(
-            name='FundingSource',
+            name="FundingSource",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120, unique=True)),
-                ('kind', models.CharField(choices=[('poca', 'Proceeds of Crime Act'), ('moj', 'Ministry of Justice'), ('home_office', 'Home Office'), ('police_fund', 'Police fund'), ('reserves', 'Reserves'), ('partner', 'Partner contribution')], max_length=20)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120, unique=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("poca", "Proceeds of Crime Act"),
+                            ("moj", "Ministry of Justice"),
+                            ("home_office", "Home Office"),
+                            ("police_fund", "Police fund"),
+                            ("reserves", "Reserves"),
+                            ("partner", "Partner contribution"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Office',
+            name="Office",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('short_name', models.CharField(help_text='Used in emails and page titles, e.g. West Midlands OPCC', max_length=60)),
-                ('address', models.TextField(blank=True)),
-                ('police_force_area', models.CharField(blank=True, max_length=120)),
-                ('police_force_area_code', models.CharField(blank=True, max_length=9, verbose_name='police force area ONS code')),
-                ('giving_prefix', models.CharField(blank=True, help_text='Registered 360Giving prefix, e.g. 360G-wmpcc', max_length=40, verbose_name='360Giving prefix')),
-                ('org_identifier', models.CharField(blank=True, help_text='org-id.guide identifier, e.g. GB-GOR-PC000123', max_length=60, verbose_name='organisation identifier')),
-                ('contact_email', models.EmailField(blank=True, max_length=254)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "short_name",
+                    models.CharField(
+                        help_text="Used in emails and page titles, e.g. West Midlands OPCC", max_length=60
+                    ),
+                ),
+                ("address", models.TextField(blank=True)),
+                ("police_force_area", models.CharField(blank=True, max_length=120)),
+                (
+                    "police_force_area_code",
+                    models.CharField(blank=True, max_length=9, verbose_name="police force area ONS code"),
+                ),
+                (
+                    "giving_prefix",
+                    models.CharField(
+                        blank=True,
+                        help_text="Registered 360Giving prefix, e.g. 360G-wmpcc",
+                        max_length=40,
+                        verbose_name="360Giving prefix",
+                    ),
+                ),
+                (
+                    "org_identifier",
+                    models.CharField(
+                        blank=True,
+                        help_text="org-id.guide identifier, e.g. GB-GOR-PC000123",
+                        max_length=60,
+                        verbose_name="organisation identifier",
+                    ),
+                ),
+                ("contact_email", models.EmailField(blank=True, max_length=254)),
             ],
         ),
         migrations.CreateModel(
-            name='Area',
+            name="Area",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120)),
-                ('kind', models.CharField(choices=[('force_area', 'Police force area'), ('local_authority', 'Local authority'), ('csp', 'Community safety partnership'), ('lpa', 'Local policing area'), ('npu', 'Neighbourhood policing unit')], max_length=20)),
-                ('ons_code', models.CharField(blank=True, max_length=9, verbose_name='ONS code')),
-                ('valid_from', models.DateField(blank=True, null=True)),
-                ('valid_to', models.DateField(blank=True, null=True)),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='funds.area')),
-                ('succeeded_by', models.ForeignKey(blank=True, help_text='The area this one rolls up into after a boundary change (Birmingham East NPU → Birmingham LPA)', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='predecessors', to='funds.area')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("force_area", "Police force area"),
+                            ("local_authority", "Local authority"),
+                            ("csp", "Community safety partnership"),
+                            ("lpa", "Local policing area"),
+                            ("npu", "Neighbourhood policing unit"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("ons_code", models.CharField(blank=True, max_length=9, verbose_name="ONS code")),
+                ("valid_from", models.DateField(blank=True, null=True)),
+                ("valid_to", models.DateField(blank=True, null=True)),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="funds.area",
+                    ),
+                ),
+                (
+                    "succeeded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The area this one rolls up into after a boundary change (Birmingham East NPU → Birmingham LPA)",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="predecessors",
+                        to="funds.area",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['kind', 'name'],
+                "ordering": ["kind", "name"],
             },
         ),
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(db_index=True, max_length=80)),
-                ('object_id', models.PositiveBigIntegerField(blank=True, null=True)),
-                ('at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('before', models.JSONField(blank=True, null=True)),
-                ('after', models.JSONField(blank=True, null=True)),
-                ('note', models.TextField(blank=True)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('content_type', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='contenttypes.contenttype')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("action", models.CharField(db_index=True, max_length=80)),
+                ("object_id", models.PositiveBigIntegerField(blank=True, null=True)),
+                ("at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("before", models.JSONField(blank=True, null=True)),
+                ("after", models.JSONField(blank=True, null=True)),
+                ("note", models.TextField(blank=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "content_type",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="contenttypes.contenttype",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-at', '-pk'],
+                "ordering": ["-at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='BudgetSection',
+            name="BudgetSection",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('heading', models.CharField(max_length=200)),
-                ('subtotal_label', models.CharField(blank=True, help_text='e.g. "Sub-Total" or "7 Local CSP\'s"', max_length=120)),
-                ('order', models.PositiveSmallIntegerField(default=0)),
-                ('budget', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sections', to='funds.budget')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("heading", models.CharField(max_length=200)),
+                (
+                    "subtotal_label",
+                    models.CharField(
+                        blank=True, help_text='e.g. "Sub-Total" or "7 Local CSP\'s"', max_length=120
+                    ),
+                ),
+                ("order", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "budget",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="sections",
+                        to="funds.budget",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['budget', 'order', 'pk'],
+                "ordering": ["budget", "order", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='BudgetLine',
+            name="BudgetLine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('area', 'Area allocation'), ('reserve', 'Reserve'), ('ring_fence', 'Ring-fenced sub-pot'), ('commissioning', 'Force-wide commissioning line'), ('priority', 'Priority area'), ('project', 'Project')], max_length=20)),
-                ('name', models.CharField(max_length=250)),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=12)),
-                ('order', models.PositiveSmallIntegerField(default=0)),
-                ('recorded_project_count', models.PositiveIntegerField(blank=True, help_text='Number of projects as recorded, used until awards are made against this line', null=True)),
-                ('illustrative', models.BooleanField(default=False, help_text='Invented for the demo, not a published figure')),
-                ('area', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='budget_lines', to='funds.area')),
-                ('budget', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='lines', to='funds.budget')),
-                ('section', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='lines', to='funds.budgetsection')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("area", "Area allocation"),
+                            ("reserve", "Reserve"),
+                            ("ring_fence", "Ring-fenced sub-pot"),
+                            ("commissioning", "Force-wide commissioning line"),
+                            ("priority", "Priority area"),
+                            ("project", "Project"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("name", models.CharField(max_length=250)),
+                ("amount", models.DecimalField(decimal_places=2, max_digits=12)),
+                ("order", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "recorded_project_count",
+                    models.PositiveIntegerField(
+                        blank=True,
+                        help_text="Number of projects as recorded, used until awards are made against this line",
+                        null=True,
+                    ),
+                ),
+                (
+                    "illustrative",
+                    models.BooleanField(
+                        default=False, help_text="Invented for the demo, not a published figure"
+                    ),
+                ),
+                (
+                    "area",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="budget_lines",
+                        to="funds.area",
+                    ),
+                ),
+                (
+                    "budget",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="lines", to="funds.budget"
+                    ),
+                ),
+                (
+                    "section",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="lines",
+                        to="funds.budgetsection",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['budget', 'section__order', 'order', 'pk'],
+                "ordering": ["budget", "section__order", "order", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Commitment',
+            name="Commitment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=12)),
-                ('reference', models.CharField(help_text='What the money is for, e.g. an award reference', max_length=120)),
-                ('object_id', models.PositiveBigIntegerField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('released_at', models.DateTimeField(blank=True, null=True)),
-                ('content_type', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='contenttypes.contenttype')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('line', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='commitments', to='funds.budgetline')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("amount", models.DecimalField(decimal_places=2, max_digits=12)),
+                (
+                    "reference",
+                    models.CharField(
+                        help_text="What the money is for, e.g. an award reference", max_length=120
+                    ),
+                ),
+                ("object_id", models.PositiveBigIntegerField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("released_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "content_type",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="contenttypes.contenttype",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "line",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="commitments",
+                        to="funds.budgetline",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'pk'],
+                "ordering": ["created_at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Decision',
+            name="Decision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(help_text='As printed, e.g. "016-2020" (or "024/2019")', max_length=20, unique=True)),
-                ('decided_on', models.DateField(blank=True, null=True)),
-                ('title', models.CharField(max_length=250)),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('made', 'Made')], default='made', max_length=10)),
-                ('confidentiality', models.CharField(choices=[('public', 'Public'), ('confidential', 'Confidential'), ('commercial', 'Commercially confidential')], default='public', max_length=20)),
-                ('public_summary', models.TextField(blank=True)),
-                ('budgets', models.ManyToManyField(blank=True, related_name='decisions', to='funds.budget')),
-                ('lines', models.ManyToManyField(blank=True, related_name='decisions', to='funds.budgetline')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "number",
+                    models.CharField(
+                        help_text='As printed, e.g. "016-2020" (or "024/2019")', max_length=20, unique=True
+                    ),
+                ),
+                ("decided_on", models.DateField(blank=True, null=True)),
+                ("title", models.CharField(max_length=250)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("made", "Made")], default="made", max_length=10
+                    ),
+                ),
+                (
+                    "confidentiality",
+                    models.CharField(
+                        choices=[
+                            ("public", "Public"),
+                            ("confidential", "Confidential"),
+                            ("commercial", "Commercially confidential"),
+                        ],
+                        default="public",
+                        max_length=20,
+                    ),
+                ),
+                ("public_summary", models.TextField(blank=True)),
+                ("budgets", models.ManyToManyField(blank=True, related_name="decisions", to="funds.budget")),
+                (
+                    "lines",
+                    models.ManyToManyField(blank=True, related_name="decisions", to="funds.budgetline"),
+                ),
             ],
             options={
-                'ordering': ['-decided_on', '-number'],
+                "ordering": ["-decided_on", "-number"],
             },
         ),
         migrations.AddField(
-            model_name='budget',
-            name='year',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='budgets', to='funds.financialyear'),
+            model_name="budget",
+            name="year",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="budgets", to="funds.financialyear"
+            ),
         ),
         migrations.CreateModel(
-            name='BudgetEntry',
+            name="BudgetEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('allocation', 'Allocation'), ('top_up', 'Top-up'), ('transfer_in', 'Transfer in'), ('transfer_out', 'Transfer out'), ('reduction', 'Reduction')], max_length=20)),
-                ('amount', models.DecimalField(decimal_places=2, help_text='Positive adds to the pot, negative takes from it', max_digits=12)),
-                ('transfer_reference', models.UUIDField(blank=True, db_index=True, null=True)),
-                ('note', models.CharField(blank=True, max_length=250)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('budget', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='entries', to='funds.budget')),
-                ('counterpart', models.ForeignKey(blank=True, help_text='The other side of a transfer', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='funds.budget')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to=settings.AUTH_USER_MODEL)),
-                ('decision', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='entries', to='funds.decision')),
-                ('source', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='funds.fundingsource')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("allocation", "Allocation"),
+                            ("top_up", "Top-up"),
+                            ("transfer_in", "Transfer in"),
+                            ("transfer_out", "Transfer out"),
+                            ("reduction", "Reduction"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "amount",
+                    models.DecimalField(
+                        decimal_places=2,
+                        help_text="Positive adds to the pot, negative takes from it",
+                        max_digits=12,
+                    ),
+                ),
+                ("transfer_reference", models.UUIDField(blank=True, db_index=True, null=True)),
+                ("note", models.CharField(blank=True, max_length=250)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "budget",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="entries", to="funds.budget"
+                    ),
+                ),
+                (
+                    "counterpart",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The other side of a transfer",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="funds.budget",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "decision",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="entries",
+                        to="funds.decision",
+                    ),
+                ),
+                (
+                    "source",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="funds.fundingsource",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'budget entries',
-                'ordering': ['created_at', 'pk'],
+                "verbose_name_plural": "budget entries",
+                "ordering": ["created_at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='FundingStream',
+            name="FundingStream",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120, unique=True)),
-                ('slug', models.SlugField(unique=True)),
-                ('description', models.TextField(blank=True)),
-                ('area_kind', models.CharField(blank=True, choices=[('force_area', 'Police force area'), ('local_authority', 'Local authority'), ('csp', 'Community safety partnership'), ('lpa', 'Local policing area'), ('npu', 'Neighbourhood policing unit')], help_text="The kind of area this stream's area allocations are made to", max_length=20)),
-                ('report_order', models.PositiveSmallIntegerField(default=100)),
-                ('source', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='streams', to='funds.fundingsource')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120, unique=True)),
+                ("slug", models.SlugField(unique=True)),
+                ("description", models.TextField(blank=True)),
+                (
+                    "area_kind",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("force_area", "Police force area"),
+                            ("local_authority", "Local authority"),
+                            ("csp", "Community safety partnership"),
+                            ("lpa", "Local policing area"),
+                            ("npu", "Neighbourhood policing unit"),
+                        ],
+                        help_text="The kind of area this stream's area allocations are made to",
+                        max_length=20,
+                    ),
+                ),
+                ("report_order", models.PositiveSmallIntegerField(default=100)),
+                (
+                    "source",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="streams",
+                        to="funds.fundingsource",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['report_order', 'name'],
+                "ordering": ["report_order", "name"],
             },
         ),
         migrations.AddField(
-            model_name='budget',
-            name='stream',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='budgets', to='funds.fundingstream'),
+            model_name="budget",
+            name="stream",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="budgets", to="funds.fundingstream"
+            ),
         ),
         migrations.CreateModel(
-            name='HistoricalBudget',
+            name="HistoricalBudget",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('notes', models.TextField(blank=True)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('stream', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='funds.fundingstream')),
-                ('year', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='funds.financialyear')),
+                (
+                    "id",
+                    models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID"),
+                ),
+                ("notes", models.TextField(blank=True)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "stream",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="funds.fundingstream",
+                    ),
+                ),
+                (
+                    "year",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="funds.financialyear",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical budget',
-                'verbose_name_plural': 'historical budgets',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical budget",
+                "verbose_name_plural": "historical budgets",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalBudgetEntry',
+            name="HistoricalBudgetEntry",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('allocation', 'Allocation'), ('top_up', 'Top-up'), ('transfer_in', 'Transfer in'), ('transfer_out', 'Transfer out'), ('reduction', 'Reduction')], max_length=20)),
-                ('amount', models.DecimalField(decimal_places=2, help_text='Positive adds to the pot, negative takes from it', max_digits=12)),
-                ('transfer_reference', models.UUIDField(blank=True, db_index=True, null=True)),
-                ('note', models.CharField(blank=True, max_length=250)),
-                ('created_at', models.DateTimeField(blank=True, editable=False)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('budget', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='funds.budget')),
-                ('counterpart', models.ForeignKey(blank=True, db_constraint=False, help_text='The other side of a transfer', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='funds.budget')),
-                ('created_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('decision', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='funds.decision')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('source', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='funds.fundingsource')),
+                (
+                    "id",
+                    models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID"),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("allocation", "Allocation"),
+                            ("top_up", "Top-up"),
+                            ("transfer_in", "Transfer in"),
+                            ("transfer_out", "Transfer out"),
+                            ("reduction", "Reduction"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "amount",
+                    models.DecimalField(
+                        decimal_places=2,
+                        help_text="Positive adds to the pot, negative takes from it",
+                        max_digits=12,
+                    ),
+                ),
+                ("transfer_reference", models.UUIDField(blank=True, db_index=True, null=True)),
+                ("note", models.CharField(blank=True, max_length=250)),
+                ("created_at", models.DateTimeField(blank=True, editable=False)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "budget",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="funds.budget",
+                    ),
+                ),
+                (
+                    "counterpart",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        help_text="The other side of a transfer",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="funds.budget",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "decision",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="funds.decision",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "source",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="funds.fundingsource",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical budget entry',
-                'verbose_name_plural': 'historical budget entries',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical budget entry",
+                "verbose_name_plural": "historical budget entries",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalBudgetLine',
+            name="HistoricalBudgetLine",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('area', 'Area allocation'), ('reserve', 'Reserve'), ('ring_fence', 'Ring-fenced sub-pot'), ('commissioning', 'Force-wide commissioning line'), ('priority', 'Priority area'), ('project', 'Project')], max_length=20)),
-                ('name', models.CharField(max_length=250)),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=12)),
-                ('order', models.PositiveSmallIntegerField(default=0)),
-                ('recorded_project_count', models.PositiveIntegerField(blank=True, help_text='Number of projects as recorded, used until awards are made against this line', null=True)),
-                ('illustrative', models.BooleanField(default=False, help_text='Invented for the demo, not a published figure')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('area', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='funds.area')),
-                ('budget', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='funds.budget')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('section', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='funds.budgetsection')),
+                (
+                    "id",
+                    models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID"),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("area", "Area allocation"),
+                            ("reserve", "Reserve"),
+                            ("ring_fence", "Ring-fenced sub-pot"),
+                            ("commissioning", "Force-wide commissioning line"),
+                            ("priority", "Priority area"),
+                            ("project", "Project"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("name", models.CharField(max_length=250)),
+                ("amount", models.DecimalField(decimal_places=2, max_digits=12)),
+                ("order", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "recorded_project_count",
+                    models.PositiveIntegerField(
+                        blank=True,
+                        help_text="Number of projects as recorded, used until awards are made against this line",
+                        null=True,
+                    ),
+                ),
+                (
+                    "illustrative",
+                    models.BooleanField(
+                        default=False, help_text="Invented for the demo, not a published figure"
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "area",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="funds.area",
+                    ),
+                ),
+                (
+                    "budget",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="funds.budget",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "section",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="funds.budgetsection",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical budget line',
-                'verbose_name_plural': 'historical budget lines',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical budget line",
+                "verbose_name_plural": "historical budget lines",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalCommitment',
+            name="HistoricalCommitment",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=12)),
-                ('reference', models.CharField(help_text='What the money is for, e.g. an award reference', max_length=120)),
-                ('object_id', models.PositiveBigIntegerField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(blank=True, editable=False)),
-                ('released_at', models.DateTimeField(blank=True, null=True)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('content_type', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='contenttypes.contenttype')),
-                ('created_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('line', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='funds.budgetline')),
+                (
+                    "id",
+                    models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID"),
+                ),
+                ("amount", models.DecimalField(decimal_places=2, max_digits=12)),
+                (
+                    "reference",
+                    models.CharField(
+                        help_text="What the money is for, e.g. an award reference", max_length=120
+                    ),
+                ),
+                ("object_id", models.PositiveBigIntegerField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(blank=True, editable=False)),
+                ("released_at", models.DateTimeField(blank=True, null=True)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "content_type",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="contenttypes.contenttype",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "line",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="funds.budgetline",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical commitment',
-                'verbose_name_plural': 'historical commitments',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical commitment",
+                "verbose_name_plural": "historical commitments",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalDecision',
+            name="HistoricalDecision",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('number', models.CharField(db_index=True, help_text='As printed, e.g. "016-2020" (or "024/2019")', max_length=20)),
-                ('decided_on', models.DateField(blank=True, null=True)),
-                ('title', models.CharField(max_length=250)),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('made', 'Made')], default='made', max_length=10)),
-                ('confidentiality', models.CharField(choices=[('public', 'Public'), ('confidential', 'Confidential'), ('commercial', 'Commercially confidential')], default='public', max_length=20)),
-                ('public_summary', models.TextField(blank=True)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID"),
+                ),
+                (
+                    "number",
+                    models.CharField(
+                        db_index=True, help_text='As printed, e.g. "016-2020" (or "024/2019")', max_length=20
+                    ),
+                ),
+                ("decided_on", models.DateField(blank=True, null=True)),
+                ("title", models.CharField(max_length=250)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("made", "Made")], default="made", max_length=10
+                    ),
+                ),
+                (
+                    "confidentiality",
+                    models.CharField(
+                        choices=[
+                            ("public", "Public"),
+                            ("confidential", "Confidential"),
+                            ("commercial", "Commercially confidential"),
+                        ],
+                        default="public",
+                        max_length=20,
+                    ),
+                ),
+                ("public_summary", models.TextField(blank=True)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical decision',
-                'verbose_name_plural': 'historical decisions',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical decision",
+                "verbose_name_plural": "historical decisions",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalDecision_budgets',
+            name="HistoricalDecision_budgets",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('m2m_history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('budget', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='funds.budget')),
-                ('decision', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='funds.decision')),
-                ('history', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, to='funds.historicaldecision')),
+                (
+                    "id",
+                    models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID"),
+                ),
+                ("m2m_history_id", models.AutoField(primary_key=True, serialize=False)),
+                (
+                    "budget",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="funds.budget",
+                    ),
+                ),
+                (
+                    "decision",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="funds.decision",
+                    ),
+                ),
+                (
+                    "history",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        to="funds.historicaldecision",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'HistoricalDecision_budgets',
+                "verbose_name": "HistoricalDecision_budgets",
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalDecision_lines',
+            name="HistoricalDecision_lines",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('m2m_history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('budgetline', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='funds.budgetline')),
-                ('decision', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='funds.decision')),
-                ('history', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, to='funds.historicaldecision')),
+                (
+                    "id",
+                    models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID"),
+                ),
+                ("m2m_history_id", models.AutoField(primary_key=True, serialize=False)),
+                (
+                    "budgetline",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="funds.budgetline",
+                    ),
+                ),
+                (
+                    "decision",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="funds.decision",
+                    ),
+                ),
+                (
+                    "history",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        to="funds.historicaldecision",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'HistoricalDecision_lines',
+                "verbose_name": "HistoricalDecision_lines",
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalPayment',
+            name="HistoricalPayment",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=12)),
-                ('paid_on', models.DateField()),
-                ('reference', models.CharField(blank=True, max_length=120)),
-                ('created_at', models.DateTimeField(blank=True, editable=False)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('commitment', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='funds.commitment')),
-                ('created_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID"),
+                ),
+                ("amount", models.DecimalField(decimal_places=2, max_digits=12)),
+                ("paid_on", models.DateField()),
+                ("reference", models.CharField(blank=True, max_length=120)),
+                ("created_at", models.DateTimeField(blank=True, editable=False)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "commitment",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="funds.commitment",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical payment',
-                'verbose_name_plural': 'historical payments',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical payment",
+                "verbose_name_plural": "historical payments",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='Payment',
+            name="Payment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=12)),
-                ('paid_on', models.DateField()),
-                ('reference', models.CharField(blank=True, max_length=120)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('commitment', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='payments', to='funds.commitment')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("amount", models.DecimalField(decimal_places=2, max_digits=12)),
+                ("paid_on", models.DateField()),
+                ("reference", models.CharField(blank=True, max_length=120)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "commitment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="payments",
+                        to="funds.commitment",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['paid_on', 'pk'],
+                "ordering": ["paid_on", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='ReportTable',
+            name="ReportTable",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveSmallIntegerField()),
-                ('title', models.CharField(help_text='{year} prints 2024/25, {year_short} 24-25 and {year_long} 2024-25', max_length=250)),
-                ('label_heading', models.CharField(max_length=120)),
-                ('amount_heading', models.CharField(help_text='{year} prints 2024/25, {year_short} 24-25 and {year_long} 2024-25', max_length=120)),
-                ('total_label', models.CharField(max_length=120)),
-                ('show_project_count', models.BooleanField(default=False)),
-                ('rollup_below', models.DecimalField(blank=True, decimal_places=2, help_text='Project lines under this amount are printed as one rolled-up row', max_digits=12, null=True)),
-                ('rollup_label', models.CharField(blank=True, default='{count} Projects Under {threshold}, including {named}', max_length=120)),
-                ('stream', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='report_tables', to='funds.fundingstream')),
-                ('year', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='report_tables', to='funds.financialyear')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveSmallIntegerField()),
+                (
+                    "title",
+                    models.CharField(
+                        help_text="{year} prints 2024/25, {year_short} 24-25 and {year_long} 2024-25",
+                        max_length=250,
+                    ),
+                ),
+                ("label_heading", models.CharField(max_length=120)),
+                (
+                    "amount_heading",
+                    models.CharField(
+                        help_text="{year} prints 2024/25, {year_short} 24-25 and {year_long} 2024-25",
+                        max_length=120,
+                    ),
+                ),
+                ("total_label", models.CharField(max_length=120)),
+                ("show_project_count", models.BooleanField(default=False)),
+                (
+                    "rollup_below",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        help_text="Project lines under this amount are printed as one rolled-up row",
+                        max_digits=12,
+                        null=True,
+                    ),
+                ),
+                (
+                    "rollup_label",
+                    models.CharField(
+                        blank=True,
+                        default="{count} Projects Under {threshold}, including {named}",
+                        max_length=120,
+                    ),
+                ),
+                (
+                    "stream",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="report_tables",
+                        to="funds.fundingstream",
+                    ),
+                ),
+                (
+                    "year",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="report_tables",
+                        to="funds.financialyear",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['year', 'number'],
+                "ordering": ["year", "number"],
             },
         ),
         migrations.CreateModel(
-            name='RollupName',
+            name="RollupName",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('order', models.PositiveSmallIntegerField(default=0)),
-                ('line', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='rollup_name', to='funds.budgetline')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("order", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "line",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="rollup_name",
+                        to="funds.budgetline",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['order'],
+                "ordering": ["order"],
             },
         ),
         migrations.CreateModel(
-            name='StreamName',
+            name="StreamName",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120, unique=True)),
-                ('used_from', models.DateField(blank=True, null=True)),
-                ('used_to', models.DateField(blank=True, null=True)),
-                ('stream', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='names', to='funds.fundingstream')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120, unique=True)),
+                ("used_from", models.DateField(blank=True, null=True)),
+                ("used_to", models.DateField(blank=True, null=True)),
+                (
+                    "stream",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="names",
+                        to="funds.fundingstream",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['used_from', 'name'],
+                "ordering": ["used_from", "name"],
             },
         ),
         migrations.AddConstraint(
-            model_name='area',
-            constraint=models.UniqueConstraint(fields=('kind', 'name', 'valid_from'), name='area_unique_name_per_kind_and_start', nulls_distinct=False),
+            model_name="area",
+            constraint=models.UniqueConstraint(
+                fields=("kind", "name", "valid_from"),
+                name="area_unique_name_per_kind_and_start",
+                nulls_distinct=False,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='area',
-            constraint=models.CheckConstraint(condition=models.Q(('valid_to__isnull', True), ('valid_from__isnull', True), ('valid_to__gte', models.F('valid_from')), _connector='OR'), name='area_valid_to_after_valid_from'),
+            model_name="area",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("valid_to__isnull", True),
+                    ("valid_from__isnull", True),
+                    ("valid_to__gte", models.F("valid_from")),
+                    _connector="OR",
+                ),
+                name="area_valid_to_after_valid_from",
+            ),
         ),
         migrations.AddIndex(
-            model_name='auditevent',
-            index=models.Index(fields=['content_type', 'object_id'], name='funds_audit_content_d6c213_idx'),
+            model_name="auditevent",
+            index=models.Index(fields=["content_type", "object_id"], name="funds_audit_content_d6c213_idx"),
         ),
         migrations.AddConstraint(
-            model_name='budgetsection',
-            constraint=models.UniqueConstraint(fields=('budget', 'heading'), name='unique_section_heading_per_budget'),
+            model_name="budgetsection",
+            constraint=models.UniqueConstraint(
+                fields=("budget", "heading"), name="unique_section_heading_per_budget"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='budgetline',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gte', 0)), name='budget_line_amount_not_negative'),
+            model_name="budgetline",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount__gte", 0)), name="budget_line_amount_not_negative"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='budgetline',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'area'), _negated=True), ('area__isnull', False), _connector='OR'), name='area_line_has_an_area'),
+            model_name="budgetline",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("kind", "area"), _negated=True), ("area__isnull", False), _connector="OR"
+                ),
+                name="area_line_has_an_area",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='budgetline',
-            constraint=models.UniqueConstraint(fields=('budget', 'section', 'name'), name='unique_line_name_per_section', nulls_distinct=False),
+            model_name="budgetline",
+            constraint=models.UniqueConstraint(
+                fields=("budget", "section", "name"),
+                name="unique_line_name_per_section",
+                nulls_distinct=False,
+            ),
         ),
         migrations.AddIndex(
-            model_name='commitment',
-            index=models.Index(fields=['content_type', 'object_id'], name='funds_commi_content_0cce1f_idx'),
+            model_name="commitment",
+            index=models.Index(fields=["content_type", "object_id"], name="funds_commi_content_0cce1f_idx"),
         ),
         migrations.AddConstraint(
-            model_name='commitment',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gt', 0)), name='commitment_amount_positive'),
+            model_name="commitment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount__gt", 0)), name="commitment_amount_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='budgetentry',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('amount__gt', 0), ('kind__in', ['allocation', 'top_up', 'transfer_in'])), models.Q(('amount__lt', 0), ('kind__in', ['transfer_out', 'reduction'])), _connector='OR'), name='budget_entry_sign_matches_kind'),
+            model_name="budgetentry",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("amount__gt", 0), ("kind__in", ["allocation", "top_up", "transfer_in"])),
+                    models.Q(("amount__lt", 0), ("kind__in", ["transfer_out", "reduction"])),
+                    _connector="OR",
+                ),
+                name="budget_entry_sign_matches_kind",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='budget',
-            constraint=models.UniqueConstraint(fields=('stream', 'year'), name='one_budget_per_stream_and_year'),
+            model_name="budget",
+            constraint=models.UniqueConstraint(
+                fields=("stream", "year"), name="one_budget_per_stream_and_year"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='payment',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gt', 0)), name='payment_amount_positive'),
+            model_name="payment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount__gt", 0)), name="payment_amount_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reporttable',
-            constraint=models.UniqueConstraint(fields=('year', 'number'), name='unique_table_number_per_year'),
+            model_name="reporttable",
+            constraint=models.UniqueConstraint(
+                fields=("year", "number"), name="unique_table_number_per_year"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reporttable',
-            constraint=models.UniqueConstraint(fields=('year', 'stream'), name='one_table_per_stream_and_year'),
+            model_name="reporttable",
+            constraint=models.UniqueConstraint(
+                fields=("year", "stream"), name="one_table_per_stream_and_year"
+            ),
         ),
     ]

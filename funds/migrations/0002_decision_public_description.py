@@ -4,20 +4,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('funds', '0001_initial'),
+        ("funds", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='decision',
-            name='public_description',
-            field=models.CharField(blank=True, help_text='One line anyone may read. For a confidential decision it is all that is published beside its number and date, so it must not repeat the title', max_length=250),
+            model_name="decision",
+            name="public_description",
+            field=models.CharField(
+                blank=True,
+                help_text="One line anyone may read. For a confidential decision it is all that is published beside its number and date, so it must not repeat the title",
+                max_length=250,
+            ),
         ),
         migrations.AddField(
-            model_name='historicaldecision',
-            name='public_description',
-            field=models.CharField(blank=True, help_text='One line anyone may read. For a confidential decision it is all that is published beside its number and date, so it must not repeat the title', max_length=250),
+            model_name="historicaldecision",
+            name="public_description",
+            field=models.CharField(
+                blank=True,
+                help_text="One line anyone may read. For a confidential decision it is all that is published beside its number and date, so it must not repeat the title",
+                max_length=250,
+            ),
         ),
     ]

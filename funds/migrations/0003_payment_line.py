@@ -11,31 +11,51 @@ def copy_lines(apps, schema_editor):
         # Check the new foreign keys now, not at COMMIT, or the ALTER below meets pending trigger events.
         schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     Payment.objects.update(
-        line_id=models.Subquery(Commitment.objects.filter(pk=models.OuterRef("commitment_id")).values("line_id")[:1])
+        line_id=models.Subquery(
+            Commitment.objects.filter(pk=models.OuterRef("commitment_id")).values("line_id")[:1]
+        )
     )
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('funds', '0002_decision_public_description'),
+        ("funds", "0002_decision_public_description"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='historicalpayment',
-            name='line',
-            field=models.ForeignKey(blank=True, db_constraint=False, editable=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='funds.budgetline'),
+            model_name="historicalpayment",
+            name="line",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                editable=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="funds.budgetline",
+            ),
         ),
         migrations.AddField(
-            model_name='payment',
-            name='line',
-            field=models.ForeignKey(editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='payments', to='funds.budgetline'),
+            model_name="payment",
+            name="line",
+            field=models.ForeignKey(
+                editable=False,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="payments",
+                to="funds.budgetline",
+            ),
         ),
         migrations.RunPython(copy_lines, migrations.RunPython.noop),
         migrations.AlterField(
-            model_name='payment',
-            name='line',
-            field=models.ForeignKey(editable=False, on_delete=django.db.models.deletion.PROTECT, related_name='payments', to='funds.budgetline'),
+            model_name="payment",
+            name="line",
+            field=models.ForeignKey(
+                editable=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="payments",
+                to="funds.budgetline",
+            ),
         ),
     ]

@@ -6,89 +6,245 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('funds', '0001_initial'),
+        ("funds", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='NeedsAssessment',
+            name="NeedsAssessment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('pot', models.DecimalField(decimal_places=2, help_text='Copied from the line when the assessment starts; may be changed', max_digits=12)),
-                ('area_kind', models.CharField(choices=[('force_area', 'Police force area'), ('local_authority', 'Local authority'), ('csp', 'Community safety partnership'), ('lpa', 'Local policing area'), ('npu', 'Neighbourhood policing unit')], default='local_authority', max_length=20)),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('adopted', 'Adopted as draft budget lines')], default='draft', max_length=10)),
-                ('illustrative', models.BooleanField(default=False, help_text='Invented for the demo, not real figures')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('adopted_decision', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='needs_assessments', to='funds.decision')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('pot_line', models.ForeignKey(help_text="The budget line whose money is being shared out, e.g. IDVA's 2024/25", on_delete=django.db.models.deletion.PROTECT, related_name='needs_assessments', to='funds.budgetline', verbose_name='pot line')),
-                ('target_year', models.ForeignKey(help_text='The year the result would fund', on_delete=django.db.models.deletion.PROTECT, related_name='+', to='funds.financialyear')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "pot",
+                    models.DecimalField(
+                        decimal_places=2,
+                        help_text="Copied from the line when the assessment starts; may be changed",
+                        max_digits=12,
+                    ),
+                ),
+                (
+                    "area_kind",
+                    models.CharField(
+                        choices=[
+                            ("force_area", "Police force area"),
+                            ("local_authority", "Local authority"),
+                            ("csp", "Community safety partnership"),
+                            ("lpa", "Local policing area"),
+                            ("npu", "Neighbourhood policing unit"),
+                        ],
+                        default="local_authority",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("adopted", "Adopted as draft budget lines")],
+                        default="draft",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "illustrative",
+                    models.BooleanField(default=False, help_text="Invented for the demo, not real figures"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "adopted_decision",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="needs_assessments",
+                        to="funds.decision",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "pot_line",
+                    models.ForeignKey(
+                        help_text="The budget line whose money is being shared out, e.g. IDVA's 2024/25",
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="needs_assessments",
+                        to="funds.budgetline",
+                        verbose_name="pot line",
+                    ),
+                ),
+                (
+                    "target_year",
+                    models.ForeignKey(
+                        help_text="The year the result would fund",
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="funds.financialyear",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-pk'],
+                "ordering": ["-created_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='Indicator',
+            name="Indicator",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120)),
-                ('weight', models.DecimalField(decimal_places=4, max_digits=10)),
-                ('source', models.CharField(choices=[('entered', 'Entered by staff'), ('monitoring_returns', 'Monitoring returns, where recorded')], default='entered', max_length=20)),
-                ('measure_code', models.CharField(blank=True, help_text='The monitoring template measure to sum, e.g. caseload', max_length=60)),
-                ('order', models.PositiveSmallIntegerField(default=0)),
-                ('assessment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='indicators', to='needs.needsassessment')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120)),
+                ("weight", models.DecimalField(decimal_places=4, max_digits=10)),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("entered", "Entered by staff"),
+                            ("monitoring_returns", "Monitoring returns, where recorded"),
+                        ],
+                        default="entered",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "measure_code",
+                    models.CharField(
+                        blank=True,
+                        help_text="The monitoring template measure to sum, e.g. caseload",
+                        max_length=60,
+                    ),
+                ),
+                ("order", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "assessment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="indicators",
+                        to="needs.needsassessment",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['assessment', 'order', 'pk'],
+                "ordering": ["assessment", "order", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='CurrentAllocation',
+            name="CurrentAllocation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=12)),
-                ('area', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='funds.area')),
-                ('assessment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='current_allocations', to='needs.needsassessment')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("amount", models.DecimalField(decimal_places=2, max_digits=12)),
+                (
+                    "area",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="funds.area"
+                    ),
+                ),
+                (
+                    "assessment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="current_allocations",
+                        to="needs.needsassessment",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='IndicatorValue',
+            name="IndicatorValue",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('value', models.DecimalField(decimal_places=2, max_digits=14)),
-                ('source', models.CharField(choices=[('entered', 'Entered'), ('returns', 'From monitoring returns')], default='entered', max_length=10)),
-                ('area', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='funds.area')),
-                ('indicator', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='values', to='needs.indicator')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("value", models.DecimalField(decimal_places=2, max_digits=14)),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[("entered", "Entered"), ("returns", "From monitoring returns")],
+                        default="entered",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "area",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="funds.area"
+                    ),
+                ),
+                (
+                    "indicator",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="values",
+                        to="needs.indicator",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('indicator', 'area'), name='needs_one_value_per_indicator_and_area'), models.CheckConstraint(condition=models.Q(('value__gte', 0)), name='needs_value_not_negative')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("indicator", "area"), name="needs_one_value_per_indicator_and_area"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("value__gte", 0)), name="needs_value_not_negative"
+                    ),
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='needsassessment',
-            constraint=models.CheckConstraint(condition=models.Q(('pot__gte', 0)), name='needs_pot_not_negative'),
+            model_name="needsassessment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("pot__gte", 0)), name="needs_pot_not_negative"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='indicator',
-            constraint=models.CheckConstraint(condition=models.Q(('weight__gte', 0)), name='needs_weight_not_negative'),
+            model_name="indicator",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("weight__gte", 0)), name="needs_weight_not_negative"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='indicator',
-            constraint=models.UniqueConstraint(fields=('assessment', 'name'), name='needs_unique_indicator_name'),
+            model_name="indicator",
+            constraint=models.UniqueConstraint(
+                fields=("assessment", "name"), name="needs_unique_indicator_name"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='currentallocation',
-            constraint=models.UniqueConstraint(fields=('assessment', 'area'), name='needs_one_current_allocation_per_area'),
+            model_name="currentallocation",
+            constraint=models.UniqueConstraint(
+                fields=("assessment", "area"), name="needs_one_current_allocation_per_area"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='currentallocation',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gte', 0)), name='needs_current_not_negative'),
+            model_name="currentallocation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount__gte", 0)), name="needs_current_not_negative"
+            ),
         ),
     ]

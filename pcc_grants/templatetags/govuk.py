@@ -1,11 +1,11 @@
 """GOV.UK Design System helpers for Django templates.
 
-    {% load govuk %}
-    {% govuk_field form.name %}
-    {% govuk_field form.amount label_class="govuk-label--m" classes="govuk-input--width-10" %}
-    {% govuk_field form.notes|add_class:"govuk-!-width-three-quarters" %}
-    {% include "includes/error_summary.html" with form=form %}   (or forms=forms_list)
-    {{ grant.amount|pounds }}  ->  £1,234 / £1,234.50 / -£1,234
+{% load govuk %}
+{% govuk_field form.name %}
+{% govuk_field form.amount label_class="govuk-label--m" classes="govuk-input--width-10" %}
+{% govuk_field form.notes|add_class:"govuk-!-width-three-quarters" %}
+{% include "includes/error_summary.html" with form=form %}   (or forms=forms_list)
+{{ grant.amount|pounds }}  ->  £1,234 / £1,234.50 / -£1,234
 """
 
 import copy
@@ -191,5 +191,7 @@ def govuk_datetime(value):
         time = "midnight"
     else:
         hour = local.hour % 12 or 12
-        time = (f"{hour}" if local.minute == 0 else f"{hour}:{local:%M}") + ("am" if local.hour < 12 else "pm")
+        time = (f"{hour}" if local.minute == 0 else f"{hour}:{local:%M}") + (
+            "am" if local.hour < 12 else "pm"
+        )
     return f"{local.day} {local:%B %Y} at {time}"

@@ -7,337 +7,838 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('funds', '0001_initial'),
+        ("funds", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Breakdown',
+            name="Breakdown",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('dimension', models.SlugField(help_text='e.g. "sex", "age-band", "area"', max_length=40)),
-                ('label', models.CharField(help_text='As read in a sentence: "sex", "age band"', max_length=120)),
-                ('order', models.PositiveSmallIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("dimension", models.SlugField(help_text='e.g. "sex", "age-band", "area"', max_length=40)),
+                (
+                    "label",
+                    models.CharField(help_text='As read in a sentence: "sex", "age band"', max_length=120),
+                ),
+                ("order", models.PositiveSmallIntegerField(default=0)),
             ],
             options={
-                'ordering': ['measure', 'order', 'pk'],
+                "ordering": ["measure", "order", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Measure',
+            name="Measure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(help_text='Stable name used in exports and the needs analysis', max_length=60)),
-                ('label', models.CharField(max_length=200)),
-                ('kind', models.CharField(choices=[('count', 'Count (whole number)'), ('number', 'Number'), ('percentage', 'Percentage'), ('money', 'Money'), ('text', 'Text')], default='count', max_length=20)),
-                ('hint', models.CharField(blank=True, max_length=300)),
-                ('required', models.BooleanField(default=True)),
-                ('order', models.PositiveSmallIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "code",
+                    models.SlugField(
+                        help_text="Stable name used in exports and the needs analysis", max_length=60
+                    ),
+                ),
+                ("label", models.CharField(max_length=200)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("count", "Count (whole number)"),
+                            ("number", "Number"),
+                            ("percentage", "Percentage"),
+                            ("money", "Money"),
+                            ("text", "Text"),
+                        ],
+                        default="count",
+                        max_length=20,
+                    ),
+                ),
+                ("hint", models.CharField(blank=True, max_length=300)),
+                ("required", models.BooleanField(default=True)),
+                ("order", models.PositiveSmallIntegerField(default=0)),
             ],
             options={
-                'ordering': ['template', 'order', 'pk'],
+                "ordering": ["template", "order", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Provider',
+            name="Provider",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, unique=True)),
-                ('charity_number', models.CharField(blank=True, max_length=20)),
-                ('company_number', models.CharField(blank=True, max_length=20)),
-                ('contact_email', models.EmailField(blank=True, help_text="Receives return reminders as well as the provider's users", max_length=254)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, unique=True)),
+                ("charity_number", models.CharField(blank=True, max_length=20)),
+                ("company_number", models.CharField(blank=True, max_length=20)),
+                (
+                    "contact_email",
+                    models.EmailField(
+                        blank=True,
+                        help_text="Receives return reminders as well as the provider's users",
+                        max_length=254,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='BreakdownOption',
+            name="BreakdownOption",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=60)),
-                ('label', models.CharField(max_length=120)),
-                ('order', models.PositiveSmallIntegerField(default=0)),
-                ('area', models.ForeignKey(blank=True, help_text='For an area breakdown: the area this option counts', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='funds.area')),
-                ('breakdown', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='options', to='providers.breakdown')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=60)),
+                ("label", models.CharField(max_length=120)),
+                ("order", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "area",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="For an area breakdown: the area this option counts",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="funds.area",
+                    ),
+                ),
+                (
+                    "breakdown",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="options",
+                        to="providers.breakdown",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['breakdown', 'order', 'pk'],
-            },
-        ),
-        migrations.AddField(
-            model_name='breakdown',
-            name='measure',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='breakdowns', to='providers.measure'),
-        ),
-        migrations.CreateModel(
-            name='MonitoringReturn',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('not_started', 'Not started'), ('draft', 'In progress'), ('awaiting_sign_off', 'Waiting for sign-off'), ('submitted', 'Submitted'), ('changes_requested', 'Changes requested'), ('accepted', 'Accepted')], default='not_started', max_length=20)),
-                ('first_submitted_at', models.DateTimeField(blank=True, null=True)),
-                ('submitted_at', models.DateTimeField(blank=True, null=True)),
-                ('late', models.BooleanField(default=False)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('prepared_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('signed_off_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-            ],
-            options={
-                'ordering': ['period__starts_on', 'service__provider__name', 'service__name'],
-                'permissions': [('review_returns', 'Can accept returns and request changes')],
-            },
-        ),
-        migrations.CreateModel(
-            name='MonitoringTemplate',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, unique=True)),
-                ('slug', models.SlugField(unique=True)),
-                ('description', models.TextField(blank=True)),
-                ('frequency', models.CharField(choices=[('quarterly', 'Quarterly'), ('six_monthly', 'Six-monthly'), ('annual', 'Annual')], default='quarterly', max_length=20)),
-                ('window_opens_after_days', models.PositiveSmallIntegerField(default=0, help_text='Days after a period ends before returns can be submitted (0: the day after it ends)')),
-                ('due_after_days', models.PositiveSmallIntegerField(default=21, help_text='Days after a period ends that its return is due')),
-                ('reminder_days_before', models.CharField(default='10,3', help_text='Days before the due date to send reminders, separated by commas', max_length=40, validators=[django.core.validators.RegexValidator('^\\s*\\d{1,3}(\\s*,\\s*\\d{1,3})*\\s*$', 'Enter whole numbers of days separated by commas, like 10,3')])),
-                ('overdue_interval_days', models.PositiveSmallIntegerField(default=7, help_text='Days between reminders once a return is overdue')),
-                ('overdue_reminder_limit', models.PositiveSmallIntegerField(default=4, help_text='Most overdue reminders to send')),
-            ],
-            options={
-                'ordering': ['name'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('overdue_interval_days__gt', 0)), name='overdue_interval_positive')],
-            },
-        ),
-        migrations.AddField(
-            model_name='measure',
-            name='template',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='measures', to='providers.monitoringtemplate'),
-        ),
-        migrations.CreateModel(
-            name='ProviderAlias',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, unique=True)),
-                ('provider', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='aliases', to='providers.provider')),
-            ],
-            options={
-                'verbose_name_plural': 'provider aliases',
-                'ordering': ['name'],
-            },
-        ),
-        migrations.CreateModel(
-            name='ProviderMembership',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('contributor', 'Prepares returns'), ('signatory', 'Prepares and signs off returns')], default='contributor', max_length=20)),
-                ('provider', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='providers.provider')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='provider_memberships', to=settings.AUTH_USER_MODEL)),
-            ],
-        ),
-        migrations.CreateModel(
-            name='Reminder',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(help_text='"before_10", "before_3", "due", "overdue_1", ...', max_length=20)),
-                ('recipient', models.EmailField(max_length=254)),
-                ('status', models.CharField(choices=[('pending', 'Waiting to send'), ('sent', 'Sent'), ('skipped', 'Not sent: the return was already in')], default='pending', max_length=10)),
-                ('claimed_at', models.DateTimeField(auto_now_add=True)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('monitoring_return', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reminders', to='providers.monitoringreturn')),
-            ],
-            options={
-                'ordering': ['claimed_at', 'pk'],
-            },
-        ),
-        migrations.CreateModel(
-            name='ReportingPeriod',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('label', models.CharField(help_text='e.g. "Q1 2024/25"', max_length=40)),
-                ('starts_on', models.DateField()),
-                ('ends_on', models.DateField()),
-                ('window_opens_on', models.DateField(help_text='The first day a return can be submitted')),
-                ('due_on', models.DateField()),
-                ('template', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='periods', to='providers.monitoringtemplate')),
-                ('year', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='reporting_periods', to='funds.financialyear')),
-            ],
-            options={
-                'ordering': ['starts_on', 'template__name'],
+                "ordering": ["breakdown", "order", "pk"],
             },
         ),
         migrations.AddField(
-            model_name='monitoringreturn',
-            name='period',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='returns', to='providers.reportingperiod'),
+            model_name="breakdown",
+            name="measure",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="breakdowns", to="providers.measure"
+            ),
         ),
         migrations.CreateModel(
-            name='ReturnBreakdownValue',
+            name="MonitoringReturn",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('count', models.PositiveIntegerField()),
-                ('monitoring_return', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='breakdown_values', to='providers.monitoringreturn')),
-                ('option', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='values', to='providers.breakdownoption')),
-            ],
-        ),
-        migrations.CreateModel(
-            name='ReturnTransition',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('from_status', models.CharField(choices=[('not_started', 'Not started'), ('draft', 'In progress'), ('awaiting_sign_off', 'Waiting for sign-off'), ('submitted', 'Submitted'), ('changes_requested', 'Changes requested'), ('accepted', 'Accepted')], max_length=20)),
-                ('to_status', models.CharField(choices=[('not_started', 'Not started'), ('draft', 'In progress'), ('awaiting_sign_off', 'Waiting for sign-off'), ('submitted', 'Submitted'), ('changes_requested', 'Changes requested'), ('accepted', 'Accepted')], max_length=20)),
-                ('action', models.CharField(max_length=40)),
-                ('at', models.DateTimeField(auto_now_add=True)),
-                ('comment', models.TextField(blank=True)),
-                ('by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('monitoring_return', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='transitions', to='providers.monitoringreturn')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("not_started", "Not started"),
+                            ("draft", "In progress"),
+                            ("awaiting_sign_off", "Waiting for sign-off"),
+                            ("submitted", "Submitted"),
+                            ("changes_requested", "Changes requested"),
+                            ("accepted", "Accepted"),
+                        ],
+                        default="not_started",
+                        max_length=20,
+                    ),
+                ),
+                ("first_submitted_at", models.DateTimeField(blank=True, null=True)),
+                ("submitted_at", models.DateTimeField(blank=True, null=True)),
+                ("late", models.BooleanField(default=False)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "prepared_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "signed_off_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['at', 'pk'],
+                "ordering": ["period__starts_on", "service__provider__name", "service__name"],
+                "permissions": [("review_returns", "Can accept returns and request changes")],
             },
         ),
         migrations.CreateModel(
-            name='ReturnValue',
+            name="MonitoringTemplate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True)),
-                ('text', models.TextField(blank=True)),
-                ('measure', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='values', to='providers.measure')),
-                ('monitoring_return', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='values', to='providers.monitoringreturn')),
-            ],
-        ),
-        migrations.CreateModel(
-            name='Service',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=250)),
-                ('theme', models.CharField(help_text='Priority area or theme, e.g. Domestic Abuse (DA)', max_length=120)),
-                ('status', models.CharField(choices=[('active', 'Active'), ('recommissioning', 'Being recommissioned'), ('ended', 'Ended')], default='active', max_length=20)),
-                ('illustrative', models.BooleanField(default=False, help_text='Invented for the demo, not a published figure')),
-                ('areas', models.ManyToManyField(blank=True, help_text='Where the service works; none means force-wide', related_name='services', to='funds.area')),
-                ('contract_manager', models.ForeignKey(blank=True, help_text='The OPCC officer who is told when a return is overdue', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='managed_services', to=settings.AUTH_USER_MODEL)),
-                ('end_year', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='funds.financialyear')),
-                ('provider', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='services', to='providers.provider')),
-                ('start_year', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='funds.financialyear')),
-                ('template', models.ForeignKey(blank=True, help_text='What the service reports each period', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='services', to='providers.monitoringtemplate')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, unique=True)),
+                ("slug", models.SlugField(unique=True)),
+                ("description", models.TextField(blank=True)),
+                (
+                    "frequency",
+                    models.CharField(
+                        choices=[
+                            ("quarterly", "Quarterly"),
+                            ("six_monthly", "Six-monthly"),
+                            ("annual", "Annual"),
+                        ],
+                        default="quarterly",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "window_opens_after_days",
+                    models.PositiveSmallIntegerField(
+                        default=0,
+                        help_text="Days after a period ends before returns can be submitted (0: the day after it ends)",
+                    ),
+                ),
+                (
+                    "due_after_days",
+                    models.PositiveSmallIntegerField(
+                        default=21, help_text="Days after a period ends that its return is due"
+                    ),
+                ),
+                (
+                    "reminder_days_before",
+                    models.CharField(
+                        default="10,3",
+                        help_text="Days before the due date to send reminders, separated by commas",
+                        max_length=40,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^\\s*\\d{1,3}(\\s*,\\s*\\d{1,3})*\\s*$",
+                                "Enter whole numbers of days separated by commas, like 10,3",
+                            )
+                        ],
+                    ),
+                ),
+                (
+                    "overdue_interval_days",
+                    models.PositiveSmallIntegerField(
+                        default=7, help_text="Days between reminders once a return is overdue"
+                    ),
+                ),
+                (
+                    "overdue_reminder_limit",
+                    models.PositiveSmallIntegerField(default=4, help_text="Most overdue reminders to send"),
+                ),
             ],
             options={
-                'ordering': ['provider__name', 'name'],
-            },
-        ),
-        migrations.CreateModel(
-            name='PaymentScheduleItem',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('due_on', models.DateField()),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=12)),
-                ('note', models.CharField(blank=True, max_length=200)),
-                ('service', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='payment_schedule', to='providers.service')),
-            ],
-            options={
-                'ordering': ['due_on', 'pk'],
+                "ordering": ["name"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("overdue_interval_days__gt", 0)), name="overdue_interval_positive"
+                    )
+                ],
             },
         ),
         migrations.AddField(
-            model_name='monitoringreturn',
-            name='service',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='returns', to='providers.service'),
+            model_name="measure",
+            name="template",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="measures",
+                to="providers.monitoringtemplate",
+            ),
         ),
         migrations.CreateModel(
-            name='ServiceDocument',
+            name="ProviderAlias",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200)),
-                ('file', models.FileField(upload_to='providers/documents/%Y/')),
-                ('uploaded_at', models.DateTimeField(auto_now_add=True)),
-                ('service', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='documents', to='providers.service')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, unique=True)),
+                (
+                    "provider",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="aliases",
+                        to="providers.provider",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['title', 'pk'],
+                "verbose_name_plural": "provider aliases",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='ServiceFunding',
+            name="ProviderMembership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=12)),
-                ('commitment', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='service_funding', to='funds.commitment')),
-                ('line', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='service_fundings', to='funds.budgetline')),
-                ('service', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='fundings', to='providers.service')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("contributor", "Prepares returns"),
+                            ("signatory", "Prepares and signs off returns"),
+                        ],
+                        default="contributor",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "provider",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to="providers.provider",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="provider_memberships",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+            ],
+        ),
+        migrations.CreateModel(
+            name="Reminder",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        help_text='"before_10", "before_3", "due", "overdue_1", ...', max_length=20
+                    ),
+                ),
+                ("recipient", models.EmailField(max_length=254)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Waiting to send"),
+                            ("sent", "Sent"),
+                            ("skipped", "Not sent: the return was already in"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                ("claimed_at", models.DateTimeField(auto_now_add=True)),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "monitoring_return",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reminders",
+                        to="providers.monitoringreturn",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['service', 'line__budget__year__start_year', 'pk'],
+                "ordering": ["claimed_at", "pk"],
+            },
+        ),
+        migrations.CreateModel(
+            name="ReportingPeriod",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("label", models.CharField(help_text='e.g. "Q1 2024/25"', max_length=40)),
+                ("starts_on", models.DateField()),
+                ("ends_on", models.DateField()),
+                ("window_opens_on", models.DateField(help_text="The first day a return can be submitted")),
+                ("due_on", models.DateField()),
+                (
+                    "template",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="periods",
+                        to="providers.monitoringtemplate",
+                    ),
+                ),
+                (
+                    "year",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="reporting_periods",
+                        to="funds.financialyear",
+                    ),
+                ),
+            ],
+            options={
+                "ordering": ["starts_on", "template__name"],
+            },
+        ),
+        migrations.AddField(
+            model_name="monitoringreturn",
+            name="period",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="returns",
+                to="providers.reportingperiod",
+            ),
+        ),
+        migrations.CreateModel(
+            name="ReturnBreakdownValue",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("count", models.PositiveIntegerField()),
+                (
+                    "monitoring_return",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="breakdown_values",
+                        to="providers.monitoringreturn",
+                    ),
+                ),
+                (
+                    "option",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="values",
+                        to="providers.breakdownoption",
+                    ),
+                ),
+            ],
+        ),
+        migrations.CreateModel(
+            name="ReturnTransition",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "from_status",
+                    models.CharField(
+                        choices=[
+                            ("not_started", "Not started"),
+                            ("draft", "In progress"),
+                            ("awaiting_sign_off", "Waiting for sign-off"),
+                            ("submitted", "Submitted"),
+                            ("changes_requested", "Changes requested"),
+                            ("accepted", "Accepted"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "to_status",
+                    models.CharField(
+                        choices=[
+                            ("not_started", "Not started"),
+                            ("draft", "In progress"),
+                            ("awaiting_sign_off", "Waiting for sign-off"),
+                            ("submitted", "Submitted"),
+                            ("changes_requested", "Changes requested"),
+                            ("accepted", "Accepted"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("action", models.CharField(max_length=40)),
+                ("at", models.DateTimeField(auto_now_add=True)),
+                ("comment", models.TextField(blank=True)),
+                (
+                    "by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "monitoring_return",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="transitions",
+                        to="providers.monitoringreturn",
+                    ),
+                ),
+            ],
+            options={
+                "ordering": ["at", "pk"],
+            },
+        ),
+        migrations.CreateModel(
+            name="ReturnValue",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True)),
+                ("text", models.TextField(blank=True)),
+                (
+                    "measure",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="values",
+                        to="providers.measure",
+                    ),
+                ),
+                (
+                    "monitoring_return",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="values",
+                        to="providers.monitoringreturn",
+                    ),
+                ),
+            ],
+        ),
+        migrations.CreateModel(
+            name="Service",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=250)),
+                (
+                    "theme",
+                    models.CharField(
+                        help_text="Priority area or theme, e.g. Domestic Abuse (DA)", max_length=120
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("active", "Active"),
+                            ("recommissioning", "Being recommissioned"),
+                            ("ended", "Ended"),
+                        ],
+                        default="active",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "illustrative",
+                    models.BooleanField(
+                        default=False, help_text="Invented for the demo, not a published figure"
+                    ),
+                ),
+                (
+                    "areas",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Where the service works; none means force-wide",
+                        related_name="services",
+                        to="funds.area",
+                    ),
+                ),
+                (
+                    "contract_manager",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The OPCC officer who is told when a return is overdue",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="managed_services",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "end_year",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="funds.financialyear",
+                    ),
+                ),
+                (
+                    "provider",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="services",
+                        to="providers.provider",
+                    ),
+                ),
+                (
+                    "start_year",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="funds.financialyear",
+                    ),
+                ),
+                (
+                    "template",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="What the service reports each period",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="services",
+                        to="providers.monitoringtemplate",
+                    ),
+                ),
+            ],
+            options={
+                "ordering": ["provider__name", "name"],
+            },
+        ),
+        migrations.CreateModel(
+            name="PaymentScheduleItem",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("due_on", models.DateField()),
+                ("amount", models.DecimalField(decimal_places=2, max_digits=12)),
+                ("note", models.CharField(blank=True, max_length=200)),
+                (
+                    "service",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="payment_schedule",
+                        to="providers.service",
+                    ),
+                ),
+            ],
+            options={
+                "ordering": ["due_on", "pk"],
+            },
+        ),
+        migrations.AddField(
+            model_name="monitoringreturn",
+            name="service",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="returns", to="providers.service"
+            ),
+        ),
+        migrations.CreateModel(
+            name="ServiceDocument",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=200)),
+                ("file", models.FileField(upload_to="providers/documents/%Y/")),
+                ("uploaded_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "service",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="documents",
+                        to="providers.service",
+                    ),
+                ),
+            ],
+            options={
+                "ordering": ["title", "pk"],
+            },
+        ),
+        migrations.CreateModel(
+            name="ServiceFunding",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("amount", models.DecimalField(decimal_places=2, max_digits=12)),
+                (
+                    "commitment",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="service_funding",
+                        to="funds.commitment",
+                    ),
+                ),
+                (
+                    "line",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="service_fundings",
+                        to="funds.budgetline",
+                    ),
+                ),
+                (
+                    "service",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="fundings",
+                        to="providers.service",
+                    ),
+                ),
+            ],
+            options={
+                "ordering": ["service", "line__budget__year__start_year", "pk"],
             },
         ),
         migrations.AddConstraint(
-            model_name='breakdownoption',
-            constraint=models.UniqueConstraint(fields=('breakdown', 'code'), name='unique_option_per_breakdown'),
+            model_name="breakdownoption",
+            constraint=models.UniqueConstraint(
+                fields=("breakdown", "code"), name="unique_option_per_breakdown"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='breakdown',
-            constraint=models.UniqueConstraint(fields=('measure', 'dimension'), name='unique_breakdown_per_measure'),
+            model_name="breakdown",
+            constraint=models.UniqueConstraint(
+                fields=("measure", "dimension"), name="unique_breakdown_per_measure"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='measure',
-            constraint=models.UniqueConstraint(fields=('template', 'code'), name='unique_measure_code_per_template'),
+            model_name="measure",
+            constraint=models.UniqueConstraint(
+                fields=("template", "code"), name="unique_measure_code_per_template"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='providermembership',
-            constraint=models.UniqueConstraint(fields=('provider', 'user'), name='one_membership_per_provider_user'),
+            model_name="providermembership",
+            constraint=models.UniqueConstraint(
+                fields=("provider", "user"), name="one_membership_per_provider_user"
+            ),
         ),
         migrations.AddIndex(
-            model_name='reminder',
-            index=models.Index(condition=models.Q(('status', 'pending')), fields=['status'], name='reminder_status_idx'),
+            model_name="reminder",
+            index=models.Index(
+                condition=models.Q(("status", "pending")), fields=["status"], name="reminder_status_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reminder',
-            constraint=models.UniqueConstraint(fields=('monitoring_return', 'kind', 'recipient'), name='one_reminder_per_kind_and_recipient'),
+            model_name="reminder",
+            constraint=models.UniqueConstraint(
+                fields=("monitoring_return", "kind", "recipient"), name="one_reminder_per_kind_and_recipient"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reminder',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'sent'), _negated=True), ('sent_at__isnull', False), _connector='OR'), name='sent_reminder_has_time'),
+            model_name="reminder",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "sent"), _negated=True), ("sent_at__isnull", False), _connector="OR"
+                ),
+                name="sent_reminder_has_time",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reportingperiod',
-            constraint=models.UniqueConstraint(fields=('template', 'starts_on'), name='one_period_per_template_and_start'),
+            model_name="reportingperiod",
+            constraint=models.UniqueConstraint(
+                fields=("template", "starts_on"), name="one_period_per_template_and_start"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reportingperiod',
-            constraint=models.CheckConstraint(condition=models.Q(('ends_on__gte', models.F('starts_on'))), name='period_ends_after_start'),
+            model_name="reportingperiod",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("ends_on__gte", models.F("starts_on"))), name="period_ends_after_start"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reportingperiod',
-            constraint=models.CheckConstraint(condition=models.Q(('due_on__gte', models.F('window_opens_on'))), name='period_due_after_opening'),
+            model_name="reportingperiod",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("due_on__gte", models.F("window_opens_on"))),
+                name="period_due_after_opening",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='returnbreakdownvalue',
-            constraint=models.UniqueConstraint(fields=('monitoring_return', 'option'), name='one_count_per_breakdown_option'),
+            model_name="returnbreakdownvalue",
+            constraint=models.UniqueConstraint(
+                fields=("monitoring_return", "option"), name="one_count_per_breakdown_option"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='returnvalue',
-            constraint=models.UniqueConstraint(fields=('monitoring_return', 'measure'), name='one_value_per_measure'),
+            model_name="returnvalue",
+            constraint=models.UniqueConstraint(
+                fields=("monitoring_return", "measure"), name="one_value_per_measure"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='service',
-            constraint=models.UniqueConstraint(fields=('provider', 'name'), name='unique_service_name_per_provider'),
+            model_name="service",
+            constraint=models.UniqueConstraint(
+                fields=("provider", "name"), name="unique_service_name_per_provider"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='paymentscheduleitem',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gt', 0)), name='scheduled_payment_positive'),
+            model_name="paymentscheduleitem",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount__gt", 0)), name="scheduled_payment_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='monitoringreturn',
-            constraint=models.UniqueConstraint(fields=('service', 'period'), name='one_return_per_service_and_period'),
+            model_name="monitoringreturn",
+            constraint=models.UniqueConstraint(
+                fields=("service", "period"), name="one_return_per_service_and_period"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='servicefunding',
-            constraint=models.UniqueConstraint(fields=('service', 'line'), name='one_funding_per_service_and_line'),
+            model_name="servicefunding",
+            constraint=models.UniqueConstraint(
+                fields=("service", "line"), name="one_funding_per_service_and_line"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='servicefunding',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gt', 0)), name='service_funding_positive'),
+            model_name="servicefunding",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount__gt", 0)), name="service_funding_positive"
+            ),
         ),
     ]

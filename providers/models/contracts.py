@@ -13,7 +13,9 @@ class Provider(models.Model):
     name = models.CharField(max_length=200, unique=True)
     charity_number = models.CharField(max_length=20, blank=True)
     company_number = models.CharField(max_length=20, blank=True)
-    contact_email = models.EmailField(blank=True, help_text="Receives return reminders as well as the provider's users")
+    contact_email = models.EmailField(
+        blank=True, help_text="Receives return reminders as well as the provider's users"
+    )
 
     class Meta:
         ordering = ["name"]
@@ -44,11 +46,15 @@ class ProviderMembership(models.Model):
         SIGNATORY = "signatory", "Prepares and signs off returns"
 
     provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="memberships")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="provider_memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="provider_memberships"
+    )
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.CONTRIBUTOR)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["provider", "user"], name="one_membership_per_provider_user")]
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "user"], name="one_membership_per_provider_user")
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} ({self.get_role_display()}, {self.provider})"
@@ -68,19 +74,37 @@ class Service(models.Model):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
     start_year = models.ForeignKey("funds.FinancialYear", on_delete=models.PROTECT, related_name="+")
     end_year = models.ForeignKey("funds.FinancialYear", on_delete=models.PROTECT, related_name="+")
-    areas = models.ManyToManyField("funds.Area", blank=True, related_name="services",
-                                   help_text="Where the service works; none means force-wide")
+    areas = models.ManyToManyField(
+        "funds.Area",
+        blank=True,
+        related_name="services",
+        help_text="Where the service works; none means force-wide",
+    )
     contract_manager = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="managed_services",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="managed_services",
         help_text="The OPCC officer who is told when a return is overdue",
     )
-    template = models.ForeignKey("MonitoringTemplate", null=True, blank=True, on_delete=models.PROTECT,
-                                 related_name="services", help_text="What the service reports each period")
-    illustrative = models.BooleanField(default=False, help_text="Invented for the demo, not a published figure")
+    template = models.ForeignKey(
+        "MonitoringTemplate",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="services",
+        help_text="What the service reports each period",
+    )
+    illustrative = models.BooleanField(
+        default=False, help_text="Invented for the demo, not a published figure"
+    )
 
     class Meta:
         ordering = ["provider__name", "name"]
-        constraints = [models.UniqueConstraint(fields=["provider", "name"], name="unique_service_name_per_provider")]
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "name"], name="unique_service_name_per_provider")
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.provider})"
@@ -92,7 +116,9 @@ class ServiceFunding(models.Model):
     service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="fundings")
     line = models.ForeignKey("funds.BudgetLine", on_delete=models.PROTECT, related_name="service_fundings")
     amount = models.DecimalField(**MONEY)
-    commitment = models.OneToOneField("funds.Commitment", on_delete=models.PROTECT, related_name="service_funding")
+    commitment = models.OneToOneField(
+        "funds.Commitment", on_delete=models.PROTECT, related_name="service_funding"
+    )
 
     class Meta:
         ordering = ["service", "line__budget__year__start_year", "pk"]

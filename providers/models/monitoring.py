@@ -23,21 +23,30 @@ class MonitoringTemplate(models.Model):
     description = models.TextField(blank=True)
     frequency = models.CharField(max_length=20, choices=Frequency.choices, default=Frequency.QUARTERLY)
     window_opens_after_days = models.PositiveSmallIntegerField(
-        default=0, help_text="Days after a period ends before returns can be submitted (0: the day after it ends)"
+        default=0,
+        help_text="Days after a period ends before returns can be submitted (0: the day after it ends)",
     )
-    due_after_days = models.PositiveSmallIntegerField(default=21, help_text="Days after a period ends that its return is due")
+    due_after_days = models.PositiveSmallIntegerField(
+        default=21, help_text="Days after a period ends that its return is due"
+    )
     reminder_days_before = models.CharField(
-        max_length=40, default="10,3", validators=[offsets_validator],
+        max_length=40,
+        default="10,3",
+        validators=[offsets_validator],
         help_text="Days before the due date to send reminders, separated by commas",
     )
     overdue_interval_days = models.PositiveSmallIntegerField(
         default=7, help_text="Days between reminders once a return is overdue"
     )
-    overdue_reminder_limit = models.PositiveSmallIntegerField(default=4, help_text="Most overdue reminders to send")
+    overdue_reminder_limit = models.PositiveSmallIntegerField(
+        default=4, help_text="Most overdue reminders to send"
+    )
 
     class Meta:
         ordering = ["name"]
-        constraints = [models.CheckConstraint(condition=Q(overdue_interval_days__gt=0), name="overdue_interval_positive")]
+        constraints = [
+            models.CheckConstraint(condition=Q(overdue_interval_days__gt=0), name="overdue_interval_positive")
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -48,8 +57,12 @@ class MonitoringTemplate(models.Model):
 
     def period_bounds(self, year) -> list[tuple[str, datetime.date, datetime.date]]:
         """(label, first day, last day) of each period of a financial year, at this template's frequency."""
-        months = {self.Frequency.QUARTERLY: 3, self.Frequency.SIX_MONTHLY: 6, self.Frequency.ANNUAL: 12}[self.frequency]
-        prefix = {self.Frequency.QUARTERLY: "Q", self.Frequency.SIX_MONTHLY: "H", self.Frequency.ANNUAL: ""}[self.frequency]
+        months = {self.Frequency.QUARTERLY: 3, self.Frequency.SIX_MONTHLY: 6, self.Frequency.ANNUAL: 12}[
+            self.frequency
+        ]
+        prefix = {self.Frequency.QUARTERLY: "Q", self.Frequency.SIX_MONTHLY: "H", self.Frequency.ANNUAL: ""}[
+            self.frequency
+        ]
         bounds = []
         for number, first_month in enumerate(range(0, 12, months), start=1):
             start = _add_months(year.starts_on, first_month)
@@ -82,7 +95,9 @@ class Measure(models.Model):
 
     class Meta:
         ordering = ["template", "order", "pk"]
-        constraints = [models.UniqueConstraint(fields=["template", "code"], name="unique_measure_code_per_template")]
+        constraints = [
+            models.UniqueConstraint(fields=["template", "code"], name="unique_measure_code_per_template")
+        ]
 
     def __str__(self) -> str:
         return self.label
@@ -102,7 +117,9 @@ class Breakdown(models.Model):
 
     class Meta:
         ordering = ["measure", "order", "pk"]
-        constraints = [models.UniqueConstraint(fields=["measure", "dimension"], name="unique_breakdown_per_measure")]
+        constraints = [
+            models.UniqueConstraint(fields=["measure", "dimension"], name="unique_breakdown_per_measure")
+        ]
 
     def __str__(self) -> str:
         return f"{self.measure.label} by {self.label}"
@@ -116,13 +133,21 @@ class BreakdownOption(models.Model):
     breakdown = models.ForeignKey(Breakdown, on_delete=models.CASCADE, related_name="options")
     code = models.SlugField(max_length=60)
     label = models.CharField(max_length=120)
-    area = models.ForeignKey("funds.Area", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                             help_text="For an area breakdown: the area this option counts")
+    area = models.ForeignKey(
+        "funds.Area",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="For an area breakdown: the area this option counts",
+    )
     order = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["breakdown", "order", "pk"]
-        constraints = [models.UniqueConstraint(fields=["breakdown", "code"], name="unique_option_per_breakdown")]
+        constraints = [
+            models.UniqueConstraint(fields=["breakdown", "code"], name="unique_option_per_breakdown")
+        ]
 
     def __str__(self) -> str:
         return self.label
@@ -130,7 +155,9 @@ class BreakdownOption(models.Model):
 
 class ReportingPeriod(models.Model):
     template = models.ForeignKey(MonitoringTemplate, on_delete=models.CASCADE, related_name="periods")
-    year = models.ForeignKey("funds.FinancialYear", on_delete=models.PROTECT, related_name="reporting_periods")
+    year = models.ForeignKey(
+        "funds.FinancialYear", on_delete=models.PROTECT, related_name="reporting_periods"
+    )
     label = models.CharField(max_length=40, help_text='e.g. "Q1 2024/25"')
     starts_on = models.DateField()
     ends_on = models.DateField()
@@ -140,9 +167,15 @@ class ReportingPeriod(models.Model):
     class Meta:
         ordering = ["starts_on", "template__name"]
         constraints = [
-            models.UniqueConstraint(fields=["template", "starts_on"], name="one_period_per_template_and_start"),
-            models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="period_ends_after_start"),
-            models.CheckConstraint(condition=Q(due_on__gte=models.F("window_opens_on")), name="period_due_after_opening"),
+            models.UniqueConstraint(
+                fields=["template", "starts_on"], name="one_period_per_template_and_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")), name="period_ends_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(due_on__gte=models.F("window_opens_on")), name="period_due_after_opening"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -24,10 +24,12 @@ class MonitoringReturn(models.Model):
     service = models.ForeignKey("Service", on_delete=models.PROTECT, related_name="returns")
     period = models.ForeignKey("ReportingPeriod", on_delete=models.PROTECT, related_name="returns")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.NOT_STARTED)
-    prepared_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+")
-    signed_off_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                      related_name="+")
+    prepared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    signed_off_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     first_submitted_at = models.DateTimeField(null=True, blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     # Set once, at first submission: a resubmission after changes were asked for is not late because of the asking.
@@ -36,7 +38,9 @@ class MonitoringReturn(models.Model):
 
     class Meta:
         ordering = ["period__starts_on", "service__provider__name", "service__name"]
-        constraints = [models.UniqueConstraint(fields=["service", "period"], name="one_return_per_service_and_period")]
+        constraints = [
+            models.UniqueConstraint(fields=["service", "period"], name="one_return_per_service_and_period")
+        ]
         permissions = [("review_returns", "Can accept returns and request changes")]
 
     def __str__(self) -> str:
@@ -64,11 +68,15 @@ TAG_CLASSES = {
 class ReturnTransition(models.Model):
     """Every move of a return's status: who, when, from, to and why. Append-only."""
 
-    monitoring_return = models.ForeignKey(MonitoringReturn, on_delete=models.CASCADE, related_name="transitions")
+    monitoring_return = models.ForeignKey(
+        MonitoringReturn, on_delete=models.CASCADE, related_name="transitions"
+    )
     from_status = models.CharField(max_length=20, choices=ReturnStatus.choices)
     to_status = models.CharField(max_length=20, choices=ReturnStatus.choices)
     action = models.CharField(max_length=40)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     at = models.DateTimeField(auto_now_add=True)
     comment = models.TextField(blank=True)
 
@@ -83,17 +91,23 @@ class ReturnValue(models.Model):
     text = models.TextField(blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["monitoring_return", "measure"], name="one_value_per_measure")]
+        constraints = [
+            models.UniqueConstraint(fields=["monitoring_return", "measure"], name="one_value_per_measure")
+        ]
 
 
 class ReturnBreakdownValue(models.Model):
-    monitoring_return = models.ForeignKey(MonitoringReturn, on_delete=models.CASCADE, related_name="breakdown_values")
+    monitoring_return = models.ForeignKey(
+        MonitoringReturn, on_delete=models.CASCADE, related_name="breakdown_values"
+    )
     option = models.ForeignKey("BreakdownOption", on_delete=models.PROTECT, related_name="values")
     count = models.PositiveIntegerField()
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["monitoring_return", "option"], name="one_count_per_breakdown_option")
+            models.UniqueConstraint(
+                fields=["monitoring_return", "option"], name="one_count_per_breakdown_option"
+            )
         ]
 
 
@@ -109,7 +123,9 @@ class Reminder(models.Model):
         SENT = "sent", "Sent"
         SKIPPED = "skipped", "Not sent: the return was already in"
 
-    monitoring_return = models.ForeignKey(MonitoringReturn, on_delete=models.CASCADE, related_name="reminders")
+    monitoring_return = models.ForeignKey(
+        MonitoringReturn, on_delete=models.CASCADE, related_name="reminders"
+    )
     kind = models.CharField(max_length=20, help_text='"before_10", "before_3", "due", "overdue_1", ...')
     recipient = models.EmailField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
@@ -120,8 +136,12 @@ class Reminder(models.Model):
     class Meta:
         ordering = ["claimed_at", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["monitoring_return", "kind", "recipient"], name="one_reminder_per_kind_and_recipient"),
-            models.CheckConstraint(condition=~Q(status="sent") | Q(sent_at__isnull=False), name="sent_reminder_has_time"),
+            models.UniqueConstraint(
+                fields=["monitoring_return", "kind", "recipient"], name="one_reminder_per_kind_and_recipient"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="sent") | Q(sent_at__isnull=False), name="sent_reminder_has_time"
+            ),
         ]
         indexes = [models.Index(fields=["status"], name="reminder_status_idx", condition=Q(status="pending"))]
 

@@ -19,33 +19,48 @@ S = MonitoringReturn.Status
 
 
 def portal(request):
-    returns = list(selectors.returns_for_provider_user(request.user).order_by(
-        "period__due_on", "service__name"))
-    return render(request, "providers/portal.html", {
-        "providers": selectors.providers_for(request.user),
-        "services": selectors.services_for_provider_user(request.user),
-        "to_do": [r for r in returns if r.is_open],
-        "done": [r for r in returns if not r.is_open],
-    })
+    returns = list(
+        selectors.returns_for_provider_user(request.user).order_by("period__due_on", "service__name")
+    )
+    return render(
+        request,
+        "providers/portal.html",
+        {
+            "providers": selectors.providers_for(request.user),
+            "services": selectors.services_for_provider_user(request.user),
+            "to_do": [r for r in returns if r.is_open],
+            "done": [r for r in returns if not r.is_open],
+        },
+    )
 
 
 def service_detail(request, pk: int):
     service = get_object_or_404(selectors.services_for_provider_user(request.user), pk=pk)
-    return render(request, "providers/service.html", {
-        "service": service,
-        "fundings": service.fundings.select_related("line__budget__stream", "line__budget__year"),
-        "returns": service.returns.select_related("period").order_by("period__starts_on"),
-    })
+    return render(
+        request,
+        "providers/service.html",
+        {
+            "service": service,
+            "fundings": service.fundings.select_related("line__budget__stream", "line__budget__year"),
+            "returns": service.returns.select_related("period").order_by("period__starts_on"),
+        },
+    )
 
 
 def service_document(request, pk: int, document_pk: int):
-    document = get_object_or_404(selectors.documents_for_provider_user(request.user), pk=document_pk, service_id=pk)
+    document = get_object_or_404(
+        selectors.documents_for_provider_user(request.user), pk=document_pk, service_id=pk
+    )
     # Offered under its title, not its stored name (a random one for anything uploaded through the checker).
     file_name = uploads.display_name(document.title + os.path.splitext(document.file.name)[1].lower())
     response = FileResponse(document.file.open("rb"), as_attachment=True, filename=file_name)
     # Contracts are commercially sensitive: who read one, and when, goes in the audit trail.
-    record_event("service_document.downloaded", obj=document, by=request.user,
-                 after={"service": document.service_id, "title": document.title, "file_name": file_name})
+    record_event(
+        "service_document.downloaded",
+        obj=document,
+        by=request.user,
+        after={"service": document.service_id, "title": document.title, "file_name": file_name},
+    )
     return response
 
 
@@ -61,36 +76,53 @@ def _figures(ret: MonitoringReturn):
 def return_detail(request, pk: int, *, send_back_form: SendBackForm | None = None):
     ret = _own_return(request, pk)
     measures, stored = _figures(ret)
-    membership = ProviderMembership.objects.filter(user=request.user, provider_id=ret.service.provider_id).first()
-    can_sign = (ret.status == S.AWAITING_SIGN_OFF and membership is not None
-                and membership.role == ProviderMembership.Role.SIGNATORY and ret.prepared_by_id != request.user.pk)
-    return render(request, "providers/return_detail.html", {
-        "ret": ret,
-        "form": ReturnForm(measures=measures, stored=stored),
-        "editable": ret.status in EDITABLE,
-        "can_send_for_sign_off": ret.status == S.DRAFT,
-        "can_sign": can_sign,
-        "send_back_form": (send_back_form or SendBackForm()) if ret.status == S.AWAITING_SIGN_OFF else None,
-        "transitions": ret.transitions.select_related("by"),
-    })
+    membership = ProviderMembership.objects.filter(
+        user=request.user, provider_id=ret.service.provider_id
+    ).first()
+    can_sign = (
+        ret.status == S.AWAITING_SIGN_OFF
+        and membership is not None
+        and membership.role == ProviderMembership.Role.SIGNATORY
+        and ret.prepared_by_id != request.user.pk
+    )
+    return render(
+        request,
+        "providers/return_detail.html",
+        {
+            "ret": ret,
+            "form": ReturnForm(measures=measures, stored=stored),
+            "editable": ret.status in EDITABLE,
+            "can_send_for_sign_off": ret.status == S.DRAFT,
+            "can_sign": can_sign,
+            "send_back_form": (send_back_form or SendBackForm())
+            if ret.status == S.AWAITING_SIGN_OFF
+            else None,
+            "transitions": ret.transitions.select_related("by"),
+        },
+    )
 
 
 def return_edit(request, pk: int):
     ret = _own_return(request, pk)
     if ret.status not in EDITABLE:
-        messages.info(request, f"This return is {ret.get_status_display().lower()}, so its figures cannot be changed.")
+        messages.info(
+            request, f"This return is {ret.get_status_display().lower()}, so its figures cannot be changed."
+        )
         return redirect("providers:return", pk=ret.pk)
     measures, stored = _figures(ret)
     if request.method == "POST":
         finishing = request.POST.get("action") == "continue"
         form = ReturnForm(request.POST, measures=measures, complete=finishing)
         if form.is_valid() or _only_completeness_errors(form):
-            services.save_figures(return_id=ret.pk, values=form.values, option_counts=form.option_counts,
-                                  by=request.user)
+            services.save_figures(
+                return_id=ret.pk, values=form.values, option_counts=form.option_counts, by=request.user
+            )
             if form.is_valid():
                 if finishing:
                     return redirect("providers:return", pk=ret.pk)
-                messages.success(request, f"Your {ret.period.label} return for {ret.service.name} has been saved.")
+                messages.success(
+                    request, f"Your {ret.period.label} return for {ret.service.name} has been saved."
+                )
                 return redirect("providers:portal")
     else:
         form = ReturnForm(measures=measures, stored=stored)
@@ -101,8 +133,11 @@ def return_edit(request, pk: int):
 
 def _only_completeness_errors(form: ReturnForm) -> bool:
     # Every figure could be read, so it is saved even though the return is not ready for sign-off: nothing is lost.
-    return form.complete and len(form.values) == len(form.measures) and all(
-        name in form.values or name in form.option_counts for name in form.errors)
+    return (
+        form.complete
+        and len(form.values) == len(form.measures)
+        and all(name in form.values or name in form.option_counts for name in form.errors)
+    )
 
 
 @require_POST
@@ -111,13 +146,18 @@ def return_send_for_sign_off(request, pk: int):
     try:
         services.send_for_sign_off(return_id=ret.pk, by=request.user)
     except services.IncompleteReturn:
-        messages.info(request, "Some figures are missing or do not add up. Check them before sending for sign-off.")
+        messages.info(
+            request, "Some figures are missing or do not add up. Check them before sending for sign-off."
+        )
         return redirect("providers:return_edit", pk=ret.pk)
     except services.ReturnRuleError as exc:
         messages.info(request, str(exc))
         return redirect("providers:return", pk=ret.pk)
-    messages.success(request, "Your return has been sent for sign-off. Someone else at your organisation who can "
-                              "sign off returns must now check and submit it.")
+    messages.success(
+        request,
+        "Your return has been sent for sign-off. Someone else at your organisation who can "
+        "sign off returns must now check and submit it.",
+    )
     return redirect("providers:return", pk=ret.pk)
 
 

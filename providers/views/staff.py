@@ -42,16 +42,27 @@ def dashboard(request):
     form = DashboardFilterForm(request.GET or None, year=year)
     filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
     returns = selectors.filtered_returns(
-        year=year, period_label=filters.get("period") or "",
-        provider_id=getattr(filters.get("provider"), "pk", None), stream_id=getattr(filters.get("stream"), "pk", None))
+        year=year,
+        period_label=filters.get("period") or "",
+        provider_id=getattr(filters.get("provider"), "pk", None),
+        stream_id=getattr(filters.get("stream"), "pk", None),
+    )
     page = Paginator(selectors.dashboard_rows(returns), 100).get_page(request.GET.get("page"))
     today = timezone.localdate()
-    return render(request, "providers/staff/dashboard.html", {
-        "year": year, "years": FinancialYear.objects.filter(reporting_periods__isnull=False).distinct(),
-        "form": form, "summary": selectors.period_summary(returns, today=today), "page": page, "today": today,
-        "export_form": ExportForm(year=year),
-        "measures": Measure.objects.exclude(kind=Measure.Kind.TEXT).select_related("template"),
-    })
+    return render(
+        request,
+        "providers/staff/dashboard.html",
+        {
+            "year": year,
+            "years": FinancialYear.objects.filter(reporting_periods__isnull=False).distinct(),
+            "form": form,
+            "summary": selectors.period_summary(returns, today=today),
+            "page": page,
+            "today": today,
+            "export_form": ExportForm(year=year),
+            "measures": Measure.objects.exclude(kind=Measure.Kind.TEXT).select_related("template"),
+        },
+    )
 
 
 @reviewer_required
@@ -68,56 +79,80 @@ def return_review(request, pk: int):
             if action == "request_changes":
                 changes_form = RequestChangesForm(request.POST)
                 if changes_form.is_valid():
-                    services.request_changes(return_id=ret.pk, by=request.user,
-                                             comment=changes_form.cleaned_data["comment"])
-                    messages.success(request, "Changes requested. The provider can now edit and resubmit the return.")
+                    services.request_changes(
+                        return_id=ret.pk, by=request.user, comment=changes_form.cleaned_data["comment"]
+                    )
+                    messages.success(
+                        request, "Changes requested. The provider can now edit and resubmit the return."
+                    )
                     return redirect("providers:staff_return", pk=ret.pk)
             if action == "reopen":
                 reopen_form = ReopenForm(request.POST)
                 if reopen_form.is_valid():
-                    services.reopen(return_id=ret.pk, by=request.user, reason=reopen_form.cleaned_data["reason"])
+                    services.reopen(
+                        return_id=ret.pk, by=request.user, reason=reopen_form.cleaned_data["reason"]
+                    )
                     messages.success(request, "Return reopened. The provider can now change and resubmit it.")
                     return redirect("providers:staff_return", pk=ret.pk)
         except services.ReturnRuleError as exc:
             messages.info(request, str(exc))
             return redirect("providers:staff_return", pk=ret.pk)
     measures = services.template_measures(ret.period.template_id)
-    return render(request, "providers/staff/return.html", {
-        "ret": ret,
-        "form": ReturnForm(measures=measures, stored=services.stored_figures(ret)),
-        "changes_form": changes_form, "reopen_form": reopen_form,
-        "transitions": ret.transitions.select_related("by"),
-        "reminders": ret.reminders.order_by("claimed_at", "kind", "recipient"),
-    })
+    return render(
+        request,
+        "providers/staff/return.html",
+        {
+            "ret": ret,
+            "form": ReturnForm(measures=measures, stored=services.stored_figures(ret)),
+            "changes_form": changes_form,
+            "reopen_form": reopen_form,
+            "transitions": ret.transitions.select_related("by"),
+            "reminders": ret.reminders.order_by("claimed_at", "kind", "recipient"),
+        },
+    )
 
 
 @reviewer_required
 def measure_chart(request, pk: int):
-    measure = get_object_or_404(Measure.objects.select_related("template").exclude(kind=Measure.Kind.TEXT), pk=pk)
+    measure = get_object_or_404(
+        Measure.objects.select_related("template").exclude(kind=Measure.Kind.TEXT), pk=pk
+    )
     service = None
     wanted = request.GET.get("service", "")
     if wanted.isdecimal() and len(wanted) < 19:  # anything else is no service, not a server error
         service = Service.objects.filter(pk=int(request.GET["service"]), template=measure.template).first()
     series = selectors.measure_series(measure, service_id=service.pk if service else None)
     points = [(row["monitoring_return__period__label"], row["total"]) for row in series]
-    return render(request, "providers/staff/chart.html", {
-        "measure": measure, "service": service, "series": series, "chart": bar_chart(points),
-        "services": measure.template.services.select_related("provider"),
-        "is_money": measure.kind == Measure.Kind.MONEY,
-    })
+    return render(
+        request,
+        "providers/staff/chart.html",
+        {
+            "measure": measure,
+            "service": service,
+            "series": series,
+            "chart": bar_chart(points),
+            "services": measure.template.services.select_related("provider"),
+            "is_money": measure.kind == Measure.Kind.MONEY,
+        },
+    )
 
 
 @reviewer_required
 @require_POST
 def export_period(request):
     year = _year(request) if request.GET.get("year") else None
-    year = year or FinancialYear.objects.filter(reporting_periods__isnull=False).order_by("-start_year").first()
+    year = (
+        year or FinancialYear.objects.filter(reporting_periods__isnull=False).order_by("-start_year").first()
+    )
     form = ExportForm(request.POST, year=year)
     if not form.is_valid():
         messages.info(request, "Choose a period to export.")
         return redirect("providers:staff_dashboard")
     label = form.cleaned_data["period"]
-    job = request_export(kind=RETURNS_FOR_PERIOD, params={"year_id": year.pk, "period_label": label},
-                         title=f"Monitoring returns {label}", by=request.user)
+    job = request_export(
+        kind=RETURNS_FOR_PERIOD,
+        params={"year_id": year.pk, "period_label": label},
+        title=f"Monitoring returns {label}",
+        by=request.user,
+    )
     return redirect("exports:job", pk=job.pk)
-

@@ -12,5 +12,7 @@ def sign_in_with_password(client, user, next_url: str = "", password: str = PASS
 
 
 def confirmed_device(user) -> tuple[TwoFactorDevice, list[str]]:
-    device = TwoFactorDevice.objects.create(user=user, secret=two_factor.new_secret(), confirmed_at=timezone.now())
+    device = TwoFactorDevice.objects.create(
+        user=user, secret=two_factor.new_secret(), confirmed_at=timezone.now()
+    )
     return device, two_factor.replace_recovery_codes(device)

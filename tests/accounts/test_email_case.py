@@ -24,8 +24,15 @@ def _sign_in(client, email, password=PASSWORD):
     return client.post("/accounts/login/", {"username": email, "password": password})
 
 
-@pytest.mark.parametrize("typed", ["Dave.Treasurer@BoxingClub.example", "DAVE.TREASURER@BOXINGCLUB.EXAMPLE",
-                                   "  dave.treasurer@boxingclub.example  ", " Dave.Treasurer@boxingclub.EXAMPLE\t"])
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "Dave.Treasurer@BoxingClub.example",
+        "DAVE.TREASURER@BOXINGCLUB.EXAMPLE",
+        "  dave.treasurer@boxingclub.example  ",
+        " Dave.Treasurer@boxingclub.EXAMPLE\t",
+    ],
+)
 def test_sign_in_works_with_the_email_address_in_any_case_and_with_spaces_around_it(client, treasurer, typed):
     response = _sign_in(client, typed)
     assert response.status_code == 302
@@ -40,8 +47,14 @@ def test_a_wrong_password_in_another_case_is_still_a_wrong_password(client, trea
 
 
 def test_sign_up_with_the_address_in_another_case_is_refused_as_an_existing_account(client, treasurer):
-    response = client.post("/accounts/sign-up/", {"full_name": "Dave", "email": " Dave.Treasurer@BoxingClub.example ",
-                                                  "password": "a long and unusual passphrase"})
+    response = client.post(
+        "/accounts/sign-up/",
+        {
+            "full_name": "Dave",
+            "email": " Dave.Treasurer@BoxingClub.example ",
+            "password": "a long and unusual passphrase",
+        },
+    )
     assert response.status_code == 200
     assert "There is already an account with this email address" in response.content.decode()
     assert User.objects.filter(email__iexact=TREASURER).count() == 1
@@ -51,22 +64,32 @@ def test_sign_up_refuses_an_address_whose_account_staff_switched_off_rather_than
     from django.utils import timezone
 
     UserFactory(email=TREASURER, is_active=False, last_login=timezone.now())
-    response = client.post("/accounts/sign-up/", {"full_name": "Dave", "email": TREASURER,
-                                                  "password": "a long and unusual passphrase"})
+    response = client.post(
+        "/accounts/sign-up/",
+        {"full_name": "Dave", "email": TREASURER, "password": "a long and unusual passphrase"},
+    )
     assert response.status_code == 200
     assert "There is already an account with this email address" in response.content.decode()
 
 
 def test_sign_up_stores_the_address_trimmed_and_lower_case(client):
-    client.post("/accounts/sign-up/", {"full_name": "Dave", "email": "  Dave.Treasurer@BoxingClub.Example ",
-                                       "password": "a long and unusual passphrase"})
+    client.post(
+        "/accounts/sign-up/",
+        {
+            "full_name": "Dave",
+            "email": "  Dave.Treasurer@BoxingClub.Example ",
+            "password": "a long and unusual passphrase",
+        },
+    )
     assert User.objects.get().email == TREASURER
 
 
 def test_an_unconfirmed_sign_up_in_another_case_is_replaced_not_duplicated(client):
     UserFactory(email="Dave.Treasurer@BoxingClub.example", is_active=False)  # an older row, stored as typed
-    client.post("/accounts/sign-up/", {"full_name": "Dave", "email": TREASURER,
-                                       "password": "a long and unusual passphrase"})
+    client.post(
+        "/accounts/sign-up/",
+        {"full_name": "Dave", "email": TREASURER, "password": "a long and unusual passphrase"},
+    )
     assert list(User.objects.values_list("email", flat=True)) == [TREASURER]
 
 
@@ -108,8 +131,14 @@ def test_the_migration_lower_cases_addresses_unless_that_would_clash():
 
 
 def test_the_verification_email_goes_to_the_normalised_address(client):
-    client.post("/accounts/sign-up/", {"full_name": "Dave", "email": "Dave.Treasurer@BoxingClub.example",
-                                       "password": "a long and unusual passphrase"})
+    client.post(
+        "/accounts/sign-up/",
+        {
+            "full_name": "Dave",
+            "email": "Dave.Treasurer@BoxingClub.example",
+            "password": "a long and unusual passphrase",
+        },
+    )
     assert mail.outbox[0].to == [TREASURER]
     assert re.search(r"/accounts/verify/\S+/", mail.outbox[0].body)
 
@@ -124,13 +153,17 @@ def test_an_email_address_too_long_for_any_account_is_refused_with_a_message_and
     assert not AccessAttempt.objects.exists() and not AccessFailureLog.objects.exists()
 
 
-def test_a_sign_up_that_loses_a_race_for_its_address_is_told_the_address_is_taken(client, treasurer, monkeypatch):
+def test_a_sign_up_that_loses_a_race_for_its_address_is_told_the_address_is_taken(
+    client, treasurer, monkeypatch
+):
     from accounts.forms import SignUpForm
 
     # The form's check ran before the other sign-up committed: only the unique index can see the clash now.
     monkeypatch.setattr(SignUpForm, "clean_email", lambda form: form.cleaned_data["email"].lower())
-    response = client.post("/accounts/sign-up/", {"full_name": "Dave", "email": TREASURER,
-                                                  "password": "a-long-enough-password-2425"})
+    response = client.post(
+        "/accounts/sign-up/",
+        {"full_name": "Dave", "email": TREASURER, "password": "a-long-enough-password-2425"},
+    )
     assert response.status_code == 200
     assert "There is already an account with this email address" in response.content.decode()
     assert User.objects.filter(email=TREASURER).count() == 1

@@ -24,7 +24,9 @@ def _lock_out(client, user):
     return response
 
 
-def test_the_lockout_page_says_when_to_try_again_and_links_to_reset_the_password_help_and_home(client, applicant):
+def test_the_lockout_page_says_when_to_try_again_and_links_to_reset_the_password_help_and_home(
+    client, applicant
+):
     response = _lock_out(client, applicant)
     assert response.status_code == 429
     page = response.content.decode()
@@ -39,8 +41,11 @@ def test_the_lockout_page_says_when_to_try_again_and_links_to_reset_the_password
 def test_the_lockout_page_gives_the_office_contact_address_when_there_is_one(client, applicant):
     from funds.models import Office
 
-    Office.objects.create(name="Office of the Police and Crime Commissioner", short_name="OPCC",
-                          contact_email="grants@opcc.example")
+    Office.objects.create(
+        name="Office of the Police and Crime Commissioner",
+        short_name="OPCC",
+        contact_email="grants@opcc.example",
+    )
     page = _lock_out(client, applicant).content.decode()
     assert 'href="mailto:grants@opcc.example"' in page
 
@@ -50,11 +55,14 @@ def test_signing_in_while_locked_out_is_warned_to_start_the_wait_again(client, a
     assert "If you try to sign in before then, you will have to wait 30 minutes from that attempt" in page
 
 
-def test_the_wait_shown_is_what_is_left_of_the_lockout_when_attempts_while_locked_do_not_count(client, applicant,
-                                                                                               settings):
+def test_the_wait_shown_is_what_is_left_of_the_lockout_when_attempts_while_locked_do_not_count(
+    client, applicant, settings
+):
     settings.AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
     _lock_out(client, applicant)
-    AccessAttempt.objects.update(attempt_time=AccessAttempt.objects.get().attempt_time - timedelta(minutes=20))
+    AccessAttempt.objects.update(
+        attempt_time=AccessAttempt.objects.get().attempt_time - timedelta(minutes=20)
+    )
     response = sign_in_with_password(client, applicant)
     assert response.status_code == 429
     assert "try again in 10 minutes" in response.content.decode()
@@ -67,8 +75,9 @@ def test_resetting_the_password_lifts_the_lockout(client, applicant):
     client.post("/accounts/password_reset/", {"email": applicant.email})
     link = re.search(r"http://testserver(/accounts/reset/\S+/)", mail.outbox[0].body).group(1)
     form_url = client.get(link).url  # Django moves the token into the session, then shows the form
-    response = client.post(form_url, {"new_password1": "a brand new passphrase", "new_password2":
-                                      "a brand new passphrase"})
+    response = client.post(
+        form_url, {"new_password1": "a brand new passphrase", "new_password2": "a brand new passphrase"}
+    )
     assert response.status_code == 302
     assert not AccessAttempt.objects.exists()
     assert sign_in_with_password(client, applicant, password="a brand new passphrase").status_code == 302

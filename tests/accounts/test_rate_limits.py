@@ -10,14 +10,22 @@ from tests.applications.factories import complete_application
 pytestmark = pytest.mark.django_db
 
 
-def test_sign_up_from_one_address_is_limited_with_a_page_that_says_when_to_try_again(client, settings, monkeypatch):
+def test_sign_up_from_one_address_is_limited_with_a_page_that_says_when_to_try_again(
+    client, settings, monkeypatch
+):
     settings.RATE_LIMITS = {**settings.RATE_LIMITS, "sign_up": (3, 3600)}
     # Ten minutes into an hour's window: fifty minutes to wait.
     monkeypatch.setattr(ratelimit, "_now", lambda: 1_000 * 3600 + 600.0)
     for _ in range(3):
         assert client.post("/accounts/sign-up/", {}).status_code == 200  # form errors, but counted
-    refused = client.post("/accounts/sign-up/", {"full_name": "Priya Patel", "email": "priya@example.org",
-                                                 "password": "a long and unusual passphrase"})
+    refused = client.post(
+        "/accounts/sign-up/",
+        {
+            "full_name": "Priya Patel",
+            "email": "priya@example.org",
+            "password": "a long and unusual passphrase",
+        },
+    )
     assert refused.status_code == 429
     assert refused["Retry-After"] == "3000"
     page = refused.content.decode()
@@ -25,8 +33,17 @@ def test_sign_up_from_one_address_is_limited_with_a_page_that_says_when_to_try_a
     # Looking at the form is not limited, and another address may still sign up.
     assert client.get("/accounts/sign-up/").status_code == 200
     other = Client(REMOTE_ADDR="203.0.113.50")
-    assert other.post("/accounts/sign-up/", {"full_name": "Priya Patel", "email": "priya@example.org",
-                                             "password": "a long and unusual passphrase"}).status_code == 302
+    assert (
+        other.post(
+            "/accounts/sign-up/",
+            {
+                "full_name": "Priya Patel",
+                "email": "priya@example.org",
+                "password": "a long and unusual passphrase",
+            },
+        ).status_code
+        == 302
+    )
 
 
 def test_the_default_sign_up_limit_is_ten_an_hour(client):

@@ -15,11 +15,15 @@ def applicant(db):
 
 
 def _wrong(client, user, times, **extra):
-    return [sign_in_with_password(client, user, password="not-the-password", **extra).status_code
-            for _ in range(times)]
+    return [
+        sign_in_with_password(client, user, password="not-the-password", **extra).status_code
+        for _ in range(times)
+    ]
 
 
-def test_five_wrong_passwords_lock_the_account_from_that_address_with_a_too_many_attempts_page(client, applicant):
+def test_five_wrong_passwords_lock_the_account_from_that_address_with_a_too_many_attempts_page(
+    client, applicant
+):
     assert _wrong(client, applicant, 4) == [200, 200, 200, 200]
     locked = sign_in_with_password(client, applicant, password="not-the-password")
     assert locked.status_code == 429
@@ -41,7 +45,12 @@ def test_the_lockout_is_for_that_email_and_address_only(client, applicant):
 
 
 def test_the_email_address_counts_whatever_its_capitals(client, applicant):
-    for email in ["Volunteer@Example.org", "VOLUNTEER@EXAMPLE.ORG", "volunteer@example.org", "Volunteer@example.org"]:
+    for email in [
+        "Volunteer@Example.org",
+        "VOLUNTEER@EXAMPLE.ORG",
+        "volunteer@example.org",
+        "Volunteer@example.org",
+    ]:
         client.post("/accounts/login/", {"username": email, "password": "wrong"})
     assert sign_in_with_password(client, applicant, password="wrong").status_code == 429
 
@@ -61,7 +70,9 @@ def test_the_lockout_ends_after_thirty_minutes(client, applicant):
 
     _wrong(client, applicant, 5)
     assert sign_in_with_password(client, applicant).status_code == 429
-    AccessAttempt.objects.update(attempt_time=AccessAttempt.objects.get().attempt_time - timedelta(minutes=31))
+    AccessAttempt.objects.update(
+        attempt_time=AccessAttempt.objects.get().attempt_time - timedelta(minutes=31)
+    )
     assert sign_in_with_password(client, applicant).status_code == 302
 
 

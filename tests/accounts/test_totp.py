@@ -44,7 +44,10 @@ def test_a_code_from_one_step_either_side_matches_but_not_two_steps_away():
         code = two_factor.totp(secret, when=now + offset * 30)
         assert two_factor.matching_step(secret, code, when=now) == step + offset
     for offset in (-2, 2):
-        assert two_factor.matching_step(secret, two_factor.totp(secret, when=now + offset * 30), when=now) is None
+        assert (
+            two_factor.matching_step(secret, two_factor.totp(secret, when=now + offset * 30), when=now)
+            is None
+        )
 
 
 def test_codes_typed_with_spaces_are_read_and_letters_are_refused():
@@ -63,7 +66,7 @@ def test_the_provisioning_uri_names_the_service_and_the_person():
 
 def test_the_qr_code_is_inline_svg_with_a_name_and_no_inline_style():
     svg = two_factor.qr_svg(two_factor.provisioning_uri(two_factor.new_secret(), "a@b.example"))
-    assert svg.startswith("<svg role=\"img\" aria-label=")
+    assert svg.startswith('<svg role="img" aria-label=')
     assert "style=" not in svg and "<script" not in svg
 
 

@@ -207,7 +207,9 @@ def test_staff_can_replace_their_recovery_codes_and_the_old_ones_stop_working(cl
     device, old_codes = confirmed_device(staff)
     sign_in_with_password(client, staff)
     client.post(VERIFY, {"code": two_factor.totp(device.secret)})
-    assert "10 unused recovery codes" in client.get("/accounts/two-factor/recovery-codes/new/").content.decode()
+    assert (
+        "10 unused recovery codes" in client.get("/accounts/two-factor/recovery-codes/new/").content.decode()
+    )
     response = client.post("/accounts/two-factor/recovery-codes/new/")
     new_codes = re.findall(r"<code>([a-z2-9-]+)</code>", client.get(response.url).content.decode())
     assert len(new_codes) == 10 and not set(new_codes) & set(old_codes)
@@ -236,7 +238,9 @@ def test_a_superuser_resets_someones_two_factor_from_the_admin_and_it_is_audited
     confirmed_device(staff)
     superuser = UserFactory(is_staff=True, is_superuser=True, email="admin@opcc.example")
     client.force_login(superuser)
-    response = client.post("/admin/accounts/user/", {"action": "reset_two_factor", "_selected_action": [staff.pk]})
+    response = client.post(
+        "/admin/accounts/user/", {"action": "reset_two_factor", "_selected_action": [staff.pk]}
+    )
     assert response.status_code == 302
     assert not TwoFactorDevice.objects.filter(user=staff).exists()
     assert not RecoveryCode.objects.exists()

@@ -27,7 +27,9 @@ def _sign_in(client, email=EMAIL, password=PASSWORD):
     return client.post("/accounts/login/", {"username": email, "password": password})
 
 
-def test_the_right_password_for_an_unconfirmed_account_is_told_to_confirm_the_email_address(client, unconfirmed):
+def test_the_right_password_for_an_unconfirmed_account_is_told_to_confirm_the_email_address(
+    client, unconfirmed
+):
     page = _sign_in(client, "New.Volunteer@Example.org").content.decode()
     assert NOT_CONFIRMED in page
     assert WRONG not in page
@@ -52,7 +54,9 @@ def test_an_account_switched_off_by_staff_is_not_offered_a_new_link(client):
     assert WRONG in page and "Send a new link" not in page
 
 
-def test_send_a_new_link_emails_the_account_that_gave_its_password_and_the_link_confirms_it(client, unconfirmed):
+def test_send_a_new_link_emails_the_account_that_gave_its_password_and_the_link_confirms_it(
+    client, unconfirmed
+):
     _sign_in(client)
     response = client.post("/accounts/sign-up/send-link-again/")
     assert response.url == "/accounts/sign-up/check-your-email/"
@@ -70,12 +74,15 @@ def test_send_a_new_link_sends_nothing_without_a_right_password_first(client, un
 
 
 def test_an_old_confirmation_link_does_not_switch_on_an_account_staff_switched_off(client, unconfirmed):
-    from accounts.tokens import email_verification_token
     from django.utils.encoding import force_bytes
     from django.utils.http import urlsafe_base64_encode
 
-    link = f"/accounts/verify/{urlsafe_base64_encode(force_bytes(unconfirmed.pk))}/" \
-           f"{email_verification_token.make_token(unconfirmed)}/"
+    from accounts.tokens import email_verification_token
+
+    link = (
+        f"/accounts/verify/{urlsafe_base64_encode(force_bytes(unconfirmed.pk))}/"
+        f"{email_verification_token.make_token(unconfirmed)}/"
+    )
     User.objects.filter(pk=unconfirmed.pk).update(last_login=timezone.now())  # it was used, then switched off
     assert "expired or has already been used" in client.get(link).content.decode()
     assert not User.objects.get(pk=unconfirmed.pk).is_active

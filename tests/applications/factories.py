@@ -6,7 +6,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from applications.models import (
-    Application, Award, Criterion, Membership, Organisation, Question, Round, Status,
+    Application,
+    Award,
+    Criterion,
+    Membership,
+    Organisation,
+    Question,
+    Round,
+    Status,
 )
 from funds.models import BudgetLine
 from tests.factories import AreaFactory, BudgetFactory, UserFactory
@@ -51,7 +58,9 @@ class RoundFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def questions(self, create, extracted, **kwargs):
         if extracted is None:
-            Question.objects.create(round=self, order=1, text="Who will benefit from your project?", max_words=100)
+            Question.objects.create(
+                round=self, order=1, text="Who will benefit from your project?", max_words=100
+            )
 
 
 class OrganisationFactory(factory.django.DjangoModelFactory):
@@ -72,8 +81,13 @@ def member_of(organisation, user=None, role=Membership.Role.OWNER):
 
 def area_line(round_, area=None, amount="10000"):
     area = area or round_.areas.first()
-    return BudgetLine.objects.create(budget=round_.budget, kind=BudgetLine.Kind.AREA, area=area,
-                                     name=f"{area.name} {BudgetLine.objects.count()}", amount=Decimal(amount))
+    return BudgetLine.objects.create(
+        budget=round_.budget,
+        kind=BudgetLine.Kind.AREA,
+        area=area,
+        name=f"{area.name} {BudgetLine.objects.count()}",
+        amount=Decimal(amount),
+    )
 
 
 def complete_application(round_=None, organisation=None, amount=Decimal("5000"), user=None, **fields):
@@ -82,12 +96,22 @@ def complete_application(round_=None, organisation=None, amount=Decimal("5000"),
     organisation = organisation or OrganisationFactory(area=round_.areas.first())
     user = user or member_of(organisation)
     application = Application.objects.create(
-        round=round_, organisation=organisation, created_by=user, contact_name="Sam Jones",
-        contact_phone="07700 900 982", meets_requirements=list(round_.requirements), project_title="Safer streets",
-        project_summary="Street patrols.", area=round_.areas.first(), amount_requested=amount,
-        answers={str(q.pk): "Young people" for q in round_.questions.all()}, declared_by_name="Sam Jones",
-        declared_at=timezone.now(), completed_tasks=["organisation", "project", "budget", "documents", "declarations"],
-        **fields)
+        round=round_,
+        organisation=organisation,
+        created_by=user,
+        contact_name="Sam Jones",
+        contact_phone="07700 900 982",
+        meets_requirements=list(round_.requirements),
+        project_title="Safer streets",
+        project_summary="Street patrols.",
+        area=round_.areas.first(),
+        amount_requested=amount,
+        answers={str(q.pk): "Young people" for q in round_.questions.all()},
+        declared_by_name="Sam Jones",
+        declared_at=timezone.now(),
+        completed_tasks=["organisation", "project", "budget", "documents", "declarations"],
+        **fields,
+    )
     application.budget_items.create(order=1, description="Hi-vis jackets", amount=amount)
     from applications.services import save_document
 

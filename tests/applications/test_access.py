@@ -14,7 +14,9 @@ pytestmark = pytest.mark.django_db
 def other_orgs_application():
     round_ = RoundFactory()
     application = complete_application(round_=round_)
-    InformationRequest.objects.create(application=application, question="Why?", asked_by=UserFactory(is_staff=True))
+    InformationRequest.objects.create(
+        application=application, question="Why?", asked_by=UserFactory(is_staff=True)
+    )
     return application
 
 
@@ -22,19 +24,26 @@ def _urls(application):
     pk = application.pk
     document = application.documents.first()
     info = application.information_requests.first()
-    urls = [reverse("applications:detail", args=[pk]), reverse("applications:check", args=[pk]),
-            reverse("applications:confirmation", args=[pk]), reverse("applications:withdraw", args=[pk]),
-            reverse("applications:accept_award", args=[pk]),
-            reverse("applications:respond", args=[pk, info.pk]),
-            reverse("applications:download", args=[pk, document.pk]),
-            reverse("applications:organisation", args=[application.organisation_id])]
-    urls += [reverse("applications:task", args=[pk, task])
-             for task in ("organisation", "project", "budget", "documents", "declarations")]
+    urls = [
+        reverse("applications:detail", args=[pk]),
+        reverse("applications:check", args=[pk]),
+        reverse("applications:confirmation", args=[pk]),
+        reverse("applications:withdraw", args=[pk]),
+        reverse("applications:accept_award", args=[pk]),
+        reverse("applications:respond", args=[pk, info.pk]),
+        reverse("applications:download", args=[pk, document.pk]),
+        reverse("applications:organisation", args=[application.organisation_id]),
+    ]
+    urls += [
+        reverse("applications:task", args=[pk, task])
+        for task in ("organisation", "project", "budget", "documents", "declarations")
+    ]
     return urls
 
 
 def test_a_member_of_another_organisation_gets_404_for_every_application_and_document_url(
-        client, other_orgs_application):
+    client, other_orgs_application
+):
     outsider = member_of(OrganisationFactory())
     client.force_login(outsider)
     for url in _urls(other_orgs_application):
@@ -66,4 +75,9 @@ def test_staff_pages_are_not_for_applicants(client, other_orgs_application):
 def test_staff_can_download_any_document(client, other_orgs_application):
     client.force_login(UserFactory(is_staff=True))
     document = other_orgs_application.documents.first()
-    assert client.get(reverse("applications:download", args=[other_orgs_application.pk, document.pk])).status_code == 200
+    assert (
+        client.get(
+            reverse("applications:download", args=[other_orgs_application.pk, document.pk])
+        ).status_code
+        == 200
+    )

@@ -10,7 +10,11 @@ from tests.factories import AreaFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
-SIGN_UP = {"full_name": "Priya Patel", "email": "Priya@Example.org", "password": "a long and unusual passphrase"}
+SIGN_UP = {
+    "full_name": "Priya Patel",
+    "email": "Priya@Example.org",
+    "password": "a long and unusual passphrase",
+}
 
 
 def test_sign_up_sends_a_link_that_activates_the_account_once(client):
@@ -33,8 +37,9 @@ def test_an_unverified_account_cannot_sign_in(client):
 
 def test_sign_up_refuses_a_weak_password_and_an_existing_account(client):
     UserFactory(email="taken@example.org")
-    page = client.post("/accounts/sign-up/", {"full_name": "A", "email": "taken@example.org",
-                                              "password": "short"}).content.decode()
+    page = client.post(
+        "/accounts/sign-up/", {"full_name": "A", "email": "taken@example.org", "password": "short"}
+    ).content.decode()
     assert "There is already an account with this email address" in page
     assert "This password is too short" in page
 
@@ -55,7 +60,9 @@ def test_an_owner_invites_a_colleague_who_joins_as_a_member(client, django_captu
     owner = member_of(organisation)
     client.force_login(owner)
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(f"/organisations/{organisation.pk}/", {"email": "colleague@example.org", "role": "member"})
+        client.post(
+            f"/organisations/{organisation.pk}/", {"email": "colleague@example.org", "role": "member"}
+        )
     link = re.search(r"http://\S+(/invitations/\S+/)", mail.outbox[0].body).group(1)
     colleague = UserFactory(email="colleague@example.org")
     client.force_login(colleague)
@@ -87,6 +94,8 @@ def test_a_member_cannot_invite(client):
 def test_a_charity_must_give_its_number(client):
     client.force_login(UserFactory())
     area = AreaFactory()
-    page = client.post("/organisations/new/", {"name": "Helpers", "type": "registered_charity", "address": "1 Road",
-                                               "area": area.pk}).content.decode()
+    page = client.post(
+        "/organisations/new/",
+        {"name": "Helpers", "type": "registered_charity", "address": "1 Road", "area": area.pk},
+    ).content.decode()
     assert "Enter your charity number, like 1234567" in page

@@ -8,7 +8,12 @@ from django.utils import timezone
 
 from applications.models import Application, Status
 from tests.applications.factories import (
-    PDF, OrganisationFactory, RoundFactory, complete_application, member_of, pdf,
+    PDF,
+    OrganisationFactory,
+    RoundFactory,
+    complete_application,
+    member_of,
+    pdf,
 )
 
 pytestmark = pytest.mark.django_db
@@ -34,24 +39,40 @@ def test_open_rounds_page_lists_the_round_with_its_amounts_and_deadline(client, 
 
 
 def test_a_round_not_yet_open_is_not_public(client):
-    future = RoundFactory(opens_at=timezone.now() + datetime.timedelta(days=3),
-                          closes_at=timezone.now() + datetime.timedelta(days=30))
+    future = RoundFactory(
+        opens_at=timezone.now() + datetime.timedelta(days=3),
+        closes_at=timezone.now() + datetime.timedelta(days=30),
+    )
     assert future.name not in client.get("/rounds/").content.decode()
     assert client.get(f"/rounds/{future.slug}/").status_code == 404
 
 
 def test_eligibility_check_says_you_can_apply_when_every_answer_fits(client, round_):
     area = round_.areas.first()
-    response = client.post(f"/rounds/{round_.slug}/eligibility/", {
-        "organisation_type": "constituted_group", "area": area.pk, "has_governing_document": "yes",
-        "has_safeguarding_policy": "yes", "has_bank_account": "yes"})
+    response = client.post(
+        f"/rounds/{round_.slug}/eligibility/",
+        {
+            "organisation_type": "constituted_group",
+            "area": area.pk,
+            "has_governing_document": "yes",
+            "has_safeguarding_policy": "yes",
+            "has_bank_account": "yes",
+        },
+    )
     assert "You can apply" in response.content.decode()
 
 
 def test_eligibility_check_says_why_not(client, round_):
-    response = client.post(f"/rounds/{round_.slug}/eligibility/", {
-        "organisation_type": "parish_council", "area": round_.areas.first().pk, "has_governing_document": "yes",
-        "has_safeguarding_policy": "no", "has_bank_account": "yes"})
+    response = client.post(
+        f"/rounds/{round_.slug}/eligibility/",
+        {
+            "organisation_type": "parish_council",
+            "area": round_.areas.first().pk,
+            "has_governing_document": "yes",
+            "has_safeguarding_policy": "no",
+            "has_bank_account": "yes",
+        },
+    )
     page = response.content.decode()
     assert "You cannot apply to this round" in page
     assert "Parish or town councils cannot apply to this round" in page
@@ -65,7 +86,9 @@ def test_eligibility_check_asks_every_question_before_answering(client, round_):
 
 
 def test_starting_an_application_creates_a_draft_with_a_task_list(client, round_, applicant):
-    response = client.post(f"/rounds/{round_.slug}/apply/", {"organisation": applicant.memberships.get().organisation_id})
+    response = client.post(
+        f"/rounds/{round_.slug}/apply/", {"organisation": applicant.memberships.get().organisation_id}
+    )
     application = Application.objects.get()
     assert response.url == f"/applications/{application.pk}/"
     page = client.get(response.url).content.decode()
@@ -73,24 +96,30 @@ def test_starting_an_application_creates_a_draft_with_a_task_list(client, round_
 
 
 def _draft(applicant, round_):
-    return Application.objects.create(round=round_, organisation=applicant.memberships.get().organisation,
-                                      created_by=applicant)
+    return Application.objects.create(
+        round=round_, organisation=applicant.memberships.get().organisation, created_by=applicant
+    )
 
 
 def test_a_malformed_amount_gets_a_message_that_says_what_to_fix(client, round_, applicant):
     application = _draft(applicant, round_)
-    response = client.post(f"/applications/{application.pk}/project/", {"amount_requested": "£1.2k",
-                                                                      "action": "continue"})
+    response = client.post(
+        f"/applications/{application.pk}/project/", {"amount_requested": "£1.2k", "action": "continue"}
+    )
     page = response.content.decode()
     assert response.status_code == 200
     assert "not abbreviated like 12k" in page
     assert "Enter the name of your project" in page
 
 
-def test_save_and_come_back_later_keeps_valid_answers_and_the_raw_text_of_invalid_ones(client, round_, applicant):
+def test_save_and_come_back_later_keeps_valid_answers_and_the_raw_text_of_invalid_ones(
+    client, round_, applicant
+):
     application = _draft(applicant, round_)
-    response = client.post(f"/applications/{application.pk}/project/", {
-        "project_title": "Safer parks", "amount_requested": "74, 626", "action": "later"})
+    response = client.post(
+        f"/applications/{application.pk}/project/",
+        {"project_title": "Safer parks", "amount_requested": "74, 626", "action": "later"},
+    )
     assert response.status_code == 302
     application.refresh_from_db()
     assert application.project_title == "Safer parks"
@@ -104,11 +133,21 @@ def test_budget_that_does_not_add_up_says_by_how_much(client, round_, applicant)
     application = _draft(applicant, round_)
     application.amount_requested = Decimal("5000")
     application.save()
-    response = client.post(f"/applications/{application.pk}/budget/", {
-        "rows": "3", "item_1_description": "Coaches", "item_1_amount": "3,000", "item_2_description": "Kit",
-        "item_2_amount": "1800", "action": "continue"})
-    assert ("The budget items add up to £4,800 but you are asking for £5,000. Change the items or the amount"
-            in response.content.decode())
+    response = client.post(
+        f"/applications/{application.pk}/budget/",
+        {
+            "rows": "3",
+            "item_1_description": "Coaches",
+            "item_1_amount": "3,000",
+            "item_2_description": "Kit",
+            "item_2_amount": "1800",
+            "action": "continue",
+        },
+    )
+    assert (
+        "The budget items add up to £4,800 but you are asking for £5,000. Change the items or the amount"
+        in response.content.decode()
+    )
     application.refresh_from_db()
     assert "budget" not in application.completed_tasks
 
@@ -117,9 +156,17 @@ def test_budget_that_adds_up_completes_the_task(client, round_, applicant):
     application = _draft(applicant, round_)
     application.amount_requested = Decimal("4800")
     application.save()
-    client.post(f"/applications/{application.pk}/budget/", {
-        "rows": "3", "item_1_description": "Coaches", "item_1_amount": "3,000", "item_2_description": "Kit",
-        "item_2_amount": "1800", "action": "continue"})
+    client.post(
+        f"/applications/{application.pk}/budget/",
+        {
+            "rows": "3",
+            "item_1_description": "Coaches",
+            "item_1_amount": "3,000",
+            "item_2_description": "Kit",
+            "item_2_amount": "1800",
+            "action": "continue",
+        },
+    )
     application.refresh_from_db()
     assert "budget" in application.completed_tasks
     assert [i.amount for i in application.budget_items.all()] == [Decimal("3000"), Decimal("1800")]
@@ -127,9 +174,13 @@ def test_budget_that_adds_up_completes_the_task(client, round_, applicant):
 
 def test_uploads_are_checked_by_their_content_not_their_name(client, round_, applicant):
     application = _draft(applicant, round_)
-    fake = SimpleUploadedFile("constitution.pdf", b"MZ\x90\x00 this is an exe", content_type="application/pdf")
-    response = client.post(f"/applications/{application.pk}/documents/", {
-        "governing_document": fake, "safeguarding_policy": pdf(), "accounts": pdf(), "action": "continue"})
+    fake = SimpleUploadedFile(
+        "constitution.pdf", b"MZ\x90\x00 this is an exe", content_type="application/pdf"
+    )
+    response = client.post(
+        f"/applications/{application.pk}/documents/",
+        {"governing_document": fake, "safeguarding_policy": pdf(), "accounts": pdf(), "action": "continue"},
+    )
     assert "The selected file constitution.pdf must be a PDF, DOCX, XLSX" in response.content.decode()
     assert set(application.documents.values_list("kind", flat=True)) == {"safeguarding_policy", "accounts"}
 
@@ -139,12 +190,15 @@ def test_oversized_uploads_are_refused(client, round_, applicant, monkeypatch):
 
     monkeypatch.setattr(documents, "MAX_UPLOAD_BYTES", len(PDF) - 1)
     application = _draft(applicant, round_)
-    response = client.post(f"/applications/{application.pk}/documents/", {"governing_document": pdf(),
-                                                                        "action": "continue"})
+    response = client.post(
+        f"/applications/{application.pk}/documents/", {"governing_document": pdf(), "action": "continue"}
+    )
     assert f"must be smaller than {len(PDF) - 1} bytes" in response.content.decode()
 
 
-def test_submitting_gives_a_reference_and_one_confirmation_email(client, round_, django_capture_on_commit_callbacks):
+def test_submitting_gives_a_reference_and_one_confirmation_email(
+    client, round_, django_capture_on_commit_callbacks
+):
     application = complete_application(round_=round_)
     client.force_login(application.created_by)
     with django_capture_on_commit_callbacks(execute=True):
@@ -158,7 +212,9 @@ def test_submitting_gives_a_reference_and_one_confirmation_email(client, round_,
     assert len(mail.outbox) == 1 and application.reference in mail.outbox[0].body
 
 
-def test_a_second_submit_changes_nothing_and_sends_nothing(client, round_, django_capture_on_commit_callbacks):
+def test_a_second_submit_changes_nothing_and_sends_nothing(
+    client, round_, django_capture_on_commit_callbacks
+):
     application = complete_application(round_=round_)
     client.force_login(application.created_by)
     with django_capture_on_commit_callbacks(execute=True):
@@ -195,15 +251,17 @@ def test_saving_after_the_round_closed_keeps_what_was_typed(client, round_, appl
     application = _draft(applicant, round_)
     round_.closes_at = timezone.now() - datetime.timedelta(minutes=1)
     round_.save()
-    response = client.post(f"/applications/{application.pk}/project/", {"project_title": "Late idea",
-                                                                      "action": "continue"})
+    response = client.post(
+        f"/applications/{application.pk}/project/", {"project_title": "Late idea", "action": "continue"}
+    )
     assert "has closed" in response.content.decode()
     application.refresh_from_db()
     assert application.project_title == "Late idea"
 
 
-def test_withdrawing_a_submitted_application_is_recorded_and_emailed(client, round_,
-                                                                   django_capture_on_commit_callbacks):
+def test_withdrawing_a_submitted_application_is_recorded_and_emailed(
+    client, round_, django_capture_on_commit_callbacks
+):
     application = complete_application(round_=round_)
     client.force_login(application.created_by)
     with django_capture_on_commit_callbacks(execute=True):

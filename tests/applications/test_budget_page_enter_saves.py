@@ -15,8 +15,12 @@ def test_the_first_submit_button_of_the_budget_form_saves_rather_than_adding_a_r
     round_ = RoundFactory()
     user = member_of(OrganisationFactory(area=round_.areas.first()))
     client.force_login(user)
-    application = Application.objects.create(round=round_, organisation=user.memberships.get().organisation,
-                                             created_by=user, amount_requested=Decimal("4800"))
+    application = Application.objects.create(
+        round=round_,
+        organisation=user.memberships.get().organisation,
+        created_by=user,
+        amount_requested=Decimal("4800"),
+    )
 
     page = client.get(f"/applications/{application.pk}/budget/").content.decode()
 

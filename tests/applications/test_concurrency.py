@@ -24,7 +24,9 @@ def test_racing_approvals_never_over_commit_a_line():
     outcomes = race([lambda a=a: services.approve_award(award_id=a.pk, by=finance) for a in awards])
 
     assert len(succeeded(outcomes)) == 5
-    assert len(refused(outcomes)) == 7 and all(isinstance(exc, services.AwardError) for exc in refused(outcomes))
+    assert len(refused(outcomes)) == 7 and all(
+        isinstance(exc, services.AwardError) for exc in refused(outcomes)
+    )
     assert line_committed(line.pk) == Decimal("5000") <= line.amount
     assert Award.objects.filter(status=Award.Status.COMMITTED).count() == 5
     assert Application.objects.filter(status=Status.AWARDED).count() == 5
@@ -45,7 +47,9 @@ def test_two_concurrent_submits_make_one_submission_and_one_email():
 def test_concurrent_submissions_to_one_round_get_distinct_references():
     round_ = RoundFactory()
     applications = [complete_application(round_=round_) for _ in range(5)]
-    race([lambda a=a: services.submit_application(application_id=a.pk, by=a.created_by) for a in applications])
+    race(
+        [lambda a=a: services.submit_application(application_id=a.pk, by=a.created_by) for a in applications]
+    )
     references = set(Application.objects.values_list("reference", flat=True))
     assert len(references) == 5 and None not in references
 
@@ -53,15 +57,24 @@ def test_concurrent_submissions_to_one_round_get_distinct_references():
 def test_assessors_finishing_at_the_same_moment_are_all_counted_in_the_score():
     application = complete_application()
     application = services.submit_application(application_id=application.pk, by=application.created_by)
-    services.screen(application_id=application.pk, eligible=True, reason="Eligible", by=UserFactory(is_staff=True))
+    services.screen(
+        application_id=application.pk, eligible=True, reason="Eligible", by=UserFactory(is_staff=True)
+    )
     criteria = list(application.round.criteria.all())  # Need (weight 2), Value for money (weight 1), out of 5
     assessors = [UserFactory(is_staff=True) for _ in range(4)]
-    assessments = [services.declare_conflict(application_id=application.pk, assessor=a, has_conflict=False)
-                   for a in assessors]
+    assessments = [
+        services.declare_conflict(application_id=application.pk, assessor=a, has_conflict=False)
+        for a in assessors
+    ]
 
-    outcomes = race([lambda a=a, s=s, m=m: services.score_application(
-        assessment_id=s.pk, by=a, scores={criteria[0].pk: (m, "x"), criteria[1].pk: (m, "x")})
-        for a, s, m in zip(assessors, assessments, [5, 4, 3, 2], strict=True)])
+    outcomes = race(
+        [
+            lambda a=a, s=s, m=m: services.score_application(
+                assessment_id=s.pk, by=a, scores={criteria[0].pk: (m, "x"), criteria[1].pk: (m, "x")}
+            )
+            for a, s, m in zip(assessors, assessments, [5, 4, 3, 2], strict=True)
+        ]
+    )
 
     assert not refused(outcomes)
     application.refresh_from_db()

@@ -18,9 +18,12 @@ def loaded(demo_data):
 
 
 def test_demo_awards_match_the_published_table_area_by_area(loaded):
-    lines = with_line_totals(BudgetLine.objects.filter(kind=BudgetLine.Kind.AREA,
-                                                       budget__stream__slug="helping-communities-fund"))
-    by_area = {ln.area.name: (ln.commitment_count, ln.committed, ln.amount) for ln in lines.select_related("area")}
+    lines = with_line_totals(
+        BudgetLine.objects.filter(kind=BudgetLine.Kind.AREA, budget__stream__slug="helping-communities-fund")
+    )
+    by_area = {
+        ln.area.name: (ln.commitment_count, ln.committed, ln.amount) for ln in lines.select_related("area")
+    }
     for area, (count, total) in demo.PUBLISHED_AWARDS.items():
         assert by_area[area] == (count, total, total), area
     awarded = Award.objects.filter(application__round__slug="helping-communities-fund-2024-25")
@@ -29,8 +32,11 @@ def test_demo_awards_match_the_published_table_area_by_area(loaded):
 
 
 def test_the_open_round_has_an_application_at_every_stage(loaded):
-    statuses = set(Application.objects.filter(round__slug="helping-communities-reserve-round")
-                   .values_list("status", flat=True))
+    statuses = set(
+        Application.objects.filter(round__slug="helping-communities-reserve-round").values_list(
+            "status", flat=True
+        )
+    )
     assert statuses >= {s for s in Status.values if s != Status.AWARDED}
 
 

@@ -8,7 +8,11 @@ from django.core import mail
 from applications import notifications, services, tasks
 from applications.models import ApplicationEvent, Award, Invitation, Status
 from tests.applications.factories import (
-    OrganisationFactory, approved_award, complete_application, member_of, submitted_application,
+    OrganisationFactory,
+    approved_award,
+    complete_application,
+    member_of,
+    submitted_application,
 )
 from tests.concurrency import race
 from tests.factories import UserFactory
@@ -60,7 +64,9 @@ def test_an_invitation_is_sent_once_however_often_its_task_runs(django_capture_o
     organisation = OrganisationFactory()
     owner = member_of(organisation)
     with django_capture_on_commit_callbacks(execute=True):
-        invitation = services.invite_member(organisation=organisation, email="colleague@example.org", by=owner)
+        invitation = services.invite_member(
+            organisation=organisation, email="colleague@example.org", by=owner
+        )
     tasks.send_invitation.delay(invitation.pk)
     tasks.send_invitation.delay(invitation.pk)
     assert [m.to for m in mail.outbox] == [["colleague@example.org"]]
@@ -78,7 +84,9 @@ def test_a_send_that_fails_leaves_the_email_unsent_so_the_retry_sends_it(staff, 
     monkeypatch.setattr(notifications, "send_mail", refuse)
     with pytest.raises(ConnectionRefusedError):
         notifications.notify_status_change(event.pk)
-    assert ApplicationEvent.objects.get(pk=event.pk).notified_at is None  # the claim rolled back with the failure
+    assert (
+        ApplicationEvent.objects.get(pk=event.pk).notified_at is None
+    )  # the claim rolled back with the failure
     assert mail.outbox == []
 
     monkeypatch.undo()
@@ -91,7 +99,9 @@ def test_duplicate_tasks_racing_on_real_transactions_send_one_email():
     application = submitted_application()  # commits, and its email goes at once (tasks run eagerly here)
     event = application.events.get()
     assert len(mail.outbox) == 1
-    ApplicationEvent.objects.filter(pk=event.pk).update(notified_at=None)  # as if that send had never happened
+    ApplicationEvent.objects.filter(pk=event.pk).update(
+        notified_at=None
+    )  # as if that send had never happened
     mail.outbox.clear()
 
     results = race([lambda: notifications.notify_status_change(event.pk)] * 6)
@@ -116,6 +126,8 @@ def test_a_real_worker_sends_each_status_change_email_exactly_once(celery_worker
         time.sleep(0.1)
     application.refresh_from_db()
     assert [m.subject for m in mail.outbox] == [
-        f"{application.reference}: Checking eligibility", f"{application.reference}: Being assessed"]
+        f"{application.reference}: Checking eligibility",
+        f"{application.reference}: Being assessed",
+    ]
     assert all(m.to == [application.created_by.email] for m in mail.outbox)
     assert not ApplicationEvent.objects.filter(application=application, notified_at__isnull=True).exists()

@@ -41,8 +41,10 @@ def test_an_invited_person_signs_up_confirms_their_email_and_lands_on_the_invita
     assert 'value="new.person@example.org"' in page  # the invited address, filled in
     assert f'name="next" value="{link}"' in page
 
-    response = client.post(sign_up, {"full_name": "Nia Person", "email": "new.person@example.org",
-                                     "password": PASSWORD, "next": link})
+    response = client.post(
+        sign_up,
+        {"full_name": "Nia Person", "email": "new.person@example.org", "password": PASSWORD, "next": link},
+    )
     assert response.url == "/accounts/sign-up/check-your-email/"
     verify = re.search(r"http://testserver(/accounts/verify/\S+)", mail.outbox[-1].body).group(1)
     assert verify.endswith("?next=" + link.replace("/", "%2F"))
@@ -71,8 +73,9 @@ def test_an_invited_person_with_an_account_signs_in_and_comes_back_to_the_invita
     UserFactory(email="new.person@example.org")
     organisation, _, link = _invite(django_capture_on_commit_callbacks)
     sign_in = _href(client.get(link).content.decode(), "sign in to accept the invitation")
-    response = client.post(sign_in, {"username": "new.person@example.org", "password": "correct-horse-battery",
-                                     "next": link})
+    response = client.post(
+        sign_in, {"username": "new.person@example.org", "password": "correct-horse-battery", "next": link}
+    )
     assert response.url == link
     client.post(link)
     assert organisation.memberships.filter(user__email="new.person@example.org").exists()
@@ -93,8 +96,10 @@ def test_signed_out_nobody_can_accept_and_the_sign_in_page_keeps_the_invitation_
 @pytest.mark.django_db
 @pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/invitations/x/"])
 def test_sign_up_never_sends_anyone_to_another_site(client, target):
-    client.post("/accounts/sign-up/", {"full_name": "Nia Person", "email": "nia@example.org", "password": PASSWORD,
-                                       "next": target})
+    client.post(
+        "/accounts/sign-up/",
+        {"full_name": "Nia Person", "email": "nia@example.org", "password": PASSWORD, "next": target},
+    )
     verify = re.search(r"http://testserver(/accounts/verify/\S+/)", mail.outbox[-1].body).group(1)
     assert "evil" not in mail.outbox[-1].body
     response = client.get(verify + "?next=" + target)
@@ -113,7 +118,9 @@ def test_an_accepted_or_unknown_invitation_is_not_found(client, django_capture_o
 @pytest.mark.django_db(transaction=True)
 def test_in_chromium_the_invitation_carries_through_sign_up(page):
     organisation = OrganisationFactory(name="Friends of Hill Park")
-    invitation = invite_member(organisation=organisation, email="new.person@example.org", by=member_of(organisation))
+    invitation = invite_member(
+        organisation=organisation, email="new.person@example.org", by=member_of(organisation)
+    )
     link = re.search(r"https?://\S+(/invitations/\S+/)", mail.outbox[-1].body).group(1)
     assert link == f"/invitations/{invitation.token}/"
 
@@ -134,5 +141,8 @@ def test_in_chromium_the_invitation_carries_through_sign_up(page):
     assert "Your email address is confirmed" in page.locator(".govuk-notification-banner").inner_text()
     assert_accessible(page)
     page.get_by_role("button", name="Join organisation").click()
-    assert "You are now a member of Friends of Hill Park" in page.locator(".govuk-notification-banner").inner_text()
+    assert (
+        "You are now a member of Friends of Hill Park"
+        in page.locator(".govuk-notification-banner").inner_text()
+    )
     assert organisation.memberships.filter(user__email="new.person@example.org").exists()

@@ -17,14 +17,18 @@ DASHBOARD_QUERIES = 9  # measured: 9 for 3 applications and for 30 (one is the o
 
 def _submitted(round_, n, organisation=None):
     for _ in range(n):
-        a = complete_application(round_=round_, organisation=organisation,
-                                 user=organisation.memberships.first().user if organisation else None)
+        a = complete_application(
+            round_=round_,
+            organisation=organisation,
+            user=organisation.memberships.first().user if organisation else None,
+        )
         services.submit_application(application_id=a.pk, by=a.created_by)
 
 
 @pytest.mark.parametrize("rows", [3, 30])
-def test_staff_list_makes_the_same_number_of_queries_for_3_or_30_rows(client, rows,
-                                                                      django_assert_max_num_queries):
+def test_staff_list_makes_the_same_number_of_queries_for_3_or_30_rows(
+    client, rows, django_assert_max_num_queries
+):
     round_ = RoundFactory()
     _submitted(round_, rows)
     client.force_login(UserFactory(is_staff=True))
@@ -36,7 +40,8 @@ def test_staff_list_makes_the_same_number_of_queries_for_3_or_30_rows(client, ro
 
 @pytest.mark.parametrize("rows", [3, 30])
 def test_applicant_dashboard_makes_the_same_number_of_queries_for_3_or_30_applications(
-        client, rows, django_assert_max_num_queries):
+    client, rows, django_assert_max_num_queries
+):
     round_ = RoundFactory()
     organisation = OrganisationFactory(area=round_.areas.first())
     user = member_of(organisation)
@@ -64,7 +69,7 @@ def test_the_filtered_list_exports_to_excel_through_a_task(client, django_captur
     round_ = RoundFactory()
     _submitted(round_, 2)
     only = Application.objects.order_by("pk").first()
-    only.organisation.name = "=HYPERLINK(\"http://evil\")"
+    only.organisation.name = '=HYPERLINK("http://evil")'
     only.organisation.save()
     client.force_login(UserFactory(is_staff=True))
     with django_capture_on_commit_callbacks(execute=True):

@@ -10,7 +10,12 @@ from django.urls import reverse
 from applications import demo, services
 from applications.models import Application, ReferenceCounter, Status
 from tests.applications.factories import (
-    OrganisationFactory, RoundFactory, complete_application, member_of, pdf, submitted_application,
+    OrganisationFactory,
+    RoundFactory,
+    complete_application,
+    member_of,
+    pdf,
+    submitted_application,
 )
 from tests.concurrency import race, refused, succeeded
 
@@ -27,21 +32,27 @@ def _finish_every_task(application):
     application.save()
     application.budget_items.create(order=1, description="Hi-vis vests", amount=1000)
     for kind in ("governing_document", "safeguarding_policy", "accounts"):
-        services.save_document(application=application, kind=kind, upload=pdf(f"{kind}.pdf"),
-                               by=application.created_by)
+        services.save_document(
+            application=application, kind=kind, upload=pdf(f"{kind}.pdf"), by=application.created_by
+        )
 
 
 def test_the_demo_applicant_can_submit_the_draft_in_the_open_round(demo_data, client):
     demo.load()
-    draft = Application.objects.get(round__slug="helping-communities-reserve-round", status=Status.DRAFT,
-                                    organisation__memberships__user__email=demo.APPLICANT_EMAIL)
+    draft = Application.objects.get(
+        round__slug="helping-communities-reserve-round",
+        status=Status.DRAFT,
+        organisation__memberships__user__email=demo.APPLICANT_EMAIL,
+    )
     _finish_every_task(draft)
     used = set(Application.objects.exclude(reference=None).values_list("reference", flat=True))
     client.force_login(draft.created_by)
 
     response = client.post(reverse("applications:check", args=[draft.pk]))
 
-    assert response.status_code == 302 and response.url == reverse("applications:confirmation", args=[draft.pk])
+    assert response.status_code == 302 and response.url == reverse(
+        "applications:confirmation", args=[draft.pk]
+    )
     draft.refresh_from_db()
     assert draft.status == Status.SUBMITTED
     assert draft.reference == "HCR-2425-00010"  # after the demo's own HCR-2425-00002 to 00009
@@ -76,8 +87,9 @@ def test_two_rounds_sharing_a_prefix_in_one_year_never_collide():
 
 def test_the_counter_starts_after_references_stored_before_it_existed():
     round_ = RoundFactory()
-    complete_application(round_=round_, status=Status.SUBMITTED, reference="HCF-2425-00041",
-                         submitted_at="2024-06-01T12:00Z")
+    complete_application(
+        round_=round_, status=Status.SUBMITTED, reference="HCF-2425-00041", submitted_at="2024-06-01T12:00Z"
+    )
     assert submitted_application(round_=round_).reference == "HCF-2425-00042"
 
 
@@ -86,13 +98,22 @@ def test_the_migration_seeds_each_counter_from_the_highest_number_not_the_count(
     organisation = OrganisationFactory(area=round_.areas.first())
     user = member_of(organisation)
     for reference in ("HCF-2425-00007", "HCF-2425-00003", "VF-2425-00012", "OLD-REF"):
-        Application.objects.create(round=round_, organisation=organisation, created_by=user, reference=reference,
-                                   status=Status.SUBMITTED, submitted_at="2024-06-01T12:00Z")
+        Application.objects.create(
+            round=round_,
+            organisation=organisation,
+            created_by=user,
+            reference=reference,
+            status=Status.SUBMITTED,
+            submitted_at="2024-06-01T12:00Z",
+        )
     migration = importlib.import_module("applications.migrations.0007_reference_counter")
 
     migration.seed_counters(apps, None)
 
-    assert dict(ReferenceCounter.objects.values_list("stem", "last_number")) == {"HCF-2425-": 7, "VF-2425-": 12}
+    assert dict(ReferenceCounter.objects.values_list("stem", "last_number")) == {
+        "HCF-2425-": 7,
+        "VF-2425-": 12,
+    }
 
 
 def test_a_loader_that_writes_references_itself_moves_the_counter_past_them():
@@ -108,10 +129,15 @@ def test_racing_submissions_in_one_round_get_different_references():
     round_ = RoundFactory()
     drafts = [complete_application(round_=round_) for _ in range(2)]
 
-    outcomes = race([lambda a=a: services.submit_application(application_id=a.pk, by=a.created_by) for a in drafts])
+    outcomes = race(
+        [lambda a=a: services.submit_application(application_id=a.pk, by=a.created_by) for a in drafts]
+    )
 
     assert not refused(outcomes) and len(succeeded(outcomes)) == 2
-    assert sorted(Application.objects.values_list("reference", flat=True)) == ["HCF-2425-00001", "HCF-2425-00002"]
+    assert sorted(Application.objects.values_list("reference", flat=True)) == [
+        "HCF-2425-00001",
+        "HCF-2425-00002",
+    ]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -120,7 +146,9 @@ def test_racing_submissions_in_two_rounds_sharing_a_prefix_get_different_referen
     autumn = RoundFactory(reference_prefix="VF", budget=spring.budget)
     drafts = [complete_application(round_=r) for r in (spring, autumn, spring, autumn)]
 
-    outcomes = race([lambda a=a: services.submit_application(application_id=a.pk, by=a.created_by) for a in drafts])
+    outcomes = race(
+        [lambda a=a: services.submit_application(application_id=a.pk, by=a.created_by) for a in drafts]
+    )
 
     assert not refused(outcomes)
     references = sorted(Application.objects.values_list("reference", flat=True))
@@ -132,6 +160,8 @@ def test_scale_data_leaves_every_counter_at_its_highest_reference():
 
     generate(applications=60, organisations=10, returns=10, seed=3, out=lambda text: None)
     counters = dict(ReferenceCounter.objects.values_list("stem", "last_number"))
-    stems = {services.split_reference(r)[0] for r in Application.objects.exclude(reference=None)
-             .values_list("reference", flat=True)}
+    stems = {
+        services.split_reference(r)[0]
+        for r in Application.objects.exclude(reference=None).values_list("reference", flat=True)
+    }
     assert stems and all(counters[stem] == services.highest_number_used(stem) for stem in stems)

@@ -15,44 +15,87 @@ from django.utils import timezone
 
 from applications import services
 from applications.models import (
-    Application, ApplicationEvent, Assessment, Document, InformationRequest, Score, Status,
+    Application,
+    ApplicationEvent,
+    Assessment,
+    Document,
+    InformationRequest,
+    Score,
+    Status,
 )
 from applications.services.retention import anonymise_unsuccessful_applications, years_before
 from applications.workflow import Role, move
 from funds.models import AuditEvent
-from tests.applications.factories import RoundFactory, approved_award, complete_application, submitted_application
+from tests.applications.factories import (
+    RoundFactory,
+    approved_award,
+    complete_application,
+    submitted_application,
+)
 from tests.concurrency import race, succeeded
 from tests.factories import UserFactory
 
-PERSONAL = ("Sam Jones", "07700 900 982", "Safer streets", "Street patrols.", "Young people", "Hi-vis jackets",
-            "Has the group a bank account?", "Yes, with Unity Trust", "My cousin runs it", "Strong local need",
-            "Not enough evidence of need")
+PERSONAL = (
+    "Sam Jones",
+    "07700 900 982",
+    "Safer streets",
+    "Street patrols.",
+    "Young people",
+    "Hi-vis jackets",
+    "Has the group a bank account?",
+    "Yes, with Unity Trust",
+    "My cousin runs it",
+    "Strong local need",
+    "Not enough evidence of need",
+)
 
 
 def _ended(status: str, *, years_ago: float, **kwargs) -> Application:
     """An application that reached `status` the given number of years ago, with a question asked and answered."""
     officer = UserFactory(is_staff=True)
     application = submitted_application(**kwargs)
-    info = services.request_information(application_id=application.pk, question="Has the group a bank account?",
-                                        by=officer)
-    services.respond_to_request(request_id=info.pk, response="Yes, with Unity Trust", by=application.created_by)
+    info = services.request_information(
+        application_id=application.pk, question="Has the group a bank account?", by=officer
+    )
+    services.respond_to_request(
+        request_id=info.pk, response="Yes, with Unity Trust", by=application.created_by
+    )
     with transaction.atomic():
         application = Application.objects.select_for_update().get(pk=application.pk)
         if status == Status.INELIGIBLE:
             move(application, status, by=officer, role=Role.STAFF, reason="Not enough evidence of need")
         elif status == Status.WITHDRAWN:
-            move(application, status, by=application.created_by, role=Role.APPLICANT, reason="My cousin runs it")
+            move(
+                application,
+                status,
+                by=application.created_by,
+                role=Role.APPLICANT,
+                reason="My cousin runs it",
+            )
         else:
             move(application, Status.IN_ASSESSMENT, by=officer, role=Role.STAFF, reason="Eligible")
-            assessment = Assessment.objects.create(application=application, assessor=officer, has_conflict=False,
-                                                   completed_at=timezone.now())
+            assessment = Assessment.objects.create(
+                application=application, assessor=officer, has_conflict=False, completed_at=timezone.now()
+            )
             for criterion in application.round.criteria.all():
-                Score.objects.create(assessment=assessment, criterion=criterion, score=3, comment="Strong local need")
-            Assessment.objects.create(application=application, assessor=UserFactory(is_staff=True),
-                                      has_conflict=True, conflict_details="My cousin runs it")
+                Score.objects.create(
+                    assessment=assessment, criterion=criterion, score=3, comment="Strong local need"
+                )
+            Assessment.objects.create(
+                application=application,
+                assessor=UserFactory(is_staff=True),
+                has_conflict=True,
+                conflict_details="My cousin runs it",
+            )
             application.recommended_amount = Decimal("4000")
             move(application, Status.RECOMMENDED, by=officer, role=Role.STAFF, reason="Scored well")
-            move(application, Status.DECLINED, by=officer, role=Role.STAFF, reason="Not enough evidence of need")
+            move(
+                application,
+                Status.DECLINED,
+                by=officer,
+                role=Role.STAFF,
+                reason="Not enough evidence of need",
+            )
     _backdate(application, status, years_ago)
     return application
 
@@ -65,14 +108,22 @@ def _backdate(application, status, years_ago: float):
 def _text_of(application: Application) -> str:
     """Everything the database still holds about the application, as text."""
     application.refresh_from_db()
-    parts = [application.contact_name, application.contact_phone, application.project_title,
-             application.project_summary, application.declared_by_name, str(application.answers),
-             str(application.drafts)]
+    parts = [
+        application.contact_name,
+        application.contact_phone,
+        application.project_title,
+        application.project_summary,
+        application.declared_by_name,
+        str(application.answers),
+        str(application.drafts),
+    ]
     parts += list(application.budget_items.values_list("description", flat=True))
     for info in InformationRequest.objects.filter(application=application):
         parts += [info.question, info.response]
     parts += list(application.events.values_list("reason", flat=True))
-    parts += list(Assessment.objects.filter(application=application).values_list("conflict_details", flat=True))
+    parts += list(
+        Assessment.objects.filter(application=application).values_list("conflict_details", flat=True)
+    )
     parts += list(Score.objects.filter(assessment__application=application).values_list("comment", flat=True))
     ct = ContentType.objects.get_for_model(Application)
     for event in AuditEvent.objects.filter(content_type=ct, object_id=application.pk):
@@ -82,16 +133,24 @@ def _text_of(application: Application) -> str:
 
 @pytest.mark.django_db
 def test_a_declined_application_loses_its_personal_data_two_years_after_the_decision_and_keeps_its_figures(
-        django_capture_on_commit_callbacks):
+    django_capture_on_commit_callbacks,
+):
     assert settings.ANONYMISE_UNSUCCESSFUL_AFTER_YEARS == 2
     application = _ended(Status.DECLINED, years_ago=2.01)
     files = list(Document.objects.filter(application=application).values_list("file", flat=True))
     assert len(files) == 3 and all(default_storage.exists(f) for f in files)
     assert any(p in _text_of(application) for p in PERSONAL)
-    kept = {"reference": application.reference, "round_id": application.round_id, "area_id": application.area_id,
-            "organisation_id": application.organisation_id, "status": Status.DECLINED,
-            "amount_requested": Decimal("5000.00"), "recommended_amount": Decimal("4000.00"),
-            "submitted_at": application.submitted_at, "created_at": application.created_at}
+    kept = {
+        "reference": application.reference,
+        "round_id": application.round_id,
+        "area_id": application.area_id,
+        "organisation_id": application.organisation_id,
+        "status": Status.DECLINED,
+        "amount_requested": Decimal("5000.00"),
+        "recommended_amount": Decimal("4000.00"),
+        "submitted_at": application.submitted_at,
+        "created_at": application.created_at,
+    }
 
     with django_capture_on_commit_callbacks(execute=True):  # the files go once the rows' deletion commits
         assert anonymise_unsuccessful_applications() == 1
@@ -104,10 +163,17 @@ def test_a_declined_application_loses_its_personal_data_two_years_after_the_deci
     assert not Document.objects.filter(application=application).exists()
     assert not any(default_storage.exists(f) for f in files)
     assert list(application.budget_items.values_list("amount", flat=True)) == [Decimal("5000.00")]
-    assert list(Score.objects.filter(assessment__application=application).values_list("score", flat=True)) == [3, 3]
+    assert list(
+        Score.objects.filter(assessment__application=application).values_list("score", flat=True)
+    ) == [3, 3]
     assert [(e.from_status, e.to_status) for e in application.events.order_by("pk")] == [
-        ("draft", "submitted"), ("submitted", "more_information"), ("more_information", "submitted"),
-        ("submitted", "in_assessment"), ("in_assessment", "recommended"), ("recommended", "declined")]
+        ("draft", "submitted"),
+        ("submitted", "more_information"),
+        ("more_information", "submitted"),
+        ("submitted", "in_assessment"),
+        ("in_assessment", "recommended"),
+        ("recommended", "declined"),
+    ]
     [event] = AuditEvent.objects.filter(action="application.anonymised")
     assert event.subject == application and event.actor is None
     assert event.after == {"status": "declined", "documents_deleted": 3, "after_years": 2}
@@ -119,20 +185,30 @@ def test_each_unsuccessful_ending_is_anonymised_only_once_the_period_since_it_en
     due = _ended(status, years_ago=2.01)
     # Started long ago, but ended only a year ago: the clock runs from the ending, not the start.
     recent = _ended(status, years_ago=1)
-    Application.objects.filter(pk=recent.pk).update(created_at=timezone.now() - datetime.timedelta(days=365 * 5))
+    Application.objects.filter(pk=recent.pk).update(
+        created_at=timezone.now() - datetime.timedelta(days=365 * 5)
+    )
 
     assert anonymise_unsuccessful_applications() == 1
-    assert set(Application.objects.filter(anonymised_at__isnull=False).values_list("pk", flat=True)) == {due.pk}
+    assert set(Application.objects.filter(anonymised_at__isnull=False).values_list("pk", flat=True)) == {
+        due.pk
+    }
     assert "Sam Jones" in _text_of(recent)
 
 
 @pytest.mark.django_db
 def test_a_draft_never_sent_is_anonymised_two_years_after_its_round_closed():
-    long_closed = RoundFactory(opens_at=timezone.now() - datetime.timedelta(days=900),
-                               closes_at=timezone.now() - datetime.timedelta(days=800))
-    recently_closed = RoundFactory(opens_at=timezone.now() - datetime.timedelta(days=400),
-                                   closes_at=timezone.now() - datetime.timedelta(days=300))
-    abandoned = complete_application(round_=long_closed, drafts={"budget": {"item_1_description": "Sam's van"}})
+    long_closed = RoundFactory(
+        opens_at=timezone.now() - datetime.timedelta(days=900),
+        closes_at=timezone.now() - datetime.timedelta(days=800),
+    )
+    recently_closed = RoundFactory(
+        opens_at=timezone.now() - datetime.timedelta(days=400),
+        closes_at=timezone.now() - datetime.timedelta(days=300),
+    )
+    abandoned = complete_application(
+        round_=long_closed, drafts={"budget": {"item_1_description": "Sam's van"}}
+    )
     kept = complete_application(round_=recently_closed)
     in_progress = complete_application()  # its round is open
 
@@ -151,9 +227,11 @@ def test_successful_applications_are_never_anonymised_however_old():
     award = approved_award()  # approved, awaiting finance
     application = award.application
     ApplicationEvent.objects.filter(application=application).update(
-        at=timezone.now() - datetime.timedelta(days=365 * 10))
+        at=timezone.now() - datetime.timedelta(days=365 * 10)
+    )
     Application.objects.filter(pk=application.pk).update(
-        created_at=timezone.now() - datetime.timedelta(days=365 * 10))
+        created_at=timezone.now() - datetime.timedelta(days=365 * 10)
+    )
 
     assert anonymise_unsuccessful_applications(now=timezone.now() + datetime.timedelta(days=365 * 20)) == 0
     application.refresh_from_db()
@@ -185,7 +263,9 @@ def test_the_period_comes_from_settings(settings):
 def test_the_period_is_whole_calendar_years_even_from_29_february():
     leap = datetime.datetime(2028, 2, 29, 12, tzinfo=datetime.UTC)
     assert years_before(leap, 2) == datetime.datetime(2026, 2, 28, 12, tzinfo=datetime.UTC)
-    assert years_before(datetime.datetime(2026, 11, 5, tzinfo=datetime.UTC), 2).date() == datetime.date(2024, 11, 5)
+    assert years_before(datetime.datetime(2026, 11, 5, tzinfo=datetime.UTC), 2).date() == datetime.date(
+        2024, 11, 5
+    )
 
 
 @pytest.mark.django_db
@@ -211,8 +291,10 @@ def test_an_anonymised_application_still_shows_to_staff_and_to_the_applicant(cli
 
 @pytest.mark.django_db
 def test_an_anonymised_draft_still_shows_to_the_applicant_with_nothing_marked_complete(client):
-    closed = RoundFactory(opens_at=timezone.now() - datetime.timedelta(days=900),
-                          closes_at=timezone.now() - datetime.timedelta(days=800))
+    closed = RoundFactory(
+        opens_at=timezone.now() - datetime.timedelta(days=900),
+        closes_at=timezone.now() - datetime.timedelta(days=800),
+    )
     draft = complete_application(round_=closed)
     anonymise_unsuccessful_applications()
 
@@ -236,7 +318,9 @@ def test_two_workers_running_at_once_anonymise_each_application_exactly_once():
     assert len(succeeded(outcomes)) == 2, outcomes
     assert sum(outcomes) == 12
     assert Application.objects.filter(anonymised_at__isnull=False).count() == 12
-    anonymised = list(AuditEvent.objects.filter(action="application.anonymised").values_list("object_id", flat=True))
+    anonymised = list(
+        AuditEvent.objects.filter(action="application.anonymised").values_list("object_id", flat=True)
+    )
     assert sorted(anonymised) == sorted(a.pk for a in applications)
     assert not Document.objects.exists() and not any(default_storage.exists(f) for f in files)
 

@@ -21,16 +21,26 @@ def staff(db):
 
 
 def _to_assessment(application, staff):
-    return services.screen(application_id=application.pk, eligible=True, reason="Meets the criteria", by=staff)
+    return services.screen(
+        application_id=application.pk, eligible=True, reason="Meets the criteria", by=staff
+    )
 
 
-def test_screening_fail_records_who_when_and_why_and_tells_the_applicant(staff, django_capture_on_commit_callbacks):
+def test_screening_fail_records_who_when_and_why_and_tells_the_applicant(
+    staff, django_capture_on_commit_callbacks
+):
     application = submitted_application()
     with django_capture_on_commit_callbacks(execute=True):
-        services.screen(application_id=application.pk, eligible=False, reason="Project is outside the area", by=staff)
+        services.screen(
+            application_id=application.pk, eligible=False, reason="Project is outside the area", by=staff
+        )
     event = application.events.last()
     assert (event.from_status, event.to_status, event.by, event.reason) == (
-        Status.SUBMITTED, Status.INELIGIBLE, staff, "Project is outside the area")
+        Status.SUBMITTED,
+        Status.INELIGIBLE,
+        staff,
+        "Project is outside the area",
+    )
     assert "Not eligible" in mail.outbox[-1].subject and "Project is outside the area" in mail.outbox[-1].body
 
 
@@ -44,9 +54,8 @@ def test_a_move_not_in_the_table_is_refused():
     with pytest.raises(TransitionNotAllowed, match="“Checking eligibility” cannot become “Awarded”"):
         with transaction.atomic():
             move(application, Status.AWARDED, by=None, role=Role.FINANCE)
-    with pytest.raises(TransitionNotAllowed):
-        with transaction.atomic():
-            move(application, Status.IN_ASSESSMENT, by=None, role=Role.APPLICANT)  # right move, wrong person
+    with pytest.raises(TransitionNotAllowed), transaction.atomic():
+        move(application, Status.IN_ASSESSMENT, by=None, role=Role.APPLICANT)  # right move, wrong person
     application.refresh_from_db()
     assert application.status == Status.SUBMITTED
 
@@ -54,8 +63,9 @@ def test_a_move_not_in_the_table_is_refused():
 def test_a_declared_conflict_takes_the_assessor_off_the_application(staff, client):
     application = submitted_application()
     _to_assessment(application, staff)
-    assessment = services.declare_conflict(application_id=application.pk, assessor=staff, has_conflict=True,
-                                           details="I chair its board")
+    assessment = services.declare_conflict(
+        application_id=application.pk, assessor=staff, has_conflict=True, details="I chair its board"
+    )
     with pytest.raises(services.ReviewError, match="conflict"):
         services.score_application(assessment_id=assessment.pk, scores={}, by=staff)
     client.force_login(staff)
@@ -81,7 +91,9 @@ def test_scores_then_a_recommendation_that_differs_from_the_request(staff):
     _to_assessment(application, staff)
     assessment = services.declare_conflict(application_id=application.pk, assessor=staff, has_conflict=False)
     criteria = list(application.round.criteria.all())
-    services.score_application(assessment_id=assessment.pk, scores={c.pk: (4, "Good") for c in criteria}, by=staff)
+    services.score_application(
+        assessment_id=assessment.pk, scores={c.pk: (4, "Good") for c in criteria}, by=staff
+    )
     services.recommend(application_id=application.pk, amount=Decimal("4000"), reason="Trim the kit", by=staff)
     application.refresh_from_db()
     assert application.status == Status.RECOMMENDED and application.recommended_amount == Decimal("4000")
@@ -98,8 +110,9 @@ def test_more_information_goes_back_to_where_it_was_once_answered(staff, django_
     application = submitted_application()
     _to_assessment(application, staff)
     with django_capture_on_commit_callbacks(execute=True):
-        info = services.request_information(application_id=application.pk, question="Send your latest accounts?",
-                                            by=staff)
+        info = services.request_information(
+            application_id=application.pk, question="Send your latest accounts?", by=staff
+        )
     assert "Send your latest accounts?" in mail.outbox[-1].body
     services.respond_to_request(request_id=info.pk, response="Attached", by=application.created_by)
     application.refresh_from_db()
@@ -123,7 +136,9 @@ def test_approval_is_refused_with_what_remains_when_the_line_is_full(staff):
     round_ = RoundFactory()
     line = area_line(round_, amount="1500")
     award = approved_award(round_=round_, amount=Decimal("2000"), line=line)
-    with pytest.raises(services.AwardError, match="has £1,500 left to commit, which is £500 less than the £2,000"):
+    with pytest.raises(
+        services.AwardError, match="has £1,500 left to commit, which is £500 less than the £2,000"
+    ):
         services.approve_award(award_id=award.pk, by=staff)
     award.refresh_from_db()
     assert award.status == Award.Status.AWAITING_FINANCE and line_committed(line.pk) == 0
@@ -131,8 +146,9 @@ def test_approval_is_refused_with_what_remains_when_the_line_is_full(staff):
 
 def test_a_ring_fence_can_never_be_exceeded(staff):
     round_ = RoundFactory()
-    fence_line = BudgetLine.objects.create(budget=round_.budget, kind=BudgetLine.Kind.RING_FENCE, name="Hate crime",
-                                           amount=Decimal("3000"))
+    fence_line = BudgetLine.objects.create(
+        budget=round_.budget, kind=BudgetLine.Kind.RING_FENCE, name="Hate crime", amount=Decimal("3000")
+    )
     first = approved_award(round_=round_, amount=Decimal("2000"), line=fence_line)
     second = approved_award(round_=round_, amount=Decimal("2000"), line=fence_line)
     services.approve_award(award_id=first.pk, by=staff)
@@ -166,7 +182,9 @@ def test_instalments_split_the_award_exactly_and_payments_are_recorded(staff):
     services.accept_award(award_id=award.pk, by=award.application.created_by)
     award.refresh_from_db()
     for p in payments:
-        services.mark_payment_made(award_payment_id=p.pk, paid_on=p.due_on or award.approved_at.date(), by=staff)
+        services.mark_payment_made(
+            award_payment_id=p.pk, paid_on=p.due_on or award.approved_at.date(), by=staff
+        )
     award.refresh_from_db()
     assert award.status == Award.Status.PAID
     with pytest.raises(services.AwardError, match="already marked as made"):
@@ -180,8 +198,11 @@ def test_admin_bulk_approval_action_reports_the_refusal(client, staff):
     line = area_line(round_, amount="1500")
     awards = [approved_award(round_=round_, amount=Decimal("1000"), line=line) for _ in range(2)]
     client.force_login(staff)
-    response = client.post("/admin/applications/award/", {
-        "action": "approve_selected", "_selected_action": [a.pk for a in awards]}, follow=True)
+    response = client.post(
+        "/admin/applications/award/",
+        {"action": "approve_selected", "_selected_action": [a.pk for a in awards]},
+        follow=True,
+    )
     page = response.content.decode()
     assert "Nothing was approved." in page and "£500 left to commit" in page
     assert line_committed(line.pk) == 0
@@ -190,7 +211,13 @@ def test_admin_bulk_approval_action_reports_the_refusal(client, staff):
 def test_every_status_change_is_recorded_once(staff):
     award = approved_award(amount=Decimal("1000"))
     services.approve_award(award_id=award.pk, by=staff)
-    moves = list(ApplicationEvent.objects.filter(application=award.application).values_list("from_status",
-                                                                                             "to_status"))
-    assert moves == [("draft", "submitted"), ("submitted", "in_assessment"), ("in_assessment", "recommended"),
-                     ("recommended", "approved"), ("approved", "awarded")]
+    moves = list(
+        ApplicationEvent.objects.filter(application=award.application).values_list("from_status", "to_status")
+    )
+    assert moves == [
+        ("draft", "submitted"),
+        ("submitted", "in_assessment"),
+        ("in_assessment", "recommended"),
+        ("recommended", "approved"),
+        ("approved", "awarded"),
+    ]

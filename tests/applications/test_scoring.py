@@ -25,16 +25,31 @@ pytestmark = pytest.mark.django_db
 def old_formula_scores() -> dict[int, float | None]:
     """The list's score as it was computed before it was stored (float, per row, three correlated subqueries)."""
     total_weight = Subquery(
-        Round.objects.filter(pk=OuterRef("round_id")).annotate(w=Sum("criteria__weight")).values("w"))
-    assessors = (Assessment.objects.filter(application=OuterRef("pk"), completed_at__isnull=False).order_by()
-                 .values("application").annotate(n=Count("pk")).values("n"))
-    points = (Score.objects.filter(assessment__application=OuterRef("pk"), assessment__completed_at__isnull=False)
-              .order_by().values("assessment__application").annotate(p=Sum(F("score") * F("criterion__weight")))
-              .values("p"))
+        Round.objects.filter(pk=OuterRef("round_id")).annotate(w=Sum("criteria__weight")).values("w")
+    )
+    assessors = (
+        Assessment.objects.filter(application=OuterRef("pk"), completed_at__isnull=False)
+        .order_by()
+        .values("application")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    points = (
+        Score.objects.filter(assessment__application=OuterRef("pk"), assessment__completed_at__isnull=False)
+        .order_by()
+        .values("assessment__application")
+        .annotate(p=Sum(F("score") * F("criterion__weight")))
+        .values("p")
+    )
     rows = Application.objects.annotate(
-        old=Cast(Subquery(points), FloatField()) * 100.0
-        / (Cast(Subquery(assessors), FloatField()) * Cast(total_weight, FloatField())
-           * Cast(F("round__scoring_scale"), FloatField())))
+        old=Cast(Subquery(points), FloatField())
+        * 100.0
+        / (
+            Cast(Subquery(assessors), FloatField())
+            * Cast(total_weight, FloatField())
+            * Cast(F("round__scoring_scale"), FloatField())
+        )
+    )
     return dict(rows.values_list("pk", "old"))
 
 
@@ -56,18 +71,27 @@ def officer(db):
 
 def in_assessment(round_=None):
     application = submitted_application(round_=round_) if round_ else submitted_application()
-    services.screen(application_id=application.pk, eligible=True, reason="Meets the criteria",
-                    by=UserFactory(is_staff=True))
+    services.screen(
+        application_id=application.pk,
+        eligible=True,
+        reason="Meets the criteria",
+        by=UserFactory(is_staff=True),
+    )
     return application
 
 
 def assess(application, marks: list[int], assessor=None):
     """One assessor declares no conflict and scores every criterion of the round, in order."""
     assessor = assessor or UserFactory(is_staff=True)
-    assessment = services.declare_conflict(application_id=application.pk, assessor=assessor, has_conflict=False)
+    assessment = services.declare_conflict(
+        application_id=application.pk, assessor=assessor, has_conflict=False
+    )
     criteria = list(application.round.criteria.all())
-    services.score_application(assessment_id=assessment.pk, by=assessor,
-                               scores={c.pk: (m, "Reason") for c, m in zip(criteria, marks, strict=True)})
+    services.score_application(
+        assessment_id=assessment.pk,
+        by=assessor,
+        scores={c.pk: (m, "Reason") for c, m in zip(criteria, marks, strict=True)},
+    )
     application.refresh_from_db()
     return application
 
@@ -97,13 +121,21 @@ def test_two_assessors_scores_are_averaged():
 def test_an_assessment_not_yet_finished_or_conflicted_does_not_count():
     application = in_assessment()
     assess(application, [5, 5])
-    services.declare_conflict(application_id=application.pk, assessor=UserFactory(is_staff=True),
-                              has_conflict=False)
-    services.declare_conflict(application_id=application.pk, assessor=UserFactory(is_staff=True),
-                              has_conflict=True, details="I chair its board")
-    half_done = Assessment.objects.create(application=application, assessor=UserFactory(is_staff=True),
-                                          has_conflict=False)
-    Score.objects.create(assessment=half_done, criterion=application.round.criteria.first(), score=0, comment="x")
+    services.declare_conflict(
+        application_id=application.pk, assessor=UserFactory(is_staff=True), has_conflict=False
+    )
+    services.declare_conflict(
+        application_id=application.pk,
+        assessor=UserFactory(is_staff=True),
+        has_conflict=True,
+        details="I chair its board",
+    )
+    half_done = Assessment.objects.create(
+        application=application, assessor=UserFactory(is_staff=True), has_conflict=False
+    )
+    Score.objects.create(
+        assessment=half_done, criterion=application.round.criteria.first(), score=0, comment="x"
+    )
     services.recompute_score(application)
     assert application.score == Decimal("100.00")
     assert_stored_scores_match_the_old_formula()
@@ -198,7 +230,13 @@ def test_the_migration_fills_in_the_scores_of_applications_assessed_before_it():
 def test_the_score_column_rounds_as_it_always_has():
     table = StaffApplicationTable([])
     # Halves go to the even number, as the float it replaces did ("62%", "68%").
-    for stored, shown in [("62.50", "62%"), ("67.50", "68%"), ("73.33", "73%"), ("0.00", "0%"), ("100.00", "100%")]:
+    for stored, shown in [
+        ("62.50", "62%"),
+        ("67.50", "68%"),
+        ("73.33", "73%"),
+        ("0.00", "0%"),
+        ("100.00", "100%"),
+    ]:
         assert table.render_score(Decimal(stored)) == shown == f"{float(stored):.0f}%"
     assert table.columns["score"].default == "—"
 
@@ -207,8 +245,9 @@ def test_the_list_opens_newest_submitted_first_whatever_the_creation_order(clien
     round_ = RoundFactory()
     first, second = submitted_application(round_=round_), submitted_application(round_=round_)
     # Drafted long ago but sent today: it is the newest arrival.
-    Application.objects.filter(pk=first.pk).update(submitted_at=timezone.now(),
-                                                   created_at=timezone.now() - datetime.timedelta(days=60))
+    Application.objects.filter(pk=first.pk).update(
+        submitted_at=timezone.now(), created_at=timezone.now() - datetime.timedelta(days=60)
+    )
     client.force_login(UserFactory(is_staff=True))
     page = client.get("/staff/applications/").content.decode()
     assert page.index(first.reference) < page.index(second.reference)
@@ -240,7 +279,7 @@ class FormValues(HTMLParser):
     @classmethod
     def of(cls, html: str) -> dict:
         parser = cls()
-        parser.feed(html[html.index("<form"):])
+        parser.feed(html[html.index("<form") :])
         return parser.data
 
     def _add(self, name, value):

@@ -111,7 +111,9 @@ def test_applicant_applies_and_staff_take_it_to_a_paid_award(page, live_server):
     page.fill("#id_item_1_description", "Youth worker sessions")
     page.fill("#id_item_1_amount", "1,200")
     page.get_by_role("button", name="Save and continue").click()
-    assert "add up to £1,200 but you are asking for £1,500" in page.locator(".govuk-error-summary").inner_text()
+    assert (
+        "add up to £1,200 but you are asking for £1,500" in page.locator(".govuk-error-summary").inner_text()
+    )
     page.fill("#id_item_2_description", "Hi-vis jackets")
     page.fill("#id_item_2_amount", "300")
     assert_accessible(page)
@@ -185,9 +187,18 @@ def test_applicant_applies_and_staff_take_it_to_a_paid_award(page, live_server):
     assert any("award letter" in m.subject for m in mail.outbox)
 
 
-@pytest.mark.parametrize("path", ["/accounts/login/", "/accounts/sign-up/", "/accounts/password_reset/",
-                                  "/accounts/password_reset/done/", "/accounts/reset/done/",
-                                  "/accounts/reset/MQ/bad-token/", "/rounds/"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/accounts/login/",
+        "/accounts/sign-up/",
+        "/accounts/password_reset/",
+        "/accounts/password_reset/done/",
+        "/accounts/reset/done/",
+        "/accounts/reset/MQ/bad-token/",
+        "/rounds/",
+    ],
+)
 def test_account_and_public_pages_have_no_axe_violations(page, path):
     response = page.goto(path)
     assert response.status == 200

@@ -14,8 +14,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_pressing_enter_in_a_budget_amount_saves_the_budget(page, live_server):
     round_ = RoundFactory()
     user = member_of(OrganisationFactory(area=round_.areas.first()))
-    application = Application.objects.create(round=round_, organisation=user.memberships.get().organisation,
-                                             created_by=user, amount_requested=Decimal("4800"))
+    application = Application.objects.create(
+        round=round_,
+        organisation=user.memberships.get().organisation,
+        created_by=user,
+        amount_requested=Decimal("4800"),
+    )
     sign_in(page, live_server, user)
     page.goto(f"/applications/{application.pk}/budget/")
     assert_accessible(page)

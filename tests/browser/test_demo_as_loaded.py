@@ -77,8 +77,10 @@ class Person:
             self.violations.append(str(exc))
 
     def assert_nothing_broke(self) -> None:
-        assert not self.server_errors, (f"{self.email} got server errors: {self.server_errors}\n"
-                                        + "\n\n".join(self.server_log.tracebacks))
+        assert not self.server_errors, (
+            f"{self.email} got server errors: {self.server_errors}\n"
+            + "\n\n".join(self.server_log.tracebacks)
+        )
         assert not self.violations, f"{self.email} met axe violations:\n" + "\n\n".join(self.violations)
 
     def heading(self):
@@ -143,6 +145,7 @@ def people(browser, live_server, server_log):
 @dataclass
 class Progress:
     """What earlier jobs handed on, so a job that depends on one says so instead of failing obscurely."""
+
     panel_approved: bool = False
     finance_approved: bool = False
     return_id: int | None = None
@@ -160,8 +163,9 @@ def test_every_demo_login_completes_their_main_task(live_server, people, subtest
         progress.panel_approved = True
 
     with subtests.test(msg="finance approves the awards awaiting finance in the admin"):
-        _finance_approves_awards(people("finance@demo.pcc-grants.example"),
-                                 panel_approved=progress.panel_approved)
+        _finance_approves_awards(
+            people("finance@demo.pcc-grants.example"), panel_approved=progress.panel_approved
+        )
         progress.finance_approved = True
 
     with subtests.test(msg="applicant accepts their award, finance records its payment"):
@@ -186,6 +190,7 @@ def test_every_demo_login_completes_their_main_task(live_server, people, subtest
 
 
 # --- Grants -------------------------------------------------------------------------------------------------
+
 
 def _grants_officer_takes_an_application_to_approval(officer: Person) -> None:
     page = officer.page
@@ -246,6 +251,7 @@ def _grants_officer_takes_an_application_to_approval(officer: Person) -> None:
 
 # --- Finance ------------------------------------------------------------------------------------------------
 
+
 def _finance_approves_awards(finance: Person, *, panel_approved: bool) -> None:
     page = finance.page
     # The README sends finance to the Django admin; its sign-in is ours, then the second factor.
@@ -264,7 +270,8 @@ def _finance_approves_awards(finance: Person, *, panel_approved: bool) -> None:
     page.select_option("select[name=action]", "approve_selected")
     page.click("button[name=index]")
     expect(page.locator(".messagelist")).to_contain_text(
-        f"Approved {len(references)} award{'s' if len(references) > 1 else ''} totalling")
+        f"Approved {len(references)} award{'s' if len(references) > 1 else ''} totalling"
+    )
     expect(page.locator(".messagelist .error")).to_have_count(0)
     finance.assert_nothing_broke()
 
@@ -282,11 +289,14 @@ def _finance_pays_the_award(finance: Person) -> None:
     expect(page.locator(".messagelist .error")).to_have_count(0)
 
     page.goto("/admin/applications/award/")
-    expect(page.locator("#result_list tbody tr", has_text=SUBMITTED_REFERENCE)).to_contain_text("Paid in full")
+    expect(page.locator("#result_list tbody tr", has_text=SUBMITTED_REFERENCE)).to_contain_text(
+        "Paid in full"
+    )
     finance.assert_nothing_broke()
 
 
 # --- Applicant ----------------------------------------------------------------------------------------------
+
 
 def _applicant_signs_in(applicant: Person) -> None:
     if applicant.signed_in:
@@ -333,9 +343,11 @@ def _applicant_sends_their_draft(applicant: Person) -> None:
     page.fill("#id_amount_requested", "1,250")
     page.get_by_label("None of these").check()
     page.get_by_label("Who will benefit from your project, and how many people?").fill(
-        "About 120 children and their parents each school day.")
+        "About 120 children and their parents each school day."
+    )
     page.get_by_label("How will you know your project has made people safer?").fill(
-        "Fewer reports of children approached on the way to school, and a parents' survey each term.")
+        "Fewer reports of children approached on the way to school, and a parents' survey each term."
+    )
     page.get_by_role("button", name="Save and continue").click()
     expect(page.locator(".govuk-error-summary")).to_have_count(0)
 
@@ -380,6 +392,7 @@ def _applicant_sends_their_draft(applicant: Person) -> None:
 
 
 # --- Provider and commissioning -----------------------------------------------------------------------------
+
 
 def _preparer_fills_a_return(preparer: Person) -> int:
     page = preparer.page

@@ -27,7 +27,8 @@ def test_staff_fix_a_mistyped_figure_and_recalculate(page, live_server, staff_us
     dudley.fill("-164,000")
     page.get_by_role("button", name="Calculate").click()
     expect(page.locator(".govuk-error-summary")).to_contain_text(
-        "Enter a number of 0 or more for Dudley's female population")
+        "Enter a number of 0 or more for Dudley's female population"
+    )
     expect(page.get_by_label("Dudley: Female population")).to_have_value("-164,000")
     assert_accessible(page)
 

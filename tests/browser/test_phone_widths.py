@@ -30,8 +30,14 @@ def test_every_roles_pages_fit_a_phone_and_pass_axe(browser, live_server):
 
     call_command("load_demo_data", verbosity=0)
     applicant = User.objects.get(email="applicant@demo.pcc-grants.example")
-    assert Application.objects.filter(organisation__memberships__user=applicant).update(project_title=LONG_TITLE)
-    area = selectors.published_grants().exclude(application__area=None).values_list("application__area", flat=True)[0]
+    assert Application.objects.filter(organisation__memberships__user=applicant).update(
+        project_title=LONG_TITLE
+    )
+    area = (
+        selectors.published_grants()
+        .exclude(application__area=None)
+        .values_list("application__area", flat=True)[0]
+    )
 
     too_wide = []
     for email, paths in PAGES.items():

@@ -10,7 +10,6 @@ from tests.providers.conftest import complete_figures, make_side
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-
 @pytest.fixture
 def side(db):
     from providers import ready_templates
@@ -18,8 +17,10 @@ def side(db):
     from tests.providers.factories import PeriodFactory
 
     template = ready_templates.install()[ready_templates.VICTIMS_SERVICES]
-    return make_side("Black Country Women's Aid", PeriodFactory(template=template,
-                                                                year=FinancialYearFactory(start_year=2024)))
+    return make_side(
+        "Black Country Women's Aid",
+        PeriodFactory(template=template, year=FinancialYearFactory(start_year=2024)),
+    )
 
 
 def switch_to(page, live_server, user):
@@ -50,7 +51,10 @@ def test_a_provider_fills_signs_off_and_submits_and_staff_request_changes(page, 
     page.fill("#id_m_new_victims", "45")
     page.fill("#id_b_new_victims__sex__female", str(int(figures["b_new_victims__sex__female"]) - 4))
     page.get_by_role("button", name="Save and continue").click()
-    assert "The sex breakdown adds up to 41 but New victims supported is 45. Check the figures" in summary.inner_text()
+    assert (
+        "The sex breakdown adds up to 41 but New victims supported is 45. Check the figures"
+        in summary.inner_text()
+    )
     page.get_by_role("link", name="The sex breakdown adds up to 41").click()
     assert page.evaluate("document.activeElement.id") == "id_b_new_victims__sex__female"
     page.fill("#id_b_new_victims__sex__female", figures["b_new_victims__sex__female"])
@@ -73,7 +77,9 @@ def test_a_provider_fills_signs_off_and_submits_and_staff_request_changes(page, 
     reviewer = UserFactory(email="reviewer@opcc.example", is_staff=True, is_superuser=True)
     switch_to(page, live_server, reviewer)
     page.goto(f"/staff/commissioning/returns/{side.ret.pk}/")
-    page.get_by_label("What does the provider need to change?").fill("Cases closed looks low for the caseload.")
+    page.get_by_label("What does the provider need to change?").fill(
+        "Cases closed looks low for the caseload."
+    )
     page.get_by_role("button", name="Request changes").click()
     assert "Changes requested" in page.locator(".govuk-notification-banner").inner_text()
 

@@ -19,17 +19,22 @@ def demo_with_awards(demo_data):
     return demo_data
 
 
-def test_the_staff_dashboard_has_no_axe_violations_with_its_charts_and_data_open(page, live_server, staff_user,
-                                                                                 demo_with_awards):
+def test_the_staff_dashboard_has_no_axe_violations_with_its_charts_and_data_open(
+    page, live_server, staff_user, demo_with_awards
+):
     sign_in(page, live_server, staff_user)
     page.goto("/staff/")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Budgets 2024/25")
-    charts = page.get_by_role("img", name="Helping Communities Fund 2024/25: allocated, committed and paid by area")
+    charts = page.get_by_role(
+        "img", name="Helping Communities Fund 2024/25: allocated, committed and paid by area"
+    )
     expect(charts).to_have_count(1)
     assert_accessible(page)
 
     page.get_by_text("Show the data for the Helping Communities Fund chart").click()
-    data = page.get_by_role("table", name="Helping Communities Fund 2024/25: allocated, committed and paid by area")
+    data = page.get_by_role(
+        "table", name="Helping Communities Fund 2024/25: allocated, committed and paid by area"
+    )
     expect(data).to_be_visible()
     expect(data.get_by_role("row", name="Birmingham")).to_contain_text("£101,762")
     assert_accessible(page)

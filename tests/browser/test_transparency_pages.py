@@ -20,18 +20,37 @@ VIEWPORTS = {"desktop": {"width": 1200, "height": 900}, "phone": {"width": 390, 
 def published():
     coventry = AreaFactory(name="Coventry")
     budget = BudgetFactory(stream=FundingStreamFactory(name="Helping Communities Fund", slug="hcf"))
-    round_ = RoundFactory(name="Helping Communities Fund 2024/25", areas=[coventry, AreaFactory(name="Dudley")],
-                          budget=budget)
+    round_ = RoundFactory(
+        name="Helping Communities Fund 2024/25", areas=[coventry, AreaFactory(name="Dudley")], budget=budget
+    )
     for n in range(30):
-        published_grant(round_, amount=f"{500 + n * 10}.00", title=f"Community project {n}",
-                        area=coventry if n % 2 else round_.areas.last())
-    decision("017-2020", title="External Commissioning and Active Citizens Budget 2020/21",
-             summary="Approves the 2020/21 budget.", decided_on=datetime.date(2020, 3, 24), budgets=[budget])
-    decision("012-2020", confidentiality=Decision.Confidentiality.CONFIDENTIAL, title="Not for publication",
-             description="the forfeiture of a police pension", decided_on=datetime.date(2020, 2, 13))
-    decision("024/2019", confidentiality=Decision.Confidentiality.COMMERCIALLY_CONFIDENTIAL,
-             title="Not for publication either", description="the lease of a police building",
-             decided_on=datetime.date(2019, 7, 2))
+        published_grant(
+            round_,
+            amount=f"{500 + n * 10}.00",
+            title=f"Community project {n}",
+            area=coventry if n % 2 else round_.areas.last(),
+        )
+    decision(
+        "017-2020",
+        title="External Commissioning and Active Citizens Budget 2020/21",
+        summary="Approves the 2020/21 budget.",
+        decided_on=datetime.date(2020, 3, 24),
+        budgets=[budget],
+    )
+    decision(
+        "012-2020",
+        confidentiality=Decision.Confidentiality.CONFIDENTIAL,
+        title="Not for publication",
+        description="the forfeiture of a police pension",
+        decided_on=datetime.date(2020, 2, 13),
+    )
+    decision(
+        "024/2019",
+        confidentiality=Decision.Confidentiality.COMMERCIALLY_CONFIDENTIAL,
+        title="Not for publication either",
+        description="the lease of a police building",
+        decided_on=datetime.date(2019, 7, 2),
+    )
     return {"coventry": coventry}
 
 
@@ -67,8 +86,9 @@ def test_the_decision_register_and_a_decision_are_accessible(page, published, vi
     page.select_option("#id_year", label="2019/20")
     page.get_by_role("button", name="Show decisions").click()
     assert "Decisions taken in 2019/20" in page.locator("h1").inner_text()
-    page.get_by_role("link", name="PCC Decision 017-2020: External Commissioning and Active Citizens Budget 2020/21"
-                     ).click()
+    page.get_by_role(
+        "link", name="PCC Decision 017-2020: External Commissioning and Active Citizens Budget 2020/21"
+    ).click()
     assert page.locator("h1").inner_text() == "External Commissioning and Active Citizens Budget 2020/21"
     assert_accessible(page)
 

@@ -44,7 +44,7 @@ def test_a_new_staff_member_sets_up_their_app_and_saves_recovery_codes(page, liv
 
 def test_a_staff_member_enters_a_code_or_a_recovery_code(page, live_server):
     staff = UserFactory(is_staff=True, email="officer@opcc.example")
-    device, codes = confirmed_device(staff)
+    _device, codes = confirmed_device(staff)
     _sign_in_with_password(page, staff)
     assert page.locator("h1").inner_text() == "Enter your security code"
     assert page.locator("#id_code").get_attribute("autocomplete") == "one-time-code"

@@ -11,7 +11,6 @@ from funds.models import AuditEvent, Budget, BudgetLine, FinancialYear, FundingS
 pytestmark = pytest.mark.django_db
 
 
-
 def test_the_budget_list_shows_pound_columns_and_the_overrun(staff_client, demo_data):
     page = staff_client.get(reverse("admin:funds_budget_changelist")).content.decode()
     assert "£415,418" in page and "£400,000" in page
@@ -28,7 +27,10 @@ def test_lines_can_be_filtered_by_year_stream_and_area(staff_client, demo_data):
     year = FinancialYear.objects.get(start_year=2024)
     page = staff_client.get(
         reverse("admin:funds_budgetline_changelist"),
-        {"budget__year__id__exact": year.pk, "budget__stream__id__exact": Budget.objects.get(stream__slug="community-safety-fund").stream_id},
+        {
+            "budget__year__id__exact": year.pk,
+            "budget__stream__id__exact": Budget.objects.get(stream__slug="community-safety-fund").stream_id,
+        },
     ).content.decode()
     assert "Youth Offending" in page and "Hate Crime" not in page
 
@@ -37,8 +39,14 @@ def test_changing_a_line_in_admin_is_refused_below_its_committed_total(staff_cli
     line = BudgetLine.objects.get(name="Solihull", budget__stream__slug="helping-communities-fund")
     services.commit_to_line(line_id=line.pk, amount=Decimal("5000"), reference="HCF-1")
     data = {
-        "budget": line.budget_id, "kind": line.kind, "name": line.name, "area": line.area_id, "amount": "4000",
-        "order": line.order, "section": "", "recorded_project_count": "",
+        "budget": line.budget_id,
+        "kind": line.kind,
+        "name": line.name,
+        "area": line.area_id,
+        "amount": "4000",
+        "order": line.order,
+        "section": "",
+        "recorded_project_count": "",
     }
     response = staff_client.post(reverse("admin:funds_budgetline_change", args=[line.pk]), data, follow=True)
     assert "£5,000 committed, so its allocation cannot be less than that" in response.content.decode()
@@ -49,8 +57,14 @@ def test_changing_a_line_in_admin_is_refused_below_its_committed_total(staff_cli
 def test_a_line_change_in_admin_is_audited(staff_client, demo_data, staff_user):
     line = BudgetLine.objects.get(name="Solihull", budget__stream__slug="helping-communities-fund")
     data = {
-        "budget": line.budget_id, "kind": line.kind, "name": line.name, "area": line.area_id, "amount": "7000",
-        "order": line.order, "section": "", "recorded_project_count": "2",
+        "budget": line.budget_id,
+        "kind": line.kind,
+        "name": line.name,
+        "area": line.area_id,
+        "amount": "7000",
+        "order": line.order,
+        "section": "",
+        "recorded_project_count": "2",
     }
     staff_client.post(reverse("admin:funds_budgetline_change", args=[line.pk]), data)
     event = AuditEvent.objects.get(action="line.saved")
@@ -60,9 +74,12 @@ def test_a_line_change_in_admin_is_audited(staff_client, demo_data, staff_user):
 def test_the_admin_import_lists_row_errors_and_writes_nothing(staff_client, demo_data):
     year = FinancialYear.objects.get(start_year=2024)
     upload = SimpleUploadedFile(
-        "lines.csv", b'stream,priority,line,area,amount\nVictims Fund,,Hate Crime,,1\nVictims Fund,,Road Crime,,"74, 626"\n'
+        "lines.csv",
+        b'stream,priority,line,area,amount\nVictims Fund,,Hate Crime,,1\nVictims Fund,,Road Crime,,"74, 626"\n',
     )
-    page = staff_client.post(reverse("admin:funds_budgetline_import"), {"year": year.pk, "file": upload}).content.decode()
+    page = staff_client.post(
+        reverse("admin:funds_budgetline_import"), {"year": year.pk, "file": upload}
+    ).content.decode()
     assert "Nothing was imported" in page
     assert "Row 3: amount &quot;74, 626&quot;" in page
     assert BudgetLine.objects.get(name="Hate Crime").amount == Decimal("157500.00")
@@ -71,13 +88,17 @@ def test_the_admin_import_lists_row_errors_and_writes_nothing(staff_client, demo
 def test_the_admin_import_refuses_a_file_that_is_not_a_spreadsheet(staff_client, demo_data):
     year = FinancialYear.objects.get(start_year=2024)
     upload = SimpleUploadedFile("lines.pdf", b"%PDF-1.4")
-    page = staff_client.post(reverse("admin:funds_budgetline_import"), {"year": year.pk, "file": upload}).content.decode()
+    page = staff_client.post(
+        reverse("admin:funds_budgetline_import"), {"year": year.pk, "file": upload}
+    ).content.decode()
     assert "must be a CSV (.csv) or Excel (.xlsx) file" in page
 
 
 def test_the_admin_import_saves_and_says_what_changed(staff_client, demo_data):
     year = FinancialYear.objects.get(start_year=2024)
-    upload = SimpleUploadedFile("lines.csv", b"stream,priority,line,area,amount\nVictims Fund,,Hate Crime,,160000\n")
+    upload = SimpleUploadedFile(
+        "lines.csv", b"stream,priority,line,area,amount\nVictims Fund,,Hate Crime,,160000\n"
+    )
     response = staff_client.post(
         reverse("admin:funds_budgetline_import"), {"year": year.pk, "file": upload}, follow=True
     )
@@ -90,7 +111,9 @@ def test_finance_can_transfer_between_streams_in_admin_and_a_bad_amount_is_expla
     target = Budget.objects.get(stream__slug="victims-fund")
     url = reverse("admin:funds_budget_transfer", args=[source.pk])
 
-    page = staff_client.post(url, {"to_budget": target.pk, "amount": "271, 410", "note": "Top-up"}).content.decode()
+    page = staff_client.post(
+        url, {"to_budget": target.pk, "amount": "271, 410", "note": "Top-up"}
+    ).content.decode()
     assert "Enter an amount in pounds, like 1,250 or 1250.50" in page
 
     staff_client.post(url, {"to_budget": target.pk, "amount": "£271,410", "note": "Top-up victims' services"})
@@ -120,7 +143,9 @@ class _FormFields(HTMLParser):
         if tag == "input" and name and attrs.get("type", "text") not in ("submit", "button", "image", "file"):
             if attrs.get("type") in ("checkbox", "radio") and "checked" not in attrs:
                 return
-            self.fields.append([name, attrs.get("value") or ("on" if attrs.get("type") == "checkbox" else "")])
+            self.fields.append(
+                [name, attrs.get("value") or ("on" if attrs.get("type") == "checkbox" else "")]
+            )
         elif tag == "select" and name:
             self._select = [name, None]
             self.fields.append(self._select)
@@ -167,8 +192,11 @@ class AdminForm:
         return index
 
     def row_of(self, prefix: str, pk: int) -> int:
-        return next(int(n.split("-")[1]) for n, v in self.fields.items()
-                    if n.startswith(f"{prefix}-") and n.endswith("-id") and v == str(pk))
+        return next(
+            int(n.split("-")[1])
+            for n, v in self.fields.items()
+            if n.startswith(f"{prefix}-") and n.endswith("-id") and v == str(pk)
+        )
 
     def data(self, button: str = "_save") -> dict:
         return {**self.fields, button: "Save"}
@@ -191,8 +219,10 @@ def test_finance_can_add_a_budget_with_its_pot_and_lines_in_admin(staff_client, 
     budget = Budget.objects.get(stream=stream, year=year)
     totals = selectors.budget_totals(budget.pk)
     assert (totals.pot, totals.allocated) == (Decimal("120000.00"), Decimal("120000.00"))
-    assert sorted(budget.lines.values_list("name", "amount")) == [("Hate Crime", Decimal("70000.00")),
-                                                                  ("Reserve", Decimal("50000.00"))]
+    assert sorted(budget.lines.values_list("name", "amount")) == [
+        ("Hate Crime", Decimal("70000.00")),
+        ("Reserve", Decimal("50000.00")),
+    ]
     entry = budget.entries.get()
     assert (entry.created_by, entry.note) == (staff_user, "MoJ grant letter")
     assert AuditEvent.objects.filter(action="budget.pot_changed", object_id=budget.pk).count() == 1
@@ -211,15 +241,21 @@ def _unused_line(budget: Budget) -> BudgetLine:
     raise AssertionError(f"{budget} has no unused line")
 
 
-def test_finance_can_edit_lines_delete_an_unused_one_and_top_up_the_pot_in_admin(staff_client, demo_data, staff_user):
+def test_finance_can_edit_lines_delete_an_unused_one_and_top_up_the_pot_in_admin(
+    staff_client, demo_data, staff_user
+):
     budget = Budget.objects.get(stream__slug="victims-fund")
     unused = _unused_line(budget)
     changed = budget.lines.exclude(pk=unused.pk).order_by("pk").first()
     pot_before = selectors.budget_totals(budget.pk).pot
     url = reverse("admin:funds_budget_change", args=[budget.pk])
     form = AdminForm(staff_client.get(url).content.decode(), "budget_form")
-    form.set(**{f"lines__{form.row_of('lines', changed.pk)}__amount": "12345.67",
-                f"lines__{form.row_of('lines', unused.pk)}__DELETE": "on"})
+    form.set(
+        **{
+            f"lines__{form.row_of('lines', changed.pk)}__amount": "12345.67",
+            f"lines__{form.row_of('lines', unused.pk)}__DELETE": "on",
+        }
+    )
     form.add_row("entries", kind="top_up", amount="5000", note="In-year top-up")
 
     response = staff_client.post(url, form.data("_continue"))
@@ -229,10 +265,14 @@ def test_finance_can_edit_lines_delete_an_unused_one_and_top_up_the_pot_in_admin
     changed.refresh_from_db()
     assert changed.amount == Decimal("12345.67")
     assert selectors.budget_totals(budget.pk).pot == pot_before + 5000
-    assert AuditEvent.objects.filter(action="line.deleted", actor=staff_user, before__name=unused.name).exists()
+    assert AuditEvent.objects.filter(
+        action="line.deleted", actor=staff_user, before__name=unused.name
+    ).exists()
 
 
-def test_a_line_in_the_budget_admin_cannot_drop_below_or_be_deleted_with_what_is_committed(staff_client, demo_data):
+def test_a_line_in_the_budget_admin_cannot_drop_below_or_be_deleted_with_what_is_committed(
+    staff_client, demo_data
+):
     budget = Budget.objects.get(stream__slug="helping-communities-fund")
     solihull = budget.lines.get(name="Solihull")
     services.commit_to_line(line_id=solihull.pk, amount=Decimal("5000"), reference="HCF-1")
@@ -248,23 +288,34 @@ def test_a_line_in_the_budget_admin_cannot_drop_below_or_be_deleted_with_what_is
     page = staff_client.post(url, form.data()).content.decode()
     assert "Deleting budget line Solihull (Helping Communities Fund 2024/25) would require deleting" in page
 
-    with pytest.raises(services.BudgetRuleError, match="Solihull has £5,000 committed, so it cannot be deleted."):
+    with pytest.raises(
+        services.BudgetRuleError, match="Solihull has £5,000 committed, so it cannot be deleted."
+    ):
         services.delete_line(line_id=solihull.pk)
 
     solihull.refresh_from_db()
     assert solihull.amount == Decimal("6400.00")
 
 
-def test_a_pot_entry_with_the_wrong_sign_or_a_transfer_kind_is_refused_on_the_budget_page(staff_client, demo_data):
+def test_a_pot_entry_with_the_wrong_sign_or_a_transfer_kind_is_refused_on_the_budget_page(
+    staff_client, demo_data
+):
     budget = Budget.objects.get(stream__slug="victims-fund")
     pot = selectors.budget_totals(budget.pk).pot
     url = reverse("admin:funds_budget_change", args=[budget.pk])
-    for kind, amount in [("top_up", "-5000"), ("reduction", "5000"), ("transfer_in", "5000"),
-                         ("top_up", "99999999999")]:
+    for kind, amount in [
+        ("top_up", "-5000"),
+        ("reduction", "5000"),
+        ("transfer_in", "5000"),
+        ("top_up", "99999999999"),
+    ]:
         form = AdminForm(staff_client.get(url).content.decode(), "budget_form")
         form.add_row("entries", kind=kind, amount=amount)
         response = staff_client.post(url, form.data())
-        assert response.status_code == 200 and "Please correct the error" in response.content.decode(), (kind, amount)
+        assert response.status_code == 200 and "Please correct the error" in response.content.decode(), (
+            kind,
+            amount,
+        )
     assert selectors.budget_totals(budget.pk).pot == pot
 
 

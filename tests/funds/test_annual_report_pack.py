@@ -43,18 +43,36 @@ def year(demo_data, staff_user):
         ("024-2024", datetime.date(2024, 6, 12), SECRET_TITLE, D.CONFIDENTIAL, "a staffing matter", made),
         ("023-2024", datetime.date(2024, 6, 12), "Helping Communities Fund awards", D.PUBLIC, "", made),
         ("030-2024", datetime.date(2024, 6, 12), "Not made yet", D.PUBLIC, "", Decision.Status.DRAFT),
-        ("002-2025", datetime.date(2025, 3, 31), COMMERCIAL_TITLE, D.COMMERCIALLY_CONFIDENTIAL,
-         "the procurement of a case management system", made),
+        (
+            "002-2025",
+            datetime.date(2025, 3, 31),
+            COMMERCIAL_TITLE,
+            D.COMMERCIALLY_CONFIDENTIAL,
+            "the procurement of a case management system",
+            made,
+        ),
         ("003-2025", datetime.date(2025, 4, 1), "The next year's first decision", D.PUBLIC, "", made),
     ]:
-        Decision.objects.create(number=number, decided_on=day, title=title, confidentiality=confidentiality,
-                                public_summary=SECRET_SUMMARY if confidentiality != D.PUBLIC else "Published.",
-                                public_description=description, status=status)
+        Decision.objects.create(
+            number=number,
+            decided_on=day,
+            title=title,
+            confidentiality=confidentiality,
+            public_summary=SECRET_SUMMARY if confidentiality != D.PUBLIC else "Published.",
+            public_description=description,
+            status=status,
+        )
     # Some payments in the year, one after it, so total spend is a real sum with an edge to get wrong.
     commitments = list(Commitment.objects.filter(line__budget__year=year, released_at__isnull=True)[:4])
-    for commitment, paid_on in zip(commitments, ["2024-04-01", "2024-10-10", "2025-03-31", "2025-04-01"]):
-        services.record_payment(commitment_id=commitment.pk, amount=commitment.amount / 4,
-                                paid_on=datetime.date.fromisoformat(paid_on), by=staff_user)
+    for commitment, paid_on in zip(
+        commitments, ["2024-04-01", "2024-10-10", "2025-03-31", "2025-04-01"], strict=False
+    ):
+        services.record_payment(
+            commitment_id=commitment.pk,
+            amount=commitment.amount / 4,
+            paid_on=datetime.date.fromisoformat(paid_on),
+            by=staff_user,
+        )
     return year
 
 
@@ -64,17 +82,29 @@ def commissioned_services(year, by):
     template = ready_templates.install()[ready_templates.VICTIMS_SERVICES]
     victims = BudgetLine.objects.filter(budget__year=year, budget__stream__slug="victims-fund").order_by("pk")
     idva = BudgetLine.objects.filter(budget__year=year, budget__stream__slug="idva-isva").order_by("pk")
-    both, one, unfunded = (ServiceFactory(name=n, start_year=year, template=template) for n in "ABC")
+    both, one, _unfunded = (ServiceFactory(name=n, start_year=year, template=template) for n in "ABC")
     fund_service(service=both, line_id=victims[0].pk, amount=Decimal("1000"), by=by)
     fund_service(service=both, line_id=idva[0].pk, amount=Decimal("2000"), by=by)
     fund_service(service=one, line_id=victims[1].pk, amount=Decimal("3000"), by=by)
     q1 = PeriodFactory(template=template, year=year)
-    q2 = PeriodFactory(template=template, year=year, label="Q2 2024/25", starts_on=datetime.date(2024, 7, 1),
-                       ends_on=datetime.date(2024, 9, 30), window_opens_on=datetime.date(2024, 10, 1),
-                       due_on=datetime.date(2024, 10, 21))
-    earlier = PeriodFactory(template=template, year=FinancialYearFactory(start_year=2023), label="Q1 2023/24",
-                            starts_on=datetime.date(2023, 4, 1), ends_on=datetime.date(2023, 6, 30),
-                            window_opens_on=datetime.date(2023, 7, 1), due_on=datetime.date(2023, 7, 21))
+    q2 = PeriodFactory(
+        template=template,
+        year=year,
+        label="Q2 2024/25",
+        starts_on=datetime.date(2024, 7, 1),
+        ends_on=datetime.date(2024, 9, 30),
+        window_opens_on=datetime.date(2024, 10, 1),
+        due_on=datetime.date(2024, 10, 21),
+    )
+    earlier = PeriodFactory(
+        template=template,
+        year=FinancialYearFactory(start_year=2023),
+        label="Q1 2023/24",
+        starts_on=datetime.date(2023, 4, 1),
+        ends_on=datetime.date(2023, 6, 30),
+        window_opens_on=datetime.date(2023, 7, 1),
+        due_on=datetime.date(2023, 7, 21),
+    )
     S = MonitoringReturn.Status
     for service, period, status, new, existing in [
         (both, q1, S.ACCEPTED, 40, 100),
@@ -84,7 +114,9 @@ def commissioned_services(year, by):
     ]:
         ret = MonitoringReturn.objects.create(service=service, period=period, status=status)
         for code, number in (("new_victims", new), ("existing_victims", existing), ("referrals_received", 7)):
-            ReturnValue.objects.create(monitoring_return=ret, measure=template.measures.get(code=code), number=number)
+            ReturnValue.objects.create(
+                monitoring_return=ret, measure=template.measures.get(code=code), number=number
+            )
 
 
 @pytest.fixture
@@ -107,7 +139,7 @@ def test_the_pack_holds_the_budget_tables_sheets_exactly_as_the_budget_tables_wo
     buffer = io.BytesIO()
     write_budget_tables(year, buffer)
     tables = load_workbook(buffer)
-    assert pack.sheetnames == tables.sheetnames + ["Decisions", "Figures"]
+    assert pack.sheetnames == [*tables.sheetnames, "Decisions", "Figures"]
     for name in tables.sheetnames:
         assert rows(pack[name]) == rows(tables[name]), name
 
@@ -122,8 +154,11 @@ def test_decisions_are_those_made_in_the_year_grouped_by_date(pack):
         (None, "PCC Decision 023-2024", "Helping Communities Fund awards"),
         (None, "PCC Decision 024-2024", "is a confidential decision relating to a staffing matter"),
         ("31 March 2025", None, None),
-        (None, "PCC Decision 002-2025",
-         "is a commercially confidential decision relating to the procurement of a case management system"),
+        (
+            None,
+            "PCC Decision 002-2025",
+            "is a commercially confidential decision relating to the procurement of a case management system",
+        ),
     ]
 
 
@@ -156,8 +191,9 @@ def figures_sheet(pack) -> dict[str, dict[str, tuple]]:
 def test_the_figures_equal_computations_made_from_the_rows(pack, year):
     sheet = figures_sheet(pack)
 
-    awards = Award.objects.filter(status__in=[Award.Status.COMMITTED, Award.Status.PAID],
-                                  application__round__budget__year=year).select_related("application__area")
+    awards = Award.objects.filter(
+        status__in=[Award.Status.COMMITTED, Award.Status.PAID], application__round__budget__year=year
+    ).select_related("application__area")
     by_area = defaultdict(lambda: [0, Decimal(0), Decimal(0)])
     for award in awards:
         area = by_area[award.application.area.name if award.application.area else "No area recorded"]
@@ -166,35 +202,49 @@ def test_the_figures_equal_computations_made_from_the_rows(pack, year):
         area[2] += sum((p.amount for p in Payment.objects.filter(commitment=award.commitment)), Decimal(0))
     projects = sheet["Projects funded, by area"]
     assert {k: v for k, v in projects.items() if k not in ("Area", "Total")} == {
-        name: (n, awarded, paid) for name, (n, awarded, paid) in by_area.items()}
+        name: (n, awarded, paid) for name, (n, awarded, paid) in by_area.items()
+    }
     assert projects["Total"][0] == awards.count() == 52
     assert projects["Total"][1] == sum(a.amount for a in awards) == Decimal("253850")
     assert any(paid for _, _, paid in by_area.values())
 
-    fundings = list(ServiceFunding.objects.filter(line__budget__year=year).select_related("line__budget__stream"))
+    fundings = list(
+        ServiceFunding.objects.filter(line__budget__year=year).select_related("line__budget__stream")
+    )
     streams = defaultdict(set)
     for funding in fundings:
         streams[funding.line.budget.stream.name].add(funding.service_id)
     services_rows = sheet["Services commissioned, by stream"]
-    assert {k: v[0] for k, v in services_rows.items() if k not in ("Stream", "Total (each service once)")} == {
-        name: len(ids) for name, ids in streams.items()}
+    assert {
+        k: v[0] for k, v in services_rows.items() if k not in ("Stream", "Total (each service once)")
+    } == {name: len(ids) for name, ids in streams.items()}
     assert services_rows["Total (each service once)"] == (len({f.service_id for f in fundings}),) == (2,)
     assert services_rows["Victims Fund"] == (2,) and services_rows["IDVA/ISVA"] == (1,)
 
-    accepted = ReturnValue.objects.filter(monitoring_return__status="accepted", monitoring_return__period__year=year,
-                                          measure__template__slug="victims-services")
+    accepted = ReturnValue.objects.filter(
+        monitoring_return__status="accepted",
+        monitoring_return__period__year=year,
+        measure__template__slug="victims-services",
+    )
     new = sum(v.number for v in accepted.filter(measure__code="new_victims"))
     existing = sum(v.number for v in accepted.filter(measure__code="existing_victims"))
-    submitted_only = ReturnValue.objects.filter(monitoring_return__status="submitted", measure__code="new_victims")
+    submitted_only = ReturnValue.objects.filter(
+        monitoring_return__status="submitted", measure__code="new_victims"
+    )
     assert (new, existing) == (65, 110) and submitted_only.exists()
     victims = sheet["Victims supported"]
     assert victims["New victims supported"] == (new,)
     assert victims["New and existing victims supported"] == (new + existing,)
 
-    in_year = [p.amount for p in Payment.objects.all()
-               if datetime.date(2024, 4, 1) <= p.paid_on <= datetime.date(2025, 3, 31)]
+    in_year = [
+        p.amount
+        for p in Payment.objects.all()
+        if datetime.date(2024, 4, 1) <= p.paid_on <= datetime.date(2025, 3, 31)
+    ]
     assert len(in_year) == 3 and Payment.objects.count() == 4
-    committed = sum(c.amount for c in Commitment.objects.filter(line__budget__year=year, released_at__isnull=True))
+    committed = sum(
+        c.amount for c in Commitment.objects.filter(line__budget__year=year, released_at__isnull=True)
+    )
     money = sheet["Spend and commitments"]
     assert money["Total spend (payments dated in the year)"] == (sum(in_year),)
     assert money["Total committed against the year's budgets"] == (committed,)
@@ -223,8 +273,10 @@ def test_a_bad_year_is_an_error_message_not_a_crash(staff_client, demo_data):
 
 def test_people_who_are_not_staff_cannot_build_the_pack(client, demo_data):
     client.force_login(UserFactory())
-    for response in (client.get(reverse("funds:annual_report_pack")),
-                     client.post(reverse("funds:annual_report_pack"), {"year": 1})):
+    for response in (
+        client.get(reverse("funds:annual_report_pack")),
+        client.post(reverse("funds:annual_report_pack"), {"year": 1}),
+    ):
         assert response.status_code == 302 and "login" in response.url
     assert not ExportJob.objects.exists()
 
@@ -242,15 +294,19 @@ def test_the_command_writes_the_pack(year, tmp_path):
 
 @pytest.mark.django_db
 def test_the_decisions_list_reads_the_same_few_queries_however_many_decisions_approve_budgets(
-        demo_data, django_assert_max_num_queries):
+    demo_data, django_assert_max_num_queries
+):
     from funds.models import Budget
     from funds.report_figures import decisions_by_date
 
     year = FinancialYear.objects.get(start_year=2024)
     budgets = list(Budget.objects.filter(year=year))
     for n in range(12):
-        decision = Decision.objects.create(number=f"{100 + n:03d}-2024", decided_on=datetime.date(2024, 5, 1 + n),
-                                           title=f"Budget decision {n}")
+        decision = Decision.objects.create(
+            number=f"{100 + n:03d}-2024",
+            decided_on=datetime.date(2024, 5, 1 + n),
+            title=f"Budget decision {n}",
+        )
         decision.budgets.set(budgets)
     # The decisions and their budgets (with streams and years): two queries, not one per decision.
     with django_assert_max_num_queries(2):

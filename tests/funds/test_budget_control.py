@@ -26,7 +26,9 @@ def test_a_budget_shows_its_pot_allocated_committed_paid_and_remaining():
     line = BudgetLineFactory(budget=budget, amount=Decimal("101762"))
     BudgetLineFactory(budget=budget, amount=Decimal("28854"))
     commitment = services.commit_to_line(line_id=line.pk, amount=Decimal("5000"), reference="HCF-1")
-    services.record_payment(commitment_id=commitment.pk, amount=Decimal("1250.25"), paid_on=datetime.date(2024, 6, 1))
+    services.record_payment(
+        commitment_id=commitment.pk, amount=Decimal("1250.25"), paid_on=datetime.date(2024, 6, 1)
+    )
 
     totals = selectors.budget_totals(budget.pk)
 
@@ -84,9 +86,13 @@ def test_releasing_a_commitment_gives_the_money_back_to_the_line():
 def test_a_paid_commitment_cannot_be_released_and_cannot_be_overpaid():
     line = BudgetLineFactory(amount=Decimal("1000"))
     commitment = services.commit_to_line(line_id=line.pk, amount=Decimal("1000"), reference="A")
-    services.record_payment(commitment_id=commitment.pk, amount=Decimal("600"), paid_on=datetime.date(2024, 5, 1))
+    services.record_payment(
+        commitment_id=commitment.pk, amount=Decimal("600"), paid_on=datetime.date(2024, 5, 1)
+    )
     with pytest.raises(services.BudgetRuleError, match="£400 is left to pay"):
-        services.record_payment(commitment_id=commitment.pk, amount=Decimal("400.01"), paid_on=datetime.date(2024, 6, 1))
+        services.record_payment(
+            commitment_id=commitment.pk, amount=Decimal("400.01"), paid_on=datetime.date(2024, 6, 1)
+        )
     with pytest.raises(services.BudgetRuleError, match="payments against it"):
         services.release_commitment(commitment_id=commitment.pk)
 
@@ -104,7 +110,9 @@ def test_a_transfer_between_streams_is_two_ledger_entries_that_move_the_pots():
     victims = BudgetFactory(pot=Decimal("3400000"), year=community_safety.year)
 
     reference = services.transfer_between_budgets(
-        from_budget_id=community_safety.pk, to_budget_id=victims.pk, amount=Decimal("271410"),
+        from_budget_id=community_safety.pk,
+        to_budget_id=victims.pk,
+        amount=Decimal("271410"),
         note="Top up victims' services",
     )
 
@@ -123,19 +131,26 @@ def test_a_transfer_cannot_take_money_already_committed():
     line = BudgetLineFactory(budget=source, amount=Decimal("1000"))
     services.commit_to_line(line_id=line.pk, amount=Decimal("900"), reference="A")
     with pytest.raises(services.OverCommitment, match="£100 left"):
-        services.transfer_between_budgets(from_budget_id=source.pk, to_budget_id=target.pk, amount=Decimal("101"))
+        services.transfer_between_budgets(
+            from_budget_id=source.pk, to_budget_id=target.pk, amount=Decimal("101")
+        )
 
 
 def test_a_payment_counts_as_paid_on_its_commitments_line_and_no_other():
     budget = BudgetFactory(pot=Decimal("20000"))
-    paid_line, other_line = BudgetLineFactory(budget=budget, amount=Decimal("10000")), BudgetLineFactory(
-        budget=budget, amount=Decimal("10000"))
+    paid_line, other_line = (
+        BudgetLineFactory(budget=budget, amount=Decimal("10000")),
+        BudgetLineFactory(budget=budget, amount=Decimal("10000")),
+    )
     services.commit_to_line(line_id=other_line.pk, amount=Decimal("3000"), reference="HCF-2")
     commitment = services.commit_to_line(line_id=paid_line.pk, amount=Decimal("4000"), reference="HCF-1")
-    payment = services.record_payment(commitment_id=commitment.pk, amount=Decimal("999.99"),
-                                      paid_on=datetime.date(2024, 7, 1))
+    payment = services.record_payment(
+        commitment_id=commitment.pk, amount=Decimal("999.99"), paid_on=datetime.date(2024, 7, 1)
+    )
 
     assert payment.line_id == paid_line.pk
-    lines = {line.pk: line for line in selectors.with_line_totals(type(paid_line).objects.filter(budget=budget))}
+    lines = {
+        line.pk: line for line in selectors.with_line_totals(type(paid_line).objects.filter(budget=budget))
+    }
     assert lines[paid_line.pk].paid == Decimal("999.99")
     assert lines[other_line.pk].paid == Decimal("0.00")

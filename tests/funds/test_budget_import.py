@@ -5,8 +5,8 @@ import zipfile
 from decimal import Decimal
 
 import pytest
-from django.core.management import call_command
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
 from openpyxl import Workbook
@@ -78,7 +78,9 @@ def test_a_stream_can_be_named_by_a_name_it_used_to_have(year):
 
 def test_area_lines_find_the_stream_s_kind_of_area_and_keep_their_section(year):
     result = import_budget_lines(
-        csv_rows("Community Safety Fund,Allocation to 7 Local Community Safety Partnerships,,Dudley,130000\n"),
+        csv_rows(
+            "Community Safety Fund,Allocation to 7 Local Community Safety Partnerships,,Dudley,130000\n"
+        ),
         year=year,
     )
     assert result.ok, result.errors
@@ -89,7 +91,9 @@ def test_area_lines_find_the_stream_s_kind_of_area_and_keep_their_section(year):
 
 def test_a_dry_run_shows_what_would_change_and_writes_nothing(year):
     result = import_budget_lines(
-        csv_rows("Victims Fund,,Hate Crime,,160000\nVictims Fund,,Fraud,,5000\nVictims Fund,,Road Crime,,80343\n"),
+        csv_rows(
+            "Victims Fund,,Hate Crime,,160000\nVictims Fund,,Fraud,,5000\nVictims Fund,,Road Crime,,80343\n"
+        ),
         year=year,
         dry_run=True,
     )
@@ -104,7 +108,9 @@ def test_a_dry_run_shows_what_would_change_and_writes_nothing(year):
 
 
 def test_the_same_line_twice_in_one_file_is_an_error(year):
-    result = import_budget_lines(csv_rows("Victims Fund,,Hate Crime,,1\nVictims Fund,,hate crime,,2\n"), year=year)
+    result = import_budget_lines(
+        csv_rows("Victims Fund,,Hate Crime,,1\nVictims Fund,,hate crime,,2\n"), year=year
+    )
     assert result.errors == ["Row 3: the same line appears on row 2"]
 
 
@@ -120,7 +126,9 @@ def test_an_xlsx_file_is_read_the_same_way_with_spreadsheet_row_numbers(year):
 
     result = import_budget_lines(read_rows(buffer.getvalue(), "lines.xlsx"), year=year)
 
-    assert result.errors == ['Row 4: amount "£1.2k": Enter an amount in pounds, like 1,250 or 1250.50, in full, not abbreviated like 12k']
+    assert result.errors == [
+        'Row 4: amount "£1.2k": Enter an amount in pounds, like 1,250 or 1250.50, in full, not abbreviated like 12k'
+    ]
 
 
 def test_a_file_without_the_expected_columns_or_of_another_type_is_refused():
@@ -180,17 +188,27 @@ def imported(data: bytes, filename: str, year):
 
 
 def test_a_csv_saved_by_excel_for_mac_with_cr_line_endings_is_read(year):
-    imported((HEADER + ROAD_CRIME + "Victims Fund,,Hate Crime,,160000\n").replace("\n", "\r").encode(), "lines.csv", year)
+    imported(
+        (HEADER + ROAD_CRIME + "Victims Fund,,Hate Crime,,160000\n").replace("\n", "\r").encode(),
+        "lines.csv",
+        year,
+    )
     assert (vf("Road Crime"), vf("Hate Crime")) == (Decimal("90000.00"), Decimal("160000.00"))
 
 
 def test_a_line_ending_inside_a_quoted_cell_stays_part_of_the_cell(year):
-    result = import_budget_lines(read_rows((HEADER + 'Victims Fund,,"Road\r\nCrime",,1\n').encode(), "l.csv"), year=year)
+    result = import_budget_lines(
+        read_rows((HEADER + 'Victims Fund,,"Road\r\nCrime",,1\n').encode(), "l.csv"), year=year
+    )
     assert result.changes[0].name == "Road\r\nCrime"
 
 
 def test_a_utf8_csv_with_a_byte_order_mark_is_read(year):
-    imported(b"\xef\xbb\xbf" + (HEADER + 'Victims Fund,,Hate Crime,,"\u00a3160,000"\r\n').encode(), "lines.csv", year)
+    imported(
+        b"\xef\xbb\xbf" + (HEADER + 'Victims Fund,,Hate Crime,,"\u00a3160,000"\r\n').encode(),
+        "lines.csv",
+        year,
+    )
     assert vf("Hate Crime") == Decimal("160000.00")
 
 
@@ -201,7 +219,9 @@ def test_excel_unicode_text_utf16_with_tabs_is_read(year):
 
 
 def test_a_windows_excel_csv_in_cp1252_with_a_pound_sign_is_read(year):
-    data = (HEADER + 'Victims Fund,,Hate Crime,,"\u00a3160,000"\r\nVictims Fund,,Caf\u00e9 outreach,,\u00a35\r\n').encode("cp1252")
+    data = (
+        HEADER + 'Victims Fund,,Hate Crime,,"\u00a3160,000"\r\nVictims Fund,,Caf\u00e9 outreach,,\u00a35\r\n'
+    ).encode("cp1252")
     assert b"\xa3" in data
     imported(data, "lines.csv", year)
     assert (vf("Hate Crime"), vf("Caf\u00e9 outreach")) == (Decimal("160000.00"), Decimal("5.00"))
@@ -218,23 +238,33 @@ def test_a_file_without_an_area_or_priority_column_is_read(year):
 
 
 def test_a_total_row_that_matches_is_checked_and_never_becomes_a_line(year):
-    result = imported((HEADER + ROAD_CRIME + "Victims Fund,,Hate Crime,,160000\n,,Total,,\"250,000\"\n").encode(),
-                      "lines.csv", year)
+    result = imported(
+        (HEADER + ROAD_CRIME + 'Victims Fund,,Hate Crime,,160000\n,,Total,,"250,000"\n').encode(),
+        "lines.csv",
+        year,
+    )
     assert not BudgetLine.objects.filter(name__iexact="total").exists()
     assert "Row 4: the total row matches the lines above it (£250,000)." in describe(result)
 
 
 def test_subtotals_and_a_grand_total_are_each_checked_against_their_own_lines(year):
-    imported((HEADER + ROAD_CRIME + "Victims Fund,,Hate Crime,,160000\nSub-total,,,,250000\n"
-              "Victims Fund,,Fraud,,5000\nVictims Fund subtotal,,,,5000\nGRAND TOTAL,,,,255000\n").encode(),
-             "lines.csv", year)
+    imported(
+        (
+            HEADER + ROAD_CRIME + "Victims Fund,,Hate Crime,,160000\nSub-total,,,,250000\n"
+            "Victims Fund,,Fraud,,5000\nVictims Fund subtotal,,,,5000\nGRAND TOTAL,,,,255000\n"
+        ).encode(),
+        "lines.csv",
+        year,
+    )
     assert vf("Fraud") == Decimal("5000.00")
 
 
 def test_a_total_row_that_does_not_match_is_reported_with_both_figures_and_nothing_is_written(year):
     result = import_budget_lines(
-        read_rows((HEADER + ROAD_CRIME + "Victims Fund,,Hate Crime,,160000\nTotal,,,,\"260,000\"\n").encode(),
-                  "lines.csv"),
+        read_rows(
+            (HEADER + ROAD_CRIME + 'Victims Fund,,Hate Crime,,160000\nTotal,,,,"260,000"\n').encode(),
+            "lines.csv",
+        ),
         year=year,
     )
     assert result.errors == ["Row 4: the total row says £260,000 but the lines add up to £250,000"]
@@ -244,27 +274,48 @@ def test_a_total_row_that_does_not_match_is_reported_with_both_figures_and_nothi
 def test_amounts_in_thousands_are_converted_exactly_when_the_heading_says_so(year):
     result = imported(
         b"stream,line,amount (\xc2\xa3000)\nVictims Fund,Hate Crime,160\nVictims Fund,Road Crime,90.3435\n"
-        b"Total,,250.3435\n", "lines.csv", year)
+        b"Total,,250.3435\n",
+        "lines.csv",
+        year,
+    )
     assert (vf("Hate Crime"), vf("Road Crime")) == (Decimal("160000.00"), Decimal("90343.50"))
-    assert 'The amount column is headed "amount (£000)", so every amount was multiplied by 1,000.' in describe(result)
+    assert (
+        'The amount column is headed "amount (£000)", so every amount was multiplied by 1,000.'
+        in describe(result)
+    )
 
 
 def test_an_xlsx_headed_in_millions_is_converted_exactly(year):
-    imported(xlsx(["Stream", "Line", "£m"], ["Victims Fund", "Hate Crime", 0.16], ["Victims Fund", "Road Crime", "0.09"]),
-             "lines.xlsx", year)
+    imported(
+        xlsx(
+            ["Stream", "Line", "£m"],
+            ["Victims Fund", "Hate Crime", 0.16],
+            ["Victims Fund", "Road Crime", "0.09"],
+        ),
+        "lines.xlsx",
+        year,
+    )
     assert (vf("Hate Crime"), vf("Road Crime")) == (Decimal("160000.00"), Decimal("90000.00"))
 
 
 def test_a_units_column_says_each_row_s_units_and_blank_means_pounds(year):
-    imported(b"stream,line,amount,units\nVictims Fund,Hate Crime,160,\xc2\xa3000\nVictims Fund,Road Crime,0.09,\xc2\xa3m\n"
-             b"Victims Fund,Fraud,5000,\n", "lines.csv", year)
-    assert (vf("Hate Crime"), vf("Road Crime"), vf("Fraud")) == (Decimal("160000.00"), Decimal("90000.00"),
-                                                                 Decimal("5000.00"))
+    imported(
+        b"stream,line,amount,units\nVictims Fund,Hate Crime,160,\xc2\xa3000\nVictims Fund,Road Crime,0.09,\xc2\xa3m\n"
+        b"Victims Fund,Fraud,5000,\n",
+        "lines.csv",
+        year,
+    )
+    assert (vf("Hate Crime"), vf("Road Crime"), vf("Fraud")) == (
+        Decimal("160000.00"),
+        Decimal("90000.00"),
+        Decimal("5000.00"),
+    )
 
 
 def test_units_that_are_not_understood_are_refused(year):
-    result = import_budget_lines(read_rows(b"stream,line,amount,units\nVictims Fund,Hate Crime,160,bananas\n",
-                                           "lines.csv"), year=year)
+    result = import_budget_lines(
+        read_rows(b"stream,line,amount,units\nVictims Fund,Hate Crime,160,bananas\n", "lines.csv"), year=year
+    )
     assert result.errors == ['Row 2: units "bananas": Write the units as £, £000 or £m']
     with pytest.raises(ImportFileError, match=r'headed "amount \(£bn\)", which does not say a unit we know'):
         read_rows("stream,line,amount (£bn)\nVictims Fund,Hate Crime,1\n".encode(), "lines.csv")
@@ -275,13 +326,17 @@ def test_without_a_units_heading_or_column_amounts_are_pounds(year):
     assert vf("Hate Crime") == Decimal("160.00")
 
 
-PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+)
 
 
 def test_a_file_that_lies_about_its_type_is_refused_saying_what_it_is():
     with pytest.raises(ImportFileError, match="lines.csv is not a CSV file: it is a PNG file"):
         read_rows(PNG + b"\x00" * 64, "lines.csv")
-    with pytest.raises(ImportFileError, match=r"lines.xlsx is not an Excel workbook: it is a text file \(a CSV\?\)"):
+    with pytest.raises(
+        ImportFileError, match=r"lines.xlsx is not an Excel workbook: it is a text file \(a CSV\?\)"
+    ):
         read_rows((HEADER + ROAD_CRIME).encode(), "lines.xlsx")
     with pytest.raises(ImportFileError, match="lines.csv is not a CSV file: it is an Excel workbook"):
         read_rows(xlsx(["stream", "line", "amount"]), "lines.csv")
@@ -319,7 +374,12 @@ def with_a_doctype(book: bytes, part: str, doctype: bytes) -> bytes:
             data = source.read(member)
             if member.filename == part:
                 declaration, rest = data.split(b"?>", 1) if data.startswith(b"<?xml") else (b"", data)
-                data = declaration + (b"?>" if declaration else b"") + doctype + rest.replace(b"Hate Crime", b"&xxe;")
+                data = (
+                    declaration
+                    + (b"?>" if declaration else b"")
+                    + doctype
+                    + rest.replace(b"Hate Crime", b"&xxe;")
+                )
             target.writestr(member, data)
     return out.getvalue()
 
@@ -329,7 +389,9 @@ def test_an_xlsx_with_external_entities_is_refused_and_nothing_is_read_from_the_
     secret.write_text("do-not-leak")
     book = xlsx(["stream", "line", "amount"], ["Victims Fund", "Hate Crime", 1])
     for part in ("xl/worksheets/sheet1.xml", "xl/workbook.xml"):
-        hostile = with_a_doctype(book, part, f'<!DOCTYPE x [<!ENTITY xxe SYSTEM "file://{secret}">]>'.encode())
+        hostile = with_a_doctype(
+            book, part, f'<!DOCTYPE x [<!ENTITY xxe SYSTEM "file://{secret}">]>'.encode()
+        )
         with pytest.raises(ImportFileError, match="XML document type") as error:
             read_rows(hostile, "lines.xlsx")
         assert "do-not-leak" not in str(error.value)
@@ -364,8 +426,10 @@ def test_a_sheet_that_claims_a_million_rows_is_read_quickly(year):
 
 def test_the_command_reads_a_mac_csv_in_thousands_and_checks_its_total(year, tmp_path):
     path = tmp_path / "lines.csv"
-    path.write_bytes(b"stream,line,amount (\xc2\xa3000)\rVictims Fund,Road Crime,90\rVictims Fund,Hate Crime,160\r"
-                     b"Total,,250\r")
+    path.write_bytes(
+        b"stream,line,amount (\xc2\xa3000)\rVictims Fund,Road Crime,90\rVictims Fund,Hate Crime,160\r"
+        b"Total,,250\r"
+    )
     out = io.StringIO()
     call_command("import_budget_lines", str(path), "--year", "2024/25", stdout=out)
     assert "the total row matches the lines above it (£250,000)" in out.getvalue()
@@ -388,6 +452,7 @@ def test_the_command_refuses_a_total_that_does_not_match_and_a_lying_file(year, 
 
 # --- the same files through the admin page ---------------------------------------------------------------------
 
+
 def post_import(client, year, name: str, data: bytes, dry_run: bool = False):
     form = {"year": year.pk, "file": SimpleUploadedFile(name, data)}
     if dry_run:
@@ -398,19 +463,29 @@ def post_import(client, year, name: str, data: bytes, dry_run: bool = False):
 def test_the_admin_page_imports_a_mac_utf16_or_cp1252_file_without_an_area_column(staff_client, year):
     for name, data in [
         ("mac.csv", b"stream,line,amount\rVictims Fund,Hate Crime,160000\r"),
-        ("unicode.txt", "stream\tline\tamount\r\nVictims Fund\tRoad Crime\t\u00a390,000\r\n".encode("utf-16")),
+        (
+            "unicode.txt",
+            "stream\tline\tamount\r\nVictims Fund\tRoad Crime\t\u00a390,000\r\n".encode("utf-16"),
+        ),
         ("windows.csv", 'stream,line,amount\r\nVictims Fund,Fraud,"\u00a35,000"\r\n'.encode("cp1252")),
     ]:
         response = post_import(staff_client, year, name, data)
         assert response.status_code == 200 and "Imported:" in response.content.decode(), name
-    assert (vf("Hate Crime"), vf("Road Crime"), vf("Fraud")) == (Decimal("160000.00"), Decimal("90000.00"),
-                                                                 Decimal("5000.00"))
+    assert (vf("Hate Crime"), vf("Road Crime"), vf("Fraud")) == (
+        Decimal("160000.00"),
+        Decimal("90000.00"),
+        Decimal("5000.00"),
+    )
 
 
 def test_the_admin_page_dry_run_shows_the_units_and_total_it_understood(staff_client, year):
-    page = post_import(staff_client, year, "lines.csv",
-                       b"stream,line,amount,units\nVictims Fund,Hate Crime,160,\xc2\xa3000\nTotal,,160,\xc2\xa3000\n",
-                       dry_run=True).content.decode()
+    page = post_import(
+        staff_client,
+        year,
+        "lines.csv",
+        b"stream,line,amount,units\nVictims Fund,Hate Crime,160,\xc2\xa3000\nTotal,,160,\xc2\xa3000\n",
+        dry_run=True,
+    ).content.decode()
     assert "change Victims Fund: Hate Crime from £157,500 to £160,000" in page
     assert "the total row matches the lines above it (£160,000)" in page
     assert "of up to 5,000 rows" in page
@@ -420,10 +495,16 @@ def test_the_admin_page_dry_run_shows_the_units_and_total_it_understood(staff_cl
 @pytest.mark.parametrize(
     "name, data, message",
     [
-        ("lines.csv", b"stream,line,amount\nVictims Fund,Hate Crime,160000\nTotal,,1\n",
-         "Row 3: the total row says £1 but the lines add up to £160,000"),
-        ("lines.csv", b"stream,line,amount,units\nVictims Fund,Hate Crime,160,bananas\n",
-         "Row 2: units &quot;bananas&quot;: Write the units as £, £000 or £m"),
+        (
+            "lines.csv",
+            b"stream,line,amount\nVictims Fund,Hate Crime,160000\nTotal,,1\n",
+            "Row 3: the total row says £1 but the lines add up to £160,000",
+        ),
+        (
+            "lines.csv",
+            b"stream,line,amount,units\nVictims Fund,Hate Crime,160,bananas\n",
+            "Row 2: units &quot;bananas&quot;: Write the units as £, £000 or £m",
+        ),
         ("lines.csv", PNG, "lines.csv is not a CSV file: it is a PNG file"),
         ("lines.xlsx", b"stream,line,amount\n", "lines.xlsx is not an Excel workbook"),
         ("lines.xlsx", None, "expands to far more than a workbook of 5,000 budget lines"),
@@ -431,12 +512,17 @@ def test_the_admin_page_dry_run_shows_the_units_and_total_it_understood(staff_cl
         ("lines.csv", "many", "The file has 5,001 rows; the most it can have is 5,000"),
     ],
 )
-def test_the_admin_page_refuses_a_bad_file_with_a_reason_and_writes_nothing(staff_client, year, name, data, message):
+def test_the_admin_page_refuses_a_bad_file_with_a_reason_and_writes_nothing(
+    staff_client, year, name, data, message
+):
     if data is None:
         data = zip_bomb(30)
     elif data == "xxe":
-        data = with_a_doctype(xlsx(["stream", "line", "amount"], ["Victims Fund", "Hate Crime", 1]),
-                              "xl/worksheets/sheet1.xml", b'<!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>')
+        data = with_a_doctype(
+            xlsx(["stream", "line", "amount"], ["Victims Fund", "Hate Crime", 1]),
+            "xl/worksheets/sheet1.xml",
+            b'<!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>',
+        )
     elif data == "many":
         data = (HEADER + "".join(f"Victims Fund,,Line {n},,1\n" for n in range(5001))).encode()
     before = list(BudgetLine.objects.order_by("pk").values_list("pk", "amount"))

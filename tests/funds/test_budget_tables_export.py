@@ -14,7 +14,9 @@ from funds.models import BudgetLine
 
 pytestmark = pytest.mark.django_db
 
-PUBLISHED = json.loads((Path(__file__).parents[2] / "funds" / "demo_data" / "west_midlands_2024_25.json").read_text())
+PUBLISHED = json.loads(
+    (Path(__file__).parents[2] / "funds" / "demo_data" / "west_midlands_2024_25.json").read_text()
+)
 
 
 def published(number: int) -> dict:
@@ -34,13 +36,24 @@ def rows(sheet) -> list[tuple]:
 
 def test_the_sheets_follow_the_report_s_order_and_end_with_checks(workbook):
     assert workbook.sheetnames == [
-        "Helping Communities Fund", "Prevention and Intervention", "Community Safety Fund", "Victims Fund",
-        "IDVA and ISVA", "Checks",
+        "Helping Communities Fund",
+        "Prevention and Intervention",
+        "Community Safety Fund",
+        "Victims Fund",
+        "IDVA and ISVA",
+        "Checks",
     ]
 
 
-@pytest.mark.parametrize("number, sheet", [(5, "Prevention and Intervention"), (6, "Community Safety Fund"),
-                                           (7, "Victims Fund"), (8, "IDVA and ISVA")])
+@pytest.mark.parametrize(
+    "number, sheet",
+    [
+        (5, "Prevention and Intervention"),
+        (6, "Community Safety Fund"),
+        (7, "Victims Fund"),
+        (8, "IDVA and ISVA"),
+    ],
+)
 def test_every_published_figure_of_tables_5_to_8_is_in_the_workbook(workbook, number, sheet):
     table = published(number)
     ws = workbook[sheet]
@@ -101,7 +114,7 @@ def test_pence_are_kept_and_shown_when_a_line_has_them(demo_data, tmp_path):
 
 
 def test_a_line_name_that_looks_like_a_formula_is_written_as_text(demo_data, tmp_path):
-    BudgetLine.objects.filter(name="Hate Crime").update(name="=HYPERLINK(\"http://evil\")")
+    BudgetLine.objects.filter(name="Hate Crime").update(name='=HYPERLINK("http://evil")')
     path = tmp_path / "tables.xlsx"
     call_command("export_budget_tables", "--year", "2024/25", "--output", str(path), stdout=io.StringIO())
     cell = load_workbook(path)["Victims Fund"]["A5"]

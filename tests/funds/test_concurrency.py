@@ -16,9 +16,12 @@ def test_racing_commitments_never_take_a_line_over_its_amount():
     assert connection.vendor == "postgresql", "locking is only meaningful on PostgreSQL"
     line = BudgetLineFactory(amount=Decimal("10000"), budget=BudgetFactory(pot=Decimal("50000")))
 
-    outcomes = race([
-        lambda i=i: services.commit_to_line(line_id=line.pk, amount=Decimal("1500"), reference=f"R{i}") for i in range(12)
-    ])
+    outcomes = race(
+        [
+            lambda i=i: services.commit_to_line(line_id=line.pk, amount=Decimal("1500"), reference=f"R{i}")
+            for i in range(12)
+        ]
+    )
 
     assert len(succeeded(outcomes)) == 6  # 6 x £1,500 = £9,000; a 7th would need £10,500
     assert len(refused(outcomes)) == 6
@@ -30,10 +33,14 @@ def test_racing_commitments_on_two_lines_never_take_the_pot_over():
     budget = BudgetFactory(pot=Decimal("5000"))
     lines = [BudgetLineFactory(budget=budget, amount=Decimal("5000")) for _ in range(2)]
 
-    outcomes = race([
-        lambda i=i: services.commit_to_line(line_id=lines[i % 2].pk, amount=Decimal("1000"), reference=f"R{i}")
-        for i in range(10)
-    ])
+    outcomes = race(
+        [
+            lambda i=i: services.commit_to_line(
+                line_id=lines[i % 2].pk, amount=Decimal("1000"), reference=f"R{i}"
+            )
+            for i in range(10)
+        ]
+    )
 
     assert len(succeeded(outcomes)) == 5
     assert selectors.budget_totals(budget.pk).committed == Decimal("5000.00")

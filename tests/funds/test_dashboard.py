@@ -53,13 +53,18 @@ def demo_with_awards_and_payments(demo_data, staff_user):
     applications_demo.load()
     # The demo commits its awards but pays none: pay a few, so the paid column is tested with real numbers.
     for commitment in Commitment.objects.filter(line__budget__stream__slug="helping-communities-fund")[:5]:
-        services.record_payment(commitment_id=commitment.pk, amount=commitment.amount / 2,
-                                paid_on=datetime.date(2024, 9, 1), by=staff_user)
+        services.record_payment(
+            commitment_id=commitment.pk,
+            amount=commitment.amount / 2,
+            paid_on=datetime.date(2024, 9, 1),
+            by=staff_user,
+        )
     return demo_data
 
 
 def test_demo_dashboard_totals_equal_the_budget_selectors_per_stream_and_per_area(
-        staff_client, demo_with_awards_and_payments):
+    staff_client, demo_with_awards_and_payments
+):
     response = staff_client.get(reverse("funds:dashboard"))
     page = response.content.decode()
     sections = response.context["sections"]
@@ -82,8 +87,7 @@ def test_demo_dashboard_totals_equal_the_budget_selectors_per_stream_and_per_are
     hcf = next(s for s in sections if s.budget.stream.slug == "helping-communities-fund")
     birmingham = next(a for a in hcf.areas if a.name == "Birmingham")
     caption = "Helping Communities Fund 2024/25 by area"
-    assert shown_row(page, caption, "Birmingham") == [
-        "£101,762", "£101,762", _pounds(birmingham.paid), "£0"]
+    assert shown_row(page, caption, "Birmingham") == ["£101,762", "£101,762", _pounds(birmingham.paid), "£0"]
     assert "Over-allocated by £15,418" in page
 
 
@@ -93,24 +97,32 @@ def _pounds(value: Decimal) -> str:
     return format_pounds(value)
 
 
-def test_lines_with_no_area_are_grouped_as_force_wide_and_released_commitments_do_not_count(staff_client, staff_user):
+def test_lines_with_no_area_are_grouped_as_force_wide_and_released_commitments_do_not_count(
+    staff_client, staff_user
+):
     year = FinancialYearFactory(start_year=2031)
     budget = BudgetFactory(year=year, pot=Decimal("50000"))
     coventry, dudley = AreaFactory(name="Coventry"), AreaFactory(name="Dudley")
-    cov_1 = BudgetLineFactory(budget=budget, kind=BudgetLine.Kind.AREA, area=coventry, amount=Decimal("10000"))
+    cov_1 = BudgetLineFactory(
+        budget=budget, kind=BudgetLine.Kind.AREA, area=coventry, amount=Decimal("10000")
+    )
     cov_2 = BudgetLineFactory(budget=budget, kind=BudgetLine.Kind.AREA, area=coventry, amount=Decimal("5000"))
     dud = BudgetLineFactory(budget=budget, kind=BudgetLine.Kind.AREA, area=dudley, amount=Decimal("8000"))
     BudgetLineFactory(budget=budget, kind=BudgetLine.Kind.RESERVE, amount=Decimal("2000"))
 
     def commit(line, amount):
-        return services.commit_to_line(line_id=line.pk, amount=Decimal(amount), reference="test", by=staff_user)
+        return services.commit_to_line(
+            line_id=line.pk, amount=Decimal(amount), reference="test", by=staff_user
+        )
 
     first = commit(cov_1, "6000")
     commit(cov_2, "3000")
     released = commit(dud, "4000")
     services.release_commitment(commitment_id=released.pk, by=staff_user, reason="withdrawn")
     live = commit(dud, "1000")
-    services.record_payment(commitment_id=first.pk, amount=Decimal("2500.50"), paid_on=datetime.date(2031, 6, 1))
+    services.record_payment(
+        commitment_id=first.pk, amount=Decimal("2500.50"), paid_on=datetime.date(2031, 6, 1)
+    )
     services.record_payment(commitment_id=live.pk, amount=Decimal("1000"), paid_on=datetime.date(2031, 7, 1))
 
     response = staff_client.get(reverse("funds:dashboard"), {"year": year.pk})
@@ -125,12 +137,23 @@ def test_lines_with_no_area_are_grouped_as_force_wide_and_released_commitments_d
     assert shown_row(page, caption, "Coventry") == ["£15,000", "£9,000", "£2,500.50", "£6,000"]
     assert shown_row(page, caption, "Force-wide and central") == ["£2,000", "£0", "£0", "£2,000"]
     assert shown_row(page, caption, "Stream total (pot £50,000)") == [
-        "£25,000", "£10,000", "£3,500.50", "£40,000 of the pot"]
+        "£25,000",
+        "£10,000",
+        "£3,500.50",
+        "£40,000 of the pot",
+    ]
     assert shown_row(page, "Funding streams in 2031/32", "All streams") == [
-        "£50,000", "£25,000", "£10,000", "£3,500.50", "£40,000"]
+        "£50,000",
+        "£25,000",
+        "£10,000",
+        "£3,500.50",
+        "£40,000",
+    ]
 
 
-def test_each_stream_has_an_accessible_chart_followed_by_its_data(staff_client, demo_with_awards_and_payments):
+def test_each_stream_has_an_accessible_chart_followed_by_its_data(
+    staff_client, demo_with_awards_and_payments
+):
     response = staff_client.get(reverse("funds:dashboard"))
     page = response.content.decode()
     sections = response.context["sections"]
@@ -147,35 +170,52 @@ def test_each_stream_has_an_accessible_chart_followed_by_its_data(staff_client, 
     assert chart.count("<rect x=") == 3 * len(hcf.areas) + 3  # three bars an area, and three legend keys
     assert ">£101,762</text>" in chart and ">Birmingham</text>" in chart
     assert "style=" not in chart  # the CSP forbids inline styles
-    data = page.split(f"Show the data<span class=\"govuk-visually-hidden\"> for the {hcf.budget.stream} chart", 1)[1]
+    data = page.split(
+        f'Show the data<span class="govuk-visually-hidden"> for the {hcf.budget.stream} chart', 1
+    )[1]
     birmingham = next(a for a in hcf.areas if a.name == "Birmingham")
     assert shown_row(data, "allocated, committed and paid by area</caption>", "Birmingham") == [
-        "£101,762", "£101,762", _pounds(birmingham.paid)]
+        "£101,762",
+        "£101,762",
+        _pounds(birmingham.paid),
+    ]
 
 
 def an_application(round_, status, amount, reference):
-    return Application.objects.create(round=round_, organisation=OrganisationFactory(), created_by=UserFactory(),
-                                      status=status, amount_requested=Decimal(amount), reference=reference,
-                                      submitted_at=None if status == Status.DRAFT else timezone.now())
+    return Application.objects.create(
+        round=round_,
+        organisation=OrganisationFactory(),
+        created_by=UserFactory(),
+        status=status,
+        amount_requested=Decimal(amount),
+        reference=reference,
+        submitted_at=None if status == Status.DRAFT else timezone.now(),
+    )
 
 
 @pytest.mark.parametrize("size", [1, 10])
-def test_the_dashboard_runs_the_same_few_queries_whatever_the_data_size(staff_client, size,
-                                                                         django_assert_max_num_queries):
+def test_the_dashboard_runs_the_same_few_queries_whatever_the_data_size(
+    staff_client, size, django_assert_max_num_queries
+):
     year = FinancialYearFactory(start_year=2030)
     round_ = RoundFactory(budget=BudgetFactory(year=year, pot=Decimal("1000000")))
     period = PeriodFactory(year=year, label="Q1 2030/31", due_on=timezone.localdate())
     for n in range(3 * size):
         budget = BudgetFactory(year=year, pot=Decimal("100000"))
         for m in range(3):
-            line = BudgetLineFactory(budget=budget, kind=BudgetLine.Kind.AREA, area=AreaFactory(),
-                                     amount=Decimal("1000"))
-            commitment = services.commit_to_line(line_id=line.pk, amount=Decimal("500"), reference=f"c{n}-{m}")
-            services.record_payment(commitment_id=commitment.pk, amount=Decimal("100"),
-                                    paid_on=datetime.date(2030, 5, 1))
+            line = BudgetLineFactory(
+                budget=budget, kind=BudgetLine.Kind.AREA, area=AreaFactory(), amount=Decimal("1000")
+            )
+            commitment = services.commit_to_line(
+                line_id=line.pk, amount=Decimal("500"), reference=f"c{n}-{m}"
+            )
+            services.record_payment(
+                commitment_id=commitment.pk, amount=Decimal("100"), paid_on=datetime.date(2030, 5, 1)
+            )
         an_application(round_, Status.IN_ASSESSMENT, "900", f"HCF-3031-{size:02d}{n:03d}")
-        MonitoringReturn.objects.create(service=ServiceFactory(start_year=year, template=period.template),
-                                        period=period)
+        MonitoringReturn.objects.create(
+            service=ServiceFactory(start_year=year, template=period.template), period=period
+        )
 
     # 8: session, user, office (page header), years, budgets, lines by area, applications, returns.
     with django_assert_max_num_queries(8):
@@ -190,8 +230,13 @@ def test_the_pipeline_counts_submitted_applications_in_the_years_rounds_by_statu
     year, other_year = FinancialYearFactory(start_year=2032), FinancialYearFactory(start_year=2033)
     round_ = RoundFactory(budget=BudgetFactory(year=year, pot=Decimal("50000")))
     elsewhere = RoundFactory(budget=BudgetFactory(year=other_year, pot=Decimal("50000")))
-    made = [(Status.SUBMITTED, "1000"), (Status.SUBMITTED, "2500.50"), (Status.IN_ASSESSMENT, "4000"),
-            (Status.DECLINED, "300"), (Status.DRAFT, "9999")]
+    made = [
+        (Status.SUBMITTED, "1000"),
+        (Status.SUBMITTED, "2500.50"),
+        (Status.IN_ASSESSMENT, "4000"),
+        (Status.DECLINED, "300"),
+        (Status.DRAFT, "9999"),
+    ]
     for n, (status, amount) in enumerate(made):
         an_application(round_, status, amount, None if status == Status.DRAFT else f"HCF-3233-{n:05d}")
     an_application(elsewhere, Status.SUBMITTED, "700", "HCF-3334-00001")
@@ -223,8 +268,14 @@ def test_returns_due_in_30_days_and_late_returns_are_counted_at_a_fixed_date(sta
 
     def a_return(due_on, status, label):
         day = datetime.timedelta(days=1)
-        period = PeriodFactory(template=service.template, label=label, starts_on=due_on - 90 * day,
-                               ends_on=due_on - 25 * day, window_opens_on=due_on - 24 * day, due_on=due_on)
+        period = PeriodFactory(
+            template=service.template,
+            label=label,
+            starts_on=due_on - 90 * day,
+            ends_on=due_on - 25 * day,
+            window_opens_on=due_on - 24 * day,
+            due_on=due_on,
+        )
         return MonitoringReturn.objects.create(service=service, period=period, status=status)
 
     a_return(datetime.date(2024, 7, 15), S.NOT_STARTED, "due today")
@@ -241,17 +292,26 @@ def test_returns_due_in_30_days_and_late_returns_are_counted_at_a_fixed_date(sta
     assert (returns.due, returns.late) == (3, 2)
     page = response.content.decode()
     commissioning = reverse("providers:staff_dashboard")
-    assert (f'<a class="govuk-link" href="{commissioning}">3'
-            '<span class="govuk-visually-hidden"> returns due by 14 August 2024') in page
-    assert f'<a class="govuk-link" href="{commissioning}">2<span class="govuk-visually-hidden"> late returns' in page
+    assert (
+        f'<a class="govuk-link" href="{commissioning}">3'
+        '<span class="govuk-visually-hidden"> returns due by 14 August 2024'
+    ) in page
+    assert (
+        f'<a class="govuk-link" href="{commissioning}">2<span class="govuk-visually-hidden"> late returns'
+        in page
+    )
 
 
 def test_the_dashboard_links_to_the_other_staff_pages(staff_client, demo_data):
     page = staff_client.get(reverse("funds:dashboard")).content.decode()
     year = FinancialYear.objects.get(start_year=2024)
-    for href in (reverse("applications:staff_list"), reverse("providers:staff_dashboard"), reverse("needs:list"),
-                 f"{reverse('funds:budget_tables')}?year={year.pk}",
-                 f"{reverse('funds:annual_report_pack')}?year={year.pk}"):
+    for href in (
+        reverse("applications:staff_list"),
+        reverse("providers:staff_dashboard"),
+        reverse("needs:list"),
+        f"{reverse('funds:budget_tables')}?year={year.pk}",
+        f"{reverse('funds:annual_report_pack')}?year={year.pk}",
+    ):
         assert f'href="{href}"' in page, href
 
 
@@ -280,11 +340,14 @@ def test_login_redirect_url_is_the_router():
     assert resolve_url(settings.LOGIN_REDIRECT_URL) == reverse("signed_in") == "/signed-in/"
 
 
-@pytest.mark.parametrize("role, home", [
-    ("staff", "funds:dashboard"),
-    ("provider", "providers:portal"),
-    ("applicant", "applications:dashboard"),
-])
+@pytest.mark.parametrize(
+    "role, home",
+    [
+        ("staff", "funds:dashboard"),
+        ("provider", "providers:portal"),
+        ("applicant", "applications:dashboard"),
+    ],
+)
 def test_each_kind_of_person_is_sent_to_their_own_home_after_signing_in(client, role, home):
     user = UserFactory(is_staff=role == "staff")
     if role == "provider":
@@ -296,9 +359,15 @@ def test_each_kind_of_person_is_sent_to_their_own_home_after_signing_in(client, 
 
 def test_an_applicant_signing_in_with_a_password_lands_on_their_applications(client):
     UserFactory(email="volunteer@example.org")
-    response = client.post(reverse("login"), {"username": "volunteer@example.org", "password": "correct-horse-battery"},
-                           follow=True)
-    assert [url for url, _ in response.redirect_chain] == [reverse("signed_in"), reverse("applications:dashboard")]
+    response = client.post(
+        reverse("login"),
+        {"username": "volunteer@example.org", "password": "correct-horse-battery"},
+        follow=True,
+    )
+    assert [url for url, _ in response.redirect_chain] == [
+        reverse("signed_in"),
+        reverse("applications:dashboard"),
+    ]
 
 
 def test_the_router_needs_a_signed_in_person_and_the_home_page_stays_public(client):

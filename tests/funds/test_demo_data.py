@@ -38,4 +38,6 @@ def test_birmingham_east_and_west_roll_up_into_birmingham_in_2024_25(demo_data):
 
 def test_the_streams_keep_the_names_they_used_to_have(demo_data):
     hcf = FundingStream.objects.get(slug="helping-communities-fund")
-    assert {"Active Citizens Fund", "Community Initiatives Fund"} <= set(hcf.names.values_list("name", flat=True))
+    assert {"Active Citizens Fund", "Community Initiatives Fund"} <= set(
+        hcf.names.values_list("name", flat=True)
+    )

@@ -22,7 +22,9 @@ def test_every_printed_style_reads_back_to_the_same_year(text):
     assert FinancialYear.start_year_from_label(text) == 2024
 
 
-@pytest.mark.parametrize("text", ["2024/26", "next year", "", "2024/2025x", "2024", "24/25", "2024 / 25", "２０２４/２５"])
+@pytest.mark.parametrize(
+    "text", ["2024/26", "next year", "", "2024/2025x", "2024", "24/25", "2024 / 25", "２０２４/２５"]
+)
 def test_a_label_that_is_not_a_financial_year_is_refused_with_an_example(text):
     with pytest.raises(ValueError, match="2024/25"):
         FinancialYear.start_year_from_label(text)

@@ -52,7 +52,12 @@ def test_zero_can_be_refused_where_a_rule_needs_a_positive_amount():
 
 @pytest.mark.parametrize(
     "value, printed",
-    [(Decimal("415418"), "£415,418"), (Decimal("1234.5"), "£1,234.50"), (Decimal("-15418"), "-£15,418"), (None, "")],
+    [
+        (Decimal("415418"), "£415,418"),
+        (Decimal("1234.5"), "£1,234.50"),
+        (Decimal("-15418"), "-£15,418"),
+        (None, ""),
+    ],
 )
 def test_amounts_print_with_a_pound_sign_and_pence_only_when_there_are_any(value, printed):
     assert format_pounds(value) == printed
@@ -94,7 +99,7 @@ def test_amounts_a_money_column_cannot_hold_are_refused_where_they_are_entered(r
 def test_the_largest_amount_a_money_column_holds_is_accepted_and_is_what_the_column_holds():
     from funds.models import MONEY
 
-    assert MAX_POUNDS == Decimal(10) ** (MONEY["max_digits"] - MONEY["decimal_places"]) - PENNY
+    assert Decimal(10) ** (MONEY["max_digits"] - MONEY["decimal_places"]) - PENNY == MAX_POUNDS
     assert parse_pounds("£9,999,999,999.99") == MAX_POUNDS
 
 

@@ -12,11 +12,13 @@ from tests.factories import BudgetFactory, BudgetLineFactory, UserFactory
 pytestmark = pytest.mark.django_db
 
 
-
 def test_the_staff_dashboard_flags_the_over_allocated_budget(staff_client, demo_data):
     page = staff_client.get(reverse("funds:dashboard")).content.decode()
     assert "Budgets 2024/25" in page
-    assert "Helping Communities Fund 2024/25: lines total £415,418, which is £15,418 more than the £400,000 pot" in page
+    assert (
+        "Helping Communities Fund 2024/25: lines total £415,418, which is £15,418 more than the £400,000 pot"
+        in page
+    )
     assert "Over-allocated by £15,418" in page
 
 
@@ -72,7 +74,10 @@ def test_the_workbook_is_built_by_a_real_worker_and_offered_for_download(client,
         time.sleep(0.2)
         job.refresh_from_db()
     assert job.status == ExportJob.Status.READY, job.error
-    assert "Download budget-tables-2024-25.xlsx" in client.get(reverse("exports:job", args=[job.pk])).content.decode()
+    assert (
+        "Download budget-tables-2024-25.xlsx"
+        in client.get(reverse("exports:job", args=[job.pk])).content.decode()
+    )
 
     download = client.get(reverse("exports:download", args=[job.pk]))
     book = load_workbook(__import__("io").BytesIO(b"".join(download.streaming_content)), data_only=True)

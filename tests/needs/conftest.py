@@ -7,4 +7,3 @@ def idva(demo_data):
     from needs import demo
 
     return demo.load()
-

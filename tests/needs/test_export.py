@@ -24,9 +24,20 @@ def test_the_allocation_sheet_lists_each_area_and_totals_exactly_the_pot(idva):
     rows = list(sheet.iter_rows(min_row=2, values_only=True))
     headings, body, total = rows[0], rows[1:-1], rows[-1]
     assert filename == f"needs-allocation-{idva.pk}.xlsx"
-    assert headings == ("Area", "ONS code", "Female population", "Female population weight", "MARAC referrals",
-                        "MARAC referrals weight", "Recorded demand", "Recorded demand weight", "Share %",
-                        "Allocation £", "Current £", "Difference £")
+    assert headings == (
+        "Area",
+        "ONS code",
+        "Female population",
+        "Female population weight",
+        "MARAC referrals",
+        "MARAC referrals weight",
+        "Recorded demand",
+        "Recorded demand weight",
+        "Share %",
+        "Allocation £",
+        "Current £",
+        "Difference £",
+    )
     expected = {r.area.name: r for r in services.run(idva).rows}
     assert [r[0] for r in body] == list(expected)
     birmingham = body[0]
@@ -52,7 +63,7 @@ def test_the_method_sheet_explains_the_weights_and_the_rounding(idva):
 def test_an_area_name_that_looks_like_a_formula_stays_text(idva):
     from funds.models import Area
 
-    Area.objects.filter(kind="local_authority", name="Dudley").update(name="=HYPERLINK(\"x\")")
+    Area.objects.filter(kind="local_authority", name="Dudley").update(name='=HYPERLINK("x")')
     _, workbook = _workbook(idva)
     names = [c.value for c in workbook["Allocation"]["A"]]
     assert '=HYPERLINK("x")' in names

@@ -44,8 +44,11 @@ def send(client, url, data=None):
 def officer(client, db):
     """A commissioning officer as the demo has one: staff, reviews returns, not a superuser."""
     user = UserFactory(is_staff=True, email="commissioning@opcc.example")
-    user.user_permissions.add(*Permission.objects.filter(content_type__app_label="providers",
-                                                         codename__in=["review_returns", "view_monitoringreturn"]))
+    user.user_permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="providers", codename__in=["review_returns", "view_monitoringreturn"]
+        )
+    )
     client.force_login(user)
     return client
 
@@ -54,14 +57,20 @@ def officer(client, db):
 def other(idva):
     """Another assessment, whose rows no request about the IDVA assessment may touch."""
     assessment = services.create_assessment(name="Someone else's", pot_line=idva.pot_line)
-    services.save_inputs(assessment=assessment, indicators=[services.IndicatorInput(name="Theirs", weight=Decimal(1))])
+    services.save_inputs(
+        assessment=assessment, indicators=[services.IndicatorInput(name="Theirs", weight=Decimal(1))]
+    )
     return assessment
 
 
 def snapshot():
     return (
         sorted(NeedsAssessment.objects.values_list("pk", "name", "pot", "status", "adopted_decision")),
-        sorted(Indicator.objects.values_list("pk", "assessment", "name", "weight", "source", "measure_code", "order")),
+        sorted(
+            Indicator.objects.values_list(
+                "pk", "assessment", "name", "weight", "source", "measure_code", "order"
+            )
+        ),
         sorted(IndicatorValue.objects.values_list("pk", "indicator", "area", "value", "source")),
         sorted(CurrentAllocation.objects.values_list("pk", "assessment", "area", "amount")),
         sorted(BudgetLine.objects.values_list("pk", "name", "amount")),
@@ -70,19 +79,24 @@ def snapshot():
 
 
 def theirs(assessment):
-    return (list(Indicator.objects.filter(assessment=assessment).values_list("pk", "name", "weight")),
-            list(NeedsAssessment.objects.filter(pk=assessment.pk).values_list("name", "pot", "status")))
+    return (
+        list(Indicator.objects.filter(assessment=assessment).values_list("pk", "name", "weight")),
+        list(NeedsAssessment.objects.filter(pk=assessment.pk).values_list("name", "pot", "status")),
+    )
 
 
 def test_the_assessment_form_survives_hostile_values_in_every_field(officer, idva, other):
     url = reverse("needs:assessment", args=[idva.pk])
     base = page_data(idva)
-    names = sorted(base) + ["indicators-0-DELETE", f"indicators-{len(idva.indicators.all())}-name"]
+    names = [*sorted(base), "indicators-0-DELETE", f"indicators-{len(idva.indicators.all())}-name"]
     untouched = theirs(other)
 
     @SETTINGS
-    @given(field=st.sampled_from(names), value=FIGURES,
-           action=st.sampled_from(["save", "calculate", "fill", "\x00", ""]))
+    @given(
+        field=st.sampled_from(names),
+        value=FIGURES,
+        action=st.sampled_from(["save", "calculate", "fill", "\x00", ""]),
+    )
     def run(field, value, action):
         before = snapshot()
         response = send(officer, url, {**page_data(idva), "action": action, field: value})
@@ -94,12 +108,16 @@ def test_the_assessment_form_survives_hostile_values_in_every_field(officer, idv
 
 
 def test_figures_beyond_what_makes_sense_are_refused_by_name_with_the_bound(officer, idva):
-    value = IndicatorValue.objects.filter(indicator__assessment=idva, area__name="Coventry",
-                                          indicator__name="MARAC referrals").get()
+    value = IndicatorValue.objects.filter(
+        indicator__assessment=idva, area__name="Coventry", indicator__name="MARAC referrals"
+    ).get()
     key = f"v_{value.indicator_id}_{value.area_id}"
     before = snapshot()
-    response = send(officer, reverse("needs:assessment", args=[idva.pk]),
-                    {**page_data(idva), key: "1" * 20, "indicators-0-weight": "5,000", "pot": "9" * 40})
+    response = send(
+        officer,
+        reverse("needs:assessment", args=[idva.pk]),
+        {**page_data(idva), key: "1" * 20, "indicators-0-weight": "5,000", "pot": "9" * 40},
+    )
     page = response.content.decode()
     assert response.status_code == 200
     assert "Coventry&#x27;s MARAC referrals must be 1,000,000,000 or less" in page
@@ -112,7 +130,9 @@ def test_another_assessments_indicator_id_in_the_body_changes_nothing_of_it(offi
     their_indicator = other.indicators.get()
     untouched = theirs(other)
     data = page_data(idva)
-    data.update({"indicators-0-id": str(their_indicator.pk), "indicators-0-name": "Renamed by a crafted request"})
+    data.update(
+        {"indicators-0-id": str(their_indicator.pk), "indicators-0-name": "Renamed by a crafted request"}
+    )
     send(officer, reverse("needs:assessment", args=[idva.pk]), data)
     data["indicators-0-DELETE"] = "on"
     send(officer, reverse("needs:assessment", args=[idva.pk]), data)
@@ -123,13 +143,23 @@ def test_a_new_indicator_named_like_one_the_form_left_out_is_refused_not_a_serve
     """A crafted form that leaves out an existing indicator and adds one of the same name."""
     kept = list(idva.indicators.all())
     data = page_data(idva)
-    data.update({"indicators-TOTAL_FORMS": "1", "indicators-INITIAL_FORMS": "0",
-                 "indicators-0-id": "", "indicators-0-name": kept[0].name, "indicators-0-weight": "1",
-                 "indicators-0-source": "entered"})
+    data.update(
+        {
+            "indicators-TOTAL_FORMS": "1",
+            "indicators-INITIAL_FORMS": "0",
+            "indicators-0-id": "",
+            "indicators-0-name": kept[0].name,
+            "indicators-0-weight": "1",
+            "indicators-0-source": "entered",
+        }
+    )
     before = snapshot()
     response = send(officer, reverse("needs:assessment", args=[idva.pk]), data)
     assert response.status_code == 200
-    assert f"Give each indicator a different name: {kept[0].name.lower()} is used twice" in response.content.decode()
+    assert (
+        f"Give each indicator a different name: {kept[0].name.lower()} is used twice"
+        in response.content.decode()
+    )
     assert snapshot() == before
 
 
@@ -147,11 +177,17 @@ def test_the_start_form_survives_hostile_values_and_other_ids(officer, idva):
     line = idva.pot_line
 
     @SETTINGS
-    @given(name=st.one_of(st.just("IDVA again"), FIGURES), line_id=st.one_of(st.just(str(line.pk)), FIGURES),
-           kind=st.one_of(st.just("local_authority"), FIGURES), year=st.one_of(st.just(""), FIGURES))
+    @given(
+        name=st.one_of(st.just("IDVA again"), FIGURES),
+        line_id=st.one_of(st.just(str(line.pk)), FIGURES),
+        kind=st.one_of(st.just("local_authority"), FIGURES),
+        year=st.one_of(st.just(""), FIGURES),
+    )
     def run(name, line_id, kind, year):
         before = snapshot()
-        response = send(officer, url, {"name": name, "pot_line": line_id, "area_kind": kind, "target_year": year})
+        response = send(
+            officer, url, {"name": name, "pot_line": line_id, "area_kind": kind, "target_year": year}
+        )
         if response.status_code == 200:
             assert "govuk-error-summary" in response.content.decode()
             assert snapshot() == before

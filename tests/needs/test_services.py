@@ -14,8 +14,15 @@ pytestmark = pytest.mark.django_db
 
 def test_the_demo_idva_assessment_shares_675814_exactly_between_the_seven_local_authorities(idva):
     result = services.run(idva)
-    assert [r.area.name for r in result.rows] == ["Birmingham", "Coventry", "Dudley", "Sandwell", "Solihull",
-                                                  "Walsall", "Wolverhampton"]
+    assert [r.area.name for r in result.rows] == [
+        "Birmingham",
+        "Coventry",
+        "Dudley",
+        "Sandwell",
+        "Solihull",
+        "Walsall",
+        "Wolverhampton",
+    ]
     assert result.total == 675814
     assert result.pot == Decimal("675814.00")
     assert sum(r.share for r in result.rows) == 1
@@ -41,7 +48,9 @@ def test_creating_an_assessment_copies_the_pot_and_targets_the_next_year(demo_da
     assessment = services.create_assessment(name="IDVA 2025/26", pot_line=line, by=staff_user)
     assert assessment.pot == Decimal("675814.00")
     assert assessment.target_year.start_year == 2025
-    assert AuditEvent.objects.filter(action="needs.created", object_id=assessment.pk, actor=staff_user).exists()
+    assert AuditEvent.objects.filter(
+        action="needs.created", object_id=assessment.pk, actor=staff_user
+    ).exists()
 
 
 def test_current_allocations_are_prefilled_from_the_pot_budgets_area_lines(demo_data):
@@ -82,7 +91,9 @@ def test_adopting_again_updates_the_same_lines_and_decision(idva, staff_user):
     lines = BudgetLine.objects.filter(budget__stream__slug="idva-isva", budget__year__start_year=2025)
     assert second.pk == first.pk
     assert lines.count() == 7
-    assert {l.area_id: int(l.amount) for l in lines} == {r.area.pk: r.allocation for r in services.run(idva).rows}
+    assert {l.area_id: int(l.amount) for l in lines} == {
+        r.area.pk: r.allocation for r in services.run(idva).rows
+    }
     assert Decision.objects.filter(number__startswith="DRAFT-NEEDS-").count() == 1
 
 
@@ -99,11 +110,15 @@ def test_adopting_cannot_take_a_line_below_what_is_already_committed(idva, staff
     BudgetEntry.objects.create(budget=budget, kind=BudgetEntry.Kind.ALLOCATION, amount=Decimal("675814"))
     solihull = BudgetLine.objects.get(budget=budget, area__name="Solihull")
     commit_to_line(line_id=solihull.pk, amount=solihull.amount, reference="IDVA contract")
-    IndicatorValue.objects.filter(indicator__assessment=idva, area__name="Solihull").update(value=Decimal("1"))
+    IndicatorValue.objects.filter(indicator__assessment=idva, area__name="Solihull").update(
+        value=Decimal("1")
+    )
     with pytest.raises(BudgetRuleError, match="Solihull has .* committed"):
         services.adopt(idva, by=staff_user)
     solihull.refresh_from_db()
-    assert solihull.amount == solihull.commitments.get().amount  # nothing changed: the whole adoption rolled back
+    assert (
+        solihull.amount == solihull.commitments.get().amount
+    )  # nothing changed: the whole adoption rolled back
 
 
 def test_demand_is_taken_from_returns_where_recorded_and_kept_where_entered(idva, monkeypatch):
@@ -144,5 +159,9 @@ def test_loading_the_demo_twice_changes_nothing(idva):
 
     counts = (NeedsAssessment.objects.count(), Indicator.objects.count(), IndicatorValue.objects.count())
     assert demo.load().pk == idva.pk
-    assert (NeedsAssessment.objects.count(), Indicator.objects.count(), IndicatorValue.objects.count()) == counts
+    assert (
+        NeedsAssessment.objects.count(),
+        Indicator.objects.count(),
+        IndicatorValue.objects.count(),
+    ) == counts
     assert counts == (1, 3, 21)

@@ -20,8 +20,9 @@ def _post_data(assessment, **changes) -> dict:
 
 
 def _key(assessment, indicator_name, area_name) -> str:
-    value = IndicatorValue.objects.get(indicator__assessment=assessment, indicator__name=indicator_name,
-                                       area__name=area_name)
+    value = IndicatorValue.objects.get(
+        indicator__assessment=assessment, indicator__name=indicator_name, area__name=area_name
+    )
     return f"v_{value.indicator_id}_{value.area_id}"
 
 
@@ -56,35 +57,44 @@ def test_a_negative_figure_is_named_by_area_and_indicator_and_nothing_typed_is_l
     client.force_login(staff_user)
     key = _key(idva, "Female population", "Dudley")
     marac = _key(idva, "MARAC referrals", "Walsall")
-    response = client.post(reverse("needs:assessment", args=[idva.pk]),
-                           _post_data(idva, **{key: "-5", marac: "1,234"}))
+    response = client.post(
+        reverse("needs:assessment", args=[idva.pk]), _post_data(idva, **{key: "-5", marac: "1,234"})
+    )
     html = response.content.decode()
     assert response.status_code == 200
     assert "Enter a number of 0 or more for Dudley&#x27;s female population" in html
     assert f'href="#id_{key}"' in html
     assert 'value="-5"' in html and 'value="1,234"' in html
     assert html.startswith("<!DOCTYPE html>") and "<title>Error: " in html
-    assert IndicatorValue.objects.get(indicator__name="MARAC referrals", area__name="Walsall").value == Decimal("1010")
+    assert IndicatorValue.objects.get(
+        indicator__name="MARAC referrals", area__name="Walsall"
+    ).value == Decimal("1010")
 
 
-@pytest.mark.parametrize("typed, message", [
-    ("74, 626", "Enter Coventry&#x27;s MARAC referrals as a number, like 1,250 or 1250.5"),
-    ("12k", "Enter Coventry&#x27;s MARAC referrals as a number"),
-    ("1.234", "Enter Coventry&#x27;s MARAC referrals with no more than 2 decimal places"),
-])
+@pytest.mark.parametrize(
+    "typed, message",
+    [
+        ("74, 626", "Enter Coventry&#x27;s MARAC referrals as a number, like 1,250 or 1250.5"),
+        ("12k", "Enter Coventry&#x27;s MARAC referrals as a number"),
+        ("1.234", "Enter Coventry&#x27;s MARAC referrals with no more than 2 decimal places"),
+    ],
+)
 def test_malformed_figures_get_a_specific_message(client, staff_user, idva, typed, message):
     client.force_login(staff_user)
-    response = client.post(reverse("needs:assessment", args=[idva.pk]),
-                           _post_data(idva, **{_key(idva, "MARAC referrals", "Coventry"): typed}))
+    response = client.post(
+        reverse("needs:assessment", args=[idva.pk]),
+        _post_data(idva, **{_key(idva, "MARAC referrals", "Coventry"): typed}),
+    )
     assert message in response.content.decode()
 
 
 def test_a_malformed_current_allocation_or_weight_is_explained(client, staff_user, idva):
     client.force_login(staff_user)
     sandwell = idva.current_allocations.get(area__name="Sandwell").area_id
-    response = client.post(reverse("needs:assessment", args=[idva.pk]),
-                           _post_data(idva, **{f"c_{sandwell}": "£1.2k", "indicators-0-weight": "-1",
-                                               "pot": "675,814.50"}))
+    response = client.post(
+        reverse("needs:assessment", args=[idva.pk]),
+        _post_data(idva, **{f"c_{sandwell}": "£1.2k", "indicators-0-weight": "-1", "pot": "675,814.50"}),
+    )
     html = response.content.decode()
     assert "Enter Sandwell&#x27;s current allocation as an amount in pounds of 0 or more" in html
     assert "Enter a number of 0 or more for the weight of indicator 1" in html
@@ -94,9 +104,10 @@ def test_a_malformed_current_allocation_or_weight_is_explained(client, staff_use
 def test_saving_new_figures_changes_the_result(client, staff_user, idva):
     client.force_login(staff_user)
     before = {r.area.name: r.allocation for r in services.run(idva).rows}
-    response = client.post(reverse("needs:assessment", args=[idva.pk]),
-                           _post_data(idva, **{_key(idva, "Female population", "Solihull"): "400,000",
-                                               "action": "calculate"}))
+    response = client.post(
+        reverse("needs:assessment", args=[idva.pk]),
+        _post_data(idva, **{_key(idva, "Female population", "Solihull"): "400,000", "action": "calculate"}),
+    )
     assert response.status_code == 302 and response["Location"].endswith("#results")
     after = {r.area.name: r.allocation for r in services.run(idva).rows}
     assert after["Solihull"] > before["Solihull"] and sum(after.values()) == 675814
@@ -104,33 +115,44 @@ def test_saving_new_figures_changes_the_result(client, staff_user, idva):
 
 def test_an_indicator_can_be_added_and_removed(client, staff_user, idva):
     client.force_login(staff_user)
-    client.post(reverse("needs:assessment", args=[idva.pk]),
-                _post_data(idva, **{"indicators-3-name": "Repeat victims", "indicators-3-weight": "0.1"}))
+    client.post(
+        reverse("needs:assessment", args=[idva.pk]),
+        _post_data(idva, **{"indicators-3-name": "Repeat victims", "indicators-3-weight": "0.1"}),
+    )
     assert idva.indicators.filter(name="Repeat victims").exists()
     response = client.get(reverse("needs:assessment", args=[idva.pk]))
-    assert "Enter repeat victims for Birmingham, Coventry, Dudley, Sandwell, Solihull, Walsall and Wolverhampton." \
+    assert (
+        "Enter repeat victims for Birmingham, Coventry, Dudley, Sandwell, Solihull, Walsall and Wolverhampton."
         in response.content.decode()
-    client.post(reverse("needs:assessment", args=[idva.pk]), _post_data(idva, **{"indicators-3-DELETE": "on"}))
+    )
+    client.post(
+        reverse("needs:assessment", args=[idva.pk]), _post_data(idva, **{"indicators-3-DELETE": "on"})
+    )
     assert not idva.indicators.filter(name="Repeat victims").exists()
 
 
 def test_two_indicators_with_the_same_name_are_refused(client, staff_user, idva):
     client.force_login(staff_user)
-    response = client.post(reverse("needs:assessment", args=[idva.pk]),
-                           _post_data(idva, **{"indicators-3-name": "MARAC referrals", "indicators-3-weight": "1"}))
+    response = client.post(
+        reverse("needs:assessment", args=[idva.pk]),
+        _post_data(idva, **{"indicators-3-name": "MARAC referrals", "indicators-3-weight": "1"}),
+    )
     assert "Give each indicator a different name: marac referrals is used twice" in response.content.decode()
 
 
 def test_the_fill_button_takes_demand_from_returns(client, staff_user, idva, monkeypatch):
     birmingham = idva.current_allocations.get(area__name="Birmingham").area_id
-    monkeypatch.setattr(services, "_demand_selector",
-                        lambda: lambda **kwargs: {birmingham: Decimal("3000")})
+    monkeypatch.setattr(services, "_demand_selector", lambda: lambda **kwargs: {birmingham: Decimal("3000")})
     client.force_login(staff_user)
-    response = client.post(reverse("needs:assessment", args=[idva.pk]), _post_data(idva, action="fill"), follow=True)
+    response = client.post(
+        reverse("needs:assessment", args=[idva.pk]), _post_data(idva, action="fill"), follow=True
+    )
     html = response.content.decode()
     assert "Recorded demand: 1 of 7 areas have demand recorded in monitoring returns" in html
     assert "From returns" in html
-    assert IndicatorValue.objects.get(indicator__name="Recorded demand", area_id=birmingham).value == Decimal("3000")
+    assert IndicatorValue.objects.get(indicator__name="Recorded demand", area_id=birmingham).value == Decimal(
+        "3000"
+    )
 
 
 def test_starting_an_assessment_from_a_budget_line(client, staff_user, demo_data):
@@ -138,8 +160,10 @@ def test_starting_an_assessment_from_a_budget_line(client, staff_user, demo_data
     line = BudgetLine.objects.get(name="IDVA's", budget__year__start_year=2024)
     page = client.get(reverse("needs:start")).content.decode()
     assert "IDVA/ISVA 2024/25: IDVA&#x27;s £675,814" in page
-    response = client.post(reverse("needs:start"), {"name": "IDVA 2025/26", "pot_line": line.pk,
-                                                    "area_kind": "local_authority", "target_year": ""})
+    response = client.post(
+        reverse("needs:start"),
+        {"name": "IDVA 2025/26", "pot_line": line.pk, "area_kind": "local_authority", "target_year": ""},
+    )
     assessment = NeedsAssessment.objects.get(name="IDVA 2025/26")
     assert response["Location"] == reverse("needs:assessment", args=[assessment.pk])
     assert response.status_code == 302 and assessment.pot == Decimal("675814")
@@ -147,7 +171,9 @@ def test_starting_an_assessment_from_a_budget_line(client, staff_user, demo_data
 
 def test_starting_without_a_name_or_line_explains_what_is_missing(client, staff_user, demo_data):
     client.force_login(staff_user)
-    response = client.post(reverse("needs:start"), {"name": "", "pot_line": "999999", "area_kind": "local_authority"})
+    response = client.post(
+        reverse("needs:start"), {"name": "", "pot_line": "999999", "area_kind": "local_authority"}
+    )
     html = response.content.decode()
     assert "Enter a name for the needs assessment" in html
     assert "Choose a budget line from the list" in html
@@ -184,8 +210,9 @@ def test_export_starts_a_workbook_job(client, staff_user, idva):
 
 
 @pytest.mark.parametrize("count", [3, 30])
-def test_the_list_page_runs_the_same_few_queries_however_many_assessments(client, staff_user, demo_data, count,
-                                                                         django_assert_max_num_queries):
+def test_the_list_page_runs_the_same_few_queries_however_many_assessments(
+    client, staff_user, demo_data, count, django_assert_max_num_queries
+):
     line = BudgetLine.objects.get(name="IDVA's", budget__year__start_year=2024)
     for n in range(count):
         services.create_assessment(name=f"Assessment {n}", pot_line=line)
@@ -196,13 +223,15 @@ def test_the_list_page_runs_the_same_few_queries_however_many_assessments(client
 
 
 @pytest.mark.parametrize("extra_indicators", [0, 5])
-def test_the_assessment_page_queries_stay_flat_as_indicators_grow(client, staff_user, idva, extra_indicators,
-                                                                  django_assert_max_num_queries):
+def test_the_assessment_page_queries_stay_flat_as_indicators_grow(
+    client, staff_user, idva, extra_indicators, django_assert_max_num_queries
+):
     areas = services.areas_for(idva)
     for n in range(extra_indicators):
         indicator = idva.indicators.create(name=f"Extra {n}", weight=Decimal("0.1"), order=10 + n)
-        IndicatorValue.objects.bulk_create(IndicatorValue(indicator=indicator, area=a, value=Decimal(n + 1))
-                                           for a in areas)
+        IndicatorValue.objects.bulk_create(
+            IndicatorValue(indicator=indicator, area=a, value=Decimal(n + 1)) for a in areas
+        )
     client.force_login(staff_user)
     with django_assert_max_num_queries(12):  # 11, plus the office named in the page header
         response = client.get(reverse("needs:assessment", args=[idva.pk]))

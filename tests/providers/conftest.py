@@ -39,7 +39,9 @@ def templates(db):
 
 @pytest.fixture
 def period(templates):
-    return PeriodFactory(template=templates[ready_templates.VICTIMS_SERVICES], year=FinancialYearFactory(start_year=2024))
+    return PeriodFactory(
+        template=templates[ready_templates.VICTIMS_SERVICES], year=FinancialYearFactory(start_year=2024)
+    )
 
 
 @pytest.fixture
@@ -60,9 +62,17 @@ def reviewer(db):
 def complete_figures(new_victims: int = 45) -> dict[str, str]:
     """POST data for a complete, consistent victims' services return."""
     template = ready_templates.install()[ready_templates.VICTIMS_SERVICES]
-    data = {"m_new_victims": str(new_victims), "m_existing_victims": "120", "m_referrals_received": "60",
-            "m_cases_closed": "40", "m_cope_and_recover": "31", "m_cope_and_recover_pct": "77.5",
-            "m_onward_referrals": "12", "m_spend": "12,500.00", "m_notes": ""}
+    data = {
+        "m_new_victims": str(new_victims),
+        "m_existing_victims": "120",
+        "m_referrals_received": "60",
+        "m_cases_closed": "40",
+        "m_cope_and_recover": "31",
+        "m_cope_and_recover_pct": "77.5",
+        "m_onward_referrals": "12",
+        "m_spend": "12,500.00",
+        "m_notes": "",
+    }
     for measure in template.measures.prefetch_related("breakdowns__options"):
         for breakdown in measure.breakdowns.all():
             options = list(breakdown.options.all())
@@ -78,6 +88,7 @@ def fill_and_send(side: Side, data=None) -> MonitoringReturn:
     measures = services.template_measures(side.ret.period.template_id)
     form = ReturnForm(data or complete_figures(), measures=measures, complete=True)
     assert form.is_valid(), form.errors
-    services.save_figures(return_id=side.ret.pk, values=form.values, option_counts=form.option_counts, by=side.preparer)
+    services.save_figures(
+        return_id=side.ret.pk, values=form.values, option_counts=form.option_counts, by=side.preparer
+    )
     return services.send_for_sign_off(return_id=side.ret.pk, by=side.preparer)
-

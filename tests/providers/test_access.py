@@ -15,8 +15,11 @@ PROVIDER_URLS = [
     ("post", "providers:return_sign_off", "ret"),
     ("post", "providers:return_send_back", "ret"),
 ]
-STAFF_URLS = [("providers:staff_dashboard", None), ("providers:staff_return", "ret"),
-              ("providers:staff_measure_chart", "measure")]
+STAFF_URLS = [
+    ("providers:staff_dashboard", None),
+    ("providers:staff_return", "ret"),
+    ("providers:staff_measure_chart", "measure"),
+]
 
 
 @pytest.fixture
@@ -41,7 +44,9 @@ def test_provider_b_reaches_the_same_urls_for_its_own_ids(client, side_b, method
     assert getattr(client, method)(reverse(name, args=[obj.pk])).status_code in (200, 302)
 
 
-def test_provider_a_gets_404_for_provider_bs_document_even_through_its_own_service(client, side_a, side_b, document_b):
+def test_provider_a_gets_404_for_provider_bs_document_even_through_its_own_service(
+    client, side_a, side_b, document_b
+):
     client.force_login(side_a.preparer)
     for service in (side_b.service, side_a.service):
         url = reverse("providers:service_document", args=[service.pk, document_b.pk])
@@ -57,7 +62,9 @@ def test_provider_b_downloads_its_own_document(client, side_b, document_b):
 @pytest.mark.parametrize("name,target", STAFF_URLS)
 def test_provider_users_cannot_use_staff_commissioning_pages(client, side_a, side_b, name, target):
     client.force_login(side_a.signatory)
-    args = {"ret": [side_b.ret.pk], "measure": [side_b.ret.period.template.measures.first().pk], None: []}[target]
+    args = {"ret": [side_b.ret.pk], "measure": [side_b.ret.period.template.measures.first().pk], None: []}[
+        target
+    ]
     assert client.get(reverse(name, args=args)).status_code == 403
 
 

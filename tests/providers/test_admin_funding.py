@@ -32,7 +32,9 @@ def fund_url(service):
     return reverse("admin:providers_service_fund", args=[service.pk])
 
 
-def test_the_service_page_links_to_funding_and_the_form_shows_what_each_line_has_left(staff_client, service, line):
+def test_the_service_page_links_to_funding_and_the_form_shows_what_each_line_has_left(
+    staff_client, service, line
+):
     services.fund_service(service=service, line_id=line.pk, amount=Decimal("2500"))
     page = staff_client.get(reverse("admin:providers_service_change", args=[service.pk])).content.decode()
     assert fund_url(service) in page and "Fund this service from a budget line" in page
@@ -52,7 +54,11 @@ def test_funding_a_service_commits_the_money_on_the_line(staff_client, staff_use
     assert response.redirect_chain[-1][0] == reverse("admin:providers_service_change", args=[service.pk])
     assert "Sanctuary scheme is funded with £4,250.50 from Birmingham" in response.content.decode()
     funding = ServiceFunding.objects.get(service=service)
-    assert (funding.line, funding.amount, funding.commitment.amount) == (line, Decimal("4250.50"), Decimal("4250.50"))
+    assert (funding.line, funding.amount, funding.commitment.amount) == (
+        line,
+        Decimal("4250.50"),
+        Decimal("4250.50"),
+    )
     assert line_committed(line.pk) == Decimal("4250.50")
     assert AuditEvent.objects.get(action="commitment.created").actor == staff_user
     line_page = staff_client.get(reverse("admin:funds_budgetline_change", args=[line.pk])).content.decode()
@@ -60,12 +66,14 @@ def test_funding_a_service_commits_the_money_on_the_line(staff_client, staff_use
 
 
 def test_funding_more_than_the_line_has_left_is_refused_with_what_remains_and_nothing_is_written(
-        staff_client, service, line):
+    staff_client, service, line
+):
     services.fund_service(service=ServiceFactory(), line_id=line.pk, amount=Decimal("9000"))
     response = staff_client.post(fund_url(service), {"line": line.pk, "amount": "1,500"})
     assert response.status_code == 200
     assert response.context["form"].errors["amount"] == [
-        f"Birmingham ({line.budget}) has £1,000 left to commit, which is £500 less than the £1,500 needed."]
+        f"Birmingham ({line.budget}) has £1,000 left to commit, which is £500 less than the £1,500 needed."
+    ]
     assert not service.fundings.exists()
     assert Commitment.objects.count() == 1 and line_committed(line.pk) == Decimal("9000")
 
@@ -73,14 +81,19 @@ def test_funding_more_than_the_line_has_left_is_refused_with_what_remains_and_no
 IN_POUNDS = "Enter an amount in pounds, like 1,250 or 1250.50"
 
 
-@pytest.mark.parametrize("typed, message", [
-    ("74, 626", IN_POUNDS),
-    ("12k", f"{IN_POUNDS}, in full, not abbreviated like 12k"),
-    ("£1.2k", f"{IN_POUNDS}, in full, not abbreviated like 12k"),
-    ("-500", "Enter an amount of 0 or more, without a minus sign"),
-    ("0", "Enter an amount greater than 0"),
-])
-def test_a_malformed_amount_gets_a_clear_message_and_nothing_is_written(staff_client, service, line, typed, message):
+@pytest.mark.parametrize(
+    "typed, message",
+    [
+        ("74, 626", IN_POUNDS),
+        ("12k", f"{IN_POUNDS}, in full, not abbreviated like 12k"),
+        ("£1.2k", f"{IN_POUNDS}, in full, not abbreviated like 12k"),
+        ("-500", "Enter an amount of 0 or more, without a minus sign"),
+        ("0", "Enter an amount greater than 0"),
+    ],
+)
+def test_a_malformed_amount_gets_a_clear_message_and_nothing_is_written(
+    staff_client, service, line, typed, message
+):
     response = staff_client.post(fund_url(service), {"line": line.pk, "amount": typed})
     assert response.status_code == 200
     assert response.context["form"].errors["amount"] == [message]
@@ -89,15 +102,18 @@ def test_a_malformed_amount_gets_a_clear_message_and_nothing_is_written(staff_cl
 
 def test_a_missing_line_and_amount_are_asked_for(staff_client, service):
     errors = staff_client.post(fund_url(service), {}).context["form"].errors
-    assert errors == {"line": ["Choose the budget line to fund the service from"],
-                      "amount": ["Enter the amount to commit to the service"]}
+    assert errors == {
+        "line": ["Choose the budget line to fund the service from"],
+        "amount": ["Enter the amount to commit to the service"],
+    }
 
 
 def test_funding_the_same_service_from_the_same_line_twice_is_refused_clearly(staff_client, service, line):
     services.fund_service(service=service, line_id=line.pk, amount=Decimal("1000"))
     response = staff_client.post(fund_url(service), {"line": line.pk, "amount": "500"})
     assert response.context["form"].errors["amount"] == [
-        "Sanctuary scheme is already funded from Birmingham. Release that funding first if the amount needs to change."]
+        "Sanctuary scheme is already funded from Birmingham. Release that funding first if the amount needs to change."
+    ]
     assert line_committed(line.pk) == Decimal("1000")
 
 
@@ -108,7 +124,10 @@ def test_an_unknown_service_is_a_404(staff_client):
 def test_releasing_funding_gives_the_money_back_and_is_audited(staff_client, staff_user, service, line):
     funding = services.fund_service(service=service, line_id=line.pk, amount=Decimal("3000"))
     release_url = reverse("admin:providers_service_release_funding", args=[service.pk, funding.pk])
-    assert release_url in staff_client.get(reverse("admin:providers_service_change", args=[service.pk])).content.decode()
+    assert (
+        release_url
+        in staff_client.get(reverse("admin:providers_service_change", args=[service.pk])).content.decode()
+    )
 
     refused = staff_client.post(release_url, {"reason": ""})
     assert refused.context["form"].errors["reason"] == ["Say why the funding is being released"]
@@ -119,7 +138,10 @@ def test_releasing_funding_gives_the_money_back_and_is_audited(staff_client, sta
     assert line_committed(line.pk) == Decimal("0")
     assert not service.fundings.exists()
     assert Commitment.objects.get(pk=funding.commitment_id).released_at is not None
-    events = {e.action: e for e in AuditEvent.objects.filter(action__in=["commitment.released", "service_funding.released"])}
+    events = {
+        e.action: e
+        for e in AuditEvent.objects.filter(action__in=["commitment.released", "service_funding.released"])
+    }
     assert {e.actor for e in events.values()} == {staff_user}
     assert events["service_funding.released"].before["amount"] == "3000.00"
     assert events["service_funding.released"].note == "Contract ended early"
@@ -132,9 +154,13 @@ def test_funding_with_payments_against_it_cannot_be_released(staff_client, servi
     import datetime
 
     funding = services.fund_service(service=service, line_id=line.pk, amount=Decimal("3000"))
-    record_payment(commitment_id=funding.commitment_id, amount=Decimal("750"), paid_on=datetime.date(2024, 7, 1))
-    response = staff_client.post(reverse("admin:providers_service_release_funding", args=[service.pk, funding.pk]),
-                                 {"reason": "Wrong line"})
+    record_payment(
+        commitment_id=funding.commitment_id, amount=Decimal("750"), paid_on=datetime.date(2024, 7, 1)
+    )
+    response = staff_client.post(
+        reverse("admin:providers_service_release_funding", args=[service.pk, funding.pk]),
+        {"reason": "Wrong line"},
+    )
     assert response.status_code == 200
     assert "This commitment has payments against it, so it cannot be released." in response.content.decode()
     assert service.fundings.exists() and line_committed(line.pk) == Decimal("3000")
@@ -153,12 +179,15 @@ def race_twice(attempt) -> list[str]:
     assert all(isinstance(o, services.FundingRuleError) for o in refused(outcomes)), outcomes
     return sorted("refused" if isinstance(o, Exception) else "done" for o in outcomes)
 
+
 @pytest.mark.django_db(transaction=True)
 def test_two_staff_funding_the_same_service_from_the_same_line_at_once_commit_it_once():
     assert connection.vendor == "postgresql"
     service = ServiceFactory(start_year=FinancialYearFactory(start_year=2024))
     line = BudgetLineFactory(amount=Decimal("10000"))
-    outcomes = race_twice(lambda: services.fund_service(service=service, line_id=line.pk, amount=Decimal("4000")))
+    outcomes = race_twice(
+        lambda: services.fund_service(service=service, line_id=line.pk, amount=Decimal("4000"))
+    )
     assert outcomes == ["done", "refused"]
     assert line_committed(line.pk) == Decimal("4000") and ServiceFunding.objects.count() == 1
     assert Commitment.objects.count() == 1
@@ -177,15 +206,24 @@ def test_two_staff_releasing_the_same_funding_at_once_release_it_once():
 
 
 def run_periods_action(client, template, year):
-    return client.post(reverse("admin:providers_monitoringtemplate_changelist"),
-                       {"action": "create_periods", "_selected_action": [template.pk], "year": year.pk,
-                        "apply": "Create periods and open returns"}, follow=True)
+    return client.post(
+        reverse("admin:providers_monitoringtemplate_changelist"),
+        {
+            "action": "create_periods",
+            "_selected_action": [template.pk],
+            "year": year.pk,
+            "apply": "Create periods and open returns",
+        },
+        follow=True,
+    )
 
 
 def test_the_periods_action_asks_for_the_year_first(staff_client, service):
     year = FinancialYearFactory(start_year=2024)
-    page = staff_client.post(reverse("admin:providers_monitoringtemplate_changelist"),
-                             {"action": "create_periods", "_selected_action": [service.template.pk], "index": 0})
+    page = staff_client.post(
+        reverse("admin:providers_monitoringtemplate_changelist"),
+        {"action": "create_periods", "_selected_action": [service.template.pk], "index": 0},
+    )
     assert page.status_code == 200
     assert "Financial year" in page.content.decode() and str(year) in page.content.decode()
     assert not ReportingPeriod.objects.exists()
@@ -193,11 +231,14 @@ def test_the_periods_action_asks_for_the_year_first(staff_client, service):
 
 def test_the_periods_action_creates_the_years_periods_and_returns_once(staff_client, service):
     year = FinancialYearFactory(start_year=2024)
-    ServiceFactory(template=service.template, start_year=FinancialYearFactory(start_year=2025))  # not running then
+    ServiceFactory(
+        template=service.template, start_year=FinancialYearFactory(start_year=2025)
+    )  # not running then
     response = run_periods_action(staff_client, service.template, year)
     assert "2024/25: 4 new reporting periods and 4 new returns." in response.content.decode()
-    assert list(ReportingPeriod.objects.filter(year=year).values_list("label", flat=True).order_by("starts_on")) == [
-        "Q1 2024/25", "Q2 2024/25", "Q3 2024/25", "Q4 2024/25"]
+    assert list(
+        ReportingPeriod.objects.filter(year=year).values_list("label", flat=True).order_by("starts_on")
+    ) == ["Q1 2024/25", "Q2 2024/25", "Q3 2024/25", "Q4 2024/25"]
     assert set(MonitoringReturn.objects.values_list("service_id", flat=True)) == {service.pk}
 
     again = run_periods_action(staff_client, service.template, year)
@@ -212,9 +253,15 @@ def test_the_periods_action_creates_the_years_periods_and_returns_once(staff_cli
 
 
 def test_the_periods_action_without_a_year_asks_again(staff_client, service):
-    response = staff_client.post(reverse("admin:providers_monitoringtemplate_changelist"),
-                                 {"action": "create_periods", "_selected_action": [service.template.pk],
-                                  "year": "", "apply": "Create periods and open returns"})
+    response = staff_client.post(
+        reverse("admin:providers_monitoringtemplate_changelist"),
+        {
+            "action": "create_periods",
+            "_selected_action": [service.template.pk],
+            "year": "",
+            "apply": "Create periods and open returns",
+        },
+    )
     assert response.status_code == 200
     assert "Choose a financial year" in response.content.decode()
     assert not ReportingPeriod.objects.exists()

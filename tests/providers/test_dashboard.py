@@ -19,8 +19,9 @@ def submitted(side, reviewer=None, new_victims=45, **figures):
 
 
 @pytest.mark.parametrize("providers", [3, 30])
-def test_the_dashboard_runs_the_same_few_queries_for_3_or_30_returns(client, reviewer, period, providers,
-                                                                     django_assert_max_num_queries):
+def test_the_dashboard_runs_the_same_few_queries_for_3_or_30_returns(
+    client, reviewer, period, providers, django_assert_max_num_queries
+):
     for n in range(providers):
         make_side(f"Org {n}", period)
     client.force_login(reviewer)
@@ -36,31 +37,40 @@ def test_the_dashboard_counts_returns_by_period_and_filters_by_provider(client, 
     # Q1 2024/25: 2 returns, 1 not in (and overdue), 1 late (submitted today), 0 waiting, 1 accepted.
     cells = page.split("Q1 2024/25</th>", 1)[1].split("</tr>", 1)[0]
     assert [c.split(">")[-1] for c in cells.split("</td>")[:-1]] == ["2", "1", "1", "1", "0", "1"]
-    filtered = client.get(reverse("providers:staff_dashboard"), {"provider": side_b.provider.pk}).content.decode()
+    filtered = client.get(
+        reverse("providers:staff_dashboard"), {"provider": side_b.provider.pk}
+    ).content.decode()
     assert side_b.service.name in filtered and side_a.service.name not in filtered
 
 
-def test_the_chart_has_a_title_a_description_and_the_same_figures_in_a_table(client, reviewer, side_a, side_b):
+def test_the_chart_has_a_title_a_description_and_the_same_figures_in_a_table(
+    client, reviewer, side_a, side_b
+):
     submitted(side_a, new_victims=45)
     submitted(side_b, new_victims=30)
     measure = side_a.ret.period.template.measures.get(code="new_victims")
     client.force_login(reviewer)
     page = client.get(reverse("providers:staff_measure_chart", args=[measure.pk])).content.decode()
-    assert '<svg class="app-chart" role="img" aria-labelledby="chart-title" aria-describedby="chart-desc"' in page
-    assert "<title id=\"chart-title\">New victims supported by period</title>" in page
+    assert (
+        '<svg class="app-chart" role="img" aria-labelledby="chart-title" aria-describedby="chart-desc"'
+        in page
+    )
+    assert '<title id="chart-title">New victims supported by period</title>' in page
     assert "Q1 2024/25: 75." in page  # in the description a screen reader reads
     assert '<th scope="row" class="govuk-table__header">Q1 2024/25</th>' in page
     assert 'govuk-table__cell--numeric">75</td>' in page
     assert "style=" not in page and "<script>" not in page
 
 
-def test_the_export_has_one_row_per_service_and_one_column_per_measure(client, reviewer, side_a, side_b,
-                                                                       django_capture_on_commit_callbacks):
+def test_the_export_has_one_row_per_service_and_one_column_per_measure(
+    client, reviewer, side_a, side_b, django_capture_on_commit_callbacks
+):
     submitted(side_a, new_victims=45, m_notes="=SUM(A1:A2)")
     client.force_login(reviewer)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("providers:staff_export") + f"?year={side_a.ret.period.year_id}",
-                               {"period": "Q1 2024/25"})
+        response = client.post(
+            reverse("providers:staff_export") + f"?year={side_a.ret.period.year_id}", {"period": "Q1 2024/25"}
+        )
     job = ExportJob.objects.get()
     assert response.url == reverse("exports:job", args=[job.pk]) and job.status == "ready"
     sheet = load_workbook(io.BytesIO(job.file.read()))["Victims services"]

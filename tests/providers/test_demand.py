@@ -5,7 +5,13 @@ import pytest
 from funds.models import Area
 from providers import ready_templates, selectors, services
 from providers.models import MonitoringReturn
-from tests.factories import AreaFactory, BudgetFactory, BudgetLineFactory, FinancialYearFactory, FundingStreamFactory
+from tests.factories import (
+    AreaFactory,
+    BudgetFactory,
+    BudgetLineFactory,
+    FinancialYearFactory,
+    FundingStreamFactory,
+)
 from tests.providers.factories import PeriodFactory, ServiceFactory
 
 S = MonitoringReturn.Status
@@ -13,7 +19,9 @@ S = MonitoringReturn.Status
 
 @pytest.fixture
 def las(db):
-    return [AreaFactory(name=name, kind=Area.Kind.LOCAL_AUTHORITY) for name in ("Coventry", "Dudley", "Walsall")]
+    return [
+        AreaFactory(name=name, kind=Area.Kind.LOCAL_AUTHORITY) for name in ("Coventry", "Dudley", "Walsall")
+    ]
 
 
 @pytest.fixture
@@ -30,12 +38,19 @@ def put(service, period, *, status=S.ACCEPTED, **figures):
     for code, value in figures.items():
         if isinstance(value, dict):
             for area, count in value.items():
-                option = BreakdownOption.objects.get(breakdown__measure__code=code, breakdown__dimension="area",
-                                                     area=area, breakdown__measure__template=period.template)
+                option = BreakdownOption.objects.get(
+                    breakdown__measure__code=code,
+                    breakdown__dimension="area",
+                    area=area,
+                    breakdown__measure__template=period.template,
+                )
                 ReturnBreakdownValue.objects.create(monitoring_return=ret, option=option, count=count)
             continue
-        ReturnValue.objects.create(monitoring_return=ret, number=Decimal(value),
-                                   measure=Measure.objects.get(template=period.template, code=code))
+        ReturnValue.objects.create(
+            monitoring_return=ret,
+            number=Decimal(value),
+            measure=Measure.objects.get(template=period.template, code=code),
+        )
     return ret
 
 
@@ -58,7 +73,11 @@ def test_without_a_breakdown_a_figure_is_shared_evenly_between_the_areas_covered
     service.areas.set(las)
     put(service, period, marac_referrals=100)
     demand = selectors.recorded_demand_by_area(year=2024, measure_code="marac_referrals")
-    assert demand == {coventry.pk: Decimal("33.34"), dudley.pk: Decimal("33.33"), walsall.pk: Decimal("33.33")}
+    assert demand == {
+        coventry.pk: Decimal("33.34"),
+        dudley.pk: Decimal("33.33"),
+        walsall.pk: Decimal("33.33"),
+    }
     assert sum(demand.values()) == 100
 
 
@@ -73,19 +92,23 @@ def test_only_submitted_and_accepted_returns_of_the_year_count(idva, las):
     put(services_[1], period, status=S.DRAFT, marac_referrals=50)
     put(services_[2], period, status=S.CHANGES_REQUESTED, marac_referrals=50)
     put(services_[3], later, marac_referrals=50)
-    assert selectors.recorded_demand_by_area(year=2024, measure_code="marac_referrals") == {coventry.pk: Decimal(4)}
+    assert selectors.recorded_demand_by_area(year=2024, measure_code="marac_referrals") == {
+        coventry.pk: Decimal(4)
+    }
 
 
 def test_a_stream_keeps_only_services_funded_from_it(idva, las):
     coventry = las[0]
     period = PeriodFactory(template=idva, year=FinancialYearFactory(start_year=2024))
     stream = FundingStreamFactory(slug="idva-isva-test")
-    line = BudgetLineFactory(budget=BudgetFactory(stream=stream, year=period.year, pot=Decimal(50000)),
-                             amount=Decimal(50000))
+    line = BudgetLineFactory(
+        budget=BudgetFactory(stream=stream, year=period.year, pot=Decimal(50000)), amount=Decimal(50000)
+    )
     funded, other = ServiceFactory(template=idva), ServiceFactory(template=idva)
     services.fund_service(service=funded, line_id=line.pk, amount=Decimal(20000))
     for s in (funded, other):
         s.areas.set([coventry])
         put(s, period, marac_referrals=7)
-    assert selectors.recorded_demand_by_area(year=2024, measure_code="marac_referrals",
-                                             stream_slug="idva-isva-test") == {coventry.pk: Decimal(7)}
+    assert selectors.recorded_demand_by_area(
+        year=2024, measure_code="marac_referrals", stream_slug="idva-isva-test"
+    ) == {coventry.pk: Decimal(7)}

@@ -8,17 +8,27 @@ from providers.models import MonitoringReturn, Provider, Service
 
 def test_the_demo_loads_twice_and_stays_within_every_line(demo_data):
     demo.load()
-    counts = (Service.objects.count(), MonitoringReturn.objects.count(), BudgetLine.objects.filter(
-        commitments__isnull=False).count())
+    counts = (
+        Service.objects.count(),
+        MonitoringReturn.objects.count(),
+        BudgetLine.objects.filter(commitments__isnull=False).count(),
+    )
     demo.load()
-    assert (Service.objects.count(), MonitoringReturn.objects.count(), BudgetLine.objects.filter(
-        commitments__isnull=False).count()) == counts
+    assert (
+        Service.objects.count(),
+        MonitoringReturn.objects.count(),
+        BudgetLine.objects.filter(commitments__isnull=False).count(),
+    ) == counts
     for line in with_line_totals(BudgetLine.objects.filter(service_fundings__isnull=False).distinct()):
         assert line.committed <= line.amount, line
 
     arrest = Service.objects.get(provider__name="Cranstoun")
-    assert sorted((f.line.budget.stream.slug, f.amount) for f in arrest.fundings.select_related("line__budget__stream")) == [
-        ("community-safety-fund", Decimal("600000.00")), ("prevention-and-intervention", Decimal("500000.00"))]
+    assert sorted(
+        (f.line.budget.stream.slug, f.amount) for f in arrest.fundings.select_related("line__budget__stream")
+    ) == [
+        ("community-safety-fund", Decimal("600000.00")),
+        ("prevention-and-intervention", Decimal("500000.00")),
+    ]
     assert Provider.objects.get(aliases__name="BCWA").name == "Black Country Women's Aid"
 
     returns = MonitoringReturn.objects.all()

@@ -18,24 +18,43 @@ def edit(client, ret, data, action="draft"):
 
 
 def rows(ret):
-    return (sorted(ReturnValue.objects.filter(monitoring_return=ret).values_list("measure_id", "number", "text")),
-            sorted(ReturnBreakdownValue.objects.filter(monitoring_return=ret).values_list("option_id", "count")))
+    return (
+        sorted(ReturnValue.objects.filter(monitoring_return=ret).values_list("measure_id", "number", "text")),
+        sorted(ReturnBreakdownValue.objects.filter(monitoring_return=ret).values_list("option_id", "count")),
+    )
 
 
-@pytest.mark.parametrize("field, typed, message", [
-    ("m_new_victims", "1" * 20, "New victims supported must be 1,000,000 or fewer"),
-    ("m_new_victims", "1,000,001", "New victims supported must be 1,000,000 or fewer"),
-    ("b_new_victims__sex__female", "9" * 20, "New victims supported (sex: Female) must be 1,000,000 or fewer"),
-    ("m_cope_and_recover_pct", "100.01", "Enter a percentage from 0 to 100 for Closed cases where the victim"),
-    ("m_cope_and_recover_pct", "1e400", "Enter a percentage from 0 to 100 for Closed cases where the victim"),
-    ("m_referrals_received", "NaN", "Enter a whole number of 0 or more for Referrals received"),
-    ("m_referrals_received", "Infinity", "Enter a whole number of 0 or more for Referrals received"),
-    ("m_referrals_received", "74, 626", "Enter a whole number of 0 or more for Referrals received"),
-    ("m_referrals_received", "1e400", "Enter a whole number of 0 or more for Referrals received"),
-    ("m_spend", "-5", "Spend this quarter: Enter an amount of 0 or more"),
-    ("m_spend", "NaN", "Spend this quarter: Enter an amount in pounds"),
-])
-def test_a_figure_out_of_bounds_is_refused_by_name_and_nothing_is_saved(client, side_a, field, typed, message):
+@pytest.mark.parametrize(
+    "field, typed, message",
+    [
+        ("m_new_victims", "1" * 20, "New victims supported must be 1,000,000 or fewer"),
+        ("m_new_victims", "1,000,001", "New victims supported must be 1,000,000 or fewer"),
+        (
+            "b_new_victims__sex__female",
+            "9" * 20,
+            "New victims supported (sex: Female) must be 1,000,000 or fewer",
+        ),
+        (
+            "m_cope_and_recover_pct",
+            "100.01",
+            "Enter a percentage from 0 to 100 for Closed cases where the victim",
+        ),
+        (
+            "m_cope_and_recover_pct",
+            "1e400",
+            "Enter a percentage from 0 to 100 for Closed cases where the victim",
+        ),
+        ("m_referrals_received", "NaN", "Enter a whole number of 0 or more for Referrals received"),
+        ("m_referrals_received", "Infinity", "Enter a whole number of 0 or more for Referrals received"),
+        ("m_referrals_received", "74, 626", "Enter a whole number of 0 or more for Referrals received"),
+        ("m_referrals_received", "1e400", "Enter a whole number of 0 or more for Referrals received"),
+        ("m_spend", "-5", "Spend this quarter: Enter an amount of 0 or more"),
+        ("m_spend", "NaN", "Spend this quarter: Enter an amount in pounds"),
+    ],
+)
+def test_a_figure_out_of_bounds_is_refused_by_name_and_nothing_is_saved(
+    client, side_a, field, typed, message
+):
     client.force_login(side_a.preparer)
     before = rows(side_a.ret)
     response = edit(client, side_a.ret, {**complete_figures(), field: typed})
@@ -48,7 +67,10 @@ def test_a_figure_out_of_bounds_is_refused_by_name_and_nothing_is_saved(client, 
 def test_a_count_in_thousands_is_read_as_the_whole_number(client, side_a):
     client.force_login(side_a.preparer)
     edit(client, side_a.ret, {"m_referrals_received": "74,626"})
-    assert ReturnValue.objects.get(monitoring_return=side_a.ret, measure__code="referrals_received").number == 74626
+    assert (
+        ReturnValue.objects.get(monitoring_return=side_a.ret, measure__code="referrals_received").number
+        == 74626
+    )
 
 
 @pytest.fixture
@@ -59,11 +81,15 @@ def saved_badly(side_a):
     MonitoringReturn.objects.filter(pk=side_a.ret.pk).update(status=S.DRAFT)
     values = ReturnValue.objects.filter(monitoring_return=side_a.ret)
     nan = values.get(measure__code="new_victims")
-    with connection.cursor() as cursor:  # Django will not write NaN, but the column holds it (from SQL, an import)
+    with (
+        connection.cursor() as cursor
+    ):  # Django will not write NaN, but the column holds it (from SQL, an import)
         cursor.execute(f"UPDATE {ReturnValue._meta.db_table} SET number = 'NaN' WHERE id = %s", [nan.pk])
     values.filter(measure__code="referrals_received").update(number=Decimal(5_000_000))
     values.filter(measure__code="cope_and_recover_pct").update(number=Decimal(250))
-    ReturnBreakdownValue.objects.filter(monitoring_return=side_a.ret, option__code="female").update(count=3_000_000)
+    ReturnBreakdownValue.objects.filter(monitoring_return=side_a.ret, option__code="female").update(
+        count=3_000_000
+    )
     side_a.ret.refresh_from_db()
     return side_a
 
@@ -93,8 +119,9 @@ def test_a_return_with_figures_needing_correction_cannot_go_for_sign_off_or_be_s
     assert response.status_code == 302
     assert MonitoringReturn.objects.get(pk=saved_badly.ret.pk).status == S.DRAFT
 
-    MonitoringReturn.objects.filter(pk=saved_badly.ret.pk).update(status=S.AWAITING_SIGN_OFF,
-                                                                  prepared_by=saved_badly.preparer)
+    MonitoringReturn.objects.filter(pk=saved_badly.ret.pk).update(
+        status=S.AWAITING_SIGN_OFF, prepared_by=saved_badly.preparer
+    )
     client.force_login(saved_badly.signatory)
     response = client.post(reverse("providers:return_sign_off", args=[saved_badly.ret.pk]), follow=True)
     assert response.status_code == 200
@@ -139,8 +166,12 @@ def test_a_figure_with_a_nul_byte_is_refused_and_does_not_blank_the_saved_one(cl
     client.force_login(side_a.preparer)
     edit(client, side_a.ret, {**complete_figures(), "m_notes": "Quiet quarter"})
     before = rows(side_a.ret)
-    response = edit(client, side_a.ret, {**complete_figures(), "m_notes": "Quiet quarter", field: "4\x005"},
-                    action="continue")
+    response = edit(
+        client,
+        side_a.ret,
+        {**complete_figures(), "m_notes": "Quiet quarter", field: "4\x005"},
+        action="continue",
+    )
     assert response.status_code == 200
     assert "govuk-error-summary" in response.content.decode()
     assert rows(side_a.ret) == before

@@ -48,15 +48,26 @@ def test_a_breakdown_that_does_not_add_up_says_by_how_much(preparer_client, side
 
 
 def test_percentages_run_from_0_to_100_and_money_is_read_in_pounds(preparer_client, side_a):
-    page = edit(preparer_client, side_a.ret, {**complete_figures(), "m_cope_and_recover_pct": "101",
-                                               "m_spend": "£1.2k"}).content.decode()
-    assert "Enter a percentage from 0 to 100 for Closed cases where the victim was helped to cope and recover (%)" in page
-    assert "Spend this quarter: Enter an amount in pounds, like 1,250 or 1250.50, in full, not abbreviated like 12k" in page
+    page = edit(
+        preparer_client,
+        side_a.ret,
+        {**complete_figures(), "m_cope_and_recover_pct": "101", "m_spend": "£1.2k"},
+    ).content.decode()
+    assert (
+        "Enter a percentage from 0 to 100 for Closed cases where the victim was helped to cope and recover (%)"
+        in page
+    )
+    assert (
+        "Spend this quarter: Enter an amount in pounds, like 1,250 or 1250.50, in full, not abbreviated like 12k"
+        in page
+    )
     assert not ReturnValue.objects.filter(monitoring_return=side_a.ret).exists()
 
 
 def test_a_draft_saves_what_is_there_and_comes_back_later(preparer_client, side_a):
-    response = edit(preparer_client, side_a.ret, {"m_new_victims": "12", "m_spend": "1,250.50"}, action="draft")
+    response = edit(
+        preparer_client, side_a.ret, {"m_new_victims": "12", "m_spend": "1,250.50"}, action="draft"
+    )
     assert response.status_code == 302 and response.url == reverse("providers:portal")
     side_a.ret.refresh_from_db()
     assert side_a.ret.status == S.DRAFT
@@ -66,14 +77,19 @@ def test_a_draft_saves_what_is_there_and_comes_back_later(preparer_client, side_
 
 def test_the_preparer_sends_for_sign_off_and_a_signatory_submits(client, side_a):
     client.force_login(side_a.preparer)
-    assert edit(client, side_a.ret, complete_figures()).url == reverse("providers:return", args=[side_a.ret.pk])
+    assert edit(client, side_a.ret, complete_figures()).url == reverse(
+        "providers:return", args=[side_a.ret.pk]
+    )
     client.post(reverse("providers:return_send_for_sign_off", args=[side_a.ret.pk]))
     page = client.get(reverse("providers:return", args=[side_a.ret.pk])).content.decode()
     assert "waiting for someone else at your organisation to sign it off" in page
     assert "Sign off and submit" not in page
 
     client.force_login(side_a.signatory)
-    assert "Sign off and submit" in client.get(reverse("providers:return", args=[side_a.ret.pk])).content.decode()
+    assert (
+        "Sign off and submit"
+        in client.get(reverse("providers:return", args=[side_a.ret.pk])).content.decode()
+    )
     response = client.post(reverse("providers:return_sign_off", args=[side_a.ret.pk]), follow=True)
     assert "Return submitted." in response.content.decode()
     side_a.ret.refresh_from_db()
@@ -85,7 +101,9 @@ def test_a_late_submission_is_marked_late_on_the_page(client, side_a):
     edit(client, side_a.ret, complete_figures())
     client.post(reverse("providers:return_send_for_sign_off", args=[side_a.ret.pk]))
     client.force_login(side_a.signatory)
-    page = client.post(reverse("providers:return_sign_off", args=[side_a.ret.pk]), follow=True).content.decode()
+    page = client.post(
+        reverse("providers:return_sign_off", args=[side_a.ret.pk]), follow=True
+    ).content.decode()
     # Q1 2024/25 was due on 22 July 2024, so a submission today is late; it is taken, and marked.
     assert timezone.localdate() > datetime.date(2024, 7, 22)
     assert "it is marked as late" in page and "govuk-tag--red" in page

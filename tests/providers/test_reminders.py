@@ -52,9 +52,13 @@ def mail_server():
 
 def test_milestones_default_to_10_and_3_days_before_then_due_then_weekly_overdue(period):
     assert reminders.milestones(period) == [
-        ("before_10", datetime.date(2024, 7, 12)), ("before_3", datetime.date(2024, 7, 19)), ("due", DUE),
-        ("overdue_1", datetime.date(2024, 7, 29)), ("overdue_2", datetime.date(2024, 8, 5)),
-        ("overdue_3", datetime.date(2024, 8, 12)), ("overdue_4", datetime.date(2024, 8, 19)),
+        ("before_10", datetime.date(2024, 7, 12)),
+        ("before_3", datetime.date(2024, 7, 19)),
+        ("due", DUE),
+        ("overdue_1", datetime.date(2024, 7, 29)),
+        ("overdue_2", datetime.date(2024, 8, 5)),
+        ("overdue_3", datetime.date(2024, 8, 12)),
+        ("overdue_4", datetime.date(2024, 8, 19)),
     ]
 
 
@@ -70,7 +74,8 @@ def test_before_the_due_date_the_provider_is_reminded_once_however_often_beat_ti
         tick(datetime.date(2024, 7, 13))
     assert sent_to(mail.outbox) == sorted(
         (email, f"{side_a.service.name}: Q1 2024/25 monitoring return due on 22 July 2024")
-        for email in [side_a.preparer.email, side_a.signatory.email, side_a.provider.contact_email])
+        for email in [side_a.preparer.email, side_a.signatory.email, side_a.provider.contact_email]
+    )
     assert set(Reminder.objects.values_list("kind", "status")) == {("before_10", "sent")}
 
 
@@ -88,7 +93,9 @@ def test_overdue_reminders_also_go_to_the_contract_manager(side_a):
     tick(datetime.date(2024, 7, 30))
     overdue = [m for m in mail.outbox if m.to == [manager.email]]
     assert len(overdue) == 1 and overdue[0].subject.startswith("Overdue:")
-    tick(DUE)  # a due-date tick the day after does not resend "due" to the manager: due reminders are the provider's
+    tick(
+        DUE
+    )  # a due-date tick the day after does not resend "due" to the manager: due reminders are the provider's
     assert [m for m in mail.outbox if m.to == [manager.email]] == overdue
 
 
@@ -125,11 +132,13 @@ def test_one_refused_address_does_not_hold_up_the_rest_of_the_batch(side_a, side
     tick(datetime.date(2024, 7, 13))
     assert len(mail.outbox) == 5 and side_a.signatory.email not in [m.to[0] for m in mail.outbox]
     assert list(Reminder.objects.filter(status="pending").values_list("recipient", flat=True)) == [
-        side_a.signatory.email]
+        side_a.signatory.email
+    ]
 
 
-def test_when_mail_is_down_a_batch_stops_after_three_failures_and_leaves_the_rest_pending(side_a, side_b,
-                                                                                          mail_server):
+def test_when_mail_is_down_a_batch_stops_after_three_failures_and_leaves_the_rest_pending(
+    side_a, side_b, mail_server
+):
     mail_server.refused = {"*"}
     reminders.claim_due_reminders(datetime.date(2024, 7, 13))
     assert reminders.send_batch(reminders.pending_ids()) == 0

@@ -23,6 +23,8 @@ def test_racing_ticks_claim_and_send_each_reminder_once(period):
 
     assert refused(race([tick] * 4)) == []
     recipients = sorted(m.to[0] for m in mail.outbox)
-    expected = sorted(e for s in sides for e in (s.preparer.email, s.signatory.email, s.provider.contact_email))
+    expected = sorted(
+        e for s in sides for e in (s.preparer.email, s.signatory.email, s.provider.contact_email)
+    )
     assert recipients == expected
     assert Reminder.objects.filter(status="sent").count() == 9

@@ -37,9 +37,13 @@ def due_today(templates, providers: int):
     from tests.factories import FinancialYearFactory
 
     today = timezone.localdate()
-    period = PeriodFactory(template=templates[ready_templates.VICTIMS_SERVICES],
-                           year=FinancialYearFactory(start_year=2024), label="Q1 2024/25",
-                           window_opens_on=today, due_on=today)
+    period = PeriodFactory(
+        template=templates[ready_templates.VICTIMS_SERVICES],
+        year=FinancialYearFactory(start_year=2024),
+        label="Q1 2024/25",
+        window_opens_on=today,
+        due_on=today,
+    )
     return [make_side(f"Provider {n}", period) for n in range(providers)]
 
 
@@ -54,8 +58,10 @@ def wait_for(condition, timeout: float, message: str, every: float = 0.05, on_wa
 
 
 def all_claims_sent(expected: int):
-    return lambda: Reminder.objects.filter(status="sent").count() == expected and not Reminder.objects.filter(
-        status="pending").exists()
+    return lambda: (
+        Reminder.objects.filter(status="sent").count() == expected
+        and not Reminder.objects.filter(status="pending").exists()
+    )
 
 
 def test_beat_ticking_twice_sends_each_reminder_once(celery_app, celery_worker, templates):
@@ -69,8 +75,11 @@ def test_beat_ticking_twice_sends_each_reminder_once(celery_app, celery_worker, 
 
     sent = Counter((m.to[0], m.subject) for m in mail.outbox)
     assert len(sent) == 9 and set(sent.values()) == {1}
-    expected = {(email, f"{s.service.name}: Q1 2024/25 monitoring return due today") for s in sides
-                for email in (s.preparer.email, s.signatory.email, s.provider.contact_email)}
+    expected = {
+        (email, f"{s.service.name}: Q1 2024/25 monitoring return due today")
+        for s in sides
+        for email in (s.preparer.email, s.signatory.email, s.provider.contact_email)
+    }
     assert set(sent) == expected
 
 
@@ -81,13 +90,33 @@ def _database_url() -> str:
 
 
 def _start_worker(broker: str, mail_dir: Path, delay: float) -> subprocess.Popen:
-    env = {**os.environ, "DATABASE_URL": _database_url(), "REDIS_URL": broker,
-           "DJANGO_SETTINGS_MODULE": "tests.providers.worker_settings",
-           "PCC_TEST_MAIL_DIR": str(mail_dir), "PCC_TEST_MAIL_DELAY": str(delay)}
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url(),
+        "REDIS_URL": broker,
+        "DJANGO_SETTINGS_MODULE": "tests.providers.worker_settings",
+        "PCC_TEST_MAIL_DIR": str(mail_dir),
+        "PCC_TEST_MAIL_DELAY": str(delay),
+    }
     return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "pcc_grants", "worker", "--pool=solo", "--loglevel=WARNING",
-         "--without-heartbeat", "--without-gossip", "--without-mingle"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "pcc_grants",
+            "worker",
+            "--pool=solo",
+            "--loglevel=WARNING",
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def _delivered(mail_dir: Path) -> Counter:
@@ -101,7 +130,9 @@ def _delivered(mail_dir: Path) -> Counter:
 
 
 def test_a_worker_killed_mid_batch_loses_no_reminder_and_sends_none_twice(templates, tmp_path):
-    broker = f"{os.environ.get('REDIS_URL', 'redis://127.0.0.1:6379/0').rsplit('/', 1)[0]}/{SUBPROCESS_REDIS_DB}"
+    broker = (
+        f"{os.environ.get('REDIS_URL', 'redis://127.0.0.1:6379/0').rsplit('/', 1)[0]}/{SUBPROCESS_REDIS_DB}"
+    )
     redis.Redis.from_url(broker).flushdb()
     sender = Celery(broker=broker)
     mail_dir = tmp_path / "mail"
@@ -112,8 +143,11 @@ def test_a_worker_killed_mid_batch_loses_no_reminder_and_sends_none_twice(templa
         first = _start_worker(broker, mail_dir, delay=0.4)
         workers.append(first)
         sender.send_task("providers.tasks.send_monitoring_reminders")
-        wait_for(lambda: len(list(mail_dir.glob("*.eml"))) >= 3 and any(mail_dir.glob("sending-*")),
-                 timeout=60, message="the first worker never got going")
+        wait_for(
+            lambda: len(list(mail_dir.glob("*.eml"))) >= 3 and any(mail_dir.glob("sending-*")),
+            timeout=60,
+            message="the first worker never got going",
+        )
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=10)
         delivered_before = sum(_delivered(mail_dir).values())
@@ -130,8 +164,13 @@ def test_a_worker_killed_mid_batch_loses_no_reminder_and_sends_none_twice(templa
                 sender.send_task("providers.tasks.send_monitoring_reminders")
                 last_tick[0] = time.monotonic()
 
-        wait_for(all_claims_sent(12), timeout=60, message="the second worker did not finish the batch",
-                 every=0.1, on_wait=tick_every_two_seconds)
+        wait_for(
+            all_claims_sent(12),
+            timeout=60,
+            message="the second worker did not finish the batch",
+            every=0.1,
+            on_wait=tick_every_two_seconds,
+        )
         time.sleep(1)
     finally:
         for worker in workers:
@@ -146,5 +185,7 @@ def test_a_worker_killed_mid_batch_loses_no_reminder_and_sends_none_twice(templa
 
     delivered = _delivered(mail_dir)
     assert len(delivered) == 12, delivered
-    assert set(delivered.values()) == {1}, f"sent more than once: {[k for k, v in delivered.items() if v > 1]}"
+    assert set(delivered.values()) == {1}, (
+        f"sent more than once: {[k for k, v in delivered.items() if v > 1]}"
+    )
     assert set(Reminder.objects.values_list("monitoring_return_id", "kind", "recipient")) == set(delivered)

@@ -60,7 +60,10 @@ def test_a_late_return_is_accepted_and_marked_late(side_a):
 def test_a_return_submitted_on_its_due_date_is_not_late(side_a):
     fill_and_send(side_a)
     due_evening = timezone.make_aware(datetime.datetime(2024, 7, 22, 23, 30))
-    assert services.sign_off_and_submit(return_id=side_a.ret.pk, by=side_a.signatory, now=due_evening).late is False
+    assert (
+        services.sign_off_and_submit(return_id=side_a.ret.pk, by=side_a.signatory, now=due_evening).late
+        is False
+    )
 
 
 def test_a_return_cannot_be_submitted_before_its_window_opens(side_a):
@@ -71,7 +74,9 @@ def test_a_return_cannot_be_submitted_before_its_window_opens(side_a):
 
 
 def test_an_incomplete_return_cannot_go_for_sign_off(side_a):
-    services.save_figures(return_id=side_a.ret.pk, values={"m_new_victims": 4}, option_counts={}, by=side_a.preparer)
+    services.save_figures(
+        return_id=side_a.ret.pk, values={"m_new_victims": 4}, option_counts={}, by=side_a.preparer
+    )
     with pytest.raises(services.IncompleteReturn) as refused:
         services.send_for_sign_off(return_id=side_a.ret.pk, by=side_a.preparer)
     assert "Enter a figure for Existing victims supported" in [p.message for p in refused.value.problems]
@@ -99,7 +104,12 @@ def test_reopening_an_accepted_return_is_recorded_with_who_and_why(side_a, revie
     services.reopen(return_id=side_a.ret.pk, by=reviewer, reason="Provider found a double count")
     last = ReturnTransition.objects.filter(monitoring_return=side_a.ret).last()
     assert (last.action, last.from_status, last.to_status, last.by, last.comment) == (
-        "reopened", S.ACCEPTED, S.CHANGES_REQUESTED, reviewer, "Provider found a double count")
+        "reopened",
+        S.ACCEPTED,
+        S.CHANGES_REQUESTED,
+        reviewer,
+        "Provider found a double count",
+    )
 
 
 def test_a_move_not_in_the_transitions_table_is_refused(side_a, reviewer):
@@ -117,16 +127,19 @@ def test_a_provider_cannot_accept_its_own_return(side_a):
 def test_figures_cannot_change_while_waiting_for_sign_off(side_a):
     fill_and_send(side_a)
     with pytest.raises(services.ReturnRuleError, match="cannot be changed now"):
-        services.save_figures(return_id=side_a.ret.pk, values={"m_new_victims": 1}, option_counts={},
-                              by=side_a.preparer)
+        services.save_figures(
+            return_id=side_a.ret.pk, values={"m_new_victims": 1}, option_counts={}, by=side_a.preparer
+        )
 
 
 def test_funding_a_service_from_two_streams_commits_to_both_lines(db):
     service = ServiceFactory(name="Arrest Referral")
-    p_and_i = BudgetLineFactory(name="Arrest Referral (P&I)", amount=Decimal("500000"),
-                                budget=BudgetFactory(pot=Decimal("1967800")))
-    csf = BudgetLineFactory(name="Arrest Referral (CSF)", amount=Decimal("600000"),
-                            budget=BudgetFactory(pot=Decimal("3969300")))
+    p_and_i = BudgetLineFactory(
+        name="Arrest Referral (P&I)", amount=Decimal("500000"), budget=BudgetFactory(pot=Decimal("1967800"))
+    )
+    csf = BudgetLineFactory(
+        name="Arrest Referral (CSF)", amount=Decimal("600000"), budget=BudgetFactory(pot=Decimal("3969300"))
+    )
     services.fund_service(service=service, line_id=p_and_i.pk, amount=Decimal("500000"))
     services.fund_service(service=service, line_id=csf.pk, amount=Decimal("600000"))
     assert sum(f.commitment.amount for f in service.fundings.all()) == Decimal("1100000")
@@ -145,13 +158,24 @@ def test_periods_follow_the_template_frequency_and_due_dates(templates):
     from providers.models import MonitoringTemplate
     from tests.factories import FinancialYearFactory
 
-    template = MonitoringTemplate.objects.create(name="Six-monthly", slug="six", frequency="six_monthly",
-                                                 due_after_days=30)
+    template = MonitoringTemplate.objects.create(
+        name="Six-monthly", slug="six", frequency="six_monthly", due_after_days=30
+    )
     periods = services.create_periods(template=template, year=FinancialYearFactory(start_year=2024))
     assert [(p.label, p.starts_on, p.ends_on, p.window_opens_on, p.due_on) for p in periods] == [
-        ("H1 2024/25", datetime.date(2024, 4, 1), datetime.date(2024, 9, 30), datetime.date(2024, 10, 1),
-         datetime.date(2024, 10, 30)),
-        ("H2 2024/25", datetime.date(2024, 10, 1), datetime.date(2025, 3, 31), datetime.date(2025, 4, 1),
-         datetime.date(2025, 4, 30)),
+        (
+            "H1 2024/25",
+            datetime.date(2024, 4, 1),
+            datetime.date(2024, 9, 30),
+            datetime.date(2024, 10, 1),
+            datetime.date(2024, 10, 30),
+        ),
+        (
+            "H2 2024/25",
+            datetime.date(2024, 10, 1),
+            datetime.date(2025, 3, 31),
+            datetime.date(2025, 4, 1),
+            datetime.date(2025, 4, 30),
+        ),
     ]
     assert services.create_periods(template=template, year=periods[0].year) == periods

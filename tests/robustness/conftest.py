@@ -20,22 +20,29 @@ def robustness_storage(tmp_path_factory):
 def world(django_db_setup, django_db_blocker, robustness_storage):
     if connection.vendor != "postgresql":
         pytest.skip("the robustness harness reads PostgreSQL's per-transaction write counters")
-    with django_db_blocker.unblock(), override_settings(
-        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"], **_storage(robustness_storage)
+    with (
+        django_db_blocker.unblock(),
+        override_settings(
+            PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"], **_storage(robustness_storage)
+        ),
+        transaction.atomic(),
     ):
-        with transaction.atomic():
-            loaded = load_demo_and_people()
-            yield loaded
-            transaction.set_rollback(True)
+        loaded = load_demo_and_people()
+        yield loaded
+        transaction.set_rollback(True)
 
 
 def _storage(location) -> dict:
     from django.conf import settings
 
     return {
-        "STORAGES": {**settings.STORAGES, "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": location, "base_url": None}}},
+        "STORAGES": {
+            **settings.STORAGES,
+            "default": {
+                "BACKEND": "django.core.files.storage.FileSystemStorage",
+                "OPTIONS": {"location": location, "base_url": None},
+            },
+        },
         "MAILERS": {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}},
     }
 

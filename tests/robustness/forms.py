@@ -38,8 +38,25 @@ HOSTILE = [
 ]
 # A formset's management form: left as the page set it, except in one submission of its own.
 MANAGEMENT = ("-TOTAL_FORMS", "-INITIAL_FORMS", "-MIN_NUM_FORMS", "-MAX_NUM_FORMS")
-NAMES_OF_IDS = ("id", "pk", "application", "organisation", "line", "budget", "service", "provider", "return",
-                "document", "round", "award", "commitment", "user", "area", "stream", "year")
+NAMES_OF_IDS = (
+    "id",
+    "pk",
+    "application",
+    "organisation",
+    "line",
+    "budget",
+    "service",
+    "provider",
+    "return",
+    "document",
+    "round",
+    "award",
+    "commitment",
+    "user",
+    "area",
+    "stream",
+    "year",
+)
 
 
 @dataclass
@@ -89,8 +106,11 @@ def forms_on(page_url: str, body: bytes) -> list[Form]:
             if not name or element.get("disabled") is not None:
                 continue
             tag = element.tag
-            kind = (element.get("type") or ("submit" if tag == "button" else "text")).lower() if tag in (
-                "input", "button") else tag
+            kind = (
+                (element.get("type") or ("submit" if tag == "button" else "text")).lower()
+                if tag in ("input", "button")
+                else tag
+            )
             if kind in ("submit", "image"):
                 submit.append((name, element.get("value") or ""))
                 continue
@@ -101,8 +121,11 @@ def forms_on(page_url: str, body: bytes) -> list[Form]:
             options = []
             if tag == "select":
                 options = [o.get("value", o.text_content().strip()) for o in element.iter("option")]
-                chosen = [o.get("value", o.text_content().strip()) for o in element.iter("option")
-                          if o.get("selected") is not None]
+                chosen = [
+                    o.get("value", o.text_content().strip())
+                    for o in element.iter("option")
+                    if o.get("selected") is not None
+                ]
                 values = chosen or (options[:1] if element.get("multiple") is None else [])
             elif kind in ("checkbox", "radio"):
                 values = [element.get("value", "on")] if element.get("checked") is not None else []
@@ -159,10 +182,10 @@ def hostile_submissions(form: Form, foreign_ids: list[int], rounds=ALL_ROUNDS) -
     n = len(HOSTILE)
     for j in rounds:
         data = dict(base)
-        for k, (name, kind, values, options) in enumerate(editable):
+        for k, (name, kind, _values, _options) in enumerate(editable):
             # Every other round keeps the choices and hidden state as the page set them, so a view that routes on
             # them (an "action" field, a formset's management form) is reached with hostile text in the rest.
-            if j % 2 and kind in ("hidden", "select", "radio", "checkbox") or name.endswith(MANAGEMENT):
+            if (j % 2 and kind in ("hidden", "select", "radio", "checkbox")) or name.endswith(MANAGEMENT):
                 continue
             data[name] = [HOSTILE[(j + k) % n]]
         out.append((f"hostile #{j}", data))
@@ -172,16 +195,36 @@ def hostile_submissions(form: Form, foreign_ids: list[int], rounds=ALL_ROUNDS) -
         management = [name for name, *_ in editable if name.endswith(MANAGEMENT)]
         if management:
             # Not a huge count: Django caps it at 1,000 forms, each rendered again, which only makes the run slow.
-            out.append(("management form tampered", {**base, **{name: ["-1" if k % 2 else "abc"]
-                                                                for k, name in enumerate(management)}}))
-        out.append(("every field twice", {**base, **{name: (base.get(name) or [""]) + [HOSTILE[k % n]]
-                                                     for k, (name, *_) in enumerate(editable)
-                                                     if not name.endswith(MANAGEMENT)}}))
-    id_fields = [name for name, kind, values, options in editable if _is_id_field(name, kind, values, options)]
+            out.append(
+                (
+                    "management form tampered",
+                    {**base, **{name: ["-1" if k % 2 else "abc"] for k, name in enumerate(management)}},
+                )
+            )
+        out.append(
+            (
+                "every field twice",
+                {
+                    **base,
+                    **{
+                        name: (base.get(name) or [""]) + [HOSTILE[k % n]]
+                        for k, (name, *_) in enumerate(editable)
+                        if not name.endswith(MANAGEMENT)
+                    },
+                },
+            )
+        )
+    id_fields = [
+        name for name, kind, values, options in editable if _is_id_field(name, kind, values, options)
+    ]
     if id_fields:
         for foreign in foreign_ids:
-            out.append((f"another organisation's id {foreign}", {**base, **{name: [str(foreign)]
-                                                                            for name in id_fields}}))
+            out.append(
+                (
+                    f"another organisation's id {foreign}",
+                    {**base, **{name: [str(foreign)] for name in id_fields}},
+                )
+            )
     return out
 
 

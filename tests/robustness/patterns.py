@@ -35,10 +35,15 @@ def all_patterns() -> dict[str, Pattern]:
             own = {k: type(v).__name__ for k, v in getattr(pattern.pattern, "converters", {}).items()}
             regex = is_regex or (not own and bool(pattern.pattern.regex.groupindex))
             if isinstance(pattern, URLResolver):
-                walk(pattern.url_patterns, route, {**converters, **own},
-                     namespaces + ([pattern.namespace] if pattern.namespace else []), regex)
+                walk(
+                    pattern.url_patterns,
+                    route,
+                    {**converters, **own},
+                    namespaces + ([pattern.namespace] if pattern.namespace else []),
+                    regex,
+                )
             elif isinstance(pattern, URLPattern):
-                key = ":".join(namespaces + [pattern.name]) if pattern.name else route
+                key = ":".join([*namespaces, pattern.name]) if pattern.name else route
                 found.setdefault(key, Pattern(key, route, {**converters, **own}, regex))
 
     walk(get_resolver().url_patterns, "", {}, [], False)
@@ -96,12 +101,18 @@ def _view_on_site() -> list[dict]:
 
 FILL = {
     # accounts: signed links; the token is the capability
-    "accounts:verify": lambda w: [verification_kwargs(w.objects["unverified"]),
-                                  {"uidb64": "MQ", "token": "not-a-token"}],
-    "password_reset_confirm": lambda w: [password_reset_kwargs(w.users["applicant"]),
-                                         {"uidb64": "x", "token": "set-password"}],
-    "accounts:password_reset_confirm": lambda w: [password_reset_kwargs(w.users["applicant"]),
-                                                  {"uidb64": "x", "token": "set-password"}],
+    "accounts:verify": lambda w: [
+        verification_kwargs(w.objects["unverified"]),
+        {"uidb64": "MQ", "token": "not-a-token"},
+    ],
+    "password_reset_confirm": lambda w: [
+        password_reset_kwargs(w.users["applicant"]),
+        {"uidb64": "x", "token": "set-password"},
+    ],
+    "accounts:password_reset_confirm": lambda w: [
+        password_reset_kwargs(w.users["applicant"]),
+        {"uidb64": "x", "token": "set-password"},
+    ],
     # staff: funds, exports, needs
     "funds:budget": lambda w: [_first("funds.Budget")],
     "exports:job": lambda w: [{"pk": w.objects["export"].pk}],
@@ -117,26 +128,37 @@ FILL = {
     "applications:check": _apps,
     "applications:confirmation": _apps,
     "applications:withdraw": _apps,
-    "applications:accept_award": lambda w: _apps(w) + [{"pk": w.objects["other_app"].pk}],
+    "applications:accept_award": lambda w: [*_apps(w), {"pk": w.objects["other_app"].pk}],
     "applications:respond": lambda w: [
         {"pk": w.objects["submitted"].pk, "request_pk": w.objects["question"].pk},
         {"pk": w.objects["other_app"].pk, "request_pk": w.objects["other_question"].pk},
-        {"pk": w.objects["submitted"].pk, "request_pk": w.objects["other_question"].pk}],
+        {"pk": w.objects["submitted"].pk, "request_pk": w.objects["other_question"].pk},
+    ],
     "applications:download": lambda w: [
         {"pk": w.objects["draft"].pk, "document_pk": w.objects["own_doc"].pk},
         {"pk": w.objects["other_app"].pk, "document_pk": w.objects["other_doc"].pk},
-        {"pk": w.objects["draft"].pk, "document_pk": w.objects["other_doc"].pk}],
+        {"pk": w.objects["draft"].pk, "document_pk": w.objects["other_doc"].pk},
+    ],
     "applications:task": lambda w: [{"pk": a["pk"], "task": t} for a in _apps(w) for t in TASKS],
-    "applications:organisation": lambda w: [{"pk": w.objects["own_org"].pk}, {"pk": w.objects["other_org"].pk}],
+    "applications:organisation": lambda w: [
+        {"pk": w.objects["own_org"].pk},
+        {"pk": w.objects["other_org"].pk},
+    ],
     "applications:accept_invitation": lambda w: [{"token": w.objects["invitation"].token}],
     "applications:staff_detail": _apps,
-    "applications:staff_action": lambda w: [{"pk": w.objects["submitted"].pk, "action": a} for a in STAFF_ACTIONS],
+    "applications:staff_action": lambda w: [
+        {"pk": w.objects["submitted"].pk, "action": a} for a in STAFF_ACTIONS
+    ],
     # providers: the demo provider's services and returns, and another provider's
-    "providers:service": lambda w: [{"pk": w.objects["own_service"].pk}, {"pk": w.objects["other_service"].pk}],
+    "providers:service": lambda w: [
+        {"pk": w.objects["own_service"].pk},
+        {"pk": w.objects["other_service"].pk},
+    ],
     "providers:service_document": lambda w: [
         {"pk": w.objects["own_service"].pk, "document_pk": w.objects["own_service_doc"].pk},
         {"pk": w.objects["other_service"].pk, "document_pk": w.objects["other_service_doc"].pk},
-        {"pk": w.objects["own_service"].pk, "document_pk": w.objects["other_service_doc"].pk}],
+        {"pk": w.objects["own_service"].pk, "document_pk": w.objects["other_service_doc"].pk},
+    ],
     "providers:return": _returns,
     "providers:return_edit": _returns,
     "providers:return_send_for_sign_off": _returns,
@@ -156,8 +178,9 @@ FILL = {
 
 # Regex patterns: the URLs to visit, as written.
 REGEX_URLS = {
-    "admin:app_list": lambda: [f"/admin/{label}/" for label in sorted({m._meta.app_label
-                                                                         for m in admin.site._registry})],
+    "admin:app_list": lambda: [
+        f"/admin/{label}/" for label in sorted({m._meta.app_label for m in admin.site._registry})
+    ],
     "admin/(?P<url>.*)$": lambda: ["/admin/no-such-app/", "/admin/funds/no-such-model/1/"],
 }
 
@@ -170,14 +193,19 @@ def _decision_numbers() -> list[str]:
     from funds.models import Decision
 
     numbers = list(Decision.objects.order_by("pk").values_list("number", flat=True))
-    confidential = (Decision.objects.exclude(confidentiality="public").values_list("number", flat=True).first()
-                    if hasattr(Decision, "confidentiality") else None)
+    confidential = (
+        Decision.objects.exclude(confidentiality="public").values_list("number", flat=True).first()
+        if hasattr(Decision, "confidentiality")
+        else None
+    )
     return numbers[:3] + ([confidential] if confidential and confidential not in numbers[:3] else [])
 
 
 # --- Admin model pages, from the registry ---------------------------------------------------------------------------
 
-ADMIN_PAGE = re.compile(r"^admin:(?P<app>[a-z0-9]+)_(?P<model>[a-z0-9]+)_(?P<page>changelist|add|change|history|delete)$")
+ADMIN_PAGE = re.compile(
+    r"^admin:(?P<app>[a-z0-9]+)_(?P<model>[a-z0-9]+)_(?P<page>changelist|add|change|history|delete)$"
+)
 ADMIN_REDIRECT = re.compile(r"^admin/(?P<app>[a-z0-9]+)/(?P<model>[a-z0-9]+)/<path:object_id>/$")
 
 

@@ -25,8 +25,13 @@ TRACEBACK_MARKERS = (b"Traceback (most recent call last)", b'File "/', b"django/
 ERROR_MARKERS = (b"govuk-error-summary", b"errornote", b"errorlist", b"govuk-error-message")
 # Tables a refused POST may write without changing anything that matters: sessions, sign-in throttling, and the
 # audit of reads. Everything else of the project's apps is compared.
-IGNORED_TABLES = {"django_session", "axes_accessattempt", "axes_accesslog", "axes_accessfailurelog",
-                  "axes_accessattemptexpiration"}
+IGNORED_TABLES = {
+    "django_session",
+    "axes_accessattempt",
+    "axes_accesslog",
+    "axes_accessfailurelog",
+    "axes_accessattemptexpiration",
+}
 
 # Bugs other engineers are fixing right now: a finding whose text holds one of these is reported with its owner, and
 # still fails, so the test passes exactly when the fix lands.
@@ -76,7 +81,9 @@ class Probe:
     _exception: str | None = None
 
     def __post_init__(self):
-        got_request_exception.connect(self._record_exception, weak=False, dispatch_uid=f"robustness-{id(self)}")
+        got_request_exception.connect(
+            self._record_exception, weak=False, dispatch_uid=f"robustness-{id(self)}"
+        )
 
     def close(self):
         got_request_exception.disconnect(dispatch_uid=f"robustness-{id(self)}")
@@ -133,16 +140,20 @@ class Probe:
         result = {}
         try:
             with transaction.atomic():
-                response = self.client.post(url, urlencode(data, doseq=True),
-                                            content_type="application/x-www-form-urlencoded")
+                response = self.client.post(
+                    url, urlencode(data, doseq=True), content_type="application/x-www-form-urlencoded"
+                )
                 body = self._body(response)
                 self._check("POST", url, response, body, data)
                 refused = _refused(response, body)
                 result.update(status=response.status_code, refused=refused)
                 changed = []
                 if refused:
-                    changed = [t for t, n in _write_counts().items()
-                               if n != before.get(t, 0) and t not in IGNORED_TABLES | may_write]
+                    changed = [
+                        t
+                        for t, n in _write_counts().items()
+                        if n != before.get(t, 0) and t not in IGNORED_TABLES | may_write
+                    ]
                 if changed:
                     # Touched is not changed: a view may write and roll back. Compare the rows themselves.
                     after = _digests(changed)
@@ -156,8 +167,14 @@ class Probe:
             before_rows = _digests(list(result["after"]))
             differ = sorted(t for t, digest in result["after"].items() if before_rows[t] != digest)
             if differ:
-                self._finding("partial write", "POST", url, result["status"],
-                              f"refused, yet changed {', '.join(differ)}", data)
+                self._finding(
+                    "partial write",
+                    "POST",
+                    url,
+                    result["status"],
+                    f"refused, yet changed {', '.join(differ)}",
+                    data,
+                )
         return result.get("status"), result.get("refused")
 
     # --- Checks -------------------------------------------------------------------------------------------------------
@@ -167,7 +184,7 @@ class Probe:
             if getattr(response, "streaming", False):
                 return b"".join(response.streaming_content)
             return response.content
-        except Exception as exc:  # noqa: BLE001  (a broken stream is a finding, not a crash of the harness)
+        except Exception as exc:
             self._exception = self._exception or f"{type(exc).__name__} while streaming: {exc}"
             return b""
 
@@ -176,7 +193,9 @@ class Probe:
         profile = os.environ.get("ROBUSTNESS_PROFILE")
         if profile:
             with open(profile, "a") as f:
-                f.write(f"{time.process_time():.3f} {self.role} {method} {response.status_code} {url[:150]}\n")
+                f.write(
+                    f"{time.process_time():.3f} {self.role} {method} {response.status_code} {url[:150]}\n"
+                )
         status = response.status_code
         html = "html" in response.get("Content-Type", "")
         if status >= 500:
@@ -206,8 +225,10 @@ def _refused(response, body: bytes) -> bool:
 
 def _write_counts() -> dict[str, int]:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT relname, n_tup_ins + n_tup_upd + n_tup_del FROM pg_stat_xact_user_tables "
-                       "WHERE n_tup_ins + n_tup_upd + n_tup_del > 0")
+        cursor.execute(
+            "SELECT relname, n_tup_ins + n_tup_upd + n_tup_del FROM pg_stat_xact_user_tables "
+            "WHERE n_tup_ins + n_tup_upd + n_tup_del > 0"
+        )
         return dict(cursor.fetchall())
 
 
@@ -217,9 +238,11 @@ def _digests(tables: list[str]) -> dict[str, str]:
     from psycopg import sql
 
     query = sql.SQL(" UNION ALL ").join(
-        sql.SQL("SELECT {name}, md5(coalesce(string_agg(t::text, ',' ORDER BY t::text), '')) FROM {table} t").format(
-            name=sql.Literal(table), table=sql.Identifier(table))
-        for table in tables)
+        sql.SQL(
+            "SELECT {name}, md5(coalesce(string_agg(t::text, ',' ORDER BY t::text), '')) FROM {table} t"
+        ).format(name=sql.Literal(table), table=sql.Identifier(table))
+        for table in tables
+    )
     with connection.cursor() as cursor:
         cursor.execute(query.as_string(connection.connection))
         return dict(cursor.fetchall())

@@ -22,4 +22,5 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_sep("-", "robustness harness")
         terminalreporter.write_line(
             f"robustness harness: {TOTALS['requests']:,} requests, {TOTALS['server_errors']:,} server errors, "
-            f"{TOTALS['findings']:,} findings (tests/robustness)")
+            f"{TOTALS['findings']:,} findings (tests/robustness)"
+        )

@@ -12,12 +12,14 @@ pytestmark = pytest.mark.django_db
 
 def test_every_url_pattern_is_filled_or_listed(world):
     patterns = all_patterns()
-    unfilled = sorted(key for key, pattern in patterns.items() if not real_urls(pattern, world)
-                      and key not in NOT_FILLED)
+    unfilled = sorted(
+        key for key, pattern in patterns.items() if not real_urls(pattern, world) and key not in NOT_FILLED
+    )
     assert not unfilled, (
         "These URL patterns have no real id to visit them with; add a line to FILL in tests/robustness/patterns.py "
-        "(or make the object in world.py), or list them in NOT_FILLED with the reason:\n  " + "\n  ".join(
-            f"{key}  ({patterns[key].route})" for key in unfilled))
+        "(or make the object in world.py), or list them in NOT_FILLED with the reason:\n  "
+        + "\n  ".join(f"{key}  ({patterns[key].route})" for key in unfilled)
+    )
     stale = sorted((set(FILL) | set(NOT_FILLED) | set(REGEX_URLS)) - set(patterns))
     assert not stale, f"Lines for patterns that no longer exist: {stale}"
     admin_pages = [key for key in patterns if admin_kwargs(key)]

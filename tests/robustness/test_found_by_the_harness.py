@@ -68,7 +68,9 @@ def test_an_admin_form_refused_for_a_value_that_is_not_an_id_shows_its_error_not
     client = _signed_in(UserFactory(is_staff=True, is_superuser=True))
     page = client.get(reverse("admin:funds_area_change", args=[area.pk]))
     assert page.status_code == 200
-    data = {field: value for field, value in page.context["adminform"].form.initial.items() if value is not None}
+    data = {
+        field: value for field, value in page.context["adminform"].form.initial.items() if value is not None
+    }
     data.update({"name": "Coventry", "parent": typed, "succeeded_by": typed})
     response = client.post(reverse("admin:funds_area_change", args=[area.pk]), data)
     assert response.status_code == 200
@@ -81,7 +83,11 @@ def test_every_admin_with_autocomplete_fields_uses_the_widgets_that_drop_values_
     from pcc_grants.admin_widgets import ValidIdsAutocompleteMixin
 
     admins = list(admin.site._registry.values())
-    admins += [inline(model_admin.model, admin.site) for model_admin in admins for inline in model_admin.inlines]
+    admins += [
+        inline(model_admin.model, admin.site) for model_admin in admins for inline in model_admin.inlines
+    ]
     with_autocomplete = [a for a in admins if a.autocomplete_fields]
-    assert with_autocomplete, "the walk found no admin with autocomplete fields: is it still reading the registry?"
+    assert with_autocomplete, (
+        "the walk found no admin with autocomplete fields: is it still reading the registry?"
+    )
     assert [type(a).__name__ for a in with_autocomplete if not isinstance(a, ValidIdsAutocompleteMixin)] == []

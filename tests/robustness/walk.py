@@ -44,9 +44,11 @@ def _fail_with(probe: Probe, record_harness, what: str):
     record_harness(probe)
     probe.close()
     findings = probe.findings
-    assert not findings, (f"{len(findings)} findings {what} as {probe.role} "
-                          f"({probe.requests} requests, {probe.server_errors} server errors):\n"
-                          + "\n".join(f.line() for f in findings[:200]))
+    assert not findings, (
+        f"{len(findings)} findings {what} as {probe.role} "
+        f"({probe.requests} requests, {probe.server_errors} server errors):\n"
+        + "\n".join(f.line() for f in findings[:200])
+    )
 
 
 # Forms that save what was typed even when they refuse it, by design, and the tables they save it in.
@@ -56,8 +58,14 @@ SAVES_WHEN_REFUSED = {
     "applications:task": frozenset({"applications_application", "applications_budgetitem"}),
     # A return's figures are saved whenever every one could be read, complete or not, so nothing typed is lost
     # (providers.views.portal.return_edit, _only_completeness_errors); the first save starts the return.
-    "providers:return_edit": frozenset({"providers_monitoringreturn", "providers_returnvalue",
-                                        "providers_returnbreakdownvalue", "providers_returntransition"}),
+    "providers:return_edit": frozenset(
+        {
+            "providers_monitoringreturn",
+            "providers_returnvalue",
+            "providers_returnbreakdownvalue",
+            "providers_returntransition",
+        }
+    ),
     # The set-up page makes the unconfirmed authenticator key it shows, on whichever request comes first.
     "accounts:two_factor_setup": frozenset({"accounts_twofactordevice"}),
 }

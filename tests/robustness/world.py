@@ -19,8 +19,17 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 # The kinds of people, in the order they are reported. None is the anonymous visitor.
-ROLES = ("anonymous", "applicant", "other_applicant", "preparer", "signatory", "finance", "grants", "commissioning",
-         "superuser")
+ROLES = (
+    "anonymous",
+    "applicant",
+    "other_applicant",
+    "preparer",
+    "signatory",
+    "finance",
+    "grants",
+    "commissioning",
+    "superuser",
+)
 STAFF_ROLES = ("finance", "grants", "commissioning", "superuser")
 
 
@@ -37,30 +46,49 @@ def load_demo_and_people() -> World:
     call_command("load_demo_data", stdout=io.StringIO())
 
     from accounts.models import TwoFactorDevice, User
-    from applications.models import Application, Document, InformationRequest, Invitation, Membership, Organisation
+    from applications.models import (
+        Application,
+        Document,
+        InformationRequest,
+        Invitation,
+        Membership,
+        Organisation,
+    )
     from exports.models import ExportJob
     from funds.models import Commitment, Decision
     from funds.services import record_payment
     from providers.models import MonitoringReturn, Provider, ProviderMembership, Service, ServiceDocument
 
-    users = {role: None for role in ROLES}
+    users = dict.fromkeys(ROLES)
     users["applicant"] = User.objects.get(email="applicant@demo.pcc-grants.example")
     users["preparer"] = User.objects.get(email="provider@demo.pcc-grants.example")
     users["signatory"] = User.objects.get(email="signoff@demo.pcc-grants.example")
     users["finance"] = User.objects.get(email="finance@demo.pcc-grants.example")
     users["grants"] = User.objects.get(email="grants@demo.pcc-grants.example")
     users["commissioning"] = User.objects.get(email="commissioning@demo.pcc-grants.example")
-    users["superuser"] = User.objects.create_user(email="robustness-superuser@opcc.example", password="x" * 20,
-                                                  is_staff=True, is_superuser=True, full_name="Harness Superuser")
+    users["superuser"] = User.objects.create_user(
+        email="robustness-superuser@opcc.example",
+        password="x" * 20,
+        is_staff=True,
+        is_superuser=True,
+        full_name="Harness Superuser",
+    )
 
     own_org = Organisation.objects.get(memberships__user=users["applicant"])
     # The second applicant joins an organisation the demo already has, with its own awarded application.
-    other_app = (Application.objects.exclude(organisation=own_org).select_related("organisation")
-                 .order_by("pk").first())
+    other_app = (
+        Application.objects.exclude(organisation=own_org)
+        .select_related("organisation")
+        .order_by("pk")
+        .first()
+    )
     other_org = other_app.organisation
-    users["other_applicant"] = User.objects.create_user(email="second-applicant@robustness.example",
-                                                        password="x" * 20, full_name="Second Applicant")
-    Membership.objects.create(organisation=other_org, user=users["other_applicant"], role=Membership.Role.OWNER)
+    users["other_applicant"] = User.objects.create_user(
+        email="second-applicant@robustness.example", password="x" * 20, full_name="Second Applicant"
+    )
+    Membership.objects.create(
+        organisation=other_org, user=users["other_applicant"], role=Membership.Role.OWNER
+    )
 
     own_apps = list(Application.objects.filter(organisation=own_org).order_by("pk"))
     draft = next(a for a in own_apps if a.status == "draft")
@@ -68,53 +96,95 @@ def load_demo_and_people() -> World:
 
     def document(application, user, name):
         return Document.objects.create(
-            application=application, kind=Document.Kind.GOVERNING_DOCUMENT, original_name=name,
-            content_type="application/pdf", size=8, uploaded_by=user,
-            file=ContentFile(b"%PDF-1.4", name=name))
+            application=application,
+            kind=Document.Kind.GOVERNING_DOCUMENT,
+            original_name=name,
+            content_type="application/pdf",
+            size=8,
+            uploaded_by=user,
+            file=ContentFile(b"%PDF-1.4", name=name),
+        )
 
     own_doc = document(draft, users["applicant"], "constitution.pdf")
     other_doc = document(other_app, users["other_applicant"], "other-constitution.pdf")
-    question = InformationRequest.objects.create(application=submitted, question="How many people?",
-                                                 asked_by=users["grants"])
-    other_question = InformationRequest.objects.create(application=other_app, question="Which venue?",
-                                                       asked_by=users["grants"])
-    invitation = Invitation.objects.create(organisation=own_org, email="new-member@robustness.example",
-                                           invited_by=users["applicant"])
+    question = InformationRequest.objects.create(
+        application=submitted, question="How many people?", asked_by=users["grants"]
+    )
+    other_question = InformationRequest.objects.create(
+        application=other_app, question="Which venue?", asked_by=users["grants"]
+    )
+    invitation = Invitation.objects.create(
+        organisation=own_org, email="new-member@robustness.example", invited_by=users["applicant"]
+    )
 
     demo_provider = Provider.objects.get(memberships__user=users["preparer"])
-    other_provider = Provider.objects.exclude(pk=demo_provider.pk).filter(services__isnull=False).order_by("pk").first()
+    other_provider = (
+        Provider.objects.exclude(pk=demo_provider.pk).filter(services__isnull=False).order_by("pk").first()
+    )
     own_service = Service.objects.filter(provider=demo_provider).order_by("pk").first()
     other_service = Service.objects.filter(provider=other_provider).order_by("pk").first()
     own_returns = list(MonitoringReturn.objects.filter(service__provider=demo_provider).order_by("pk"))
     other_return = MonitoringReturn.objects.filter(service__provider=other_provider).order_by("pk").first()
-    own_service_doc = (ServiceDocument.objects.filter(service__provider=demo_provider).first()
-                       or ServiceDocument.objects.create(service=own_service, title="Contract",
-                                                         file=ContentFile(b"%PDF-1.4", name="contract.pdf")))
-    other_service_doc = ServiceDocument.objects.create(service=other_service, title="Other contract",
-                                                       file=ContentFile(b"%PDF-1.4", name="other.pdf"))
+    own_service_doc = ServiceDocument.objects.filter(
+        service__provider=demo_provider
+    ).first() or ServiceDocument.objects.create(
+        service=own_service, title="Contract", file=ContentFile(b"%PDF-1.4", name="contract.pdf")
+    )
+    other_service_doc = ServiceDocument.objects.create(
+        service=other_service, title="Other contract", file=ContentFile(b"%PDF-1.4", name="other.pdf")
+    )
 
-    export = ExportJob.objects.create(kind="applications.list", title="Applications", requested_by=users["finance"],
-                                      status=ExportJob.Status.READY, filename="applications.xlsx")
+    export = ExportJob.objects.create(
+        kind="applications.list",
+        title="Applications",
+        requested_by=users["finance"],
+        status=ExportJob.Status.READY,
+        filename="applications.xlsx",
+    )
     export.file.save("applications.xlsx", ContentFile(b"PK\x03\x04"), save=True)
     commitment = Commitment.objects.filter(released_at__isnull=True).order_by("pk").first()
-    record_payment(commitment_id=commitment.pk, amount=Decimal("1.00"), paid_on=datetime.date(2024, 6, 1),
-                   reference="Harness payment", by=users["finance"])
+    record_payment(
+        commitment_id=commitment.pk,
+        amount=Decimal("1.00"),
+        paid_on=datetime.date(2024, 6, 1),
+        reference="Harness payment",
+        by=users["finance"],
+    )
     Group.objects.create(name="Harness group")
     TwoFactorDevice.objects.create(user=users["superuser"], secret="JBSWY3DPEHPK3PXP")
     _axes_rows()
 
     # Signed up, link not yet followed (accounts.models.User.awaiting_verification): the verify link's owner.
-    unverified = User.objects.create_user(email="unverified@robustness.example", password="x" * 20, is_active=False)
+    unverified = User.objects.create_user(
+        email="unverified@robustness.example", password="x" * 20, is_active=False
+    )
 
     objects = {
-        "own_org": own_org, "other_org": other_org, "draft": draft, "submitted": submitted, "other_app": other_app,
-        "own_doc": own_doc, "other_doc": other_doc, "question": question, "other_question": other_question,
-        "invitation": invitation, "demo_provider": demo_provider, "other_provider": other_provider,
-        "own_service": own_service, "other_service": other_service, "own_returns": own_returns,
-        "other_return": other_return, "own_service_doc": own_service_doc, "other_service_doc": other_service_doc,
-        "export": export, "unverified": unverified, "decision": Decision.objects.order_by("pk").first(),
+        "own_org": own_org,
+        "other_org": other_org,
+        "draft": draft,
+        "submitted": submitted,
+        "other_app": other_app,
+        "own_doc": own_doc,
+        "other_doc": other_doc,
+        "question": question,
+        "other_question": other_question,
+        "invitation": invitation,
+        "demo_provider": demo_provider,
+        "other_provider": other_provider,
+        "own_service": own_service,
+        "other_service": other_service,
+        "own_returns": own_returns,
+        "other_return": other_return,
+        "own_service_doc": own_service_doc,
+        "other_service_doc": other_service_doc,
+        "export": export,
+        "unverified": unverified,
+        "decision": Decision.objects.order_by("pk").first(),
     }
-    provider_members = ProviderMembership.objects.filter(provider=demo_provider).values_list("user_id", flat=True)
+    provider_members = ProviderMembership.objects.filter(provider=demo_provider).values_list(
+        "user_id", flat=True
+    )
     assert {users["preparer"].pk, users["signatory"].pk} <= set(provider_members)
     foreign = {
         # What an applicant of organisation A might paste into a form: B's ids, and the other way round.
@@ -129,18 +199,29 @@ def load_demo_and_people() -> World:
 def _axes_rows() -> None:
     from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 
-    common = {"user_agent": "harness", "ip_address": "203.0.113.9", "username": "someone@example.org",
-              "http_accept": "*/*", "path_info": "/accounts/login/"}
+    common = {
+        "user_agent": "harness",
+        "ip_address": "203.0.113.9",
+        "username": "someone@example.org",
+        "http_accept": "*/*",
+        "path_info": "/accounts/login/",
+    }
     AccessAttempt.objects.create(**common, get_data="", post_data="", failures_since_start=1)
     AccessLog.objects.create(**common)
     AccessFailureLog.objects.create(**common)
 
 
 def password_reset_kwargs(user) -> dict:
-    return {"uidb64": urlsafe_base64_encode(force_bytes(user.pk)), "token": default_token_generator.make_token(user)}
+    return {
+        "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+        "token": default_token_generator.make_token(user),
+    }
 
 
 def verification_kwargs(user) -> dict:
     from accounts.tokens import email_verification_token
 
-    return {"uidb64": urlsafe_base64_encode(force_bytes(user.pk)), "token": email_verification_token.make_token(user)}
+    return {
+        "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+        "token": email_verification_token.make_token(user),
+    }

@@ -16,8 +16,9 @@ def _registry(document: dict) -> Registry:
 def validator(pointer: str, document: dict | None = None) -> Draft202012Validator:
     """A validator for the schema at a JSON pointer in the document, e.g. "#/components/schemas/Grant"."""
     document = document or openapi.document()
-    return Draft202012Validator({"$ref": f"{BASE}{pointer}"}, registry=_registry(document),
-                                format_checker=FormatChecker())
+    return Draft202012Validator(
+        {"$ref": f"{BASE}{pointer}"}, registry=_registry(document), format_checker=FormatChecker()
+    )
 
 
 def response_pointer(document: dict, api_path: str, status: int) -> str:
@@ -29,6 +30,9 @@ def response_pointer(document: dict, api_path: str, status: int) -> str:
 
 def assert_matches_document(response, api_path: str) -> None:
     document = openapi.document()
-    errors = list(validator(response_pointer(document, api_path, response.status_code), document)
-                  .iter_errors(response.json()))
+    errors = list(
+        validator(response_pointer(document, api_path, response.status_code), document).iter_errors(
+            response.json()
+        )
+    )
     assert not errors, "\n".join(f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in errors)

@@ -27,11 +27,16 @@ def package_validator() -> Draft202012Validator:
     )
     # Without a live date-time format check, a plain YYYY-MM-DD date matches both branches of the schema's oneOf and
     # fails; rfc3339-validator makes the check real.
-    return Draft202012Validator(package_schema, registry=registry, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    return Draft202012Validator(
+        package_schema, registry=registry, format_checker=Draft202012Validator.FORMAT_CHECKER
+    )
 
 
 def errors(package: dict) -> list[str]:
-    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in package_validator().iter_errors(package)]
+    return [
+        f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
+        for e in package_validator().iter_errors(package)
+    ]
 
 
 def grant_schema() -> dict:

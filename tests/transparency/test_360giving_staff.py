@@ -34,20 +34,25 @@ def page(response) -> str:
 
 def test_the_page_says_how_many_grants_and_how_much_money_would_be_published(staff_client, demo):
     total = sum(amount for _, amount in applications_demo.PUBLISHED_AWARDS.values())
-    assert f"52 grants totalling {pounds(total)} would be published for 2024/25." in page(staff_client.get(URL))
+    assert f"52 grants totalling {pounds(total)} would be published for 2024/25." in page(
+        staff_client.get(URL)
+    )
     hcf_round = Round.objects.get(slug="helping-communities-fund-2024-25")
     assert "52 grants totalling" in page(staff_client.get(URL, {"year": demo.pk, "round": hcf_round.pk}))
     reserve = Round.objects.get(slug="helping-communities-reserve-round")
-    assert "There are no approved grants for 2024/25" in page(staff_client.get(URL, {"year": demo.pk,
-                                                                                    "round": reserve.pk}))
+    assert "There are no approved grants for 2024/25" in page(
+        staff_client.get(URL, {"year": demo.pk, "round": reserve.pk})
+    )
 
 
-def test_staff_get_a_valid_360giving_workbook_through_an_export_job(staff_client, demo,
-                                                                    django_capture_on_commit_callbacks):
+def test_staff_get_a_valid_360giving_workbook_through_an_export_job(
+    staff_client, demo, django_capture_on_commit_callbacks
+):
     stream = FundingStream.objects.get(slug="helping-communities-fund")
     with django_capture_on_commit_callbacks(execute=True):
-        response = staff_client.post(URL, {"year": demo.pk, "stream": stream.pk, "format": "xlsx",
-                                           "action": "create"})
+        response = staff_client.post(
+            URL, {"year": demo.pk, "stream": stream.pk, "format": "xlsx", "action": "create"}
+        )
     job = ExportJob.objects.get()
     assert response.status_code == 302 and response.url == reverse("exports:job", args=[job.pk])
     assert job.status == ExportJob.Status.READY, job.error
@@ -58,23 +63,35 @@ def test_staff_get_a_valid_360giving_workbook_through_an_export_job(staff_client
     assert errors(json.loads(json.dumps({"grants": grants}, default=float))) == []
 
 
-def test_staff_get_the_json_package_through_an_export_job(staff_client, demo, django_capture_on_commit_callbacks):
+def test_staff_get_the_json_package_through_an_export_job(
+    staff_client, demo, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         staff_client.post(URL, {"year": demo.pk, "format": "json", "action": "create"})
     job = ExportJob.objects.get()
-    package = json.load(io.BytesIO(b"".join(staff_client.get(reverse("exports:download", args=[job.pk]))
-                                            .streaming_content)), parse_float=Decimal)
+    package = json.load(
+        io.BytesIO(b"".join(staff_client.get(reverse("exports:download", args=[job.pk])).streaming_content)),
+        parse_float=Decimal,
+    )
     assert errors(json.loads(json.dumps(package, default=float))) == []
     assert sum(g["amountAwarded"] for g in package["grants"]) == Decimal("253850")
 
 
-@pytest.mark.parametrize("data, message", [
-    ({"format": ""}, "Choose a file format"),
-    ({"year": "999999", "format": "csv"}, "Choose a financial year from the list"),
-    ({"stream": "victims-fund", "format": "csv"}, "There are no approved grants to publish for 2024/25, Victims Fund"),
-    ({"stream": "victims-fund", "round": "helping-communities-fund-2024-25", "format": "csv"},
-     "is part of Helping Communities Fund, not Victims Fund."),
-])
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ({"format": ""}, "Choose a file format"),
+        ({"year": "999999", "format": "csv"}, "Choose a financial year from the list"),
+        (
+            {"stream": "victims-fund", "format": "csv"},
+            "There are no approved grants to publish for 2024/25, Victims Fund",
+        ),
+        (
+            {"stream": "victims-fund", "round": "helping-communities-fund-2024-25", "format": "csv"},
+            "is part of Helping Communities Fund, not Victims Fund.",
+        ),
+    ],
+)
 def test_what_is_wrong_is_shown_in_the_error_summary_and_no_file_is_made(staff_client, demo, data, message):
     data = {"year": demo.pk, "action": "create", **data}
     if data.get("stream"):
@@ -95,13 +112,17 @@ def test_without_a_360giving_prefix_the_page_says_so_and_makes_no_file(staff_cli
 
 
 def test_checking_the_grants_makes_no_file(staff_client, demo):
-    assert "52 grants totalling" in page(staff_client.post(URL, {"year": demo.pk, "format": "csv",
-                                                                  "action": "check"}))
+    assert "52 grants totalling" in page(
+        staff_client.post(URL, {"year": demo.pk, "format": "csv", "action": "check"})
+    )
     assert not ExportJob.objects.exists()
 
 
 def test_people_who_are_not_staff_are_sent_to_sign_in_and_make_no_file(client, demo):
     client.force_login(UserFactory(is_staff=False))
-    for response in (client.get(URL), client.post(URL, {"year": demo.pk, "format": "json", "action": "create"})):
+    for response in (
+        client.get(URL),
+        client.post(URL, {"year": demo.pk, "format": "json", "action": "create"}),
+    ):
         assert response.status_code == 302 and "login" in response.url
     assert not ExportJob.objects.exists()

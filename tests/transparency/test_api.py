@@ -17,14 +17,29 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def grants():
     coventry = AreaFactory(name="Coventry")
-    hcf = RoundFactory(name="Helping Communities Fund 2024/25", slug="hcf-2024-25", areas=[coventry],
-                       budget=BudgetFactory(stream=FundingStreamFactory(name="Helping Communities Fund", slug="hcf"),
-                                            pot=Decimal("400000")))
-    victims = RoundFactory(name="Victims Fund 7", slug="vf7", reference_prefix="VF",
-                           budget=BudgetFactory(stream=FundingStreamFactory(name="Victims Fund", slug="victims"),
-                                                year=FinancialYear.objects.get_or_create(start_year=2019)[0]))
-    published_grant(hcf, amount="1500.00", title="Safer walks home",
-                    organisation=OrganisationFactory(name="Friends of Stoney Stanton Park", area=coventry))
+    hcf = RoundFactory(
+        name="Helping Communities Fund 2024/25",
+        slug="hcf-2024-25",
+        areas=[coventry],
+        budget=BudgetFactory(
+            stream=FundingStreamFactory(name="Helping Communities Fund", slug="hcf"), pot=Decimal("400000")
+        ),
+    )
+    victims = RoundFactory(
+        name="Victims Fund 7",
+        slug="vf7",
+        reference_prefix="VF",
+        budget=BudgetFactory(
+            stream=FundingStreamFactory(name="Victims Fund", slug="victims"),
+            year=FinancialYear.objects.get_or_create(start_year=2019)[0],
+        ),
+    )
+    published_grant(
+        hcf,
+        amount="1500.00",
+        title="Safer walks home",
+        organisation=OrganisationFactory(name="Friends of Stoney Stanton Park", area=coventry),
+    )
     published_grant(hcf, amount="2250.50", title="Street Watch kit", status=Award.Status.PAID)
     published_grant(victims, amount="10000.00", title="Hate crime helpline")
     published_grant(hcf, amount="700.00", title="Not yet a grant", status=Award.Status.AWAITING_FINANCE)
@@ -55,13 +70,16 @@ def test_grants_give_public_fields_with_money_as_decimal_strings(client, grants)
     assert b"PRIVATE-CONTACT-NAME" not in response.content and b"99999.99" not in response.content
 
 
-@pytest.mark.parametrize("params, titles", [
-    ({}, {"Safer walks home", "Street Watch kit", "Hate crime helpline"}),
-    ({"year": "2024-25"}, {"Safer walks home", "Street Watch kit"}),
-    ({"year": "2019/20"}, {"Hate crime helpline"}),
-    ({"stream": "victims"}, {"Hate crime helpline"}),
-    ({"year": "2030-31"}, set()),
-])
+@pytest.mark.parametrize(
+    "params, titles",
+    [
+        ({}, {"Safer walks home", "Street Watch kit", "Hate crime helpline"}),
+        ({"year": "2024-25"}, {"Safer walks home", "Street Watch kit"}),
+        ({"year": "2019/20"}, {"Hate crime helpline"}),
+        ({"stream": "victims"}, {"Hate crime helpline"}),
+        ({"year": "2030-31"}, set()),
+    ],
+)
 def test_grants_filter_by_year_and_stream(client, grants, params, titles):
     results = client.get("/api/v1/grants/", params).json()["results"]
 
@@ -96,16 +114,22 @@ def test_the_default_page_is_50_and_at_most_200_may_be_asked_for(client):
     assert client.get("/api/v1/grants/", {"page_size": "201"}).status_code == 400
 
 
-@pytest.mark.parametrize("params, message", [
-    ({"page_size": "0"}, 'page_size: Enter a whole number from 1 to 200, not "0"'),
-    ({"page_size": "lots"}, 'page_size: Enter a whole number from 1 to 200, not "lots"'),
-    ({"page": "-1"}, 'page: Enter a whole number from 1, not "-1"'),
-    ({"page": "99999999999999999999"}, "page: Enter a whole number"),
-    ({"year": "2024/26"}, "year: "),
-    ({"area": "Coventry"}, "area: "),
-    ({"stream": "nope"}, 'stream: There is no funding stream "nope"'),
-    ({"years": "2024-25"}, 'Unknown parameter "years". This endpoint takes: area, page, page_size, stream, year'),
-])
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({"page_size": "0"}, 'page_size: Enter a whole number from 1 to 200, not "0"'),
+        ({"page_size": "lots"}, 'page_size: Enter a whole number from 1 to 200, not "lots"'),
+        ({"page": "-1"}, 'page: Enter a whole number from 1, not "-1"'),
+        ({"page": "99999999999999999999"}, "page: Enter a whole number"),
+        ({"year": "2024/26"}, "year: "),
+        ({"area": "Coventry"}, "area: "),
+        ({"stream": "nope"}, 'stream: There is no funding stream "nope"'),
+        (
+            {"years": "2024-25"},
+            'Unknown parameter "years". This endpoint takes: area, page, page_size, stream, year',
+        ),
+    ],
+)
 def test_bad_parameters_get_a_400_saying_what_to_fix(client, params, message):
     response = client.get("/api/v1/grants/", params)
 
@@ -127,7 +151,9 @@ def test_an_empty_list_still_has_a_first_page(client, db):
     assert client.get("/api/v1/grants/").json() == {"count": 0, "next": None, "previous": None, "results": []}
 
 
-@pytest.mark.parametrize("path", ["/api/v1/grants/", "/api/v1/rounds/", "/api/v1/decisions/", "/api/v1/openapi.json"])
+@pytest.mark.parametrize(
+    "path", ["/api/v1/grants/", "/api/v1/rounds/", "/api/v1/decisions/", "/api/v1/openapi.json"]
+)
 @pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
 def test_the_api_is_read_only(client, db, path, method):
     response = getattr(client, method)(path)
@@ -138,20 +164,34 @@ def test_the_api_is_read_only(client, db, path, method):
 
 
 def test_every_response_says_its_version_and_may_be_read_from_any_site(client, db):
-    for response in (client.get("/api/v1/grants/"), client.get("/api/v1/grants/?page=3"),
-                     client.post("/api/v1/decisions/")):
+    for response in (
+        client.get("/api/v1/grants/"),
+        client.get("/api/v1/grants/?page=3"),
+        client.post("/api/v1/decisions/"),
+    ):
         assert response["API-Version"] == "1"
         assert response["Access-Control-Allow-Origin"] == "*"
 
 
 def test_open_rounds_are_listed_with_their_public_terms(client):
     area = AreaFactory(name="Walsall")
-    RoundFactory(name="Open round", slug="open-round", areas=[area], minimum_grant=Decimal("500"),
-                 maximum_grant=Decimal("10000.5"))
-    RoundFactory(name="Closed round", opens_at=timezone.now() - datetime.timedelta(days=30),
-                 closes_at=timezone.now() - datetime.timedelta(days=1))
-    RoundFactory(name="Not yet open", opens_at=timezone.now() + datetime.timedelta(days=1),
-                 closes_at=timezone.now() + datetime.timedelta(days=30))
+    RoundFactory(
+        name="Open round",
+        slug="open-round",
+        areas=[area],
+        minimum_grant=Decimal("500"),
+        maximum_grant=Decimal("10000.5"),
+    )
+    RoundFactory(
+        name="Closed round",
+        opens_at=timezone.now() - datetime.timedelta(days=30),
+        closes_at=timezone.now() - datetime.timedelta(days=1),
+    )
+    RoundFactory(
+        name="Not yet open",
+        opens_at=timezone.now() + datetime.timedelta(days=1),
+        closes_at=timezone.now() + datetime.timedelta(days=30),
+    )
 
     body = client.get("/api/v1/rounds/").json()
 
@@ -165,11 +205,20 @@ def test_open_rounds_are_listed_with_their_public_terms(client):
 
 
 def test_decisions_come_through_the_public_view_only(client):
-    decision("017-2020", title="External Commissioning", summary="Approves the budget.",
-             decided_on=datetime.date(2020, 3, 24))
-    decision("012-2020", confidentiality=Decision.Confidentiality.CONFIDENTIAL, title="Named officer pension",
-             summary="The officer's case", description="the forfeiture of a police pension",
-             decided_on=datetime.date(2020, 2, 13))
+    decision(
+        "017-2020",
+        title="External Commissioning",
+        summary="Approves the budget.",
+        decided_on=datetime.date(2020, 3, 24),
+    )
+    decision(
+        "012-2020",
+        confidentiality=Decision.Confidentiality.CONFIDENTIAL,
+        title="Named officer pension",
+        summary="The officer's case",
+        description="the forfeiture of a police pension",
+        decided_on=datetime.date(2020, 2, 13),
+    )
     decision("040-2020", title="A draft", status=Decision.Status.DRAFT)
 
     results = client.get("/api/v1/decisions/").json()["results"]
@@ -179,10 +228,16 @@ def test_decisions_come_through_the_public_view_only(client):
     assert public["title"] == "External Commissioning" and public["summary"] == "Approves the budget."
     assert public["url"] == "http://testserver/decisions/017-2020/"
     assert confidential == {
-        "number": "012-2020", "decided_on": "2020-02-13", "confidentiality": "confidential",
-        "confidentiality_label": "Confidential", "description": "the forfeiture of a police pension",
+        "number": "012-2020",
+        "decided_on": "2020-02-13",
+        "confidentiality": "confidential",
+        "confidentiality_label": "Confidential",
+        "description": "the forfeiture of a police pension",
         "statement": "is a confidential decision relating to the forfeiture of a police pension",
-        "title": None, "summary": None, "budgets": None, "url": "http://testserver/decisions/012-2020/",
+        "title": None,
+        "summary": None,
+        "budgets": None,
+        "url": "http://testserver/decisions/012-2020/",
     }
 
 
@@ -201,14 +256,23 @@ def test_api_lists_run_a_fixed_number_of_queries(client, django_assert_max_num_q
     round_ = grants[0].application.round
     budget = BudgetFactory(stream=FundingStreamFactory())
     for n in range(size):
-        decision(f"{n:03d}-2024", budgets=[budget], description="a matter",
-                 confidentiality=[Decision.Confidentiality.PUBLIC, Decision.Confidentiality.CONFIDENTIAL][n % 2])
+        decision(
+            f"{n:03d}-2024",
+            budgets=[budget],
+            description="a matter",
+            confidentiality=[Decision.Confidentiality.PUBLIC, Decision.Confidentiality.CONFIDENTIAL][n % 2],
+        )
     for n in range(size // 3):
         RoundFactory(areas=list(round_.areas.all()))
 
     with django_assert_max_num_queries(3):  # the stream looked up, the count, the page of rows
-        assert client.get("/api/v1/grants/", {"year": "2024-25", "stream": round_.budget.stream.slug,
-                                              "page_size": "200"}).status_code == 200
+        assert (
+            client.get(
+                "/api/v1/grants/",
+                {"year": "2024-25", "stream": round_.budget.stream.slug, "page_size": "200"},
+            ).status_code
+            == 200
+        )
     with django_assert_max_num_queries(3):  # count, rounds, their areas
         assert client.get("/api/v1/rounds/", {"page_size": "200"}).status_code == 200
     with django_assert_max_num_queries(3):  # count, decisions, their budgets
@@ -220,9 +284,17 @@ def test_the_documentation_page_describes_endpoints_paging_and_versions(client, 
 
     assert response.status_code == 200
     page = response.content.decode()
-    for text in ("/api/v1/rounds/", "/api/v1/grants/", "/api/v1/decisions/", "page_size", "Versions and deprecation",
-                 "API-Version", "curl \"http://testserver/api/v1/grants/?year=2024-25&amp;page_size=2\"",
-                 '&quot;amount&quot;: &quot;1500.00&quot;', 'href="http://testserver/api/v1/openapi.json"'):
+    for text in (
+        "/api/v1/rounds/",
+        "/api/v1/grants/",
+        "/api/v1/decisions/",
+        "page_size",
+        "Versions and deprecation",
+        "API-Version",
+        'curl "http://testserver/api/v1/grants/?year=2024-25&amp;page_size=2"',
+        "&quot;amount&quot;: &quot;1500.00&quot;",
+        'href="http://testserver/api/v1/openapi.json"',
+    ):
         assert text in page
 
 

@@ -28,8 +28,12 @@ def api_schema(db):
     round_ = RoundFactory(areas=[AreaFactory(name="Coventry")])
     many_grants(3, round_=round_)
     decision("017-2020", decided_on=datetime.date(2020, 3, 24), summary="Summary")
-    decision("012-2020", confidentiality=Decision.Confidentiality.CONFIDENTIAL, description="a pension matter",
-             decided_on=datetime.date(2020, 2, 13))
+    decision(
+        "012-2020",
+        confidentiality=Decision.Confidentiality.CONFIDENTIAL,
+        description="a pension matter",
+        decided_on=datetime.date(2020, 2, 13),
+    )
     # Requests go through the WSGI app in this test's transaction; like Django's test client, keep the handler from
     # closing the connection (and with it the transaction) at the end of each request.
     signals.request_started.disconnect(close_old_connections)
@@ -56,8 +60,13 @@ def test_every_api_operation_passes_every_schemathesis_check(api_schema, mode):
     for operation in operations:
 
         @given(case=operation.as_strategy(generation_mode=mode))
-        @settings(max_examples=60, derandomize=True, deadline=None, database=None,
-                  suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=60,
+            derandomize=True,
+            deadline=None,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
         def check(case):
             response = case.call()
             SENT["requests"] += 1

@@ -9,7 +9,6 @@ from django.urls import get_resolver
 from funds.models import Decision
 from tests.applications.factories import RoundFactory
 from tests.factories import BudgetFactory
-
 from transparency import openapi
 
 from .api_schema import assert_matches_document, validator
@@ -48,10 +47,18 @@ def everything():
     budget = BudgetFactory()
     decision("017-2020", decided_on=datetime.date(2020, 3, 24), summary="Summary", budgets=[budget])
     decision("024/2019", decided_on=datetime.date(2019, 7, 2))
-    decision("012-2020", confidentiality=Decision.Confidentiality.CONFIDENTIAL, description="a pension matter",
-             decided_on=datetime.date(2020, 2, 13))
-    decision("030-2019", confidentiality=Decision.Confidentiality.COMMERCIALLY_CONFIDENTIAL,
-             description="a lease", decided_on=None)
+    decision(
+        "012-2020",
+        confidentiality=Decision.Confidentiality.CONFIDENTIAL,
+        description="a pension matter",
+        decided_on=datetime.date(2020, 2, 13),
+    )
+    decision(
+        "030-2019",
+        confidentiality=Decision.Confidentiality.COMMERCIALLY_CONFIDENTIAL,
+        description="a lease",
+        decided_on=None,
+    )
     return grants
 
 
@@ -69,7 +76,8 @@ def test_a_post_gets_the_documented_405(client, db, path):
 
 def test_every_api_route_is_documented_and_every_documented_path_is_routed():
     routed = {
-        str(pattern.pattern) for pattern in get_resolver().url_patterns
+        str(pattern.pattern)
+        for pattern in get_resolver().url_patterns
         for pattern in getattr(pattern, "url_patterns", [pattern])
         if str(pattern.pattern).startswith("api/v1/") and not str(pattern.pattern).endswith("openapi.json")
     }

@@ -16,7 +16,10 @@ from .public_data import decision, published_grant
 pytestmark = pytest.mark.django_db
 
 SECRETS = ["SECRET-TITLE-123", "SECRET-SUMMARY-123", "SECRET-TITLE-456", "SECRET-SUMMARY-456"]
-PUBLIC_DESCRIPTIONS = ["PUBLIC-LINE-123 the forfeiture of a police pension", "PUBLIC-LINE-456 the lease of a building"]
+PUBLIC_DESCRIPTIONS = [
+    "PUBLIC-LINE-123 the forfeiture of a police pension",
+    "PUBLIC-LINE-456 the lease of a building",
+]
 
 
 @pytest.fixture
@@ -24,14 +27,31 @@ def decisions():
     budget = BudgetFactory()
     round_ = RoundFactory(budget=budget)
     made = [
-        decision("017-2020", title="PUBLIC-TITLE-789 External Commissioning", summary="PUBLIC-SUMMARY-789",
-                 decided_on=datetime.date(2020, 3, 24), budgets=[budget]),
-        decision("012-2020", confidentiality=Decision.Confidentiality.CONFIDENTIAL, title="SECRET-TITLE-123",
-                 summary="SECRET-SUMMARY-123", description=PUBLIC_DESCRIPTIONS[0],
-                 decided_on=datetime.date(2020, 2, 13), budgets=[budget]),
-        decision("024/2019", confidentiality=Decision.Confidentiality.COMMERCIALLY_CONFIDENTIAL,
-                 title="SECRET-TITLE-456", summary="SECRET-SUMMARY-456", description=PUBLIC_DESCRIPTIONS[1],
-                 decided_on=datetime.date(2019, 7, 2), budgets=[budget]),
+        decision(
+            "017-2020",
+            title="PUBLIC-TITLE-789 External Commissioning",
+            summary="PUBLIC-SUMMARY-789",
+            decided_on=datetime.date(2020, 3, 24),
+            budgets=[budget],
+        ),
+        decision(
+            "012-2020",
+            confidentiality=Decision.Confidentiality.CONFIDENTIAL,
+            title="SECRET-TITLE-123",
+            summary="SECRET-SUMMARY-123",
+            description=PUBLIC_DESCRIPTIONS[0],
+            decided_on=datetime.date(2020, 2, 13),
+            budgets=[budget],
+        ),
+        decision(
+            "024/2019",
+            confidentiality=Decision.Confidentiality.COMMERCIALLY_CONFIDENTIAL,
+            title="SECRET-TITLE-456",
+            summary="SECRET-SUMMARY-456",
+            description=PUBLIC_DESCRIPTIONS[1],
+            decided_on=datetime.date(2019, 7, 2),
+            budgets=[budget],
+        ),
     ]
     # A grant approved under the confidential decision, so the downloads have a path to it if anything leaked.
     award = published_grant(round_)
@@ -42,10 +62,18 @@ def decisions():
 
 def _public_text(client) -> str:
     texts = []
-    for path, params in [("/decisions/", {}), ("/decisions/", {"year": "2019-20"}), ("/decisions/017-2020/", {}),
-                         ("/decisions/012-2020/", {}), ("/decisions/024/2019/", {}), ("/api/v1/decisions/", {}),
-                         ("/api/v1/decisions/", {"year": "2019/20"}), ("/api/v1/grants/", {}), ("/grants/", {}),
-                         ("/grants/download.csv", {})]:
+    for path, params in [
+        ("/decisions/", {}),
+        ("/decisions/", {"year": "2019-20"}),
+        ("/decisions/017-2020/", {}),
+        ("/decisions/012-2020/", {}),
+        ("/decisions/024/2019/", {}),
+        ("/api/v1/decisions/", {}),
+        ("/api/v1/decisions/", {"year": "2019/20"}),
+        ("/api/v1/grants/", {}),
+        ("/grants/", {}),
+        ("/grants/download.csv", {}),
+    ]:
         response = client.get(path, params)
         assert response.status_code == 200, path
         texts.append(response.content.decode())
@@ -71,7 +99,10 @@ def test_confidential_decisions_still_appear_with_number_date_and_public_descrip
     assert "012-2020" in register and "13 February 2020" in register
     assert "024/2019" in register and "2 July 2019" in register
     assert "PCC Decision 012-2020</a> is a confidential decision relating to PUBLIC-LINE-123" in register
-    assert "PCC Decision 024/2019</a> is a commercially confidential decision relating to PUBLIC-LINE-456" in register
+    assert (
+        "PCC Decision 024/2019</a> is a commercially confidential decision relating to PUBLIC-LINE-456"
+        in register
+    )
 
 
 def test_public_decisions_are_published_in_full(client, decisions):

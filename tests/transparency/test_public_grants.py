@@ -19,17 +19,33 @@ pytestmark = pytest.mark.django_db
 def two_years():
     """A 2024/25 round in Coventry and a 2023/24 round in another stream and area."""
     coventry, dudley = AreaFactory(name="Coventry"), AreaFactory(name="Dudley")
-    this_year = RoundFactory(name="Helping Communities Fund 2024/25", areas=[coventry],
-                             budget=BudgetFactory(stream=FundingStreamFactory(name="Helping Communities Fund",
-                                                                               slug="hcf"), pot=Decimal("400000")))
-    last_year = RoundFactory(name="Victims Fund 7", reference_prefix="VF", areas=[dudley],
-                             budget=BudgetFactory(stream=FundingStreamFactory(name="Victims Fund", slug="victims"),
-                                                  year=FinancialYear.objects.get_or_create(start_year=2023)[0],
-                                                  pot=Decimal("200000")))
-    published_grant(this_year, amount="1500.00", title="Safer walks home",
-                    organisation=OrganisationFactory(name="Friends of Stoney Stanton Park", area=coventry))
+    this_year = RoundFactory(
+        name="Helping Communities Fund 2024/25",
+        areas=[coventry],
+        budget=BudgetFactory(
+            stream=FundingStreamFactory(name="Helping Communities Fund", slug="hcf"), pot=Decimal("400000")
+        ),
+    )
+    last_year = RoundFactory(
+        name="Victims Fund 7",
+        reference_prefix="VF",
+        areas=[dudley],
+        budget=BudgetFactory(
+            stream=FundingStreamFactory(name="Victims Fund", slug="victims"),
+            year=FinancialYear.objects.get_or_create(start_year=2023)[0],
+            pot=Decimal("200000"),
+        ),
+    )
+    published_grant(
+        this_year,
+        amount="1500.00",
+        title="Safer walks home",
+        organisation=OrganisationFactory(name="Friends of Stoney Stanton Park", area=coventry),
+    )
     published_grant(this_year, amount="2250.50", title="Street Watch kit", status=Award.Status.PAID)
-    published_grant(last_year, amount="10000.00", title="Hate crime helpline", approved_on=datetime.date(2023, 6, 1))
+    published_grant(
+        last_year, amount="10000.00", title="Hate crime helpline", approved_on=datetime.date(2023, 6, 1)
+    )
     published_grant(this_year, amount="700.00", title="Not yet a grant", status=Award.Status.AWAITING_FINANCE)
     return {"coventry": coventry, "dudley": dudley}
 
@@ -39,8 +55,18 @@ def test_anyone_sees_approved_grants_with_their_public_details(client, two_years
 
     assert response.status_code == 200
     page = response.content.decode()
-    for shown in ("Friends of Stoney Stanton Park", "Safer walks home", "Coventry", "Helping Communities Fund 2024/25",
-                  "£1,500", "15 July 2024", "Street Watch kit", "£2,250.50", "Hate crime helpline", "Victims Fund 7"):
+    for shown in (
+        "Friends of Stoney Stanton Park",
+        "Safer walks home",
+        "Coventry",
+        "Helping Communities Fund 2024/25",
+        "£1,500",
+        "15 July 2024",
+        "Street Watch kit",
+        "£2,250.50",
+        "Hate crime helpline",
+        "Victims Fund 7",
+    ):
         assert shown in page
     assert "3 grants totalling £13,750.50" in page
 
@@ -76,14 +102,17 @@ def test_a_filter_that_matches_nothing_says_so(client, two_years):
     assert "No grants have been published for this filter" in page
 
 
-@pytest.mark.parametrize("params, message", [
-    ({"year": "2024/26"}, "the second year must follow the first"),
-    ({"year": "last year"}, "is not a financial year"),
-    ({"area": "Coventry"}, "is not an area. Choose an area from the list"),
-    ({"area": "999999"}, "There is no area 999999"),
-    ({"area": "99999999999999999999"}, "is not an area"),
-    ({"stream": "no-such-stream"}, "There is no funding stream"),
-])
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({"year": "2024/26"}, "the second year must follow the first"),
+        ({"year": "last year"}, "is not a financial year"),
+        ({"area": "Coventry"}, "is not an area. Choose an area from the list"),
+        ({"area": "999999"}, "There is no area 999999"),
+        ({"area": "99999999999999999999"}, "is not an area"),
+        ({"stream": "no-such-stream"}, "There is no funding stream"),
+    ],
+)
 def test_a_bad_filter_gets_a_govuk_error_not_a_server_error(client, two_years, params, message):
     response = client.get("/grants/", params)
 
@@ -142,7 +171,7 @@ def test_the_grants_page_runs_a_fixed_number_of_queries(client, django_assert_ma
 def test_the_csv_has_the_public_fields_quoted_properly_and_only_the_filtered_grants(client, two_years):
     round_ = Award.objects.filter(application__project_title="Safer walks home").get().application.round
     published_grant(round_, amount="300.00", title='Paint, "brushes"\nand ladders')
-    published_grant(round_, amount="400.00", title="=HYPERLINK(\"http://evil.example\")")
+    published_grant(round_, amount="400.00", title='=HYPERLINK("http://evil.example")')
 
     response = client.get("/grants/download.csv", {"year": "2024/25"})
 
@@ -151,10 +180,14 @@ def test_the_csv_has_the_public_fields_quoted_properly_and_only_the_filtered_gra
     assert 'filename="grants-awarded-2024-25.csv"' in response["Content-Disposition"]
     text = response.content.decode()
     lines = text.split("\r\n")
-    assert lines[0] == ("Reference,Recipient organisation,Project title,Area,Funding stream,Round,Financial year,"
-                        "Amount awarded (£),Award date")
-    assert ',Safer walks home,Coventry,Helping Communities Fund,Helping Communities Fund 2024/25,2024/25,1500.00,' \
-           '2024-07-15' in text
+    assert lines[0] == (
+        "Reference,Recipient organisation,Project title,Area,Funding stream,Round,Financial year,"
+        "Amount awarded (£),Award date"
+    )
+    assert (
+        ",Safer walks home,Coventry,Helping Communities Fund,Helping Communities Fund 2024/25,2024/25,1500.00,"
+        "2024-07-15" in text
+    )
     assert '"Paint, ""brushes""\nand ladders"' in text
     assert "'=HYPERLINK" in text
     assert "Hate crime helpline" not in text and "Not yet a grant" not in text

@@ -114,7 +114,10 @@ def recipient_organisation(organisation: Organisation, prefix: str) -> dict:
     """Registered organisations are named by their register number, so GrantNav links their grants from every funder;
     a group on no register gets an id of our own, in the form 360Giving asks for ("<prefix>-ORG-<our id>").
     The address is not published: small groups often give a volunteer's home."""
-    charity, company = charity_number(organisation.charity_number), company_number(organisation.company_number)
+    charity, company = (
+        charity_number(organisation.charity_number),
+        company_number(organisation.company_number),
+    )
     if charity:
         identifier = charity_org_id(charity)
     elif company:
@@ -139,7 +142,10 @@ def _geo_code_types() -> dict[str, str]:
     """ONS entity (the first three characters of a code, E08 for metropolitan districts) -> the 360Giving code type,
     read from the standard's own code list so the two never disagree."""
     with (STANDARD / "codelists" / "geoCodeType.csv").open(newline="", encoding="utf-8") as f:
-        return {row["Documentation (URL)"].rstrip("/").rsplit("/", 1)[-1]: row["Code"] for row in csv.DictReader(f)}
+        return {
+            row["Documentation (URL)"].rstrip("/").rsplit("/", 1)[-1]: row["Code"]
+            for row in csv.DictReader(f)
+        }
 
 
 def geo_code_type(ons_code: str) -> str | None:
@@ -162,7 +168,12 @@ def beneficiary_location(area: Area, known: dict | None = None) -> dict | None:
     location = None
     if coded is not None and coded.pk not in seen:
         code = coded.ons_code.strip().upper()
-        location = {"name": coded.name, "countryCode": "GB", "geoCode": code, "geoCodeType": geo_code_type(code)}
+        location = {
+            "name": coded.name,
+            "countryCode": "GB",
+            "geoCode": code,
+            "geoCodeType": geo_code_type(code),
+        }
     known[area.pk] = location
     return location
 
@@ -192,8 +203,11 @@ class Selection:
                 known = ", ".join(FundingStream.objects.values_list("slug", flat=True))
                 raise GivingError(f'There is no funding stream "{stream}". Streams: {known}.')
         if round:
-            chosen_round = Round.objects.select_related("budget__year", "budget__stream").filter(
-                slug=round.strip()).first()
+            chosen_round = (
+                Round.objects.select_related("budget__year", "budget__stream")
+                .filter(slug=round.strip())
+                .first()
+            )
             if chosen_round is None:
                 raise GivingError(f'There is no round "{round}".')
         return cls.checked(financial_year, chosen_stream, chosen_round)
@@ -205,7 +219,8 @@ class Selection:
             year=FinancialYear.objects.get(pk=params["year_id"]),
             stream=FundingStream.objects.get(pk=params["stream_id"]) if params.get("stream_id") else None,
             round=Round.objects.select_related("budget__year", "budget__stream").get(pk=params["round_id"])
-            if params.get("round_id") else None,
+            if params.get("round_id")
+            else None,
         )
 
     @classmethod
@@ -218,8 +233,11 @@ class Selection:
 
     @property
     def params(self) -> dict:
-        return {"year_id": self.year.pk, "stream_id": getattr(self.stream, "pk", None),
-                "round_id": getattr(self.round, "pk", None)}
+        return {
+            "year_id": self.year.pk,
+            "stream_id": getattr(self.stream, "pk", None),
+            "round_id": getattr(self.round, "pk", None),
+        }
 
     def describe(self) -> str:
         return ", ".join(str(part) for part in (self.year, self.stream, self.round) if part is not None)
@@ -231,7 +249,8 @@ class Selection:
 
     def awards(self) -> QuerySet[Award]:
         return published_grants(year=self.year, stream=self.stream, round=self.round).select_related(
-            "application__area__parent")
+            "application__area__parent"
+        )
 
 
 def award_date(award: Award) -> datetime.date:
@@ -241,8 +260,10 @@ def award_date(award: Award) -> datetime.date:
 
 def planned_dates(round_: Round) -> dict:
     year = round_.budget.year
-    return {"startDate": (round_.projects_start_on or year.starts_on).isoformat(),
-            "endDate": (round_.projects_end_on or year.ends_on).isoformat()}
+    return {
+        "startDate": (round_.projects_start_on or year.starts_on).isoformat(),
+        "endDate": (round_.projects_end_on or year.ends_on).isoformat(),
+    }
 
 
 def programme(round_: Round) -> dict:
@@ -274,7 +295,9 @@ def grant(award: Award, *, prefix: str, funder: dict, locations: dict | None = N
         "fundingOrganization": [dict(funder)],
         "grantProgramme": [programme(round_)],
         "fromOpenCall": "Yes" if round_.open_call else "No",
-        "dateModified": _date_time(max(filter(None, [application.updated_at, award.approved_at, award.created_at]))),
+        "dateModified": _date_time(
+            max(filter(None, [application.updated_at, award.approved_at, award.created_at]))
+        ),
     }
     location = beneficiary_location(application.area, locations) if application.area_id else None
     if location:
@@ -285,7 +308,9 @@ def grant(award: Award, *, prefix: str, funder: dict, locations: dict | None = N
 def grants(selection: Selection, office: Office | None = None) -> list[dict]:
     office = office or current_office()
     if office is None:
-        raise GivingError("Set up the office (Admin, Offices) first: its name, 360Giving prefix and identifier.")
+        raise GivingError(
+            "Set up the office (Admin, Offices) first: its name, 360Giving prefix and identifier."
+        )
     prefix, funder = publisher_prefix(office), funding_organisation(office)
     locations: dict = {}
     items = [grant(award, prefix=prefix, funder=funder, locations=locations) for award in selection.awards()]
@@ -294,7 +319,9 @@ def grants(selection: Selection, office: Office | None = None) -> list[dict]:
     return items
 
 
-def package(items: list[dict], *, office: Office, selection: Selection, now: datetime.datetime | None = None) -> dict:
+def package(
+    items: list[dict], *, office: Office, selection: Selection, now: datetime.datetime | None = None
+) -> dict:
     """A 360Giving data package: the grants and what the package schema allows about them."""
     now = now or timezone.now()
     publisher = {"name": office.name}

@@ -7,6 +7,7 @@ tests/transparency check each one against the schema.
 """
 
 import datetime
+import itertools
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -61,7 +62,7 @@ def _get(grant: dict, path: tuple):
 
 def _set(grant: dict, path: tuple, value) -> None:
     container = grant
-    for step, following in zip(path, path[1:]):
+    for step, following in itertools.pairwise(path):
         empty = [] if isinstance(following, int) else {}
         if isinstance(step, int):
             while len(container) <= step:

@@ -7,13 +7,17 @@ from funds.selectors import year_from_label
 
 
 class Command(BaseCommand):
-    help = ("Import budget lines from a CSV or XLSX file (columns: stream, priority, line, area, amount, units; see "
-            "funds/budget_import.py). All or nothing.")
+    help = (
+        "Import budget lines from a CSV or XLSX file (columns: stream, priority, line, area, amount, units; see "
+        "funds/budget_import.py). All or nothing."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("path")
         parser.add_argument("--year", required=True, help="Financial year, e.g. 2024/25")
-        parser.add_argument("--dry-run", action="store_true", help="Show what would change without saving anything")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Show what would change without saving anything"
+        )
 
     def handle(self, *args, path, year, dry_run, **options):
         try:
@@ -24,7 +28,9 @@ class Command(BaseCommand):
         if not file.is_file():
             raise CommandError(f"There is no file at {path}")
         with file.open("rb") as handle:
-            data = handle.read(MAX_BYTES + 1)  # one byte over is enough for read_rows to refuse a file too large
+            data = handle.read(
+                MAX_BYTES + 1
+            )  # one byte over is enough for read_rows to refuse a file too large
         try:
             rows = read_rows(data, file.name)
         except ImportFileError as exc:

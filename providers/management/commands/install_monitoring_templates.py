@@ -4,7 +4,9 @@ from providers import ready_templates
 
 
 class Command(BaseCommand):
-    help = "Install (or bring up to date) the ready-made victims' services and IDVA/ISVA monitoring templates."
+    help = (
+        "Install (or bring up to date) the ready-made victims' services and IDVA/ISVA monitoring templates."
+    )
 
     def handle(self, *args, **options):
         for template in ready_templates.install().values():

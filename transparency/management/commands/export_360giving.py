@@ -15,7 +15,9 @@ class Command(BaseCommand):
         parser.add_argument("--stream", help="Only this funding stream's grants (its slug)")
         parser.add_argument("--round", help="Only this round's grants (its slug)")
         parser.add_argument("--output", required=True, help="Path of the file to write: .json, .xlsx or .csv")
-        parser.add_argument("--format", choices=sorted(FORMATS), help="Overrides the format the file name implies")
+        parser.add_argument(
+            "--format", choices=sorted(FORMATS), help="Overrides the format the file name implies"
+        )
 
     def handle(self, *args, year, stream, round, output, format, **options):
         path = Path(output)
@@ -32,7 +34,9 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         elapsed = time.perf_counter() - started
         path.write_bytes(content)
-        self.stdout.write(self.style.SUCCESS(
-            f"Wrote {selection.awards().count()} grants for {selection.describe()} to {path} "
-            f"({len(content):,} bytes, built in {elapsed:.2f}s)"
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Wrote {selection.awards().count()} grants for {selection.describe()} to {path} "
+                f"({len(content):,} bytes, built in {elapsed:.2f}s)"
+            )
+        )
