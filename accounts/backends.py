@@ -14,8 +14,8 @@ def axes_username(request, credentials) -> str | None:
 
 
 def axes_client_ip(request) -> str | None:
-    """AXES_CLIENT_IP_CALLABLE: the same address the rate limits use (see pcc_grants.ratelimit.client_ip)."""
-    from pcc_grants.ratelimit import client_ip
+    """AXES_CLIENT_IP_CALLABLE: the same address the rate limits use (see core.ratelimit.client_ip)."""
+    from core.ratelimit import client_ip
 
     return client_ip(request) or None  # None, as axes expects, for a request with no address (force_login)
 

@@ -23,8 +23,8 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_de
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
+from core.ratelimit import ratelimit, too_many_requests
 from funds.services import record_event
-from pcc_grants.ratelimit import ratelimit, too_many_requests
 
 from . import two_factor
 from .forms import RecoveryCodeForm, SecurityCodeForm, SignInForm, SignUpForm

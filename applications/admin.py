@@ -3,9 +3,9 @@
 from django.contrib import admin, messages
 from django.utils import timezone
 
+from core.admin_widgets import ValidIdsAutocompleteMixin
+from core.money import format_pounds
 from funds.models import BudgetLine
-from funds.money import format_pounds
-from pcc_grants.admin_widgets import ValidIdsAutocompleteMixin
 
 from . import services
 from .models import (

@@ -2,8 +2,8 @@ from decimal import Decimal
 
 from django import forms
 
+from core.money import MAX_POUNDS, format_pounds
 from funds.forms import PoundsField
-from funds.money import MAX_POUNDS, format_pounds
 
 
 class MoneyField(PoundsField):

@@ -5,9 +5,9 @@ from decimal import Decimal
 
 from django import forms
 
+from core.money import format_pounds
+from core.uploads import upload_messages
 from funds.models import Area
-from funds.money import format_pounds
-from pcc_grants.uploads import upload_messages
 
 from .fields import MoneyField, characters_for, word_count
 from .models import Application, BudgetItem, Membership, Organisation, OrganisationType, Requirement, Round

@@ -2,7 +2,7 @@ import django_tables2 as tables
 from django.urls import reverse
 from django.utils.html import format_html
 
-from funds.money import format_pounds
+from core.money import format_pounds
 
 from . import selectors
 from .models import Application

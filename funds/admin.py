@@ -11,7 +11,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from simple_history.admin import SimpleHistoryAdmin
 
-from pcc_grants.admin_widgets import ValidIdsAutocompleteMixin
+from core.admin_widgets import ValidIdsAutocompleteMixin
+from core.money import format_pounds
 
 from . import selectors, services
 from .budget_import import MAX_ROWS, ImportFileError, describe, import_budget_lines, read_rows
@@ -33,7 +34,6 @@ from .models import (
     ReportTable,
     StreamName,
 )
-from .money import format_pounds
 
 
 def pounds_column(field: str, label: str):

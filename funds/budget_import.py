@@ -25,11 +25,11 @@ import filetype
 from django.db import transaction
 from django.db.models import Q
 
-from pcc_grants import uploads
+from core import uploads
+from core.money import AmountError, format_pounds, parse_pounds
 
 from . import services
 from .models import Area, Budget, BudgetLine, BudgetSection, FinancialYear, FundingStream, StreamName
-from .money import AmountError, format_pounds, parse_pounds
 
 COLUMNS = ("stream", "priority", "line", "area", "amount", "units")
 REQUIRED = ("stream", "amount")
@@ -41,7 +41,7 @@ MAX_COLUMNS = 50
 MAX_SHEET_ROWS = 1_048_576
 # Past this many rows the refusal says "more than": counting a few hundred thousand rows of XML would take minutes.
 MAX_ROWS_COUNTED = 10 * MAX_ROWS
-# A workbook of MAX_ROWS budget lines expands to about 2MB of XML. pcc_grants.uploads refuses zip bombs for every
+# A workbook of MAX_ROWS budget lines expands to about 2MB of XML. core.uploads refuses zip bombs for every
 # upload; this lower bound, read from the zip's directory before anything expands, keeps an import's time short.
 MAX_EXPANDED_BYTES = 25 * 1024 * 1024
 

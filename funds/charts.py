@@ -7,7 +7,7 @@ text, and the template gives the chart a title and description and follows it wi
 from dataclasses import dataclass
 from decimal import Decimal
 
-from .money import format_pounds
+from core.money import format_pounds
 
 
 def nice_maximum(largest: Decimal) -> Decimal:

@@ -1,12 +1,13 @@
 from django import forms
 
+from core.money import AmountError, parse_pounds
+
 from .budget_import import MAX_BYTES, MAX_ROWS
 from .models import Budget, Decision, FinancialYear
-from .money import AmountError, parse_pounds
 
 
 class PoundsField(forms.CharField):
-    """A money input read by funds.money.parse_pounds, so every form and import accepts and refuses the same things.
+    """A money input read by core.money.parse_pounds, so every form and import accepts and refuses the same things.
 
     A text input (GOV.UK advises against type=number for money) with a £ prefix and the decimal keypad on phones.
     """

@@ -7,8 +7,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from core.money import format_pounds
+
 from .models import BudgetLine, FinancialYear, ReportTable
-from .money import format_pounds
 from .selectors import budgets_for_year, with_line_totals
 
 

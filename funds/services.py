@@ -12,9 +12,10 @@ from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 
+from core.money import PENNY, format_pounds
+
 from . import selectors
 from .models import AuditEvent, Budget, BudgetEntry, BudgetLine, Commitment, Decision, Payment
-from .money import PENNY, format_pounds
 
 
 class BudgetRuleError(Exception):

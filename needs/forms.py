@@ -4,9 +4,9 @@ from decimal import Decimal
 
 from django import forms
 
+from core.money import MAX_POUNDS, format_pounds
 from funds import forms as funds_forms
 from funds.models import Area, BudgetLine, FinancialYear
-from funds.money import MAX_POUNDS, format_pounds
 from providers.validation import NumberError, parse_number
 
 from .models import Indicator

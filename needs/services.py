@@ -8,9 +8,9 @@ from django.apps import apps
 from django.db import transaction
 from django.db.models import Q, Sum
 
+from core.money import format_pounds
 from funds import services as funds_services
 from funds.models import Area, Budget, BudgetLine, BudgetSection, Decision, FinancialYear
-from funds.money import format_pounds
 
 from .allocation import AllocationInputError, allocate, combined_shares
 from .allocation import Indicator as AllocationIndicator

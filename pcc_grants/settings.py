@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "django_filters",
     "simple_history",
     "axes",
+    "core",
     "pcc_grants",
     "accounts",
     "funds",
@@ -204,7 +205,7 @@ else:
 # proxies: then set DJANGO_TRUSTED_PROXY_COUNT to how many there are, and the address is read from that position
 # (from the right) in X-Forwarded-For. Never set it higher than the real number: the rest of the header is forgeable.
 TRUSTED_PROXY_COUNT = int(os.environ.get("DJANGO_TRUSTED_PROXY_COUNT", "0"))
-# scope -> (requests, seconds), fixed windows (pcc_grants/ratelimit.py). Sign-up counts every form sent from one
+# scope -> (requests, seconds), fixed windows (core/ratelimit.py). Sign-up counts every form sent from one
 # address, mistakes included, and a community centre's volunteers may share one address: 10 an hour. Submission
 # counts a person's "Submit" presses across all their applications.
 RATE_LIMITS = {

@@ -10,9 +10,9 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from funds.money import format_pounds
-from pcc_grants.admin_widgets import ValidIdsAutocompleteMixin
-from pcc_grants.uploads import CheckedFileField
+from core.admin_widgets import ValidIdsAutocompleteMixin
+from core.money import format_pounds
+from core.uploads import CheckedFileField
 
 from . import services
 from .admin_forms import FundServiceForm, ReleaseFundingForm, YearForm

@@ -2,9 +2,9 @@
 
 from django import forms
 
+from core.money import format_pounds
 from funds.forms import PoundsField
 from funds.models import BudgetLine, FinancialYear
-from funds.money import format_pounds
 from funds.selectors import with_line_totals
 
 from .models import Service

@@ -2,14 +2,14 @@
 on, so the rules live once and a crafted POST cannot skip them.
 
 `parse_number` is the one grammar for a non-money figure a person types, here and in needs assessments; money goes
-through funds.money.parse_pounds. Both take commas only in threes ("74,626", never "74, 626" or "1,00").
+through core.money.parse_pounds. Both take commas only in threes ("74,626", never "74, 626" or "1,00").
 """
 
 import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from funds.money import AmountError, parse_pounds
+from core.money import AmountError, parse_pounds
 
 from .models import Breakdown, Measure
 
@@ -22,7 +22,7 @@ _NUMBER = re.compile(r"(?:[0-9]+|[0-9]{1,3}(?:,[0-9]{3})+)(?:\.([0-9]+))?")
 MAX_COUNT = 1_000_000
 # Any other figure (hours, days, scores): what ReturnValue.number can hold with room for totals over a year.
 MAX_NUMBER = Decimal(1_000_000_000)
-# Money is bounded by parse_pounds (funds.money.MAX_POUNDS), which fits ReturnValue.number with room to spare.
+# Money is bounded by parse_pounds (core.money.MAX_POUNDS), which fits ReturnValue.number with room to spare.
 
 
 class FigureError(ValueError):

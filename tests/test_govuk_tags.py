@@ -4,7 +4,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from pcc_grants.templatetags.govuk import govuk_datetime, pounds
+from core.templatetags.govuk import govuk_datetime, pounds
 
 LONDON = ZoneInfo("Europe/London")
 

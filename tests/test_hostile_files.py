@@ -28,7 +28,7 @@ from django.db import models
 from django.urls import reverse
 
 from applications.models import Application, Document
-from pcc_grants import uploads
+from core import uploads
 from providers.models import ServiceDocument
 from tests.applications.factories import PDF, OrganisationFactory, RoundFactory, member_of
 from tests.providers.factories import MembershipFactory, ServiceFactory
@@ -39,7 +39,7 @@ pytestmark = pytest.mark.django_db
 UPLOAD_FORMS = {
     "applications.forms.DocumentsTaskForm": "the applicant's Documents task: test_hostile_document_uploads_*",
     # Being rewritten by the budget import's owner; its files (encodings, BOMs, line endings) are tested with it in
-    # tests/funds. It should read XLSX through pcc_grants.uploads.open_workbook.
+    # tests/funds. It should read XLSX through core.uploads.open_workbook.
     "funds.forms.BudgetImportForm": "the budget-line import: tests/funds",
 }
 # Admin pages whose model (or inline's model) has an editable file field: (app_label.model, admin class).

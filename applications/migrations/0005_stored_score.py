@@ -16,7 +16,7 @@ from django.db import migrations, models
 from django.db.models import Count, F, OuterRef, Subquery, Sum
 from django.db.models.functions import Cast, NullIf, Round as RoundTo
 
-from pcc_grants.migration_operations import run_sql_on_postgresql
+from core.migration_operations import run_sql_on_postgresql
 
 
 def backfill_scores(apps, schema_editor):

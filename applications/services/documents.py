@@ -1,12 +1,12 @@
 """Uploads: checked by what the bytes are, not by the name or the browser's claim, and kept private.
 
-The checks themselves are pcc_grants.uploads, shared with every other upload in the service."""
+The checks themselves are core.uploads, shared with every other upload in the service."""
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
-from pcc_grants import uploads
-from pcc_grants.uploads import UploadError  # noqa: F401  (callers catch it from here)
+from core import uploads
+from core.uploads import UploadError  # noqa: F401  (callers catch it from here)
 
 from ..models import Application, Document
 

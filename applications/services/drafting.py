@@ -3,7 +3,7 @@
 from django.db import transaction
 from django.utils import timezone
 
-from funds.money import format_pounds
+from core.money import format_pounds
 
 from ..models import Application, Document, InformationRequest, Membership, Round, Status
 from ..models.applications import TASKS

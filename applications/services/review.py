@@ -4,8 +4,8 @@ recommendation and the panel's decision."""
 from django.db import transaction
 from django.utils import timezone
 
+from core.money import format_pounds
 from funds.models import BudgetLine, Decision
-from funds.money import format_pounds
 
 from ..models import Application, Assessment, Criterion, InformationRequest, Score, Status
 from ..workflow import Role, move

@@ -4,9 +4,9 @@ from django.contrib import messages
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
+from core import uploads
+from core.ratelimit import ratelimit
 from funds.services import record_event
-from pcc_grants import uploads
-from pcc_grants.ratelimit import ratelimit
 
 from .. import selectors, services
 from ..forms import (

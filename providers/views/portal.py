@@ -7,8 +7,8 @@ from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from core import uploads
 from funds.services import record_event
-from pcc_grants import uploads
 
 from .. import selectors, services
 from ..forms import ReturnForm, SendBackForm

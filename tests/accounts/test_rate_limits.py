@@ -4,7 +4,7 @@ import pytest
 from django.test import Client, RequestFactory
 
 from applications.models import Application, Status
-from pcc_grants import ratelimit
+from core import ratelimit
 from tests.applications.factories import complete_application
 
 pytestmark = pytest.mark.django_db

@@ -92,7 +92,7 @@ def test_demo_dashboard_totals_equal_the_budget_selectors_per_stream_and_per_are
 
 
 def _pounds(value: Decimal) -> str:
-    from funds.money import format_pounds
+    from core.money import format_pounds
 
     return format_pounds(value)
 

@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import pytest
 
-from funds.money import AMOUNT_HINT, MAX_POUNDS, PENNY, AmountError, format_pounds, parse_pounds
+from core.money import AMOUNT_HINT, MAX_POUNDS, PENNY, AmountError, format_pounds, parse_pounds
 
 
 @pytest.mark.parametrize(

@@ -80,7 +80,7 @@ def test_an_admin_form_refused_for_a_value_that_is_not_an_id_shows_its_error_not
 def test_every_admin_with_autocomplete_fields_uses_the_widgets_that_drop_values_that_are_not_ids():
     from django.contrib import admin
 
-    from pcc_grants.admin_widgets import ValidIdsAutocompleteMixin
+    from core.admin_widgets import ValidIdsAutocompleteMixin
 
     admins = list(admin.site._registry.values())
     admins += [

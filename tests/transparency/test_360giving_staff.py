@@ -9,9 +9,9 @@ from django.urls import reverse
 
 from applications import demo as applications_demo
 from applications.models import Round
+from core.templatetags.govuk import pounds
 from exports.models import ExportJob
 from funds.models import FinancialYear, FundingStream, Office
-from pcc_grants.templatetags.govuk import pounds
 from tests.factories import UserFactory
 from transparency.exports import read_xlsx
 

@@ -15,7 +15,7 @@ from django import forms, template
 from django.forms.utils import flatatt
 from django.utils import timezone
 
-from funds.money import format_pounds
+from core.money import format_pounds
 
 register = template.Library()
 
