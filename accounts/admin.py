@@ -8,8 +8,7 @@ from django.shortcuts import redirect, resolve_url
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from funds.services import record_event
-
+from . import services
 from .models import TwoFactorDevice, User
 
 
@@ -28,29 +27,12 @@ admin.site.login = admin_login
 
 @admin.action(description="Reset two-factor authentication", permissions=["reset_two_factor"])
 def reset_two_factor(modeladmin, request, users) -> None:
-    """The way back for someone who has lost their phone and their recovery codes: they set up a new app at their
-    next sign-in. Superusers only, and audited."""
-    if not request.user.is_superuser:
-        modeladmin.message_user(
-            request, "Only a superuser can reset two-factor authentication", messages.ERROR
-        )
+    """accounts.services.reset_two_factor holds the rule (superusers only, audited); this says how it went."""
+    try:
+        count = services.reset_two_factor(user_ids=list(users.values_list("pk", flat=True)), by=request.user)
+    except services.NotAllowed as exc:
+        modeladmin.message_user(request, str(exc), messages.ERROR)
         return
-    count = 0
-    for user in users:
-        device = TwoFactorDevice.objects.filter(user=user).first()
-        if device is None:
-            continue
-        before = {"confirmed_at": device.confirmed_at.isoformat() if device.confirmed_at else None}
-        device.delete()
-        record_event(
-            "two_factor.reset",
-            obj=user,
-            by=request.user,
-            before=before,
-            after=None,
-            note="Authenticator app and recovery codes removed from the admin",
-        )
-        count += 1
     modeladmin.message_user(
         request,
         f"Two-factor authentication reset for {count} user{'s' if count != 1 else ''}. "

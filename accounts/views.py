@@ -14,7 +14,7 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import LoginView, PasswordResetConfirmView
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.shortcuts import redirect, render, resolve_url
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -23,10 +23,10 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_de
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
+from audit.services import record_event
 from core.ratelimit import ratelimit, too_many_requests
-from funds.services import record_event
 
-from . import two_factor
+from . import services, two_factor
 from .forms import RecoveryCodeForm, SecurityCodeForm, SignInForm, SignUpForm
 from .models import User
 from .tokens import email_verification_token
@@ -102,17 +102,12 @@ def sign_up(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            with transaction.atomic():
-                # An earlier sign-up that was never confirmed is replaced rather than blocking the address.
-                User.objects.with_email(data["email"]).filter(
-                    is_active=False, last_login__isnull=True
-                ).delete()
-                user = User.objects.create_user(
-                    data["email"], data["password"], full_name=data["full_name"], is_active=False
-                )
+            user = services.sign_up(
+                email=data["email"], password=data["password"], full_name=data["full_name"]
+            )
         except IntegrityError:
-            # Two sign-ups for one new address at the same moment both pass the form's check; the unique index
-            # stops the second, which is told what the form would have told it a moment later.
+            # The second of two sign-ups for one new address at the same moment is told what the form would have
+            # told it a moment later.
             form.add_error("email", SignUpForm.ADDRESS_TAKEN)
         else:
             _send_verification(request, user, next_url)
@@ -146,18 +141,12 @@ def check_email(request):
 @login_not_required
 def verify(request, uidb64, token):
     try:
-        user = User.objects.get(pk=force_str(urlsafe_base64_decode(uidb64)))
-    except (User.DoesNotExist, ValueError, TypeError, OverflowError):
-        user = None
-    # An inactive account that has signed in before was switched off by staff: an old link must not switch it on.
-    if (
-        user is None
-        or not user.awaiting_verification
-        or not email_verification_token.check_token(user, token)
-    ):
+        user_id = force_str(urlsafe_base64_decode(uidb64))
+    except (ValueError, TypeError, OverflowError):
+        user_id = None
+    user = services.confirm_email(user_id=user_id, token=token) if user_id is not None else None
+    if user is None:
         return render(request, "accounts/verify_failed.html", status=200)
-    user.is_active = True
-    user.save(update_fields=["is_active"])
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     next_url = _safe_next(request, request.GET.get("next"))
     if next_url:

@@ -1,8 +1,11 @@
 """Admin for OPCC staff and finance. Money moves only through services: the actions below call them."""
 
 from django.contrib import admin, messages
+from django.db import transaction
+from django.shortcuts import redirect
 from django.utils import timezone
 
+from audit.admin import AuditTrailInline
 from core.admin_widgets import ValidIdsAutocompleteMixin
 from core.money import format_pounds
 from funds.models import BudgetLine
@@ -10,7 +13,6 @@ from funds.models import BudgetLine
 from . import services
 from .models import (
     Application,
-    ApplicationEvent,
     Award,
     AwardPayment,
     Criterion,
@@ -75,16 +77,6 @@ class InvitationAdmin(admin.ModelAdmin):
     readonly_fields = ["sent_at", "accepted_at"]
 
 
-class EventInline(admin.TabularInline):
-    model = ApplicationEvent
-    extra = 0
-    can_delete = False
-    readonly_fields = ["from_status", "to_status", "by", "at", "reason", "notified_at"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(Application)
 class ApplicationAdmin(admin.ModelAdmin):
     list_display = ["reference", "organisation", "round", "area", "status", "amount_requested"]
@@ -103,7 +95,7 @@ class ApplicationAdmin(admin.ModelAdmin):
         "drafts",
         "completed_tasks",
     ]
-    inlines = [EventInline]
+    inlines = [AuditTrailInline]
 
 
 class AwardPaymentInline(admin.TabularInline):
@@ -174,6 +166,22 @@ class AwardAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # awards come from the panel's decision
+
+    def changeform_view(self, request, *args, **kwargs):
+        # A refusal from the service (approved in another tab meanwhile) is shown, not a server error.
+        try:
+            with transaction.atomic():
+                return super().changeform_view(request, *args, **kwargs)
+        except services.AwardError as exc:
+            self.message_user(request, str(exc), level=messages.ERROR)
+            return redirect(request.get_full_path())
+
+    def save_model(self, request, obj, form, change):
+        if not form.changed_data:
+            return  # nothing to write; an approved award's page has no fields left to change
+        services.change_award_terms(
+            award_id=obj.pk, line_id=obj.line_id, schedule=obj.schedule, instalments=obj.instalments
+        )
 
     @admin.action(description="Approve selected awards and commit the money (all or nothing)")
     def approve_selected(self, request, queryset):

@@ -11,12 +11,15 @@ from django.utils import timezone
 
 from accounts.demo import DEMO_PASSWORD
 from accounts.models import User
+from audit.models import AuditEvent
+from audit.selectors import trail_of
+from audit.services import record_status_change
 from funds.models import Area, Budget, BudgetLine
 from funds.services import commit_to_line
 
 from .models import (
+    STATUS_CHANGED,
     Application,
-    ApplicationEvent,
     Assessment,
     Award,
     AwardPayment,
@@ -126,13 +129,13 @@ def _criteria_and_questions(round_: Round) -> None:
 
 
 def _history(application: Application, path: list[str], by: User | None, at: datetime.datetime) -> None:
-    if application.events.exists():
+    if trail_of(application).filter(action=STATUS_CHANGED).exists():
         return
     for frm, to in itertools.pairwise(path):
-        ApplicationEvent.objects.create(
-            application=application, from_status=frm, to_status=to, by=by, reason="Demo data"
+        event = record_status_change(
+            STATUS_CHANGED, obj=application, from_status=frm, to_status=to, by=by, reason="Demo data"
         )
-    ApplicationEvent.objects.filter(application=application).update(at=at)
+        AuditEvent.objects.filter(pk=event.pk).update(at=at)
 
 
 @transaction.atomic

@@ -1,16 +1,16 @@
-"""Forms for the public and applicant pages. Task forms write only their valid fields (`apply`), so "Save and come
-back later" keeps whatever was right and the raw text of whatever was not."""
-
-from decimal import Decimal
+"""Forms for the public and applicant pages. Task forms hand on only their valid fields (`values_to_save`, for
+services.save_task), so "Save and come back later" keeps whatever was right and the raw text of whatever was not."""
 
 from django import forms
+from django.utils import timezone
 
 from core.money import format_pounds
 from core.uploads import upload_messages
 from funds.models import Area
 
 from .fields import MoneyField, characters_for, word_count
-from .models import Application, BudgetItem, Membership, Organisation, OrganisationType, Requirement, Round
+from .models import Application, Membership, Organisation, OrganisationType, Requirement, Round
+from .services.drafting import budget_mismatch
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
 
@@ -125,13 +125,14 @@ class StartApplicationForm(forms.Form):
 
 
 class TaskForm(forms.Form):
-    """A task page. `apply` copies the fields that passed validation onto the application."""
+    """A task page. `values_to_save` gives services.save_task what passed validation, as plain values."""
 
     def __init__(self, *args, application: Application, **kwargs):
         super().__init__(*args, **kwargs)
         self.application = application
 
-    def apply(self, application: Application, *, by) -> None:
+    def values_to_save(self) -> dict:
+        """save_task's `changes` (application fields), and for some pages `budget_items` or `uploads`."""
         raise NotImplementedError
 
 
@@ -168,13 +169,13 @@ class OrganisationTaskForm(TaskForm):
             raise forms.ValidationError("Enter a phone number, like 01632 960 001 or 07700 900 982")
         return phone
 
-    def apply(self, application, *, by):
+    def values_to_save(self):
         data = self.cleaned_data
-        if "contact_name" in data:
-            application.contact_name = data["contact_name"]
-        if "contact_phone" in data:
-            application.contact_phone = data["contact_phone"]
-        application.meets_requirements = [v for v in application.round.requirements if data.get(f"has_{v}")]
+        changes = {name: data[name] for name in ("contact_name", "contact_phone") if name in data}
+        changes["meets_requirements"] = [
+            v for v in self.application.round.requirements if data.get(f"has_{v}")
+        ]
+        return {"changes": changes}
 
 
 class ProjectTaskForm(TaskForm):
@@ -265,16 +266,20 @@ class ProjectTaskForm(TaskForm):
                 )
         return data
 
-    def apply(self, application, *, by):
+    def values_to_save(self):
         data = self.cleaned_data
-        for name in ("project_title", "project_summary", "area", "amount_requested"):
-            if name in data:
-                setattr(application, name, data[name])
+        changes = {
+            name: data[name]
+            for name in ("project_title", "project_summary", "amount_requested")
+            if name in data
+        }
+        if "area" in data:
+            changes["area_id"] = data["area"].pk
         if "ring_fence" in data:
-            application.ring_fence_id = None if data["ring_fence"] == "none" else int(data["ring_fence"])
-        answers = dict(application.answers)
-        answers.update({name[2:]: value for name, value in data.items() if name.startswith("q_")})
-        application.answers = answers
+            changes["ring_fence_id"] = None if data["ring_fence"] == "none" else int(data["ring_fence"])
+        # Added to the answers already given, so an answer that failed its check keeps the one saved before.
+        changes["answers"] = {name[2:]: value for name, value in data.items() if name.startswith("q_")}
+        return {"changes": changes}
 
 
 MAX_BUDGET_ROWS = 20
@@ -318,7 +323,6 @@ class BudgetTaskForm(TaskForm):
         self.items = items
         if not self.errors:
             requested = self.application.amount_requested
-            total = sum((a for _, a in items), start=Decimal("0"))
             if not items:
                 self.add_error("item_1_description", "Add at least one budget item")
             elif requested is None:
@@ -326,25 +330,16 @@ class BudgetTaskForm(TaskForm):
                     "item_1_description",
                     "Tell us how much you are asking for in “Your project” before you add your budget",
                 )
-            elif total != requested:
-                self.add_error(
-                    "item_1_amount",
-                    f"The budget items add up to {format_pounds(total)} but you are asking for "
-                    f"{format_pounds(requested)}. Change the items or the amount",
-                )
+            elif problem := budget_mismatch((a for _, a in items), requested):
+                self.add_error("item_1_amount", problem)
         return data
 
-    def apply(self, application, *, by):
+    def values_to_save(self):
         # All or nothing: the rows are one list that must add up, so a page with any error leaves the stored rows as
         # they were (what was typed is kept as the draft).
         if self.errors:
-            return
-        application.save()
-        application.budget_items.all().delete()
-        BudgetItem.objects.bulk_create(
-            BudgetItem(application=application, order=n, description=d, amount=a)
-            for n, (d, a) in enumerate(getattr(self, "items", []), start=1)
-        )
+            return {"changes": {}}
+        return {"changes": {}, "budget_items": list(self.items)}
 
 
 class DocumentsTaskForm(TaskForm):
@@ -388,13 +383,9 @@ class DocumentsTaskForm(TaskForm):
         chosen = {n for n in self.fields if self.cleaned_data.get(n)}
         return [n for n in self.fields if n not in self.have and n not in chosen]
 
-    def apply(self, application, *, by):
-        from .services import save_document
-
-        for name in self.fields:
-            upload = self.cleaned_data.get(name)
-            if upload:
-                save_document(application=application, kind=name, upload=upload, by=by)
+    def values_to_save(self):
+        uploads = {name: self.cleaned_data[name] for name in self.fields if self.cleaned_data.get(name)}
+        return {"changes": {}, "uploads": uploads}
 
 
 class DeclarationsTaskForm(TaskForm):
@@ -414,13 +405,13 @@ class DeclarationsTaskForm(TaskForm):
         label="Your full name", max_length=200, error_messages={"required": "Enter your full name"}
     )
 
-    def apply(self, application, *, by):
+    def values_to_save(self):
+        changes = {}
         if "declared_by_name" in self.cleaned_data:
-            application.declared_by_name = self.cleaned_data["declared_by_name"]
+            changes["declared_by_name"] = self.cleaned_data["declared_by_name"]
         if all(self.cleaned_data.get(n) for n in ("true_and_complete", "use_for_project", "monitoring")):
-            from django.utils import timezone
-
-            application.declared_at = timezone.now()
+            changes["declared_at"] = timezone.now()
+        return {"changes": changes}
 
 
 class WithdrawForm(forms.Form):

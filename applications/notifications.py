@@ -21,7 +21,10 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from .models import Application, ApplicationEvent, Award, Invitation
+from audit.selectors import StatusChange
+
+from .models import Application, Award, Invitation, Status, StatusEmail
+from .next_steps import NEXT_STEPS
 
 
 def _site() -> str:
@@ -41,20 +44,21 @@ def _render(template: str, context: dict) -> str:
 # Builders: (subject, body, recipients) for one row. They read only; they never send.
 
 
-def status_change_message(event: ApplicationEvent) -> tuple[str, str, list[str]]:
-    from .workflow import NEXT_STEPS
-
-    application = event.application
+def status_change_message(status_email: StatusEmail) -> tuple[str, str, list[str]]:
+    change = StatusChange.from_event(status_email.event, Status)
+    application = Application.objects.select_related("round", "organisation").get(
+        pk=status_email.event.object_id
+    )
     body = _render(
         "applications/email/status_changed.txt",
         {
             "application": application,
-            "event": event,
-            "next_steps": NEXT_STEPS[event.to_status],
+            "event": change,
+            "next_steps": NEXT_STEPS[change.to_status],
             "url": _site() + reverse("applications:detail", args=[application.pk]),
         },
     )
-    subject = f"{application.reference or 'Your application'}: {event.get_to_status_display()}"
+    subject = f"{application.reference or 'Your application'}: {change.to_status.label}"
     return subject, body, member_emails(application)
 
 
@@ -100,8 +104,8 @@ def _send_once(queryset, pk: int, mark: str, build) -> bool:
 
 
 def notify_status_change(event_id: int) -> bool:
-    events = ApplicationEvent.objects.select_related("application__round", "application__organisation")
-    return _send_once(events, event_id, "notified_at", status_change_message)
+    """`event_id` is the audit event of the move; its StatusEmail row, keyed by the same id, is the claim."""
+    return _send_once(StatusEmail.objects.select_related("event"), event_id, "sent_at", status_change_message)
 
 
 def send_award_letter(award_id: int) -> bool:

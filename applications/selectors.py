@@ -1,12 +1,20 @@
 """Reads used by several views, already scoped to who is asking. Another organisation's id is simply not found."""
 
+import datetime
+from typing import TYPE_CHECKING
+
 from django.db.models import F, Prefetch, QuerySet
 from django.utils import timezone
 
-from .models import Application, Assessment, Document, Organisation, Round
+from audit.selectors import StatusChange, status_changes_of
+
+from .models import STATUS_CHANGED, Application, Assessment, Document, Organisation, Round, Status
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 
-def open_rounds(now=None) -> QuerySet[Round]:
+def open_rounds(now: datetime.datetime | None = None) -> QuerySet[Round]:
     now = now or timezone.now()
     return (
         Round.objects.filter(opens_at__lte=now, closes_at__gt=now)
@@ -16,18 +24,18 @@ def open_rounds(now=None) -> QuerySet[Round]:
     )
 
 
-def organisations_of(user) -> QuerySet[Organisation]:
+def organisations_of(user: "User") -> QuerySet[Organisation]:
     return Organisation.objects.filter(memberships__user=user).select_related("area")
 
 
-def applications_visible_to(user) -> QuerySet[Application]:
+def applications_visible_to(user: "User") -> QuerySet[Application]:
     qs = Application.objects.select_related("round", "organisation", "area")
     if user.is_staff:
         return qs
     return qs.filter(organisation__memberships__user=user)
 
 
-def documents_visible_to(user) -> QuerySet[Document]:
+def documents_visible_to(user: "User") -> QuerySet[Document]:
     qs = Document.objects.select_related("application")
     if user.is_staff:
         # An assessor who declared a conflict is taken off the application, its documents included.
@@ -39,7 +47,7 @@ def documents_visible_to(user) -> QuerySet[Document]:
     return qs.filter(application__organisation__memberships__user=user)
 
 
-def dashboard_applications(user) -> QuerySet[Application]:
+def dashboard_applications(user: "User") -> QuerySet[Application]:
     """The applicant dashboard: a fixed number of queries however many applications there are."""
     return (
         applications_visible_to(user)
@@ -72,8 +80,13 @@ def order_by_score(applications: QuerySet[Application], *, descending: bool) -> 
     return applications.order_by(F("score").asc(nulls_first=True), F("id").asc())
 
 
-def applications_of_member(user) -> QuerySet[Application]:
+def applications_of_member(user: "User") -> QuerySet[Application]:
     """Applications the user may edit: their own organisations' only, even for staff."""
     return Application.objects.select_related("round__budget__year", "organisation", "area").filter(
         organisation__memberships__user=user
     )
+
+
+def status_changes(application: Application) -> list[StatusChange]:
+    """The application's moves, oldest first, as its history shows them: who, when, from, to and why."""
+    return status_changes_of(application, action=STATUS_CHANGED, choices=Status)

@@ -1,13 +1,16 @@
-"""The application lifecycle as data: which moves are allowed, who may make them, and what the applicant is told.
+"""The application lifecycle as data: which moves are allowed and who may make them.
 
-Every status change goes through `move()`, which checks this table and records an ApplicationEvent.
+Every status change goes through `move()`, which checks this table and records one audit event (STATUS_CHANGED).
+What the applicant is told about each status is in applications.next_steps.
 """
 
 from django.db import models, transaction
 
-from funds.services import record_event
+from audit.models import AuditEvent
+from audit.services import record_status_change
 
-from .models import Application, ApplicationEvent, Status
+from . import tasks
+from .models import STATUS_CHANGED, Application, Status, StatusEmail
 
 
 class Role(models.TextChoices):
@@ -17,6 +20,7 @@ class Role(models.TextChoices):
 
 
 S = Status
+
 # (from, to) -> who may make the move. The single source of truth for the lifecycle.
 TRANSITIONS: dict[tuple[str, str], str] = {
     (S.DRAFT, S.SUBMITTED): Role.APPLICANT,
@@ -37,23 +41,6 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     (S.RECOMMENDED, S.WITHDRAWN): Role.APPLICANT,
 }
 
-# What an applicant reads about each status, in plain words.
-NEXT_STEPS: dict[str, str] = {
-    S.DRAFT: "You have not sent this application yet. Finish each section, check your answers and submit it "
-    "before the round closes.",
-    S.SUBMITTED: "We have your application. We are checking that your organisation and project can be funded. "
-    "We will email you when we have finished.",
-    S.MORE_INFORMATION: "We need more information from you before we can carry on. Answer our question below.",
-    S.INELIGIBLE: "Your application cannot be funded from this round. We have emailed you the reason.",
-    S.IN_ASSESSMENT: "Your application is eligible. Assessors are scoring it against the round's criteria.",
-    S.RECOMMENDED: "Your application has been assessed and is going to the funding panel for a decision.",
-    S.APPROVED: "The panel has agreed to fund your project. Our finance team is setting up your award; we will "
-    "email your award letter soon.",
-    S.DECLINED: "The panel was not able to fund your project this time. We have emailed you the reason.",
-    S.AWARDED: "Your grant has been awarded. Read your award letter and accept the award so that we can pay you.",
-    S.WITHDRAWN: "You withdrew this application. Nothing else will happen to it.",
-}
-
 WITHDRAWABLE = {frm for (frm, to) in TRANSITIONS if to == S.WITHDRAWN}
 
 
@@ -65,7 +52,7 @@ def allowed(frm: str, to: str) -> str | None:
     return TRANSITIONS.get((frm, to))
 
 
-def move(application: Application, to: str, *, by, role: str, reason: str = "") -> ApplicationEvent:
+def move(application: Application, to: str, *, by, role: str, reason: str = "") -> AuditEvent:
     """Change status. The caller holds a row lock on `application` (select_for_update) inside a transaction."""
     assert transaction.get_connection().in_atomic_block, "move() must run inside a transaction"
     frm = application.status
@@ -87,18 +74,10 @@ def move(application: Application, to: str, *, by, role: str, reason: str = "") 
             "decision",
         ]
     )
-    event = ApplicationEvent.objects.create(
-        application=application, from_status=frm, to_status=to, by=by, reason=reason
+    event = record_status_change(
+        STATUS_CHANGED, obj=application, from_status=frm, to_status=to, by=by, reason=reason
     )
-    record_event(
-        "application.status",
-        obj=application,
-        by=by,
-        before={"status": frm},
-        after={"status": to},
-        note=reason,
-    )
-    from .tasks import notify_status_change
-
-    transaction.on_commit(lambda: notify_status_change.delay(event.pk))
+    # The applicant's email about this move is claimed through this row, so a retried task sends it once.
+    StatusEmail.objects.create(event=event)
+    transaction.on_commit(lambda: tasks.notify_status_change.delay(event.pk))
     return event

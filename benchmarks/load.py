@@ -353,79 +353,81 @@ def finance_approvals(base: str, cookie: str, award_ids: list[int], rec: Recorde
 def servers(env: dict, workers: int, threads: int, logs: Path):
     port = free_port()
     bin_dir = Path(sys.executable).parent
-    web = subprocess.Popen(
-        [
-            str(bin_dir / "gunicorn"),
-            "pcc_grants.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(workers),
-            "--worker-class",
-            "gthread",
-            "--threads",
-            str(threads),
-            "--timeout",
-            "60",
-            "--access-logfile",
-            str(logs / "access.log"),
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=open(logs / "gunicorn.log", "w"),
-        stderr=subprocess.STDOUT,
-    )
-    worker = subprocess.Popen(
-        [
-            str(bin_dir / "celery"),
-            "-A",
-            "pcc_grants",
-            "worker",
-            "--loglevel",
-            "INFO",
-            "--concurrency",
-            "2",
-            "--hostname",
-            f"load-{port}@%h",
-            "--without-gossip",
-            "--without-mingle",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=open(logs / "celery.log", "w"),
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        import httpx
+    # The parent's handles on the servers' logs close once both servers have stopped.
+    with open(logs / "gunicorn.log", "w") as web_log, open(logs / "celery.log", "w") as worker_log:
+        web = subprocess.Popen(
+            [
+                str(bin_dir / "gunicorn"),
+                "pcc_grants.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                str(workers),
+                "--worker-class",
+                "gthread",
+                "--threads",
+                str(threads),
+                "--timeout",
+                "60",
+                "--access-logfile",
+                str(logs / "access.log"),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=web_log,
+            stderr=subprocess.STDOUT,
+        )
+        worker = subprocess.Popen(
+            [
+                str(bin_dir / "celery"),
+                "-A",
+                "pcc_grants",
+                "worker",
+                "--loglevel",
+                "INFO",
+                "--concurrency",
+                "2",
+                "--hostname",
+                f"load-{port}@%h",
+                "--without-gossip",
+                "--without-mingle",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=worker_log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            import httpx
 
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(120):
-            try:
-                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+            base = f"http://127.0.0.1:{port}"
+            for _ in range(120):
+                try:
+                    if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                time.sleep(0.5)
+            else:
+                raise SystemExit(f"gunicorn did not answer /healthz; see {logs / 'gunicorn.log'}")
+            yield base
+            # Let the worker finish what the run queued (status emails, award letters) before stopping it.
+            import redis
+
+            broker = redis.Redis.from_url(env["REDIS_URL"])
+            for _ in range(120):
+                # Queued, or taken but not yet acknowledged (tasks ack late): both must be empty before stopping.
+                if broker.llen("celery") == 0 and broker.hlen("unacked") == 0:
                     break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.5)
-        else:
-            raise SystemExit(f"gunicorn did not answer /healthz; see {logs / 'gunicorn.log'}")
-        yield base
-        # Let the worker finish what the run queued (status emails, award letters) before stopping it.
-        import redis
-
-        broker = redis.Redis.from_url(env["REDIS_URL"])
-        for _ in range(120):
-            # Queued, or taken but not yet acknowledged (tasks ack late): both must be empty before stopping.
-            if broker.llen("celery") == 0 and broker.hlen("unacked") == 0:
-                break
-            time.sleep(0.5)
-    finally:
-        for process in (web, worker):
-            process.terminate()
-        for process in (web, worker):
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
+                time.sleep(0.5)
+        finally:
+            for process in (web, worker):
+                process.terminate()
+            for process in (web, worker):
+                try:
+                    process.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    process.kill()
 
 
 # --- Checking the outcome

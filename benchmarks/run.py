@@ -275,7 +275,7 @@ def report(results: dict, requests: int) -> str:
         "| applications | organisations | awards | returns | biggest organisation | generated in |",
         "|---|---|---|---|---|---|",
     ]
-    for size, entry in results["sizes"].items():
+    for entry in results["sizes"].values():
         d = entry["data"]
         made = f"{d['generate_seconds']:.0f} s" if d.get("generated") else "reused"
         lines.append(
@@ -353,7 +353,7 @@ def reminder_report(rem: dict) -> list[str]:
                 f"{run['claimed']:,} | {run['emails']:,} | {run['scan']:.1f} s | {queue} | {run['sends']:.1f} s | "
                 f"{run['total']:.1f} s | {'yes' if run['total'] <= 60 else 'no'} |"
             )
-    for size, r in rem.items():
+    for r in rem.values():
         c = r["commit"]
         emails = max((run["emails"] for run in r["runs"].values()), default=0)
         lines += [
@@ -509,8 +509,8 @@ def child_pages(requests: int) -> dict:
 
     from accounts.models import User
     from applications.models import Application, Membership, Organisation
-    from funds.exports.budget_tables import write_budget_tables
     from funds.models import Area, BudgetLine, Commitment, FinancialYear
+    from reports.exports.budget_tables import write_budget_tables
 
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     staff = User.objects.get(email=STAFF_EMAIL)
@@ -537,7 +537,7 @@ def child_pages(requests: int) -> dict:
             reverse("applications:dashboard"),
             f"{own:,} applications",
         ),
-        ("Staff dashboard (funds:dashboard)", reverse("funds:dashboard"), ""),
+        ("Staff dashboard (reports:dashboard)", reverse("reports:dashboard"), ""),
     ]
     applicant_client = signed_in_client(applicant, staff=False)
     results = []
@@ -607,7 +607,7 @@ def child_export(mode: str, resource) -> dict:
     import applications.exports  # noqa: F401 - registers the builder, as the worker does at start-up
     from accounts.models import User
     from applications.exports import HEADINGS
-    from exports import services as export_services
+    from exports import runner as export_runner
     from exports.models import ExportJob
 
     staff = User.objects.get(email=STAFF_EMAIL)
@@ -618,7 +618,7 @@ def child_export(mode: str, resource) -> dict:
         job = ExportJob.objects.create(
             kind="applications.list", params={}, title="Applications (benchmark)", requested_by=staff
         )
-        job = export_services.build(job.pk)
+        job = export_runner.build(job.pk)
         if job.status != ExportJob.Status.READY:
             raise SystemExit(f"export failed: {job.error}")
         size = job.file.size
@@ -802,7 +802,8 @@ def _reminders_through_a_worker(concurrency: int, before: int) -> dict:
         "REDIS_URL": redis_url,
         "LOG_LEVEL": "WARNING",
     }
-    log = tempfile.NamedTemporaryFile("w+", prefix=f"{queue}-", suffix=".log", delete=False)
+    # Closed, read back and removed in the finally below, once the worker has stopped.
+    log = tempfile.NamedTemporaryFile("w+", prefix=f"{queue}-", suffix=".log", delete=False)  # noqa: SIM115
     worker = subprocess.Popen(
         [
             sys.executable,

@@ -31,13 +31,12 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.db.models import Count, F, Max, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history
 
 from accounts.demo import DEMO_PASSWORD
 from accounts.models import User
 from applications.models import (
+    STATUS_CHANGED,
     Application,
-    ApplicationEvent,
     Assessment,
     Award,
     AwardPayment,
@@ -50,11 +49,12 @@ from applications.models import (
     Round,
     Score,
     Status,
+    StatusEmail,
 )
 from applications.services import note_references_used, recompute_scores, reference_stem
+from audit.models import AuditEvent
 from funds.models import (
     Area,
-    AuditEvent,
     Budget,
     BudgetEntry,
     BudgetLine,
@@ -463,6 +463,7 @@ class _Generator:
     def _children(self, apps: list[Application], rounds: list[Round]) -> None:
         rng = self.rng
         items, events, requests, assessments = [], [], [], []
+        application_type = ContentType.objects.get_for_model(Application)
         for app in apps:
             if app.submitted_at or rng.random() < 0.5:
                 parts = rng.randint(1, 3)
@@ -489,14 +490,15 @@ class _Generator:
             at = app.submitted_at or app.created_at
             for frm, to in itertools.pairwise(path):
                 events.append(
-                    ApplicationEvent(
-                        application=app,
-                        from_status=frm,
-                        to_status=to,
+                    AuditEvent(
+                        action=STATUS_CHANGED,
+                        content_type=application_type,
+                        object_id=app.pk,
+                        before={"status": frm},
+                        after={"status": to},
                         at=at,
-                        notified_at=at,
-                        by=app.created_by if to in (S.SUBMITTED, S.WITHDRAWN) else self.assessors[0],
-                        reason="Scale data",
+                        actor=app.created_by if to in (S.SUBMITTED, S.WITHDRAWN) else self.assessors[0],
+                        note="Scale data",
                     )
                 )
                 at += datetime.timedelta(days=rng.randint(3, 20))
@@ -521,12 +523,13 @@ class _Generator:
                         )
                     )
         self._bulk(BudgetItem, items)
+        events = self._bulk(AuditEvent, events, "status changes")
+        # Every email about those moves has gone.
+        self._bulk(StatusEmail, [StatusEmail(event=e, sent_at=e.at) for e in events])
         with _keep_given_timestamps(
-            _field(ApplicationEvent, "at"),
             _field(InformationRequest, "asked_at"),
             _field(Assessment, "declared_at"),
         ):
-            self._bulk(ApplicationEvent, events)
             self._bulk(InformationRequest, requests)
             assessments = self._bulk(Assessment, assessments)
         scale = {r.pk: r.scoring_scale for r in rounds}
@@ -591,7 +594,7 @@ class _Generator:
                     illustrative=True,
                 )
             )
-        lines = bulk_create_with_history(lines + reserves, BudgetLine, batch_size=BATCH_SIZE)
+        lines = BudgetLine.objects.bulk_create(lines + reserves, batch_size=BATCH_SIZE)
         self.counts["budget lines"] = len(lines)
         line_for = {(ln.budget_id, ln.area_id): ln for ln in lines if ln.kind == BudgetLine.Kind.AREA}
         for round_ in rounds:
@@ -603,7 +606,7 @@ class _Generator:
         allocated = defaultdict(Decimal)
         for ln in lines:
             allocated[ln.budget_id] += ln.amount
-        bulk_create_with_history(
+        BudgetEntry.objects.bulk_create(
             [
                 BudgetEntry(
                     budget_id=b,
@@ -614,7 +617,6 @@ class _Generator:
                 )
                 for b, total in allocated.items()
             ],
-            BudgetEntry,
             batch_size=BATCH_SIZE,
         )
 
@@ -636,9 +638,8 @@ class _Generator:
             _field(Commitment, "created_at"),
             _field(Award, "created_at"),
             _field(Payment, "created_at"),
-            _field(AuditEvent, "at"),
         ):
-            commitments = bulk_create_with_history(commitments, Commitment, batch_size=BATCH_SIZE)
+            commitments = Commitment.objects.bulk_create(commitments, batch_size=BATCH_SIZE)
             commitment_of = {a.pk: c for a, c in zip(committed_apps, commitments, strict=False)}
             awards = []
             for app in granted:
@@ -686,7 +687,7 @@ class _Generator:
                     )
                     payments.append(payment)
                 scheduled.append((award, payment))
-            payments = bulk_create_with_history(payments, Payment, batch_size=BATCH_SIZE)
+            payments = Payment.objects.bulk_create(payments, batch_size=BATCH_SIZE)
             self.counts["payments"] = len(payments)
             self._bulk(
                 AwardPayment,

@@ -2,7 +2,9 @@
 
 import math
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
+
+from .numbers import NumberError, parse_number
 
 PENNY = Decimal("0.01")
 ONE = Decimal(1)
@@ -11,10 +13,6 @@ AMOUNT_HINT = "Enter an amount in pounds, like 1,250 or 1250.50"
 # The most a money column holds: every amount is stored in DecimalField(max_digits=12, decimal_places=2)
 # (funds.models.MONEY, and the copies of it in other apps), the smallest column an amount can end up in.
 MAX_POUNDS = Decimal("9999999999.99")
-
-# Either plain digits, or digits grouped in threes by commas with no spaces: "1234", "1,234", "1,234.50".
-# ASCII only: Decimal() would otherwise read other scripts' digits, and a person would not see what was stored.
-_AMOUNT = re.compile(r"(?:[0-9]+|[0-9]{1,3}(?:,[0-9]{3})+)(?:\.[0-9]+)?", re.ASCII)
 
 
 class AmountError(ValueError):
@@ -79,11 +77,11 @@ def _text(text: str) -> Decimal:
     body = text[1:].strip() if text.startswith("£") else text
     if re.search(r"[0-9.][kmb]$", body, re.IGNORECASE):
         raise AmountError(f"{AMOUNT_HINT}, in full, not abbreviated like 12k")
-    if not _AMOUNT.fullmatch(body):
-        raise AmountError(AMOUNT_HINT)
+    # core.numbers' grammar; pence and the ceiling are checked by parse_pounds on the amount in pounds. A sign it
+    # finds here (a Unicode minus, "(5") was not caught above, so it gets the general hint, as it always has.
     try:
-        return Decimal(body.replace(",", ""))
-    except InvalidOperation as exc:  # pragma: no cover - the pattern above admits only valid decimals
+        return parse_number(body, places=None, maximum=None)
+    except NumberError as exc:
         raise AmountError(AMOUNT_HINT) from exc
 
 

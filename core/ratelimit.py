@@ -34,7 +34,7 @@ def client_ip(request) -> str:
     proxies = getattr(settings, "TRUSTED_PROXY_COUNT", 0)
     if proxies > 0:
         forwarded = [
-            part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()
+            part.strip() for part in request.headers.get("x-forwarded-for", "").split(",") if part.strip()
         ]
         if len(forwarded) >= proxies:
             return forwarded[-proxies]
@@ -49,19 +49,29 @@ class Verdict:
     retry_after: int  # seconds until the window ends; meaningful when not allowed
 
 
+def count_in(key: str, *, timeout: int) -> int:
+    """Add one to the counter at `key` and return the new count. The counter starts at the first count and is gone
+    `timeout` seconds later. Rate limits and two-factor's wrong-code count both count with this."""
+    cache.add(key, 0, timeout=timeout)
+    try:
+        return cache.incr(key)
+    except ValueError:  # the key expired between add and incr: this count starts it again
+        cache.set(key, 1, timeout=timeout)
+        return 1
+
+
+def forget(key: str) -> None:
+    """Start the counter at `key` again from nothing."""
+    cache.delete(key)
+
+
 def hit(scope: str, ident: str, *, limit: int, period: int, now: float | None = None) -> Verdict:
     """Count one request by `ident` in `scope` and say whether it is within `limit` per `period` seconds."""
     now = _now() if now is None else now
     window = int(now // period)
     # Hashed so an address or id with odd characters makes a safe cache key of fixed length.
     digest = hashlib.sha256(f"{scope}:{ident}".encode()).hexdigest()[:32]
-    key = f"ratelimit:{scope}:{digest}:{window}"
-    cache.add(key, 0, timeout=period + 1)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # the key expired between add and incr: this request starts the window again
-        cache.set(key, 1, timeout=period + 1)
-        count = 1
+    count = count_in(f"ratelimit:{scope}:{digest}:{window}", timeout=period + 1)
     retry_after = max(1, math.ceil((window + 1) * period - now))
     return Verdict(allowed=count <= limit, count=count, limit=limit, retry_after=retry_after)
 

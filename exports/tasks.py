@@ -1,8 +1,8 @@
 from celery import shared_task
 
-from . import services
+from . import runner
 
 
 @shared_task(acks_late=True)
 def build_export(job_id: int) -> None:
-    services.build(job_id)
+    runner.build(job_id)

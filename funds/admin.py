@@ -9,8 +9,8 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from simple_history.admin import SimpleHistoryAdmin
 
+from audit.admin import AuditTrailHistoryMixin
 from core.admin_widgets import ValidIdsAutocompleteMixin
 from core.money import format_pounds
 
@@ -19,7 +19,6 @@ from .budget_import import MAX_ROWS, ImportFileError, describe, import_budget_li
 from .forms import BudgetImportForm, TransferForm
 from .models import (
     Area,
-    AuditEvent,
     Budget,
     BudgetEntry,
     BudgetLine,
@@ -162,7 +161,7 @@ class BudgetSectionInline(admin.TabularInline):
 
 
 @admin.register(Budget)
-class BudgetAdmin(ServiceErrorsMixin, SimpleHistoryAdmin):
+class BudgetAdmin(ServiceErrorsMixin, AuditTrailHistoryMixin, admin.ModelAdmin):
     list_display = [
         "stream",
         "year",
@@ -284,7 +283,9 @@ class BudgetAdmin(ServiceErrorsMixin, SimpleHistoryAdmin):
 
 
 @admin.register(BudgetLine)
-class BudgetLineAdmin(ValidIdsAutocompleteMixin, ServiceErrorsMixin, SimpleHistoryAdmin):
+class BudgetLineAdmin(
+    ValidIdsAutocompleteMixin, ServiceErrorsMixin, AuditTrailHistoryMixin, admin.ModelAdmin
+):
     list_display = [
         "name",
         "budget",
@@ -353,7 +354,7 @@ class BudgetLineAdmin(ValidIdsAutocompleteMixin, ServiceErrorsMixin, SimpleHisto
 
 
 @admin.register(Decision)
-class DecisionAdmin(SimpleHistoryAdmin):
+class DecisionAdmin(AuditTrailHistoryMixin, admin.ModelAdmin):
     list_display = ["number", "decided_on", "title", "status", "confidentiality"]
     list_filter = ["status", "confidentiality", "decided_on"]
     search_fields = ["number", "title", "public_summary"]
@@ -368,7 +369,7 @@ class ReportTableAdmin(admin.ModelAdmin):
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
-    """Commitments, payments and audit events are written by services only; admin shows them."""
+    """Commitments and payments are written by services only; admin shows them."""
 
     def has_add_permission(self, request):
         return False
@@ -394,11 +395,3 @@ class PaymentAdmin(ReadOnlyAdmin):
     list_display = ["commitment", "amount_display", "paid_on", "reference", "created_by"]
     list_select_related = ["commitment", "created_by"]
     amount_display = pounds_column("amount", "Amount")
-
-
-@admin.register(AuditEvent)
-class AuditEventAdmin(ReadOnlyAdmin):
-    list_display = ["at", "action", "actor", "content_type", "object_id", "before", "after"]
-    list_filter = ["action", "content_type"]
-    search_fields = ["action", "note"]
-    list_select_related = ["actor", "content_type"]

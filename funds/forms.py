@@ -51,18 +51,6 @@ class TransferForm(forms.Form):
         self.fields["to_budget"].queryset = self.fields["to_budget"].queryset.exclude(pk=from_budget.pk)
 
 
-class YearForm(forms.Form):
-    year = forms.ModelChoiceField(
-        queryset=FinancialYear.objects.all(),
-        label="Financial year",
-        empty_label=None,
-        error_messages={
-            "required": "Choose a financial year",
-            "invalid_choice": "Choose a financial year from the list",
-        },
-    )
-
-
 class BudgetImportForm(forms.Form):
     year = forms.ModelChoiceField(
         queryset=FinancialYear.objects.all(),

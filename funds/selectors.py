@@ -20,7 +20,7 @@ def _sum(queryset: QuerySet, field: str) -> Coalesce:
     return Coalesce(Subquery(summed, output_field=DecimalField(**MONEY)), ZERO)
 
 
-def _live_commitments():
+def _live_commitments() -> QuerySet[Commitment]:
     return Commitment.objects.filter(released_at__isnull=True)
 
 
@@ -86,7 +86,8 @@ class BudgetTotals:
 def budget_totals(budget_id: int) -> BudgetTotals:
     row = (
         with_budget_totals(Budget.objects.filter(pk=budget_id))
-        .values("pot", "allocated", "committed", "paid")
+        # These are with_budget_totals' annotations, which django-stubs cannot see through the function.
+        .values("pot", "allocated", "committed", "paid")  # type: ignore[misc]
         .get()
     )
     return BudgetTotals(**row)
@@ -144,7 +145,8 @@ class AreaTotals:
 def area_totals_for_year(year: FinancialYear) -> dict[int, list[AreaTotals]]:
     """Budget id -> its lines added up by area, named areas by name then force-wide and central last. One query: the
     line figures are with_line_totals' subqueries, so they are the same numbers the budget pages show."""
-    rows = with_line_totals(BudgetLine.objects.filter(budget__year=year)).values_list(
+    # "committed" and "paid" are with_line_totals' annotations, which django-stubs cannot see through the function.
+    rows = with_line_totals(BudgetLine.objects.filter(budget__year=year)).values_list(  # type: ignore[misc]
         "budget_id", "area_id", "area__name", "amount", "committed", "paid"
     )
     by_budget: dict[int, dict[int | None, AreaTotals]] = {}

@@ -3,19 +3,35 @@
 Lock order, always: budget, then line, then commitment. Racing writers queue on the budget row instead of deadlocking.
 """
 
+import datetime
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 
+from audit.services import record_event
 from core.money import PENNY, format_pounds
 
 from . import selectors
-from .models import AuditEvent, Budget, BudgetEntry, BudgetLine, Commitment, Decision, Payment
+from .models import (
+    Budget,
+    BudgetEntry,
+    BudgetLine,
+    BudgetSection,
+    Commitment,
+    Decision,
+    FinancialYear,
+    FundingSource,
+    Payment,
+)
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 
 class BudgetRuleError(Exception):
@@ -31,20 +47,8 @@ class OverCommitment(BudgetRuleError):
         )
 
 
-def _money(value) -> str:
+def _money(value: Decimal) -> str:
     return str(Decimal(value).quantize(PENNY))
-
-
-def record_event(action: str, *, obj=None, by=None, before=None, after=None, note: str = "") -> AuditEvent:
-    return AuditEvent.objects.create(
-        action=action,
-        content_type=ContentType.objects.get_for_model(obj) if obj is not None else None,
-        object_id=obj.pk if obj is not None else None,
-        actor=by if by is not None and by.is_authenticated else None,
-        before=before,
-        after=after,
-        note=note,
-    )
 
 
 def _lock_line(line_id: int) -> tuple[BudgetLine, Budget]:
@@ -56,7 +60,12 @@ def _lock_line(line_id: int) -> tuple[BudgetLine, Budget]:
 
 @transaction.atomic
 def commit_to_line(
-    *, line_id: int, amount: Decimal, reference: str, committed_for=None, by=None
+    *,
+    line_id: int,
+    amount: Decimal,
+    reference: str,
+    committed_for: models.Model | None = None,
+    by: "User | None" = None,
 ) -> Commitment:
     """Promise `amount` from a line. Refused if the line, or its budget's pot, would be over-committed."""
     amount = Decimal(amount)
@@ -93,7 +102,7 @@ def commit_to_line(
 
 
 @transaction.atomic
-def release_commitment(*, commitment_id: int, by=None, reason: str = "") -> Commitment:
+def release_commitment(*, commitment_id: int, by: "User | None" = None, reason: str = "") -> Commitment:
     """Give an unpaid commitment's money back to its line (a declined or withdrawn award)."""
     line_id = Commitment.objects.values_list("line_id", flat=True).get(pk=commitment_id)
     _lock_line(line_id)
@@ -116,7 +125,14 @@ def release_commitment(*, commitment_id: int, by=None, reason: str = "") -> Comm
 
 
 @transaction.atomic
-def record_payment(*, commitment_id: int, amount: Decimal, paid_on, reference: str = "", by=None) -> Payment:
+def record_payment(
+    *,
+    commitment_id: int,
+    amount: Decimal,
+    paid_on: datetime.date,
+    reference: str = "",
+    by: "User | None" = None,
+) -> Payment:
     line_id = Commitment.objects.values_list("line_id", flat=True).get(pk=commitment_id)
     _lock_line(line_id)
     commitment = Commitment.objects.select_for_update().get(pk=commitment_id)
@@ -147,11 +163,11 @@ def add_to_pot(
     *,
     budget_id: int,
     amount: Decimal,
-    kind=BudgetEntry.Kind.ALLOCATION,
-    source=None,
+    kind: str = BudgetEntry.Kind.ALLOCATION,
+    source: FundingSource | None = None,
     decision: Decision | None = None,
     note: str = "",
-    by=None,
+    by: "User | None" = None,
 ) -> BudgetEntry:
     budget = Budget.objects.select_for_update().get(pk=budget_id)
     before = selectors.budget_totals(budget.pk)
@@ -181,7 +197,7 @@ def transfer_between_budgets(
     amount: Decimal,
     decision: Decision | None = None,
     note: str = "",
-    by=None,
+    by: "User | None" = None,
 ) -> uuid.UUID:
     """Move money from one stream's pot to another's, as two ledger entries that always appear together."""
     if amount <= 0:
@@ -251,7 +267,7 @@ def check_line_change(*, line: BudgetLine, amount: Decimal | None = None, delete
 
 
 @transaction.atomic
-def save_line(*, line: BudgetLine, by=None) -> BudgetLine:
+def save_line(*, line: BudgetLine, by: "User | None" = None) -> BudgetLine:
     """Create or change a line's allocation. It can never drop below what is already committed against it."""
     before = None
     if line.pk:
@@ -269,7 +285,7 @@ def save_line(*, line: BudgetLine, by=None) -> BudgetLine:
 
 
 @transaction.atomic
-def delete_line(*, line_id: int, by=None) -> None:
+def delete_line(*, line_id: int, by: "User | None" = None) -> None:
     """Delete a line nothing has been committed from. Anything else that points at it (an award, a contract, a
     ring-fence, a needs assessment) protects it too; admin lists those before it gets here."""
     line, _budget = _lock_line(line_id)
@@ -283,6 +299,47 @@ def delete_line(*, line_id: int, by=None) -> None:
         ProtectedError
     ) as exc:  # raised before anything is deleted; the transaction drops the event with it
         raise BudgetRuleError(f"{line.name} is in use, so it cannot be deleted.") from exc
+
+
+def get_or_create_year(start_year: int) -> FinancialYear:
+    """The financial year that starts in April of `start_year`, made the first time anything needs it."""
+    year, _ = FinancialYear.objects.get_or_create(start_year=start_year)
+    return year
+
+
+def get_or_create_budget(*, stream_id: int, year_id: int) -> Budget:
+    """A stream's budget for a year, made empty the first time anything needs it: its pot comes from the ledger."""
+    budget, _ = Budget.objects.get_or_create(stream_id=stream_id, year_id=year_id)
+    return budget
+
+
+def get_or_create_section(
+    *, budget_id: int, heading: str, subtotal_label: str = "Sub-Total"
+) -> BudgetSection:
+    """The section of a budget with this heading; a new one is added with `subtotal_label` under it."""
+    section, _ = BudgetSection.objects.get_or_create(
+        budget_id=budget_id, heading=heading, defaults={"subtotal_label": subtotal_label}
+    )
+    return section
+
+
+@transaction.atomic
+def record_decision(
+    *,
+    number: str,
+    title: str,
+    status: str,
+    public_summary: str,
+    budget_ids: tuple[int, ...] | list[int] = (),
+    line_ids: tuple[int, ...] | list[int] = (),
+) -> Decision:
+    """The PCC decision with this number, made or brought up to date, and the budgets and lines it covers."""
+    decision, _ = Decision.objects.update_or_create(
+        number=number, defaults={"title": title, "status": status, "public_summary": public_summary}
+    )
+    decision.budgets.add(*budget_ids)
+    decision.lines.add(*line_ids)
+    return decision
 
 
 @dataclass

@@ -4,8 +4,5 @@ from . import views
 
 app_name = "funds"
 urlpatterns = [
-    path("", views.dashboard, name="dashboard"),
     path("budgets/<int:pk>/", views.budget_detail, name="budget"),
-    path("reports/budget-tables/", views.budget_tables, name="budget_tables"),
-    path("reports/annual-report-pack/", views.annual_report_pack, name="annual_report_pack"),
 ]

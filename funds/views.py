@@ -1,59 +1,8 @@
-from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
-from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
+from django.shortcuts import get_object_or_404, render
 
-from exports.services import request_export
-
-from . import dashboard as dashboard_reads
 from . import selectors
-from .exports.builders import ANNUAL_REPORT_PACK, BUDGET_TABLES
-from .forms import YearForm
-from .models import Budget, FinancialYear
-from .report_figures import annual_figures
-from .report_tables import build_report
-
-
-def _chosen_year(request) -> FinancialYear | None:
-    form = YearForm(request.GET or None)
-    if form.is_bound and form.is_valid():
-        return form.cleaned_data["year"]
-    return FinancialYear.objects.filter(budgets__isnull=False).order_by("-start_year").first()
-
-
-def _url_if_there(name: str) -> str | None:
-    # Pages other parts of the system add later (the 360Giving export) are linked once their URL exists.
-    try:
-        return reverse(name)
-    except NoReverseMatch:
-        return None
-
-
-@staff_member_required
-def dashboard(request):
-    # One query gives the picker its years and the default (the latest year with budgets); the form is only drawn
-    # from that list, so choosing a year costs no query of its own.
-    years = selectors.years_with_budget_flag()
-    chosen = request.GET.get("year", "")
-    year = next((y for y in years if str(y.pk) == chosen), None) or next(
-        (y for y in years if y.has_budgets), None
-    )
-    form = YearForm(initial={"year": year})
-    form.fields["year"].choices = [(y.pk, y.label()) for y in years]
-    budgets = list(selectors.budgets_for_year(year)) if year else []
-    context = {
-        "year": year,
-        "budgets": budgets,
-        "form": form,
-        "overallocated": [b for b in budgets if b.overallocated],
-        "totals": dashboard_reads.all_streams(budgets),
-        "sections": dashboard_reads.stream_sections(year, budgets) if budgets else [],
-        "pipeline": dashboard_reads.pipeline(year) if year else None,
-        "returns": dashboard_reads.returns_due(timezone.localdate()),
-        "giving360_url": _url_if_there("transparency:giving360"),
-    }
-    return render(request, "funds/dashboard.html", context)
+from .models import Budget
 
 
 @staff_member_required
@@ -65,43 +14,3 @@ def budget_detail(request, pk: int):
         "section__order", "order", "pk"
     )
     return render(request, "funds/budget_detail.html", {"budget": budget, "lines": lines})
-
-
-def _year_workbook_page(request, *, kind: str, title: str, template: str, figures_for):
-    """A page that shows a year's figures and, on POST, asks Celery for the same year's workbook."""
-    if request.method == "POST":
-        form = YearForm(request.POST)
-        if form.is_valid():
-            year = form.cleaned_data["year"]
-            job = request_export(
-                kind=kind, params={"year_id": year.pk}, title=f"{title} {year}", by=request.user
-            )
-            messages.info(request, f"We are preparing the {year} {title[0].lower()}{title[1:]}.")
-            return redirect("exports:job", pk=job.pk)
-        year = None
-    else:
-        year = _chosen_year(request)
-        form = YearForm(initial={"year": year})
-    return render(request, template, {"form": form, "year": year, **figures_for(year)})
-
-
-@staff_member_required
-def budget_tables(request):
-    return _year_workbook_page(
-        request,
-        kind=BUDGET_TABLES,
-        title="Annual report budget tables",
-        template="funds/budget_tables.html",
-        figures_for=lambda year: {"report": build_report(year) if year else None},
-    )
-
-
-@staff_member_required
-def annual_report_pack(request):
-    return _year_workbook_page(
-        request,
-        kind=ANNUAL_REPORT_PACK,
-        title="Annual report pack",
-        template="funds/annual_report_pack.html",
-        figures_for=lambda year: {"figures": annual_figures(year) if year else None},
-    )

@@ -5,6 +5,7 @@ female population is roughly half of each borough's 2021 Census population, roun
 the assessment is marked illustrative so the pages say so. Safe to run twice.
 """
 
+import contextlib
 from decimal import Decimal
 
 from django.db import transaction
@@ -63,10 +64,9 @@ def load() -> NeedsAssessment | None:
                 defaults={"value": Decimal(value), "source": IndicatorValue.Source.ENTERED},
             )
         if source == Indicator.Source.MONITORING_RETURNS:
-            try:
+            # No monitoring returns in this deployment: the entered figures stand.
+            with contextlib.suppress(services.NeedsError):
                 services.fill_from_returns(indicator)
-            except services.NeedsError:
-                pass  # no monitoring returns in this deployment: the entered figures stand
     for area_name, amount in zip(AREAS, CURRENT, strict=False):
         CurrentAllocation.objects.update_or_create(
             assessment=assessment, area=areas[area_name], defaults={"amount": Decimal(amount)}

@@ -1,13 +1,14 @@
-"""Forms for needs assessments. Numbers are parsed as strictly as money: what cannot be read is never guessed at."""
+"""Forms for needs assessments. Numbers are read by core.numbers, the grammar money uses too: what cannot be read is
+never guessed at."""
 
 from decimal import Decimal
 
 from django import forms
 
 from core.money import MAX_POUNDS, format_pounds
+from core.numbers import NumberError, parse_number
 from funds import forms as funds_forms
 from funds.models import Area, BudgetLine, FinancialYear
-from providers.validation import NumberError, parse_number
 
 from .models import Indicator
 

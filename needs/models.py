@@ -107,6 +107,9 @@ class IndicatorValue(models.Model):
             models.CheckConstraint(condition=Q(value__gte=0), name="needs_value_not_negative"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.value} for indicator {self.indicator_id} in area {self.area_id}"
+
 
 class CurrentAllocation(models.Model):
     """What an area gets now, to show each new share beside it with the difference."""
@@ -124,3 +127,6 @@ class CurrentAllocation(models.Model):
             ),
             models.CheckConstraint(condition=Q(amount__gte=0), name="needs_current_not_negative"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.amount} now for area {self.area_id}"

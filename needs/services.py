@@ -1,20 +1,26 @@
 """Every write in a needs assessment, and the calculation that turns its inputs into whole-pound shares."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 from django.apps import apps
 from django.db import transaction
 from django.db.models import Q, Sum
 
+from audit.services import record_event
 from core.money import format_pounds
 from funds import services as funds_services
-from funds.models import Area, Budget, BudgetLine, BudgetSection, Decision, FinancialYear
+from funds.models import Area, BudgetLine, Decision, FinancialYear
 
 from .allocation import AllocationInputError, allocate, combined_shares
 from .allocation import Indicator as AllocationIndicator
 from .models import CurrentAllocation, Indicator, IndicatorValue, NeedsAssessment
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 
 class NeedsError(Exception):
@@ -48,10 +54,10 @@ def create_assessment(
     area_kind: str = Area.Kind.LOCAL_AUTHORITY,
     target_year: FinancialYear | None = None,
     illustrative: bool = False,
-    by=None,
+    by: "User | None" = None,
 ) -> NeedsAssessment:
     if target_year is None:
-        target_year, _ = FinancialYear.objects.get_or_create(start_year=pot_line.budget.year.start_year + 1)
+        target_year = funds_services.get_or_create_year(pot_line.budget.year.start_year + 1)
     assessment = NeedsAssessment.objects.create(
         name=name,
         pot_line=pot_line,
@@ -74,7 +80,7 @@ def create_assessment(
         CurrentAllocation(assessment=assessment, area_id=row["area_id"], amount=row["total"])
         for row in current
     )
-    funds_services.record_event(
+    record_event(
         "needs.created", obj=assessment, by=by, after={"pot": str(assessment.pot), "pot_line": pot_line.pk}
     )
     return assessment
@@ -98,7 +104,7 @@ def save_inputs(
     indicators: list[IndicatorInput] | None = None,
     values: dict[tuple[int, int], Decimal | None] | None = None,
     current: dict[int, Decimal | None] | None = None,
-    by=None,
+    by: "User | None" = None,
 ) -> None:
     """Save what staff typed on the assessment page, all or nothing."""
     assessment = NeedsAssessment.objects.select_for_update().get(pk=assessment.pk)
@@ -112,7 +118,7 @@ def save_inputs(
         save_indicator_values(assessment=assessment, values=values)
     if current is not None:
         save_current_allocations(assessment=assessment, current=current)
-    funds_services.record_event(
+    record_event(
         "needs.inputs_saved", obj=assessment, by=by, before=before, after={"pot": str(assessment.pot)}
     )
 
@@ -133,7 +139,7 @@ def save_indicators(*, assessment: NeedsAssessment, indicators: list[IndicatorIn
         for row in indicators
         if not row.delete and row.id in existing and existing[row.id].name != row.name
     ]
-    for indicator in (existing[row.id] for row in renamed):
+    for indicator in (existing[row.id] for row in renamed if row.id is not None):
         indicator.name = f"\x1f{indicator.pk}"
         indicator.save(update_fields=["name"])
     # Removals first, so a new indicator may take the name of one removed in the same save.
@@ -143,8 +149,8 @@ def save_indicators(*, assessment: NeedsAssessment, indicators: list[IndicatorIn
     for order, row in enumerate(indicators):
         if row.delete:
             continue
-        indicator = existing.get(row.id) if row.id else None
-        indicator = indicator or Indicator(assessment=assessment)
+        found = existing.get(row.id) if row.id else None
+        indicator = found or Indicator(assessment=assessment)
         indicator.name, indicator.weight, indicator.order = row.name, row.weight, order
         indicator.source = row.source
         indicator.measure_code = row.measure_code if row.source == Indicator.Source.MONITORING_RETURNS else ""
@@ -184,7 +190,7 @@ def save_current_allocations(*, assessment: NeedsAssessment, current: dict[int, 
             )
 
 
-def _demand_selector():
+def _demand_selector() -> Callable[..., dict[int, Decimal]] | None:
     # The providers app owns monitoring returns; it is optional here, so it is looked up only when asked for.
     if not apps.is_installed("providers"):
         return None
@@ -196,7 +202,7 @@ def _demand_selector():
 
 
 @transaction.atomic
-def fill_from_returns(indicator: Indicator, *, by=None) -> int:
+def fill_from_returns(indicator: Indicator, *, by: "User | None" = None) -> int:
     """Take demand from monitoring returns where they exist; keep the entered value where they don't.
 
     Returns how many areas got a figure from returns. The demand counted is that recorded in the pot line's year,
@@ -225,7 +231,7 @@ def fill_from_returns(indicator: Indicator, *, by=None) -> int:
             },
         )
         filled += 1
-    funds_services.record_event(
+    record_event(
         "needs.filled_from_returns",
         obj=assessment,
         by=by,
@@ -341,7 +347,7 @@ def method_summary(assessment: NeedsAssessment, result: Result) -> str:
 
 
 @transaction.atomic
-def adopt(assessment: NeedsAssessment, *, by=None) -> Decision:
+def adopt(assessment: NeedsAssessment, *, by: "User | None" = None) -> Decision:
     """Write the result as the target year's area lines, under a draft PCC decision.
 
     Adopting again (after a recalculation) updates the same lines and decision in place; once the decision has been
@@ -363,12 +369,10 @@ def adopt(assessment: NeedsAssessment, *, by=None) -> Decision:
             f"can no longer be changed from here. Start a new needs assessment instead."
         )
     result = run(assessment)
-    budget, _ = Budget.objects.get_or_create(
-        stream=assessment.pot_line.budget.stream, year=assessment.target_year
+    budget = funds_services.get_or_create_budget(
+        stream_id=assessment.pot_line.budget.stream_id, year_id=assessment.target_year_id
     )
-    section, _ = BudgetSection.objects.get_or_create(
-        budget=budget, heading=section_heading(assessment), defaults={"subtotal_label": "Sub-Total"}
-    )
+    section = funds_services.get_or_create_section(budget_id=budget.pk, heading=section_heading(assessment))
     existing = {
         line.area_id: line
         for line in BudgetLine.objects.filter(budget=budget, section=section, kind=BudgetLine.Kind.AREA)
@@ -381,20 +385,18 @@ def adopt(assessment: NeedsAssessment, *, by=None) -> Decision:
         line.name, line.amount, line.order = row.area.name, Decimal(row.allocation), order
         line.illustrative = assessment.illustrative
         lines.append(funds_services.save_line(line=line, by=by))
-    decision, _ = Decision.objects.update_or_create(
+    decision = funds_services.record_decision(
         number=decision_number(assessment),
-        defaults={
-            "title": f"{assessment.name}: adopt needs-based allocation for {assessment.target_year}"[:250],
-            "status": Decision.Status.DRAFT,
-            "public_summary": method_summary(assessment, result),
-        },
+        title=f"{assessment.name}: adopt needs-based allocation for {assessment.target_year}"[:250],
+        status=Decision.Status.DRAFT,
+        public_summary=method_summary(assessment, result),
+        budget_ids=[budget.pk],
+        line_ids=[line.pk for line in lines],
     )
-    decision.budgets.add(budget)
-    decision.lines.add(*lines)
     before = {"status": assessment.status, "decision": assessment.adopted_decision_id}
     assessment.status, assessment.adopted_decision = NeedsAssessment.Status.ADOPTED, decision
     assessment.save(update_fields=["status", "adopted_decision"])
-    funds_services.record_event(
+    record_event(
         "needs.adopted",
         obj=assessment,
         by=by,

@@ -45,9 +45,9 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_tables2",
     "django_filters",
-    "simple_history",
     "axes",
     "core",
+    "audit",
     "pcc_grants",
     "accounts",
     "funds",
@@ -56,6 +56,9 @@ INSTALLED_APPS = [
     "providers",
     "needs",
     "transparency",
+    "reports",
+    "demo",
+    "benchmarks",
 ]
 
 MIDDLEWARE = [
@@ -71,7 +74,6 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
-    "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes requires: turns a locked-out sign-in into our "Too many attempts" page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -102,7 +104,6 @@ DATABASES = {
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "0")),
     )
 }
-DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

@@ -11,6 +11,7 @@ urlpatterns = [
     path("privacy/", views.privacy, name="privacy"),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("staff/", include("reports.urls")),
     path("staff/", include("funds.urls")),
     path("staff/exports/", include("exports.urls")),
     path("admin/", admin.site.urls),

@@ -20,7 +20,7 @@ def signed_in(request):
     from providers.selectors import providers_for
 
     if request.user.is_staff:
-        return redirect("funds:dashboard")
+        return redirect("reports:dashboard")
     if providers_for(request.user).exists():
         return redirect("providers:portal")
     return redirect("applications:dashboard")

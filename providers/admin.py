@@ -10,6 +10,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from audit.admin import AuditTrailInline
 from core.admin_widgets import ValidIdsAutocompleteMixin
 from core.money import format_pounds
 from core.uploads import CheckedFileField
@@ -28,7 +29,6 @@ from .models import (
     ProviderMembership,
     Reminder,
     ReportingPeriod,
-    ReturnTransition,
     Service,
     ServiceDocument,
     ServiceFunding,
@@ -266,16 +266,6 @@ class ReportingPeriodAdmin(admin.ModelAdmin):
     list_filter = ["template", "year"]
 
 
-class TransitionInline(admin.TabularInline):
-    model = ReturnTransition
-    extra = 0
-    can_delete = False
-    readonly_fields = ["from_status", "to_status", "action", "by", "at", "comment"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-
 class ReminderInline(admin.TabularInline):
     model = Reminder
     extra = 0
@@ -303,7 +293,7 @@ class MonitoringReturnAdmin(admin.ModelAdmin):
         "submitted_at",
         "late",
     ]
-    inlines = [TransitionInline, ReminderInline]
+    inlines = [AuditTrailInline, ReminderInline]
 
     def has_add_permission(self, request):
         return False

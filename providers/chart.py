@@ -4,7 +4,7 @@ title and description a screen reader announces. The same figures are printed in
 from dataclasses import dataclass
 from decimal import Decimal
 
-from funds.charts import nice_maximum  # one axis rule for every chart
+from core.charts import nice_maximum  # one axis rule for every chart
 
 WIDTH, HEIGHT = 640, 320
 LEFT, RIGHT, TOP, BOTTOM = 64, 16, 16, 48

@@ -1,9 +1,15 @@
 """Reads of services and returns, already scoped to who is asking. Another provider's rows are simply not there."""
 
+import datetime
 from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Q, QuerySet, Sum
+
+from audit.selectors import status_changes_of
 
 from .models import (
     MonitoringReturn,
@@ -13,36 +19,63 @@ from .models import (
     Service,
     ServiceDocument,
 )
+from .workflow import STATUS_CHANGED, TRANSITIONS
+
+if TYPE_CHECKING:
+    from accounts.models import User
+    from funds.models import FinancialYear
+
+    from .models import Measure
 
 S = MonitoringReturn.Status
 
 
-def can_review(user) -> bool:
+def can_review(user: "User") -> bool:
     return user.is_authenticated and user.is_staff and user.has_perm("providers.review_returns")
 
 
-def providers_for(user) -> QuerySet[Provider]:
+@dataclass(frozen=True)
+class ReturnStep:
+    """One move of a return as its history shows it: what was done, by whom, when, and the comment given."""
+
+    action: str
+    by: Any  # the user, or None for the system
+    at: datetime.datetime
+    comment: str
+
+
+def history_of(ret: MonitoringReturn) -> list[ReturnStep]:
+    """Every move of the return, oldest first, read from the audit trail."""
+    steps = []
+    for change in status_changes_of(ret, action=STATUS_CHANGED, choices=S):
+        rule = TRANSITIONS.get((change.from_status, change.to_status))
+        action = rule[0] if rule else f"moved to {S(change.to_status).label.lower()}"
+        steps.append(ReturnStep(action=action, by=change.by, at=change.at, comment=change.reason))
+    return steps
+
+
+def providers_for(user: "User") -> QuerySet[Provider]:
     """The providers a person acts for. The provider portal shows only these, even to staff."""
     return Provider.objects.filter(memberships__user=user)
 
 
-def services_for_provider_user(user) -> QuerySet[Service]:
+def services_for_provider_user(user: "User") -> QuerySet[Service]:
     return Service.objects.filter(provider__memberships__user=user).select_related(
         "provider", "start_year", "end_year", "template"
     )
 
 
-def returns_for_provider_user(user) -> QuerySet[MonitoringReturn]:
+def returns_for_provider_user(user: "User") -> QuerySet[MonitoringReturn]:
     return MonitoringReturn.objects.filter(service__provider__memberships__user=user).select_related(
         "service__provider", "period__template", "prepared_by", "signed_off_by"
     )
 
 
-def documents_for_provider_user(user) -> QuerySet[ServiceDocument]:
+def documents_for_provider_user(user: "User") -> QuerySet[ServiceDocument]:
     return ServiceDocument.objects.filter(service__provider__memberships__user=user)
 
 
-def returns_visible_to(user) -> QuerySet[MonitoringReturn]:
+def returns_visible_to(user: "User") -> QuerySet[MonitoringReturn]:
     """Staff who review see every return; anyone else only their own providers' returns."""
     if can_review(user):
         return MonitoringReturn.objects.select_related(
@@ -55,7 +88,11 @@ def returns_visible_to(user) -> QuerySet[MonitoringReturn]:
 
 
 def filtered_returns(
-    *, year=None, period_label: str = "", provider_id=None, stream_id=None
+    *,
+    year: "FinancialYear | int | None" = None,
+    period_label: str = "",
+    provider_id: int | None = None,
+    stream_id: int | None = None,
 ) -> QuerySet[MonitoringReturn]:
     qs = MonitoringReturn.objects.all()
     if year is not None:
@@ -69,7 +106,7 @@ def filtered_returns(
     return qs
 
 
-def period_summary(returns: QuerySet[MonitoringReturn], *, today) -> list[dict]:
+def period_summary(returns: QuerySet[MonitoringReturn], *, today: datetime.date) -> list[Mapping[str, Any]]:
     """Per period label: how many returns are due, overdue, late, submitted (waiting for review) and accepted. One query."""
     return list(
         returns.order_by()
@@ -92,7 +129,7 @@ def dashboard_rows(returns: QuerySet[MonitoringReturn]) -> QuerySet[MonitoringRe
     )
 
 
-def measure_series(measure, *, service_id=None) -> list[dict]:
+def measure_series(measure: "Measure", *, service_id: int | None = None) -> list[Mapping[str, Any]]:
     """The measure's total per period over submitted and accepted returns, oldest first, with how many returns."""
     rows = ReturnValue.objects.filter(
         measure=measure, monitoring_return__status__in=MonitoringReturn.IN, number__isnull=False
@@ -110,7 +147,9 @@ def measure_series(measure, *, service_id=None) -> list[dict]:
 # --- Needs-based allocation ------------------------------------------------------------------------------------------
 
 
-def recorded_demand_by_area(*, year, measure_code: str, stream_slug: str | None = None) -> dict[int, Decimal]:
+def recorded_demand_by_area(
+    *, year: "FinancialYear | int", measure_code: str, stream_slug: str | None = None
+) -> dict[int, Decimal]:
     """Area id -> the sum of one measure over a financial year's submitted and accepted returns.
 
     The rule, per return:
@@ -122,7 +161,7 @@ def recorded_demand_by_area(*, year, measure_code: str, stream_slug: str | None 
     - a service that covers no areas (force-wide) and has no area breakdown counts towards no area.
     `stream_slug` keeps only services funded from that stream. `year` is a FinancialYear or its start year.
     """
-    start_year = getattr(year, "start_year", year)
+    start_year: int = year if isinstance(year, int) else year.start_year
     returns = MonitoringReturn.objects.filter(
         status__in=MonitoringReturn.IN, period__year__start_year=start_year
     )
@@ -160,6 +199,7 @@ def recorded_demand_by_area(*, year, measure_code: str, stream_slug: str | None 
     ):
         areas[service_id].append(area_id)
     for service_id, number in figures:
+        assert number is not None  # the query keeps only figures that were given
         for area_id, share in zip(
             areas[service_id], _even_shares(number, len(areas[service_id])), strict=False
         ):

@@ -2,14 +2,16 @@
 
 import datetime
 from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 
+from audit.services import record_event, record_status_change
 from funds.models import FinancialYear
-from funds.services import BudgetRuleError, commit_to_line, record_event, release_commitment
+from funds.services import BudgetRuleError, commit_to_line, release_commitment
 
 from . import validation
 from .models import (
@@ -19,12 +21,14 @@ from .models import (
     ProviderMembership,
     ReportingPeriod,
     ReturnBreakdownValue,
-    ReturnTransition,
     ReturnValue,
     Service,
     ServiceFunding,
 )
-from .workflow import EDITABLE, Actor, allowed
+from .workflow import EDITABLE, STATUS_CHANGED, Actor, allowed
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 S = MonitoringReturn.Status
 
@@ -47,7 +51,9 @@ class IncompleteReturn(ReturnRuleError):
 
 
 @transaction.atomic
-def fund_service(*, service: Service, line_id: int, amount: Decimal, by=None) -> ServiceFunding:
+def fund_service(
+    *, service: Service, line_id: int, amount: Decimal, by: "User | None" = None
+) -> ServiceFunding:
     """Fund a service from a budget line for that line's year, committing the money so budget control counts it.
 
     Refused with funds.services.OverCommitment when the line has too little left.
@@ -73,7 +79,7 @@ def fund_service(*, service: Service, line_id: int, amount: Decimal, by=None) ->
 
 
 @transaction.atomic
-def release_funding(*, funding_id: int, by=None, reason: str = "") -> None:
+def release_funding(*, funding_id: int, by: "User | None" = None, reason: str = "") -> None:
     """Give a service's funding back to its budget line (a contract ended early or was funded from the wrong line).
 
     The commitment is kept, marked released, so the ledger still shows it; the funding row goes, so the line can fund
@@ -138,11 +144,11 @@ def open_returns(*, period: ReportingPeriod) -> int:
 # --- Returns ---------------------------------------------------------------------------------------------------------
 
 
-def _member(user, ret: MonitoringReturn) -> ProviderMembership | None:
+def _member(user: "User", ret: MonitoringReturn) -> ProviderMembership | None:
     return ProviderMembership.objects.filter(user=user, provider_id=ret.service.provider_id).first()
 
 
-def _check_actor(actor: Actor, ret: MonitoringReturn, by) -> None:
+def _check_actor(actor: Actor, ret: MonitoringReturn, by: "User") -> None:
     if actor == Actor.REVIEWER:
         if not by.has_perm("providers.review_returns"):
             raise ReturnRuleError("Only OPCC staff who review returns can do that.")
@@ -159,24 +165,31 @@ def _check_actor(actor: Actor, ret: MonitoringReturn, by) -> None:
             )
 
 
-def _move(ret: MonitoringReturn, to_status: str, *, by, comment: str = "") -> ReturnTransition:
+def _move(
+    ret: MonitoringReturn,
+    to_status: str,
+    *,
+    by: "User",
+    comment: str = "",
+    after: dict[str, object] | None = None,
+) -> None:
     rule = allowed(ret.status, to_status)
     if rule is None:
         raise ReturnRuleError(
             f"A return that is {ret.get_status_display().lower()} cannot be {S(to_status).label.lower()}."
         )
-    action, actor = rule
+    _action, actor = rule
     _check_actor(actor, ret, by)
-    transition = ReturnTransition.objects.create(
-        monitoring_return=ret,
+    record_status_change(
+        STATUS_CHANGED,
+        obj=ret,
         from_status=ret.status,
         to_status=to_status,
-        action=action,
         by=by,
-        comment=comment,
+        reason=comment,
+        after=after,
     )
     ret.status = to_status
-    return transition
 
 
 def _lock(return_id: int) -> MonitoringReturn:
@@ -187,13 +200,17 @@ def _lock(return_id: int) -> MonitoringReturn:
     )
 
 
-def template_measures(template_id: int):
+def template_measures(template_id: int) -> list[Measure]:
     return list(Measure.objects.filter(template_id=template_id).prefetch_related("breakdowns__options"))
 
 
 @transaction.atomic
 def save_figures(
-    *, return_id: int, values: dict[str, object], option_counts: dict[str, int | None], by
+    *,
+    return_id: int,
+    values: dict[str, validation.Figure],
+    option_counts: dict[str, int | None],
+    by: "User",
 ) -> MonitoringReturn:
     """Save what the provider typed (already read by validation.read_*). Blank figures are kept blank: it is a draft."""
     ret = _lock(return_id)
@@ -213,28 +230,32 @@ def save_figures(
             ReturnValue.objects.update_or_create(
                 monitoring_return=ret,
                 measure=measure,
-                defaults={"text": (value or "") if is_text else "", "number": None if is_text else value},
+                defaults={"text": str(value or "") if is_text else "", "number": None if is_text else value},
             )
         for breakdown in measure.breakdowns.all():
             for option in breakdown.options.all():
                 name = validation.option_field(breakdown, option)
                 if name not in option_counts:
                     continue
-                if option_counts[name] is None:
+                count = option_counts[name]
+                if count is None:
                     ReturnBreakdownValue.objects.filter(monitoring_return=ret, option=option).delete()
                 else:
                     ReturnBreakdownValue.objects.update_or_create(
-                        monitoring_return=ret, option=option, defaults={"count": option_counts[name]}
+                        monitoring_return=ret, option=option, defaults={"count": count}
                     )
     ret.save()
     return ret
 
 
-def stored_figures(ret: MonitoringReturn) -> tuple[dict[str, object], dict[str, object]]:
+def stored_figures(
+    ret: MonitoringReturn,
+) -> tuple[dict[str, validation.StoredFigure], dict[str, int | validation.NeedsCorrection]]:
     """(values, counts) as saved, keyed by form field name. A figure today's rules refuse (saved before they
     existed) comes back as validation.NeedsCorrection, so pages show it for correction and the return cannot be
     submitted with it; nothing here raises on what the database holds."""
-    values, counts = {}, {}
+    values: dict[str, validation.StoredFigure] = {}
+    counts: dict[str, int | validation.NeedsCorrection] = {}
     # Numbers are read as text: a value the Decimal column cannot give back (SQLite keeps whatever it was given)
     # would otherwise fail the whole query, and with it every page that shows the return.
     rows = (
@@ -256,7 +277,7 @@ def stored_figures(ret: MonitoringReturn) -> tuple[dict[str, object], dict[str, 
     return values, counts
 
 
-def _stored_number(text: str | None, measure: Measure):
+def _stored_number(text: str | None, measure: Measure) -> validation.StoredFigure:
     if text is None:
         return None
     try:
@@ -278,7 +299,7 @@ def problems_with(ret: MonitoringReturn) -> list[validation.Problem]:
 
 
 @transaction.atomic
-def send_for_sign_off(*, return_id: int, by) -> MonitoringReturn:
+def send_for_sign_off(*, return_id: int, by: "User") -> MonitoringReturn:
     ret = _lock(return_id)
     problems = problems_with(ret)
     if problems:
@@ -290,7 +311,7 @@ def send_for_sign_off(*, return_id: int, by) -> MonitoringReturn:
 
 
 @transaction.atomic
-def send_back(*, return_id: int, by, comment: str = "") -> MonitoringReturn:
+def send_back(*, return_id: int, by: "User", comment: str = "") -> MonitoringReturn:
     ret = _lock(return_id)
     _move(ret, S.DRAFT, by=by, comment=comment)
     ret.save()
@@ -303,7 +324,9 @@ def is_late(period: ReportingPeriod, at: datetime.datetime) -> bool:
 
 
 @transaction.atomic
-def sign_off_and_submit(*, return_id: int, by, now: datetime.datetime | None = None) -> MonitoringReturn:
+def sign_off_and_submit(
+    *, return_id: int, by: "User", now: datetime.datetime | None = None
+) -> MonitoringReturn:
     """A second person signs the return off, which submits it. A late return is marked late, never refused."""
     now = now or timezone.now()
     ret = _lock(return_id)
@@ -314,21 +337,19 @@ def sign_off_and_submit(*, return_id: int, by, now: datetime.datetime | None = N
     problems = problems_with(ret)
     if problems:
         raise IncompleteReturn(problems)
-    _move(ret, S.SUBMITTED, by=by)
+    late = is_late(ret.period, now) if ret.first_submitted_at is None else ret.late
+    _move(ret, S.SUBMITTED, by=by, after={"late": late, "submitted_at": now.isoformat()})
     ret.signed_off_by = by
     ret.submitted_at = now
     if ret.first_submitted_at is None:
         ret.first_submitted_at = now
-        ret.late = is_late(ret.period, now)
+        ret.late = late
     ret.save()
-    record_event(
-        "return.submitted", obj=ret, by=by, after={"late": ret.late, "submitted_at": now.isoformat()}
-    )
     return ret
 
 
 @transaction.atomic
-def accept(*, return_id: int, by) -> MonitoringReturn:
+def accept(*, return_id: int, by: "User") -> MonitoringReturn:
     ret = _lock(return_id)
     values, counts = stored_figures(ret)
     if any(isinstance(v, validation.NeedsCorrection) for v in (*values.values(), *counts.values())):
@@ -342,7 +363,7 @@ def accept(*, return_id: int, by) -> MonitoringReturn:
 
 
 @transaction.atomic
-def request_changes(*, return_id: int, by, comment: str) -> MonitoringReturn:
+def request_changes(*, return_id: int, by: "User", comment: str) -> MonitoringReturn:
     if not (comment or "").strip():
         raise ReturnRuleError("Say what the provider needs to change")
     ret = _lock(return_id)
@@ -352,12 +373,11 @@ def request_changes(*, return_id: int, by, comment: str) -> MonitoringReturn:
 
 
 @transaction.atomic
-def reopen(*, return_id: int, by, reason: str) -> MonitoringReturn:
+def reopen(*, return_id: int, by: "User", reason: str) -> MonitoringReturn:
     """Send an accepted return back to the provider. The reason is kept with the transition."""
     if not (reason or "").strip():
         raise ReturnRuleError("Say why the return is being reopened")
     ret = _lock(return_id)
     _move(ret, S.CHANGES_REQUESTED, by=by, comment=reason.strip())
     ret.save()
-    record_event("return.reopened", obj=ret, by=by, note=reason.strip())
     return ret

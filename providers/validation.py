@@ -1,21 +1,18 @@
 """Reading and checking the figures in a return. Used by the return form and again by the services that move a return
 on, so the rules live once and a crafted POST cannot skip them.
 
-`parse_number` is the one grammar for a non-money figure a person types, here and in needs assessments; money goes
-through core.money.parse_pounds. Both take commas only in threes ("74,626", never "74, 626" or "1,00").
+Figures are read by core.numbers.parse_number and money by core.money.parse_pounds, which builds on it: one grammar,
+with commas only in threes ("74,626", never "74, 626" or "1,00"). The messages here name the measure.
 """
 
-import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
 from core.money import AmountError, parse_pounds
+from core.numbers import NumberError, parse_number
 
 from .models import Breakdown, Measure
-
-# Digits in plain runs or grouped in threes by commas, as parse_pounds reads them; ASCII digits only, so "٤٥" and
-# full-width digits are refused rather than read by Decimal.
-_NUMBER = re.compile(r"(?:[0-9]+|[0-9]{1,3}(?:,[0-9]{3})+)(?:\.([0-9]+))?")
 
 # A count of people or cases in one period for one service. Generous, but a 20-digit count is a slip of the keyboard,
 # and the column (and every total built from it) must be able to hold it.
@@ -27,33 +24,6 @@ MAX_NUMBER = Decimal(1_000_000_000)
 
 class FigureError(ValueError):
     """A figure that cannot be read; the message names the measure and says what to enter."""
-
-
-class NumberError(ValueError):
-    """Why typed text is not a figure: "format", "negative", "places" or "too_big". Callers word the message."""
-
-    def __init__(self, kind: str):
-        self.kind = kind
-        super().__init__(kind)
-
-
-def parse_number(raw, *, places: int, maximum) -> Decimal:
-    """A figure of 0 to `maximum` with at most `places` decimal places: "163,400", "163400", "0.4".
-
-    Refuses minus signs, exponents ("1e400"), "NaN", "Infinity", "12k", "1 000", "74, 626" and "1,00".
-    """
-    text = str(raw or "").strip()
-    if text.startswith(("-", "(", "\u2212")):
-        raise NumberError("negative")
-    match = _NUMBER.fullmatch(text)
-    if not match:
-        raise NumberError("format")
-    if match.group(1) and len(match.group(1)) > places:
-        raise NumberError("places")
-    value = Decimal(text.replace(",", ""))
-    if value > maximum:
-        raise NumberError("too_big")
-    return value
 
 
 def measure_field(measure: Measure) -> str:
@@ -96,7 +66,7 @@ def _money(raw, label: str) -> Decimal:
         raise FigureError(f"{label}: {exc}") from exc
 
 
-def read_measure(raw: str, measure: Measure):
+def read_measure(raw: str, measure: Measure) -> int | Decimal | str:
     """The value typed for a measure, as int, Decimal or str. Raises FigureError with a message for the person."""
     text = (raw or "").strip()
     kind, label = measure.kind, measure.label
@@ -119,7 +89,7 @@ def read_measure(raw: str, measure: Measure):
         raise _number_error(exc.kind, label) from exc
 
 
-def check_stored(number: Decimal, measure: Measure):
+def check_stored(number: Decimal, measure: Measure) -> int | Decimal:
     """A figure read back from the database, as read_measure would give it; FigureError if today's rules refuse it.
 
     Figures saved before these rules (a 20-digit count, NaN) are shown for correction, never used or totalled.
@@ -168,6 +138,12 @@ class NeedsCorrection:
         return self.shown
 
 
+# A figure as read from the form: int (count), Decimal (money, percentage, number), str (text), None (left blank).
+type Figure = int | Decimal | str | None
+# A figure as read back from the database: the same, or one today's rules refuse.
+type StoredFigure = Figure | NeedsCorrection
+
+
 @dataclass
 class Problem:
     field: str
@@ -175,7 +151,9 @@ class Problem:
 
 
 def completeness_problems(
-    measures, values: dict[str, object], option_counts: dict[str, int | None]
+    measures: Iterable[Measure],
+    values: Mapping[str, StoredFigure],
+    option_counts: Mapping[str, int | NeedsCorrection | None],
 ) -> list[Problem]:
     """What stops a return going to sign-off: missing figures, and breakdowns that do not add up to their totals.
 

@@ -23,6 +23,9 @@ TRANSITIONS: dict[tuple[str, str], tuple[str, Actor]] = {
     (S.ACCEPTED, S.CHANGES_REQUESTED): ("reopened", Actor.REVIEWER),
 }
 
+# The audit action under which each move is recorded, one event per move (audit.services.record_status_change).
+STATUS_CHANGED = "return.status"
+
 # A provider may change figures only while the return is with them and not waiting for a signatory.
 EDITABLE = {S.NOT_STARTED, S.DRAFT, S.CHANGES_REQUESTED}
 

@@ -6,7 +6,12 @@ import uuid
 
 import pytest
 
-pytest_plugins = ("celery.contrib.pytest", "tests.browser.fixtures", "tests.robustness.report")
+pytest_plugins = (
+    "celery.contrib.pytest",
+    "tests.browser.fixtures",
+    "tests.robustness.report",
+    "tests.demo_database",
+)
 
 # Playwright's sync API runs an event loop in the test thread; Django must allow its ORM there.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -113,10 +118,46 @@ def staff_user(db):
 
 
 @pytest.fixture
-def demo_data(db):
-    from funds import demo
+def _demo_database_switch(request, django_db_blocker):
+    from tests.demo_database import database_for_this_test
 
-    return demo.load()
+    yield from database_for_this_test(request, django_db_blocker)
+
+
+@pytest.fixture
+def _django_db_helper(_demo_database_switch, _django_db_helper):
+    """pytest-django's fixture that opens each test's transaction (or flushes after a transactional test), run after
+    `_demo_database_switch`: a test that asks for the demo is pointed at the session's demo database first, and
+    pointed back only after its transaction is rolled back (tests/demo_database.py)."""
+    yield
+
+
+def _demo(request, settings, stage: str) -> dict:
+    from funds.models import FinancialYear, Office
+    from tests.demo_database import copy_demo_files
+
+    template = request.getfixturevalue("demo_templates").get(stage)
+    copy_demo_files(template, settings.STORAGES["default"]["OPTIONS"]["location"])
+    return {"office": Office.objects.get(), "year": FinancialYear.objects.get(start_year=2024)}
+
+
+@pytest.fixture
+def demo_data(db, request, settings):
+    """Funds' demo: the office, its areas and streams and every 2024/25 budget (funds/demo.py), built once per session
+    (tests/demo_database.py). Returns the office and the demo year."""
+    return _demo(request, settings, "funds")
+
+
+@pytest.fixture
+def demo_grants(db, request, settings):
+    """Funds' demo and the applications demo on top (applications/demo.py)."""
+    return _demo(request, settings, "grants")
+
+
+@pytest.fixture
+def full_demo(db, request, settings):
+    """Everything `manage.py load_demo_data` loads, logins included (demo/loader.py)."""
+    return _demo(request, settings, "full")
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from applications.models import Assessment
+from audit.models import AuditEvent
 from exports.models import ExportJob
-from funds.models import AuditEvent
 from providers.models import ProviderMembership, ServiceDocument
 from tests.applications.factories import OrganisationFactory, complete_application, member_of
 from tests.factories import UserFactory

@@ -1,13 +1,21 @@
 """Reads of what may be published. Every public page, export and API response starts from these."""
 
+from typing import Any
+
 from django.db.models import Count, F, Prefetch, QuerySet, Sum
 from django.db.models.functions import TruncDate
 
-from applications.models import Award
-from funds.models import Budget, Decision, FinancialYear
+from applications.models import Award, Round
+from funds.models import Area, Budget, Decision, FinancialYear, FundingStream
 
 
-def published_grants(*, year=None, stream=None, area=None, round=None) -> QuerySet[Award]:
+def published_grants(
+    *,
+    year: FinancialYear | int | None = None,
+    stream: FundingStream | int | None = None,
+    area: Area | int | None = None,
+    round: Round | int | None = None,
+) -> QuerySet[Award]:
     """Awards finance has approved (committed or paid). An award still awaiting finance is not yet a grant.
 
     `year` is a FinancialYear or its start year (2024 for 2024/25); the others are instances or primary keys."""
@@ -80,7 +88,7 @@ def with_public_budgets(decisions: QuerySet[Decision]) -> QuerySet[Decision]:
     )
 
 
-CONFIDENTIAL_WORDING = {
+CONFIDENTIAL_WORDING: dict[str, str] = {
     # The annual report's own words before a confidential decision's one-line description.
     Decision.Confidentiality.CONFIDENTIAL: "is a confidential decision relating to",
     Decision.Confidentiality.COMMERCIALLY_CONFIDENTIAL: "is a commercially confidential decision relating to",
@@ -97,7 +105,7 @@ def public_view(decision: Decision) -> dict:
     else:
         # Never fall back to the title here: the title of a confidential decision is what must not be published.
         description = decision.public_description
-    view = {
+    view: dict[str, Any] = {
         "number": decision.number,
         "decided_on": decision.decided_on,
         "confidentiality": decision.get_confidentiality_display(),

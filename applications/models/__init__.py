@@ -1,6 +1,14 @@
 """Rounds, organisations, applications, assessment and awards: split by stage so each module reads in one sitting."""
 
-from .applications import Application, ApplicationEvent, BudgetItem, Document, InformationRequest, Status
+from .applications import (
+    STATUS_CHANGED,
+    Application,
+    BudgetItem,
+    Document,
+    InformationRequest,
+    Status,
+    StatusEmail,
+)
 from .assessment import Assessment, Score
 from .awards import Award, AwardPayment
 from .organisations import Invitation, Membership, Organisation, OrganisationType
@@ -8,8 +16,8 @@ from .references import ReferenceCounter
 from .rounds import Criterion, Question, Requirement, Round, RoundRingFence
 
 __all__ = [
+    "STATUS_CHANGED",
     "Application",
-    "ApplicationEvent",
     "Assessment",
     "Award",
     "AwardPayment",
@@ -28,4 +36,5 @@ __all__ = [
     "RoundRingFence",
     "Score",
     "Status",
+    "StatusEmail",
 ]

@@ -26,13 +26,17 @@ class Status(models.TextChoices):
     WITHDRAWN = "withdrawn", "Withdrawn"
 
 
+# The audit action under which every status change is recorded (applications.workflow.move): before and after hold
+# {"status": ...}, the note holds the reason. A stored value, so it never changes once data exists.
+STATUS_CHANGED = "application.status"
+
 TASKS = ["organisation", "project", "budget", "documents", "declarations"]
 
 
 class Application(models.Model):
     round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="applications")
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="applications")
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    status = models.CharField(max_length=20, choices=Status, default=Status.DRAFT, db_index=True)
     reference = models.CharField(max_length=30, unique=True, null=True, blank=True)
 
     # About your organisation
@@ -60,7 +64,7 @@ class Application(models.Model):
 
     resume_status = models.CharField(
         max_length=20,
-        choices=Status.choices,
+        choices=Status,
         blank=True,
         help_text="Where the application goes back to once more information is given",
     )
@@ -150,6 +154,9 @@ class BudgetItem(models.Model):
         ordering = ["application", "order", "pk"]
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="budget_item_amount_positive")]
 
+    def __str__(self) -> str:
+        return f"{self.description}: {self.amount}"
+
 
 def _document_path(document: "Document", filename: str) -> str:
     # A random name: the stored path never reveals the organisation or the original file name.
@@ -179,23 +186,19 @@ class Document(models.Model):
         return self.original_name
 
 
-class ApplicationEvent(models.Model):
-    """One row per status change: who, when, from, to and why. Written only by applications.workflow."""
+class StatusEmail(models.Model):
+    """The applicant's email about one status change, keyed by that change's audit event (applications.workflow.move).
 
-    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="events")
-    from_status = models.CharField(max_length=20, choices=Status.choices)
-    to_status = models.CharField(max_length=20, choices=Status.choices)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
-    at = models.DateTimeField(auto_now_add=True)
-    reason = models.TextField(blank=True)
-    # Set in the same transaction that sends the email, so a retried or duplicated task finds it set and sends nothing.
-    notified_at = models.DateTimeField(null=True, blank=True)
+    The audit row is append-only, so whether the email has gone is kept here. It is set in the same transaction that
+    sends the email, so a retried or duplicated task finds it set and sends nothing."""
 
-    class Meta:
-        ordering = ["at", "pk"]
+    event = models.OneToOneField(
+        "audit.AuditEvent", primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
+    sent_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
-        return f"{self.get_from_status_display()} → {self.get_to_status_display()}"
+        return f"Email about event {self.event_id}"
 
 
 class InformationRequest(models.Model):
@@ -213,3 +216,6 @@ class InformationRequest(models.Model):
 
     class Meta:
         ordering = ["asked_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"Question on application {self.application_id}: {self.question[:60]}"

@@ -28,6 +28,9 @@ class Assessment(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"Assessment of application {self.application_id} by user {self.assessor_id}"
+
 
 class Score(models.Model):
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="scores")
@@ -39,3 +42,6 @@ class Score(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["assessment", "criterion"], name="one_score_per_criterion")
         ]
+
+    def __str__(self) -> str:
+        return f"Score {self.score} on criterion {self.criterion_id}"

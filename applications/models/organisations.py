@@ -45,6 +45,9 @@ class Membership(models.Model):
             models.UniqueConstraint(fields=["organisation", "user"], name="one_membership_per_person")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.get_role_display()} of organisation {self.organisation_id}: user {self.user_id}"
+
 
 class Invitation(models.Model):
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="invitations")
@@ -58,3 +61,6 @@ class Invitation(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Invitation to organisation {self.organisation_id} for {self.email}"

@@ -5,14 +5,18 @@ from .awards import (  # noqa: F401
     accept_award,
     approve_award,
     approve_awards,
+    change_award_terms,
+    check_line_is_rounds,
     create_award,
     mark_payment_made,
 )
 from .documents import UploadError, check_upload, save_document  # noqa: F401
 from .drafting import (  # noqa: F401
     AlreadySubmitted,
+    BudgetDoesNotAddUp,
     IncompleteApplication,
     RoundClosed,
+    budget_mismatch,
     respond_to_request,
     save_task,
     start_application,

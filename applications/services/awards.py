@@ -6,15 +6,20 @@ takes them in that order, so racing approvals queue on the budget row rather tha
 
 import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
 
+from audit.services import record_event
 from funds.models import BudgetLine
-from funds.services import BudgetRuleError, commit_to_line, record_event, record_payment
+from funds.services import BudgetRuleError, commit_to_line, record_payment
 
 from ..models import Application, Award, AwardPayment, Status
 from ..workflow import Role, move
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 
 class AwardError(Exception):
@@ -23,7 +28,7 @@ class AwardError(Exception):
 
 def default_line(application: Application) -> BudgetLine | None:
     """A ring-fenced theme's line, else the budget's line for the project's area, else the round's default line."""
-    if application.ring_fence_id:
+    if application.ring_fence is not None:  # None without a query when ring_fence_id is None
         return application.ring_fence.line
     round_ = application.round
     if application.area_id:
@@ -35,28 +40,52 @@ def default_line(application: Application) -> BudgetLine | None:
     return round_.default_line
 
 
+def check_line_is_rounds(application: Application, line: BudgetLine) -> None:
+    """An award is paid from a line of its round's own budget, never another stream's or year's."""
+    if line.budget_id != application.round.budget_id:
+        raise AwardError(f"{application.reference}: choose a line from the round's own budget")
+
+
 def create_award(*, application: Application, line: BudgetLine | None = None) -> Award:
     line = line or default_line(application)
     if line is None:
         raise AwardError(f"{application.reference}: there is no budget line for its area; choose one")
-    if line.budget_id != application.round.budget_id:
-        raise AwardError(f"{application.reference}: choose a line from the round's own budget")
+    check_line_is_rounds(application, line)
+    # Only an approved recommendation comes here, and recommending sets the amount.
+    if application.recommended_amount is None:
+        raise AwardError(f"{application.reference}: recommend an amount before making the award")
     return Award.objects.create(application=application, amount=application.recommended_amount, line=line)
 
 
 @transaction.atomic
-def approve_award(*, award_id: int, by, today: datetime.date | None = None) -> Award:
+def change_award_terms(*, award_id: int, line_id: int, schedule: str, instalments: int) -> Award:
+    """Choose the line and the payment schedule, which may change only until finance approves the award."""
+    award = Award.objects.select_for_update().get(pk=award_id)
+    application = Application.objects.select_for_update().get(pk=award.application_id)
+    if award.status != Award.Status.AWAITING_FINANCE:
+        raise AwardError(
+            f"{application.reference} is already approved, so its line and schedule cannot change"
+        )
+    line = BudgetLine.objects.get(pk=line_id)
+    check_line_is_rounds(application, line)
+    award.line, award.schedule, award.instalments = line, schedule, instalments
+    award.save(update_fields=["line", "schedule", "instalments"])
+    return award
+
+
+@transaction.atomic
+def approve_award(*, award_id: int, by: "User", today: datetime.date | None = None) -> Award:
     award = Award.objects.select_for_update().get(pk=award_id)
     application = Application.objects.select_for_update().get(pk=award.application_id)
     if award.status != Award.Status.AWAITING_FINANCE:
         raise AwardError(f"{application.reference} is already approved")
-    if award.line.budget_id != application.round.budget_id:
-        raise AwardError(f"{application.reference}: choose a line from the round's own budget")
+    # Checked again here: finance may have changed the award's line in the admin since it was made.
+    check_line_is_rounds(application, award.line)
     try:
         commitment = commit_to_line(
             line_id=award.line_id,
             amount=award.amount,
-            reference=application.reference,
+            reference=str(application),  # its reference: an application with an award has been submitted
             committed_for=award,
             by=by,
         )
@@ -81,7 +110,7 @@ def approve_award(*, award_id: int, by, today: datetime.date | None = None) -> A
 
 
 @transaction.atomic
-def approve_awards(*, award_ids: list[int], by) -> list[Award]:
+def approve_awards(*, award_ids: list[int], by: "User") -> list[Award]:
     """All or nothing: the first refusal rolls every approval in the list back and says which award it was."""
     approved = []
     for award_id in sorted(award_ids):
@@ -109,7 +138,7 @@ def _add_months(day: datetime.date, months: int) -> datetime.date:
 
 
 @transaction.atomic
-def accept_award(*, award_id: int, by) -> Award:
+def accept_award(*, award_id: int, by: "User") -> Award:
     award = Award.objects.select_for_update().get(pk=award_id)
     if award.status == Award.Status.AWAITING_FINANCE:
         raise AwardError("This award cannot be accepted until finance has approved it")
@@ -122,7 +151,7 @@ def accept_award(*, award_id: int, by) -> Award:
 
 @transaction.atomic
 def mark_payment_made(
-    *, award_payment_id: int, paid_on: datetime.date, by, reference: str = ""
+    *, award_payment_id: int, paid_on: datetime.date, by: "User", reference: str = ""
 ) -> AwardPayment:
     scheduled = AwardPayment.objects.select_related("award__application").get(pk=award_payment_id)
     award = Award.objects.select_for_update().get(pk=scheduled.award_id)
@@ -130,7 +159,7 @@ def mark_payment_made(
     label = f"{award.application.reference} payment {scheduled.number}"
     if scheduled.payment_id:
         raise AwardError(f"{label} is already marked as made")
-    if award.status == Award.Status.AWAITING_FINANCE:
+    if award.status == Award.Status.AWAITING_FINANCE or award.commitment_id is None:  # approval commits it
         raise AwardError(f"{label}: the award has not been approved by finance")
     if scheduled.due_on is None and award.accepted_at is None:
         raise AwardError(f"{label} is due on acceptance, and the award has not been accepted yet")

@@ -1,14 +1,33 @@
 """The applicant's side: starting, saving, submitting exactly once, withdrawing and answering staff questions."""
 
+import datetime
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
 from core.money import format_pounds
 
-from ..models import Application, Document, InformationRequest, Membership, Round, Status
+from ..models import (
+    Application,
+    BudgetItem,
+    Document,
+    InformationRequest,
+    Membership,
+    Organisation,
+    Round,
+    Status,
+)
 from ..models.applications import TASKS
 from ..workflow import Role, TransitionNotAllowed, move
+from .documents import save_document
 from .references import reference_stem, reserve_reference
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 REQUIRED_DOCUMENTS = [
     Document.Kind.GOVERNING_DOCUMENT,
@@ -33,7 +52,7 @@ class IncompleteApplication(Exception):
         super().__init__("; ".join(problems))
 
 
-def start_application(*, round_: Round, organisation, by) -> Application:
+def start_application(*, round_: Round, organisation: Organisation, by: "User") -> Application:
     if not round_.is_open():
         raise RoundClosed(round_)
     if not Membership.objects.filter(organisation=organisation, user=by).exists():
@@ -48,17 +67,75 @@ def start_application(*, round_: Round, organisation, by) -> Application:
     )
 
 
+# What each task page may change on the application. save_task sets these and nothing else, whatever it is given.
+TASK_FIELDS = {
+    "organisation": {"contact_name", "contact_phone", "meets_requirements"},
+    "project": {
+        "project_title",
+        "project_summary",
+        "area_id",
+        "amount_requested",
+        "ring_fence_id",
+        "answers",
+    },
+    "budget": set(),
+    "documents": set(),
+    "declarations": {"declared_by_name", "declared_at"},
+}
+
+
+class BudgetDoesNotAddUp(Exception):
+    """Budget items that do not add up to the amount requested; the message says by how much."""
+
+
+def budget_mismatch(amounts: Iterable[Decimal], requested: Decimal) -> str | None:
+    """The budget items must add up to the amount requested: what to tell the applicant when they do not, else None.
+
+    The budget page checks it as it saves the items, and submission checks it again, because the amount can change
+    on "Your project" after the items were saved.
+    """
+    total = sum(amounts, start=Decimal("0"))
+    if total == requested:
+        return None
+    return (
+        f"The budget items add up to {format_pounds(total)} but you are asking for "
+        f"{format_pounds(requested)}. Change the items or the amount"
+    )
+
+
 @transaction.atomic
-def save_task(*, application_id: int, task: str, form, raw: dict, complete: bool, by) -> Application:
+def save_task(
+    *,
+    application_id: int,
+    task: str,
+    changes: dict[str, Any],  # field name -> value of that field's own type (answers: a dict of them)
+    raw: dict[str, object],
+    complete: bool,
+    by: "User",
+    budget_items: list[tuple[str, Decimal]] | None = None,
+    uploads: dict[str, UploadedFile] | None = None,
+) -> Application:
     """Write what is valid on a task page and keep every character typed, valid or not.
 
-    `complete` (Save and continue with a valid form) marks the task done; anything else leaves it incomplete and
-    keeps the raw input so the page shows it again exactly as typed.
+    `changes` are the application's fields the page set from valid input (see TASK_FIELDS; "answers" adds to the
+    answers already given). `budget_items`, when given, replace the budget as one list of (description, amount);
+    `uploads` maps a document kind to its file. `complete` (Save and continue with a valid form) marks the task
+    done; anything else leaves it incomplete and keeps the raw input so the page shows it again exactly as typed.
     """
     application = Application.objects.select_for_update().get(pk=application_id)
     if application.status != Status.DRAFT:
         raise AlreadySubmitted()
-    form.apply(application, by=by)
+    unknown = set(changes) - TASK_FIELDS[task]
+    if unknown:
+        raise ValueError(f"The {task} page cannot change {', '.join(sorted(unknown))}")
+    for name, value in changes.items():
+        if name == "answers":
+            value = {**application.answers, **value}
+        setattr(application, name, value)
+    if budget_items is not None:
+        _replace_budget_items(application, budget_items)
+    for kind, upload in (uploads or {}).items():
+        save_document(application=application, kind=kind, upload=upload, by=by)
     # A NUL cannot be typed, and PostgreSQL refuses it in JSON: keep everything else exactly as sent.
     raw = {name: str(value).replace("\x00", "") for name, value in raw.items()}
     completed = [t for t in application.completed_tasks if t != task]
@@ -71,6 +148,24 @@ def save_task(*, application_id: int, task: str, form, raw: dict, complete: bool
     application.drafts = drafts
     application.save()
     return application
+
+
+def _replace_budget_items(application: Application, items: list[tuple[str, Decimal]]) -> None:
+    # All or nothing: the items are one list that must add up, so they are replaced together or not at all.
+    if not items:
+        raise BudgetDoesNotAddUp("Add at least one budget item")
+    if application.amount_requested is None:
+        raise BudgetDoesNotAddUp(
+            "Tell us how much you are asking for in “Your project” before you add your budget"
+        )
+    problem = budget_mismatch((amount for _, amount in items), application.amount_requested)
+    if problem:
+        raise BudgetDoesNotAddUp(problem)
+    application.budget_items.all().delete()
+    BudgetItem.objects.bulk_create(
+        BudgetItem(application=application, order=n, description=description, amount=amount)
+        for n, (description, amount) in enumerate(items, start=1)
+    )
 
 
 def submission_problems(application: Application) -> list[str]:
@@ -90,12 +185,9 @@ def submission_problems(application: Application) -> list[str]:
     if application.organisation.type not in round_.organisation_types:
         problems.append(f"{application.organisation.get_type_display()}s cannot apply to {round_}")
     if application.amount_requested is not None and "budget" in application.completed_tasks:
-        total = sum((i.amount for i in application.budget_items.all()), start=0)
-        if total != application.amount_requested:
-            problems.append(
-                f"The budget items add up to {format_pounds(total)} but you are asking for "
-                f"{format_pounds(application.amount_requested)}. Change the items or the amount"
-            )
+        amounts = (i.amount for i in application.budget_items.all())
+        if problem := budget_mismatch(amounts, application.amount_requested):
+            problems.append(problem)
     if "documents" in application.completed_tasks:
         have = set(application.documents.values_list("kind", flat=True))
         for kind in REQUIRED_DOCUMENTS:
@@ -105,7 +197,9 @@ def submission_problems(application: Application) -> list[str]:
 
 
 @transaction.atomic
-def submit_application(*, application_id: int, by, now=None) -> Application:
+def submit_application(
+    *, application_id: int, by: "User", now: datetime.datetime | None = None
+) -> Application:
     """Submit once. The row lock makes a second click wait, then find the application already submitted."""
     application = Application.objects.select_for_update().get(pk=application_id)
     if application.status != Status.DRAFT:
@@ -130,7 +224,7 @@ def submit_application(*, application_id: int, by, now=None) -> Application:
 
 
 @transaction.atomic
-def withdraw_application(*, application_id: int, by, reason: str = "") -> Application:
+def withdraw_application(*, application_id: int, by: "User", reason: str = "") -> Application:
     application = Application.objects.select_for_update().get(pk=application_id)
     move(
         application,
@@ -143,7 +237,7 @@ def withdraw_application(*, application_id: int, by, reason: str = "") -> Applic
 
 
 @transaction.atomic
-def respond_to_request(*, request_id: int, response: str, by) -> InformationRequest:
+def respond_to_request(*, request_id: int, response: str, by: "User") -> InformationRequest:
     info = InformationRequest.objects.select_related("application").get(pk=request_id)
     application = Application.objects.select_for_update().get(pk=info.application_id)
     info = InformationRequest.objects.select_for_update().get(pk=request_id)

@@ -1,11 +1,17 @@
+import uuid
+from typing import TYPE_CHECKING
+
 from django.db import transaction
 from django.utils import timezone
 
 from ..models import Invitation, Membership, Organisation
 
+if TYPE_CHECKING:
+    from accounts.models import User
+
 
 @transaction.atomic
-def create_organisation(*, owner, **fields) -> Organisation:
+def create_organisation(*, owner: "User", **fields: object) -> Organisation:
     organisation = Organisation.objects.create(**fields)
     Membership.objects.create(organisation=organisation, user=owner, role=Membership.Role.OWNER)
     return organisation
@@ -13,7 +19,7 @@ def create_organisation(*, owner, **fields) -> Organisation:
 
 @transaction.atomic
 def invite_member(
-    *, organisation: Organisation, email: str, by, role: str = Membership.Role.MEMBER
+    *, organisation: Organisation, email: str, by: "User", role: str = Membership.Role.MEMBER
 ) -> Invitation:
     if not organisation.memberships.filter(user=by, role=Membership.Role.OWNER).exists():
         raise PermissionError("Only an owner can invite people to this organisation.")
@@ -27,7 +33,7 @@ def invite_member(
 
 
 @transaction.atomic
-def accept_invitation(*, token, user) -> Membership:
+def accept_invitation(*, token: uuid.UUID, user: "User") -> Membership:
     """An invitation is for one email address and is used once."""
     invitation = Invitation.objects.select_for_update().get(token=token, accepted_at__isnull=True)
     if invitation.email.lower() != user.email.lower():

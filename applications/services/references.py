@@ -13,8 +13,8 @@ def reference_stem(round_: Round) -> str:
     return f"{round_.reference_prefix}-{round_.budget.year.label('short').replace('-', '')}-"
 
 
-def split_reference(reference: str) -> tuple[str, int] | None:
-    """("HCF-2425-", 42) for "HCF-2425-00042"; None for a reference with no number at the end."""
+def split_reference(reference: str | None) -> tuple[str, int] | None:
+    """("HCF-2425-", 42) for "HCF-2425-00042"; None for a reference with no number at the end, or none at all."""
     stem, dash, tail = (reference or "").rpartition("-")
     if not dash or not (tail.isascii() and tail.isdigit()):
         return None

@@ -1,14 +1,14 @@
 """Retention: unsuccessful applications keep their figures and lose their personal data once the period is over.
 
 Which applications: those that ended without funding (not eligible, not funded by the panel, withdrawn), counted from
-the moment they reached that status (the ApplicationEvent of the move), and drafts never sent, counted from when their
+the moment they reached that status (the audit event of the move), and drafts never sent, counted from when their
 round closed (after that they can never be submitted, so they have ended too). Approved and awarded applications are
 never touched: their records are kept under the finance rules for grants paid.
 
 What stays, for statistics and the budget: round, organisation, area, ring-fence, status, amounts (requested,
 recommended, each budget item's amount), scores, dates, reference and the status history without its reasons.
 What goes: names, phone numbers, every free-text answer, drafts, budget item descriptions, questions and answers about
-the application, reasons for status changes (in ApplicationEvent and the audit trail's notes), assessors' comments
+the application, reasons for status changes (the notes of their audit events), assessors' comments
 and conflict details, and the uploaded documents (files and rows).
 
 Safe to run on two workers at once: each batch is claimed with `select_for_update(skip_locked=True)`, so a worker
@@ -20,14 +20,16 @@ import logging
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.core.files.storage import Storage
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.fields.json import KT
 from django.utils import timezone
 
-from funds.models import AuditEvent
-from funds.services import record_event
+from audit.models import AuditEvent
+from audit.services import record_event
 
-from ..models import Application, ApplicationEvent, Assessment, Award, Document, Score, Status
+from ..models import STATUS_CHANGED, Application, Assessment, Award, Document, Score, Status
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +48,13 @@ def due_for_anonymisation(now: datetime.datetime | None = None) -> QuerySet[Appl
     cutoff = years_before(now or timezone.now(), settings.ANONYMISE_UNSUCCESSFUL_AFTER_YEARS)
     # When the application reached the status it has now: the latest move into it.
     ended_at = Subquery(
-        ApplicationEvent.objects.filter(application=OuterRef("pk"), to_status=OuterRef("status"))
+        AuditEvent.objects.filter(
+            content_type=ContentType.objects.get_for_model(Application),
+            object_id=OuterRef("pk"),
+            action=STATUS_CHANGED,
+        )
+        .alias(to_status=KT("after__status"))
+        .filter(to_status=OuterRef("status"))
         .order_by("-at")
         .values("at")[:1]
     )
@@ -98,16 +106,15 @@ def _anonymise(application: Application, now: datetime.datetime) -> None:
 
     application.budget_items.update(description="")
     application.information_requests.update(question="", response="")
-    application.events.exclude(reason="").update(reason="")
     Assessment.objects.filter(application=application).exclude(conflict_details="").update(
         conflict_details=""
     )
     Score.objects.filter(assessment__application=application).exclude(comment="").update(comment="")
-    # The audit trail keeps who moved the application and when; the free-text reason it copied goes with the rest.
+    # The audit trail keeps who moved the application, when, from and to; the free-text reason goes with the rest.
     AuditEvent.objects.filter(
         content_type=ContentType.objects.get_for_model(Application),
         object_id=application.pk,
-        action="application.status",
+        action=STATUS_CHANGED,
     ).exclude(note="").update(note="")
 
     application.contact_name = ""
@@ -146,7 +153,7 @@ def _anonymise(application: Application, now: datetime.datetime) -> None:
     )
 
 
-def _delete_files(storage, names: list[str]) -> None:
+def _delete_files(storage: Storage, names: list[str]) -> None:
     for name in names:
         try:
             storage.delete(name)

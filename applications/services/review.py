@@ -1,6 +1,9 @@
 """The staff side: eligibility screening, requests for information, conflict declarations, scoring,
 recommendation and the panel's decision."""
 
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -12,6 +15,9 @@ from ..workflow import Role, move
 from .awards import create_award
 from .scoring import recompute_score
 
+if TYPE_CHECKING:
+    from accounts.models import User
+
 
 class ReviewError(Exception):
     """A staff action refused by a rule; the message says why."""
@@ -22,7 +28,7 @@ def _locked(application_id: int) -> Application:
 
 
 @transaction.atomic
-def screen(*, application_id: int, eligible: bool, reason: str, by) -> Application:
+def screen(*, application_id: int, eligible: bool, reason: str, by: "User") -> Application:
     application = _locked(application_id)
     if not reason.strip():
         raise ReviewError("Give the reason for the screening result")
@@ -37,7 +43,7 @@ def screen(*, application_id: int, eligible: bool, reason: str, by) -> Applicati
 
 
 @transaction.atomic
-def request_information(*, application_id: int, question: str, by) -> InformationRequest:
+def request_information(*, application_id: int, question: str, by: "User") -> InformationRequest:
     application = _locked(application_id)
     info = InformationRequest.objects.create(application=application, question=question, asked_by=by)
     application.resume_status = application.status
@@ -46,7 +52,9 @@ def request_information(*, application_id: int, question: str, by) -> Informatio
 
 
 @transaction.atomic
-def declare_conflict(*, application_id: int, assessor, has_conflict: bool, details: str = "") -> Assessment:
+def declare_conflict(
+    *, application_id: int, assessor: "User", has_conflict: bool, details: str = ""
+) -> Assessment:
     """The declaration comes before the assessor sees the application; once made it is not changed here."""
     application = _locked(application_id)
     if application.status != Status.IN_ASSESSMENT:
@@ -62,7 +70,7 @@ def declare_conflict(*, application_id: int, assessor, has_conflict: bool, detai
 
 
 @transaction.atomic
-def score_application(*, assessment_id: int, scores: dict[int, tuple[int, str]], by) -> Assessment:
+def score_application(*, assessment_id: int, scores: dict[int, tuple[int, str]], by: "User") -> Assessment:
     """`scores` maps criterion id to (score, comment). Every criterion of the round must be scored."""
     assessment = (
         Assessment.objects.select_for_update().select_related("application__round").get(pk=assessment_id)
@@ -93,15 +101,15 @@ def score_application(*, assessment_id: int, scores: dict[int, tuple[int, str]],
 
 
 @transaction.atomic
-def recommend(*, application_id: int, amount, reason: str, by) -> Application:
+def recommend(*, application_id: int, amount: Decimal, reason: str, by: "User") -> Application:
     application = _locked(application_id)
     if not application.assessments.filter(completed_at__isnull=False).exists():
         raise ReviewError("At least one assessor must finish scoring before you recommend an amount")
     round_ = application.round
-    if amount <= 0 or amount > application.amount_requested:
+    requested = application.amount_requested  # never None once submitted: the project page requires it
+    if amount <= 0 or requested is None or amount > requested:
         raise ReviewError(
-            f"Recommend an amount more than £0 and no more than the "
-            f"{format_pounds(application.amount_requested)} requested"
+            f"Recommend an amount more than £0 and no more than the {format_pounds(requested)} requested"
         )
     if amount < round_.minimum_grant:
         raise ReviewError(
@@ -118,7 +126,7 @@ def decide(
     application_id: int,
     approve: bool,
     reason: str,
-    by,
+    by: "User",
     decision: Decision | None = None,
     line: BudgetLine | None = None,
 ) -> Application:
@@ -126,8 +134,9 @@ def decide(
     if not reason.strip():
         raise ReviewError("Give the reason for the decision")
     if approve:
-        threshold = application.round.decision_required_over
-        if threshold is not None and application.recommended_amount > threshold and decision is None:
+        threshold, amount = application.round.decision_required_over, application.recommended_amount
+        # An application never recommended has no amount; move() below refuses to approve it.
+        if threshold is not None and amount is not None and amount > threshold and decision is None:
             raise ReviewError(
                 f"Awards over {format_pounds(threshold)} need a PCC decision. Choose the decision"
             )

@@ -6,7 +6,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from .. import selectors, services
 from ..forms import ResponseForm, WithdrawForm
 from ..models import InformationRequest, Status
-from ..workflow import NEXT_STEPS, WITHDRAWABLE, TransitionNotAllowed
+from ..next_steps import NEXT_STEPS
+from ..workflow import WITHDRAWABLE, TransitionNotAllowed
 
 
 def dashboard(request):

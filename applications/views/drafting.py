@@ -4,9 +4,9 @@ from django.contrib import messages
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
+from audit.services import record_event
 from core import uploads
 from core.ratelimit import ratelimit
-from funds.services import record_event
 
 from .. import selectors, services
 from ..forms import (
@@ -19,6 +19,8 @@ from ..forms import (
 )
 from ..models import Application, Round, Status
 from ..models.applications import TASKS
+from ..next_steps import NEXT_STEPS
+from ..workflow import WITHDRAWABLE
 
 TASK_PAGES = {
     # task: (form, template, title)
@@ -65,7 +67,7 @@ def task_list_or_status(request, pk):
     application = get_object_or_404(
         selectors.applications_of_member(request.user)
         .select_related("award")
-        .prefetch_related("events", "information_requests", "documents"),
+        .prefetch_related("information_requests", "documents"),
         pk=pk,
     )
     if application.status == Status.DRAFT:
@@ -80,8 +82,6 @@ def task_list_or_status(request, pk):
                 "completed_count": sum(1 for _, _, s in tasks if s == "Completed"),
             },
         )
-    from ..workflow import NEXT_STEPS, WITHDRAWABLE
-
     award = getattr(application, "award", None)
     return render(
         request,
@@ -90,6 +90,7 @@ def task_list_or_status(request, pk):
             "application": application,
             "next_steps": NEXT_STEPS[application.status],
             "can_withdraw": application.status in WITHDRAWABLE,
+            "status_changes": selectors.status_changes(application),
             "open_requests": [r for r in application.information_requests.all() if not r.responded_at],
             "award": award,
             "payments": list(award.payments.all()) if award else [],
@@ -181,10 +182,10 @@ def task(request, pk, task):
         services.save_task(
             application_id=application.pk,
             task=task,
-            form=form,
             raw=raw,
             complete=action == "continue" and valid,
             by=request.user,
+            **form.values_to_save(),
         )
     except services.AlreadySubmitted:
         messages.info(request, "This application has been submitted, so it can no longer be changed")

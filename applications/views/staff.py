@@ -70,7 +70,6 @@ def application_detail(request, pk, action=None):
         ).prefetch_related(
             "budget_items",
             "documents",
-            "events__by",
             "information_requests",
             "assessments__assessor",
             "assessments__scores__criterion",
@@ -104,6 +103,7 @@ def application_detail(request, pk, action=None):
             "posted": action,
             "all_forms": list(forms.values()),
             "budget_total": sum(i.amount for i in application.budget_items.all()),
+            "status_changes": selectors.status_changes(application),
             "Status": Status,
         },
     )

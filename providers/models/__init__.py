@@ -10,7 +10,7 @@ from .contracts import (
     ServiceFunding,
 )
 from .monitoring import Breakdown, BreakdownOption, Measure, MonitoringTemplate, ReportingPeriod
-from .returns import MonitoringReturn, Reminder, ReturnBreakdownValue, ReturnTransition, ReturnValue
+from .returns import MonitoringReturn, Reminder, ReturnBreakdownValue, ReturnValue
 
 __all__ = [
     "Breakdown",
@@ -25,7 +25,6 @@ __all__ = [
     "Reminder",
     "ReportingPeriod",
     "ReturnBreakdownValue",
-    "ReturnTransition",
     "ReturnValue",
     "Service",
     "ServiceDocument",

@@ -141,6 +141,9 @@ class PaymentScheduleItem(models.Model):
         ordering = ["due_on", "pk"]
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="scheduled_payment_positive")]
 
+    def __str__(self) -> str:
+        return f"{self.amount} due on {self.due_on}"
+
 
 class ServiceDocument(models.Model):
     """A contract, specification or variation. Private: downloaded only through a view that checks who asks."""

@@ -65,25 +65,6 @@ TAG_CLASSES = {
 }
 
 
-class ReturnTransition(models.Model):
-    """Every move of a return's status: who, when, from, to and why. Append-only."""
-
-    monitoring_return = models.ForeignKey(
-        MonitoringReturn, on_delete=models.CASCADE, related_name="transitions"
-    )
-    from_status = models.CharField(max_length=20, choices=ReturnStatus.choices)
-    to_status = models.CharField(max_length=20, choices=ReturnStatus.choices)
-    action = models.CharField(max_length=40)
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    at = models.DateTimeField(auto_now_add=True)
-    comment = models.TextField(blank=True)
-
-    class Meta:
-        ordering = ["at", "pk"]
-
-
 class ReturnValue(models.Model):
     monitoring_return = models.ForeignKey(MonitoringReturn, on_delete=models.CASCADE, related_name="values")
     measure = models.ForeignKey("Measure", on_delete=models.PROTECT, related_name="values")
@@ -94,6 +75,9 @@ class ReturnValue(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["monitoring_return", "measure"], name="one_value_per_measure")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.text if self.number is None else self.number} for measure {self.measure_id}"
 
 
 class ReturnBreakdownValue(models.Model):
@@ -109,6 +93,9 @@ class ReturnBreakdownValue(models.Model):
                 fields=["monitoring_return", "option"], name="one_count_per_breakdown_option"
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.count} for option {self.option_id}"
 
 
 class Reminder(models.Model):

@@ -7,8 +7,8 @@ from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from audit.services import record_event
 from core import uploads
-from funds.services import record_event
 
 from .. import selectors, services
 from ..forms import ReturnForm, SendBackForm
@@ -97,7 +97,7 @@ def return_detail(request, pk: int, *, send_back_form: SendBackForm | None = Non
             "send_back_form": (send_back_form or SendBackForm())
             if ret.status == S.AWAITING_SIGN_OFF
             else None,
-            "transitions": ret.transitions.select_related("by"),
+            "transitions": selectors.history_of(ret),
         },
     )
 

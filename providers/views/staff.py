@@ -106,7 +106,7 @@ def return_review(request, pk: int):
             "form": ReturnForm(measures=measures, stored=services.stored_figures(ret)),
             "changes_form": changes_form,
             "reopen_form": reopen_form,
-            "transitions": ret.transitions.select_related("by"),
+            "transitions": selectors.history_of(ret),
             "reminders": ret.reminders.order_by("claimed_at", "kind", "recipient"),
         },
     )

@@ -10,7 +10,7 @@ from django.shortcuts import resolve_url
 
 from accounts import two_factor
 from accounts.models import RecoveryCode, TwoFactorDevice
-from funds.models import AuditEvent
+from audit.models import AuditEvent
 from tests.accounts.helpers import confirmed_device, sign_in_with_password
 from tests.factories import UserFactory
 

@@ -12,9 +12,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def loaded(demo_data):
+def loaded(demo_grants):
+    # demo_grants is funds' and this app's demo, loaded once for the session: loading again must change nothing
     demo.load()
-    demo.load()  # safe to run twice
 
 
 def test_demo_awards_match_the_published_table_area_by_area(loaded):

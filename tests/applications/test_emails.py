@@ -1,12 +1,11 @@
 """Emails to applicants go through Celery tasks queued on commit, and each is sent once however often its task runs."""
 
-import time
-
 import pytest
 from django.core import mail
 
 from applications import notifications, services, tasks
-from applications.models import ApplicationEvent, Award, Invitation, Status
+from applications.models import Award, Invitation, Status, StatusEmail
+from applications.selectors import status_changes
 from tests.applications.factories import (
     OrganisationFactory,
     approved_award,
@@ -16,6 +15,7 @@ from tests.applications.factories import (
 )
 from tests.concurrency import race
 from tests.factories import UserFactory
+from tests.worker_drain import TaskLedger
 
 
 @pytest.fixture
@@ -32,10 +32,10 @@ def test_a_status_change_queues_its_email_on_commit_and_a_second_run_sends_nothi
         services.screen(application_id=application.pk, eligible=False, reason="Outside the area", by=staff)
     assert mail.outbox == []  # nothing is sent before the change commits
     assert len(callbacks) == 1
-    event = application.events.get(to_status=Status.INELIGIBLE)
+    [event] = [c for c in status_changes(application) if c.to_status == Status.INELIGIBLE]
 
     callbacks[0]()  # the queued task, run (eagerly) as the commit would run it
-    assert ApplicationEvent.objects.get(pk=event.pk).notified_at is not None
+    assert StatusEmail.objects.get(pk=event.pk).sent_at is not None
     assert tasks.notify_status_change.delay(event.pk).get() is False  # a duplicate delivery
     assert tasks.notify_status_change(event.pk) is False  # a retry
 
@@ -76,7 +76,7 @@ def test_an_invitation_is_sent_once_however_often_its_task_runs(django_capture_o
 @pytest.mark.django_db
 def test_a_send_that_fails_leaves_the_email_unsent_so_the_retry_sends_it(staff, monkeypatch):
     application = submitted_application()
-    event = application.events.get()
+    [event] = status_changes(application)
 
     def refuse(*args, **kwargs):
         raise ConnectionRefusedError("mail server down")
@@ -84,9 +84,7 @@ def test_a_send_that_fails_leaves_the_email_unsent_so_the_retry_sends_it(staff, 
     monkeypatch.setattr(notifications, "send_mail", refuse)
     with pytest.raises(ConnectionRefusedError):
         notifications.notify_status_change(event.pk)
-    assert (
-        ApplicationEvent.objects.get(pk=event.pk).notified_at is None
-    )  # the claim rolled back with the failure
+    assert StatusEmail.objects.get(pk=event.pk).sent_at is None  # the claim rolled back with the failure
     assert mail.outbox == []
 
     monkeypatch.undo()
@@ -97,11 +95,9 @@ def test_a_send_that_fails_leaves_the_email_unsent_so_the_retry_sends_it(staff, 
 @pytest.mark.django_db(transaction=True)
 def test_duplicate_tasks_racing_on_real_transactions_send_one_email():
     application = submitted_application()  # commits, and its email goes at once (tasks run eagerly here)
-    event = application.events.get()
+    [event] = status_changes(application)
     assert len(mail.outbox) == 1
-    ApplicationEvent.objects.filter(pk=event.pk).update(
-        notified_at=None
-    )  # as if that send had never happened
+    StatusEmail.objects.filter(pk=event.pk).update(sent_at=None)  # as if that send had never happened
     mail.outbox.clear()
 
     results = race([lambda: notifications.notify_status_change(event.pk)] * 6)
@@ -114,20 +110,17 @@ def test_duplicate_tasks_racing_on_real_transactions_send_one_email():
 def test_a_real_worker_sends_each_status_change_email_exactly_once(celery_worker, staff):
     application = complete_application()
 
-    services.submit_application(application_id=application.pk, by=application.created_by)
-    event = ApplicationEvent.objects.get(application=application)
-    tasks.notify_status_change.delay(event.pk)  # a duplicate delivery of the submission email's task
-    services.screen(application_id=application.pk, eligible=True, reason="Meets the criteria", by=staff)
-
-    # The test worker runs one task at a time in queue order, so once the screening email is in, the duplicate
-    # (queued before it) has been handled too.
-    deadline = time.monotonic() + 30
-    while len(mail.outbox) < 2 and time.monotonic() < deadline:
-        time.sleep(0.1)
+    with TaskLedger() as ledger:
+        services.submit_application(application_id=application.pk, by=application.created_by)
+        [event] = status_changes(application)
+        tasks.notify_status_change.delay(event.pk)  # a duplicate delivery of the submission email's task
+        services.screen(application_id=application.pk, eligible=True, reason="Meets the criteria", by=staff)
+        # Every task queued above, the duplicate included, has run before the outbox is read.
+        ledger.wait_until_drained(timeout=30, message="the worker did not run the status emails' tasks")
     application.refresh_from_db()
     assert [m.subject for m in mail.outbox] == [
         f"{application.reference}: Checking eligibility",
         f"{application.reference}: Being assessed",
     ]
     assert all(m.to == [application.created_by.email] for m in mail.outbox)
-    assert not ApplicationEvent.objects.filter(application=application, notified_at__isnull=True).exists()
+    assert all(StatusEmail.objects.get(pk=c.pk).sent_at for c in status_changes(application))

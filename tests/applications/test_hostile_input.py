@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from decimal import Decimal
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -25,7 +26,6 @@ from applications.forms import (
 )
 from applications.models import (
     Application,
-    ApplicationEvent,
     Assessment,
     Award,
     InformationRequest,
@@ -34,7 +34,8 @@ from applications.models import (
     Status,
 )
 from applications.workflow import Role, move
-from funds.models import AuditEvent, BudgetLine
+from audit.models import AuditEvent
+from funds.models import BudgetLine
 from tests.applications.factories import RoundFactory, area_line, complete_application, submitted_application
 from tests.factories import UserFactory
 from tests.robustness.forms import HOSTILE
@@ -241,7 +242,11 @@ def _snapshot(application_id: int) -> dict:
     return {
         "application": list(Application.objects.filter(pk=application_id).values()),
         "events": list(
-            ApplicationEvent.objects.filter(application_id=application_id).order_by("pk").values()
+            AuditEvent.objects.filter(
+                content_type=ContentType.objects.get_for_model(Application), object_id=application_id
+            )
+            .order_by("pk")
+            .values()
         ),
         "assessments": list(Assessment.objects.filter(application_id=application_id).order_by("pk").values()),
         "scores": list(

@@ -37,8 +37,7 @@ def _finish_every_task(application):
         )
 
 
-def test_the_demo_applicant_can_submit_the_draft_in_the_open_round(demo_data, client):
-    demo.load()
+def test_the_demo_applicant_can_submit_the_draft_in_the_open_round(demo_grants, client):
     draft = Application.objects.get(
         round__slug="helping-communities-reserve-round",
         status=Status.DRAFT,
@@ -59,9 +58,8 @@ def test_the_demo_applicant_can_submit_the_draft_in_the_open_round(demo_data, cl
     assert draft.reference not in used
 
 
-def test_loading_the_demo_twice_leaves_the_counter_after_its_highest_reference(demo_data):
-    demo.load()
-    demo.load()
+def test_loading_the_demo_twice_leaves_the_counter_after_its_highest_reference(demo_grants):
+    demo.load()  # the second time: demo_grants loaded it once
     assert ReferenceCounter.objects.get(stem="HCR-2425-").last_number == 9
     assert ReferenceCounter.objects.get(stem="HCF-2425-").last_number == 52
 

@@ -21,14 +21,11 @@ PAGES = {
 }
 
 
-def test_every_roles_pages_fit_a_phone_and_pass_axe(browser, live_server):
-    from django.core.management import call_command
-
+def test_every_roles_pages_fit_a_phone_and_pass_axe(browser, live_server, full_demo):
     from accounts.models import User
     from applications.models import Application
     from transparency import selectors
 
-    call_command("load_demo_data", verbosity=0)
     applicant = User.objects.get(email="applicant@demo.pcc-grants.example")
     assert Application.objects.filter(organisation__memberships__user=applicant).update(
         project_title=LONG_TITLE

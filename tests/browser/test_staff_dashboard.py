@@ -12,11 +12,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def demo_with_awards(demo_data):
-    from applications import demo
-
-    demo.load()
-    return demo_data
+def demo_with_awards(demo_grants):
+    return demo_grants
 
 
 def test_the_staff_dashboard_has_no_axe_violations_with_its_charts_and_data_open(

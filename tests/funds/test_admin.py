@@ -5,8 +5,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from audit.models import AuditEvent
 from funds import selectors, services
-from funds.models import AuditEvent, Budget, BudgetLine, FinancialYear, FundingStream
+from funds.models import Budget, BudgetLine, FinancialYear, FundingStream
 
 pytestmark = pytest.mark.django_db
 
@@ -289,7 +290,7 @@ def test_a_line_in_the_budget_admin_cannot_drop_below_or_be_deleted_with_what_is
     assert "Deleting budget line Solihull (Helping Communities Fund 2024/25) would require deleting" in page
 
     with pytest.raises(
-        services.BudgetRuleError, match="Solihull has £5,000 committed, so it cannot be deleted."
+        services.BudgetRuleError, match=r"Solihull has £5,000 committed, so it cannot be deleted\."
     ):
         services.delete_line(line_id=solihull.pk)
 

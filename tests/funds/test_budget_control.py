@@ -3,8 +3,9 @@ from decimal import Decimal
 
 import pytest
 
+from audit.models import AuditEvent
 from funds import selectors, services
-from funds.models import AuditEvent, BudgetEntry
+from funds.models import BudgetEntry
 from tests.factories import BudgetFactory, BudgetLineFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -228,7 +228,9 @@ def test_a_windows_excel_csv_in_cp1252_with_a_pound_sign_is_read(year):
 
 
 def test_a_file_in_no_encoding_we_can_read_is_refused_with_what_to_do():
-    with pytest.raises(ImportFileError, match='could not be read as text. Save it from Excel as "CSV UTF-8'):
+    with pytest.raises(
+        ImportFileError, match=r'could not be read as text\. Save it from Excel as "CSV UTF-8'
+    ):
         read_rows(HEADER.encode() + b"Victims Fund,,Hate Crime,,\x81\x8d\n", "lines.csv")
 
 
@@ -332,13 +334,13 @@ PNG = (
 
 
 def test_a_file_that_lies_about_its_type_is_refused_saying_what_it_is():
-    with pytest.raises(ImportFileError, match="lines.csv is not a CSV file: it is a PNG file"):
+    with pytest.raises(ImportFileError, match=r"lines\.csv is not a CSV file: it is a PNG file"):
         read_rows(PNG + b"\x00" * 64, "lines.csv")
     with pytest.raises(
         ImportFileError, match=r"lines.xlsx is not an Excel workbook: it is a text file \(a CSV\?\)"
     ):
         read_rows((HEADER + ROAD_CRIME).encode(), "lines.xlsx")
-    with pytest.raises(ImportFileError, match="lines.csv is not a CSV file: it is an Excel workbook"):
+    with pytest.raises(ImportFileError, match=r"lines\.csv is not a CSV file: it is an Excel workbook"):
         read_rows(xlsx(["stream", "line", "amount"]), "lines.csv")
 
 
@@ -445,7 +447,7 @@ def test_the_command_refuses_a_total_that_does_not_match_and_a_lying_file(year, 
     assert "Row 3: the total row says £80,000 but the lines add up to £90,000" in out.getvalue()
     png = tmp_path / "lines.xlsx"
     png.write_bytes(PNG)
-    with pytest.raises(CommandError, match="lines.xlsx is not an Excel workbook: it is a PNG file"):
+    with pytest.raises(CommandError, match=r"lines\.xlsx is not an Excel workbook: it is a PNG file"):
         call_command("import_budget_lines", str(png), "--year", "2024/25", stdout=io.StringIO())
     assert vf("Road Crime") == Decimal("80343.00")
 

@@ -106,3 +106,68 @@ def test_the_largest_amount_a_money_column_holds_is_accepted_and_is_what_the_col
 def test_a_rule_can_lower_the_ceiling():
     with pytest.raises(AmountError, match="Enter an amount of £500 or less"):
         parse_pounds("500.01", maximum=Decimal("500"))
+
+
+NO_MINUS = "Enter an amount of 0 or more, without a minus sign"
+SHORTHAND = f"{AMOUNT_HINT}, in full, not abbreviated like 12k"
+
+
+@pytest.mark.parametrize(
+    "raw, message",
+    [
+        ("", "Enter an amount"),
+        (None, "Enter an amount"),
+        ("   ", "Enter an amount"),
+        ("-500", NO_MINUS),
+        ("£-500", NO_MINUS),
+        ("(500)", NO_MINUS),  # an accountant's negative
+        ("(500", AMOUNT_HINT),  # half a bracket is not a negative, just not an amount
+        ("500)", AMOUNT_HINT),
+        ("12K", SHORTHAND),
+        ("1.5M", SHORTHAND),
+        ("£2b", SHORTHAND),
+        (-5, NO_MINUS),  # a spreadsheet cell: a number, never text
+        (Decimal("-0.01"), NO_MINUS),
+        ("12.345", "Enter an amount with no more than 2 decimal places (pence)"),
+    ],
+)
+def test_each_refusal_says_exactly_what_to_fix(raw, message):
+    with pytest.raises(AmountError) as error:
+        parse_pounds(raw)
+    assert str(error.value) == message
+
+
+def test_zero_where_a_rule_needs_a_positive_amount_says_exactly_that():
+    with pytest.raises(AmountError) as error:
+        parse_pounds("0", allow_zero=False)
+    assert str(error.value) == "Enter an amount greater than 0"
+
+
+@pytest.mark.parametrize(
+    "value, pence, printed",
+    [
+        (Decimal("0"), None, "£0"),
+        (Decimal("0.50"), None, "£0.50"),
+        (Decimal("-0.50"), None, "-£0.50"),
+        (Decimal("1234"), True, "£1,234.00"),
+        (Decimal("1234.40"), False, "£1,234"),
+    ],
+)
+def test_zero_and_pence_print_without_a_minus_sign_unless_negative(value, pence, printed):
+    assert format_pounds(value, pence=pence) == printed
+
+
+def test_figures_in_thousands_or_millions_are_read_and_checked_as_pounds():
+    assert parse_pounds("1.2345", unit=Decimal(1000)) == Decimal("1234.50")
+    assert parse_pounds("415", unit=Decimal(1000)) == Decimal("415000.00")
+    assert parse_pounds(2.5, unit=Decimal(1_000_000)) == Decimal("2500000.00")
+    with pytest.raises(AmountError, match="no more than 2 decimal places"):
+        parse_pounds("1.234567", unit=Decimal(1000))
+    with pytest.raises(AmountError, match="or less"):
+        parse_pounds("10000000", unit=Decimal(1000))
+
+
+@pytest.mark.parametrize("unit", [Decimal("0.1"), Decimal(30), Decimal(1500)])
+def test_a_unit_that_is_not_a_power_of_ten_of_at_least_one_is_refused(unit):
+    with pytest.raises(ValueError, match="unit must be a power of ten"):
+        parse_pounds("1", unit=unit)

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_the_staff_dashboard_flags_the_over_allocated_budget(staff_client, demo_data):
-    page = staff_client.get(reverse("funds:dashboard")).content.decode()
+    page = staff_client.get(reverse("reports:dashboard")).content.decode()
     assert "Budgets 2024/25" in page
     assert (
         "Helping Communities Fund 2024/25: lines total £415,418, which is £15,418 more than the £400,000 pot"
@@ -37,13 +37,13 @@ def test_dashboard_queries_stay_flat_as_budgets_and_lines_grow(staff_client, dja
 
     grow(2)
     with django_assert_max_num_queries(8):
-        staff_client.get(reverse("funds:dashboard"), {"year": year.pk})
+        staff_client.get(reverse("reports:dashboard"), {"year": year.pk})
     grow(20)
     with django_assert_max_num_queries(8):
-        assert staff_client.get(reverse("funds:dashboard"), {"year": year.pk}).status_code == 200
+        assert staff_client.get(reverse("reports:dashboard"), {"year": year.pk}).status_code == 200
 
 
-@pytest.mark.parametrize("name", ["funds:dashboard", "funds:budget_tables"])
+@pytest.mark.parametrize("name", ["reports:dashboard", "reports:budget_tables"])
 def test_people_who_are_not_staff_are_sent_to_sign_in(client, name):
     client.force_login(UserFactory())
     response = client.get(reverse(name))
@@ -51,21 +51,18 @@ def test_people_who_are_not_staff_are_sent_to_sign_in(client, name):
 
 
 def test_a_bad_year_on_the_export_page_is_an_error_message_not_a_crash(staff_client, demo_data):
-    response = staff_client.post(reverse("funds:budget_tables"), {"year": "999999"})
+    response = staff_client.post(reverse("reports:budget_tables"), {"year": "999999"})
     assert response.status_code == 200
     assert "Choose a financial year from the list" in response.content.decode()
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_workbook_is_built_by_a_real_worker_and_offered_for_download(client, celery_worker):
-    from funds import demo
-
-    demo.load()
+def test_the_workbook_is_built_by_a_real_worker_and_offered_for_download(client, celery_worker, demo_data):
     officer = UserFactory(is_staff=True)
     client.force_login(officer)
     year = FinancialYear.objects.get(start_year=2024)
 
-    response = client.post(reverse("funds:budget_tables"), {"year": year.pk})
+    response = client.post(reverse("reports:budget_tables"), {"year": year.pk})
     job = ExportJob.objects.get()
     assert response.url == reverse("exports:job", args=[job.pk])
 
@@ -93,7 +90,7 @@ def test_with_no_broker_the_workbook_is_built_in_process_and_ready_at_once(
 ):
     year = FinancialYear.objects.get(start_year=2024)
     with django_capture_on_commit_callbacks(execute=True):
-        response = staff_client.post(reverse("funds:budget_tables"), {"year": year.pk})
+        response = staff_client.post(reverse("reports:budget_tables"), {"year": year.pk})
     response = staff_client.get(response.url)
     assert "Your file is ready." in response.content.decode()
     assert ExportJob.objects.get().status == ExportJob.Status.READY

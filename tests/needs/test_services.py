@@ -4,7 +4,8 @@ from decimal import Decimal
 
 import pytest
 
-from funds.models import AuditEvent, Budget, BudgetEntry, BudgetLine, Decision
+from audit.models import AuditEvent
+from funds.models import Budget, BudgetEntry, BudgetLine, Decision
 from funds.services import BudgetRuleError, commit_to_line
 from needs import services
 from needs.models import Indicator, IndicatorValue, NeedsAssessment
@@ -58,7 +59,9 @@ def test_current_allocations_are_prefilled_from_the_pot_budgets_area_lines(demo_
     line = BudgetLine.objects.get(name="LPA Reserve", budget__year__start_year=2024)
     assessment = services.create_assessment(name="HCF", pot_line=line, area_kind="lpa")
     current = {c.area.name: c.amount for c in assessment.current_allocations.select_related("area")}
-    expected = {l.area.name: l.amount for l in BudgetLine.objects.filter(budget=line.budget, kind="area")}
+    expected = {
+        line.area.name: line.amount for line in BudgetLine.objects.filter(budget=line.budget, kind="area")
+    }
     assert current == expected and len(current) == 7
 
 
@@ -68,10 +71,12 @@ def test_adopting_writes_one_area_line_each_under_a_draft_decision(idva, staff_u
     budget = Budget.objects.get(stream__slug="idva-isva", year__start_year=2025)
     lines = BudgetLine.objects.filter(budget=budget).select_related("section", "area")
     result = services.run(idva)
-    assert {l.area.name: l.amount for l in lines} == {r.area.name: Decimal(r.allocation) for r in result.rows}
-    assert sum(l.amount for l in lines) == Decimal("675814")
-    assert {l.section.heading for l in lines} == {"IDVA's by local authority"}
-    assert all(l.kind == BudgetLine.Kind.AREA and l.illustrative for l in lines)
+    assert {line.area.name: line.amount for line in lines} == {
+        r.area.name: Decimal(r.allocation) for r in result.rows
+    }
+    assert sum(line.amount for line in lines) == Decimal("675814")
+    assert {line.section.heading for line in lines} == {"IDVA's by local authority"}
+    assert all(line.kind == BudgetLine.Kind.AREA and line.illustrative for line in lines)
     assert decision.status == Decision.Status.DRAFT
     assert decision.number == f"DRAFT-NEEDS-{idva.pk}"
     assert decision.title == "IDVA redistribution 2025/26: adopt needs-based allocation for 2025/26"
@@ -91,7 +96,7 @@ def test_adopting_again_updates_the_same_lines_and_decision(idva, staff_user):
     lines = BudgetLine.objects.filter(budget__stream__slug="idva-isva", budget__year__start_year=2025)
     assert second.pk == first.pk
     assert lines.count() == 7
-    assert {l.area_id: int(l.amount) for l in lines} == {
+    assert {line.area_id: int(line.amount) for line in lines} == {
         r.area.pk: r.allocation for r in services.run(idva).rows
     }
     assert Decision.objects.filter(number__startswith="DRAFT-NEEDS-").count() == 1
@@ -113,7 +118,7 @@ def test_adopting_cannot_take_a_line_below_what_is_already_committed(idva, staff
     IndicatorValue.objects.filter(indicator__assessment=idva, area__name="Solihull").update(
         value=Decimal("1")
     )
-    with pytest.raises(BudgetRuleError, match="Solihull has .* committed"):
+    with pytest.raises(BudgetRuleError, match=r"Solihull has .* committed"):
         services.adopt(idva, by=staff_user)
     solihull.refresh_from_db()
     assert (

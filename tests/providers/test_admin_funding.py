@@ -6,7 +6,8 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
-from funds.models import AuditEvent, Commitment
+from audit.models import AuditEvent
+from funds.models import Commitment
 from funds.selectors import line_committed
 from funds.services import record_payment
 from providers import services

@@ -6,8 +6,8 @@ from providers import demo
 from providers.models import MonitoringReturn, Provider, Service
 
 
-def test_the_demo_loads_twice_and_stays_within_every_line(demo_data):
-    demo.load()
+def test_the_demo_loads_twice_and_stays_within_every_line(full_demo):
+    # full_demo has loaded it once (the session's demo database); this is the second time
     counts = (
         Service.objects.count(),
         MonitoringReturn.objects.count(),

@@ -7,16 +7,17 @@ a refused submission changes no row. Another provider's ids, in the URL or the b
 from decimal import Decimal
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from hypothesis import given
 from hypothesis import strategies as st
 
+from audit.models import AuditEvent
 from funds.models import Commitment
 from providers.models import (
     MonitoringReturn,
     ReturnBreakdownValue,
-    ReturnTransition,
     ReturnValue,
     ServiceDocument,
     ServiceFunding,
@@ -57,7 +58,11 @@ def snapshot(*sides):
         ),
         sorted(ReturnValue.objects.filter(monitoring_return__in=returns).values_list("pk", "number", "text")),
         sorted(ReturnBreakdownValue.objects.filter(monitoring_return__in=returns).values_list("pk", "count")),
-        sorted(ReturnTransition.objects.filter(monitoring_return__in=returns).values_list("pk", "comment")),
+        sorted(
+            AuditEvent.objects.filter(
+                content_type=ContentType.objects.get_for_model(MonitoringReturn), object_id__in=returns
+            ).values_list("pk", "note")
+        ),
         sorted(ServiceFunding.objects.values_list("pk", "amount")),
         sorted(Commitment.objects.values_list("pk", "amount")),
         sorted(ServiceDocument.objects.values_list("pk", "title", "file")),

@@ -26,6 +26,7 @@ from django.utils import timezone
 from providers.models import Reminder
 from tests.providers.conftest import make_side
 from tests.providers.factories import PeriodFactory
+from tests.worker_drain import TaskLedger, wait_until_workers_idle
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
 ROOT = Path(__file__).resolve().parents[2]
@@ -68,10 +69,12 @@ def test_beat_ticking_twice_sends_each_reminder_once(celery_app, celery_worker, 
     from providers.tasks import send_monitoring_reminders
 
     sides = due_today(templates, providers=3)
-    send_monitoring_reminders.delay()
-    send_monitoring_reminders.delay()
-    wait_for(all_claims_sent(9), timeout=30, message="the worker did not send the 9 reminders")
-    time.sleep(1.5)  # let the second tick's queued sends run: they must find nothing to do
+    with TaskLedger() as ledger:
+        send_monitoring_reminders.delay()
+        send_monitoring_reminders.delay()
+        wait_for(all_claims_sent(9), timeout=30, message="the worker did not send the 9 reminders")
+        # Every task either tick queued must have run (and found nothing left to do) before "once" can be checked.
+        ledger.wait_until_drained(timeout=30, message="the worker did not finish the ticks' tasks")
 
     sent = Counter((m.to[0], m.subject) for m in mail.outbox)
     assert len(sent) == 9 and set(sent.values()) == {1}
@@ -171,7 +174,16 @@ def test_a_worker_killed_mid_batch_loses_no_reminder_and_sends_none_twice(templa
             every=0.1,
             on_wait=tick_every_two_seconds,
         )
-        time.sleep(1)
+        # The last ticks' sends may still be queued or running: they must run, and find nothing to send, before
+        # the count below means "sent once".
+        wait_until_workers_idle(
+            sender,
+            redis.Redis.from_url(broker),
+            "celery",
+            workers=1,
+            timeout=60,
+            message="the worker did not go idle",
+        )
     finally:
         for worker in workers:
             if worker.poll() is None:

@@ -4,9 +4,11 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from audit.selectors import status_changes_of
 from funds.services import OverCommitment
-from providers import services
-from providers.models import MonitoringReturn, ReturnTransition
+from providers import selectors, services
+from providers.models import MonitoringReturn
+from providers.workflow import STATUS_CHANGED
 from tests.factories import BudgetFactory, BudgetLineFactory
 from tests.providers.conftest import fill_and_send
 from tests.providers.factories import ServiceFactory
@@ -23,7 +25,8 @@ def test_a_return_is_prepared_signed_off_by_someone_else_and_accepted(side_a, re
     ret = MonitoringReturn.objects.get(pk=side_a.ret.pk)
     assert ret.status == S.ACCEPTED
     assert (ret.prepared_by, ret.signed_off_by, ret.late) == (side_a.preparer, side_a.signatory, False)
-    assert list(ret.transitions.values_list("from_status", "to_status", "by__email")) == [
+    moves = status_changes_of(ret, action=STATUS_CHANGED)
+    assert [(m.from_status, m.to_status, m.by.email) for m in moves] == [
         (S.NOT_STARTED, S.DRAFT, side_a.preparer.email),
         (S.DRAFT, S.AWAITING_SIGN_OFF, side_a.preparer.email),
         (S.AWAITING_SIGN_OFF, S.SUBMITTED, side_a.signatory.email),
@@ -93,7 +96,9 @@ def test_changes_requested_are_made_and_resubmitted_keeping_the_first_lateness(s
     assert ret.status == S.SUBMITTED
     assert ret.late is False, "resubmitting after a change request does not make an on-time return late"
     assert ret.submitted_at == LATE and ret.first_submitted_at == ON_TIME
-    comment = ReturnTransition.objects.get(monitoring_return=ret, to_status=S.CHANGES_REQUESTED).comment
+    [comment] = [
+        m.reason for m in status_changes_of(ret, action=STATUS_CHANGED) if m.to_status == S.CHANGES_REQUESTED
+    ]
     assert comment == "Cases closed looks too low"
 
 
@@ -102,8 +107,9 @@ def test_reopening_an_accepted_return_is_recorded_with_who_and_why(side_a, revie
     services.sign_off_and_submit(return_id=side_a.ret.pk, by=side_a.signatory, now=ON_TIME)
     services.accept(return_id=side_a.ret.pk, by=reviewer)
     services.reopen(return_id=side_a.ret.pk, by=reviewer, reason="Provider found a double count")
-    last = ReturnTransition.objects.filter(monitoring_return=side_a.ret).last()
-    assert (last.action, last.from_status, last.to_status, last.by, last.comment) == (
+    last = status_changes_of(side_a.ret, action=STATUS_CHANGED)[-1]
+    action = selectors.history_of(side_a.ret)[-1].action
+    assert (action, last.from_status, last.to_status, last.by, last.reason) == (
         "reopened",
         S.ACCEPTED,
         S.CHANGES_REQUESTED,

@@ -1,5 +1,6 @@
-"""The demo data, loaded once for the module as `./scripts/demo` loads it, inside a transaction that is rolled back at
-the end; each test runs in a savepoint on top of it (pytest-django's `db`), and each POST in a savepoint of its own.
+"""The demo data as `./scripts/demo` loads it (the session's demo database, tests/demo_database.py), with the walk's
+people added once for the module inside a transaction that is rolled back at the end; each test runs in a savepoint
+on top of it (pytest-django's `db`), and each POST in a savepoint of its own.
 """
 
 import logging
@@ -7,6 +8,8 @@ import logging
 import pytest
 from django.db import connection, transaction
 from django.test import Client, override_settings
+
+from tests.demo_database import copy_demo_files, use_database
 
 from .world import load_demo_and_people
 
@@ -17,19 +20,29 @@ def robustness_storage(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker, robustness_storage):
+def world(django_db_setup, django_db_blocker, robustness_storage, demo_templates):
     if connection.vendor != "postgresql":
         pytest.skip("the robustness harness reads PostgreSQL's per-transaction write counters")
-    with (
-        django_db_blocker.unblock(),
-        override_settings(
-            PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"], **_storage(robustness_storage)
-        ),
-        transaction.atomic(),
-    ):
-        loaded = load_demo_and_people()
-        yield loaded
-        transaction.set_rollback(True)
+    demo = demo_templates.get("full")
+    copy_demo_files(demo, robustness_storage)
+    base = connection.settings_dict["NAME"]
+    with django_db_blocker.unblock():
+        use_database(demo.database)
+    try:
+        with (
+            django_db_blocker.unblock(),
+            override_settings(
+                PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+                **_storage(robustness_storage),
+            ),
+            transaction.atomic(),
+        ):
+            loaded = load_demo_and_people()
+            yield loaded
+            transaction.set_rollback(True)
+    finally:
+        with django_db_blocker.unblock():
+            use_database(base)
 
 
 def _storage(location) -> dict:

@@ -63,7 +63,7 @@ SAVES_WHEN_REFUSED = {
             "providers_monitoringreturn",
             "providers_returnvalue",
             "providers_returnbreakdownvalue",
-            "providers_returntransition",
+            "audit_auditevent",  # the move that starts the return
         }
     ),
     # The set-up page makes the unconfirmed authenticator key it shows, on whichever request comes first.

@@ -7,14 +7,12 @@ demo has none of that kind.
 """
 
 import datetime
-import io
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.contrib.auth.models import Group
 from django.contrib.auth.tokens import default_token_generator
 from django.core.files.base import ContentFile
-from django.core.management import call_command
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
@@ -42,8 +40,8 @@ class World:
 
 
 def load_demo_and_people() -> World:
-    # The same command `./scripts/demo` runs: every app's demo.load() and the demo logins.
-    call_command("load_demo_data", stdout=io.StringIO())
+    """The people and objects of the walk, on a database that already holds the whole demo as `load_demo_data` leaves
+    it (the session's demo database, tests/demo_database.py)."""
 
     from accounts.models import TwoFactorDevice, User
     from applications.models import (

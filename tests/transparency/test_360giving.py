@@ -11,7 +11,6 @@ import pytest
 from django.core.management import CommandError, call_command
 from openpyxl import load_workbook
 
-from applications import demo as applications_demo
 from applications.models import Award, Organisation
 from applications.services import approve_award
 from funds.models import Office
@@ -37,8 +36,7 @@ TABLE_4_AREAS = {
 
 
 @pytest.fixture
-def demo(demo_data):
-    applications_demo.load()
+def demo(demo_grants):
     return giving360.Selection.from_labels("2024/25")
 
 

@@ -22,8 +22,7 @@ URL = reverse("transparency:giving360")
 
 
 @pytest.fixture
-def demo(demo_data):
-    applications_demo.load()
+def demo(demo_grants):
     return FinancialYear.objects.get(start_year=2024)
 
 

@@ -262,7 +262,7 @@ def test_api_lists_run_a_fixed_number_of_queries(client, django_assert_max_num_q
             description="a matter",
             confidentiality=[Decision.Confidentiality.PUBLIC, Decision.Confidentiality.CONFIDENTIAL][n % 2],
         )
-    for n in range(size // 3):
+    for _ in range(size // 3):
         RoundFactory(areas=list(round_.areas.all()))
 
     with django_assert_max_num_queries(3):  # the stream looked up, the count, the page of rows

@@ -1,0 +1,29 @@
+"""Export builders this app offers through the exports app."""
+
+import io
+
+from exports.registry import register
+from funds.models import FinancialYear
+
+from .annual_report_pack import write_annual_report_pack
+from .budget_tables import write_budget_tables
+
+# Kinds are stored on every ExportJob row, so they keep the names they had when these builders lived in funds.
+BUDGET_TABLES = "funds.budget_tables"
+ANNUAL_REPORT_PACK = "funds.annual_report_pack"
+
+
+@register(BUDGET_TABLES)
+def budget_tables(params: dict) -> tuple[str, bytes]:
+    year = FinancialYear.objects.get(pk=params["year_id"])
+    buffer = io.BytesIO()
+    write_budget_tables(year, buffer)
+    return f"budget-tables-{year.label(FinancialYear.LabelStyle.LONG)}.xlsx", buffer.getvalue()
+
+
+@register(ANNUAL_REPORT_PACK)
+def annual_report_pack(params: dict) -> tuple[str, bytes]:
+    year = FinancialYear.objects.get(pk=params["year_id"])
+    buffer = io.BytesIO()
+    write_annual_report_pack(year, buffer)
+    return f"annual-report-pack-{year.label(FinancialYear.LabelStyle.LONG)}.xlsx", buffer.getvalue()

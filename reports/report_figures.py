@@ -1,0 +1,173 @@
+"""The annual report's narrative figures for a financial year, and its list of PCC decisions.
+
+The staff page and the annual report pack both call these, so a figure is computed in one place only. Each figure
+carries its definition, printed beside it on the page and in the workbook.
+"""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, Q, Sum
+
+from funds import selectors
+from funds.models import FinancialYear, Payment
+from providers.models import MonitoringReturn, ReturnValue, ServiceFunding
+from providers.ready_templates import VICTIMS_SERVICES
+from transparency.selectors import (
+    decisions_in_year,
+    public_view,
+    published_decisions,
+    published_grants,
+    with_public_budgets,
+)
+
+NO_AREA = "No area recorded"
+# The victims' services return's measures that count people: new victims, and those carried over from earlier
+# quarters. IDVA/ISVA returns count referrals and caseload, which are not people newly supported, so they are not here.
+NEW_VICTIMS = "new_victims"
+EXISTING_VICTIMS = "existing_victims"
+
+DEFINITIONS = {
+    "projects": "Grants finance has approved (committed or paid) in the year's funding rounds, counted by the area "
+    "the application named. Amount awarded is the awards' total; paid is what has been paid against them "
+    "so far, whenever it was paid.",
+    "services": "Commissioned services funded from a budget line of the year, by the stream that funds them. A "
+    "service funded from two streams is counted under each, and once in the total.",
+    "victims": 'The sum of "New victims supported" (and of "Existing victims supported") in accepted monitoring '
+    "returns from victims' services for the year's reporting periods. Returns that are not yet accepted "
+    "are not counted.",
+    "spend": "Payments dated 1 April to 31 March of the year, from any budget.",
+    "committed": "Money committed, and not released, against the year's budgets.",
+}
+
+
+@dataclass
+class AreaProjects:
+    area: str
+    projects: int = 0
+    awarded: Decimal = Decimal("0.00")
+    paid: Decimal = Decimal("0.00")
+
+
+@dataclass
+class StreamServices:
+    stream: str
+    services: int
+
+
+@dataclass
+class AnnualFigures:
+    year: FinancialYear
+    projects_by_area: list[AreaProjects]
+    services_by_stream: list[StreamServices]
+    services: int
+    new_victims: Decimal
+    new_and_existing_victims: Decimal
+    total_spend: Decimal
+    total_committed: Decimal
+    definitions: dict = field(default_factory=lambda: dict(DEFINITIONS))
+
+    @property
+    def projects(self) -> int:
+        return sum(a.projects for a in self.projects_by_area)
+
+    @property
+    def awarded(self) -> Decimal:
+        return sum((a.awarded for a in self.projects_by_area), Decimal("0.00"))
+
+    @property
+    def projects_paid(self) -> Decimal:
+        return sum((a.paid for a in self.projects_by_area), Decimal("0.00"))
+
+
+def projects_by_area(year: FinancialYear) -> list[AreaProjects]:
+    grants = published_grants(year=year)
+    rows: dict[int | None, AreaProjects] = {}
+    for area_id, name, n, awarded in (
+        grants.order_by()
+        .values_list("application__area_id", "application__area__name")
+        .annotate(n=Count("pk"), awarded=Sum("amount"))
+    ):
+        rows[area_id] = AreaProjects(name or NO_AREA, n, awarded)
+    paid = (
+        Payment.objects.filter(commitment__award__in=grants)
+        .order_by()
+        .values_list("commitment__award__application__area_id")
+        .annotate(s=Sum("amount"))
+    )
+    for area_id, amount in paid:
+        rows[area_id].paid = amount
+    return sorted(rows.values(), key=lambda a: (a.area == NO_AREA, a.area.casefold()))
+
+
+def services_by_stream(year: FinancialYear) -> tuple[list[StreamServices], int]:
+    fundings = ServiceFunding.objects.filter(line__budget__year=year)
+    by_stream = (
+        fundings.order_by()
+        .values_list("line__budget__stream__name", "line__budget__stream__report_order")
+        .annotate(n=Count("service", distinct=True))
+        .order_by("line__budget__stream__report_order", "line__budget__stream__name")
+    )
+    total = fundings.values("service").distinct().count()
+    return [StreamServices(name, n) for name, _, n in by_stream], total
+
+
+def victims_supported(year: FinancialYear) -> tuple[Decimal, Decimal]:
+    """(new, new and existing) victims supported, from accepted victims' services returns for the year."""
+    figures = ReturnValue.objects.filter(
+        monitoring_return__status=MonitoringReturn.Status.ACCEPTED,
+        monitoring_return__period__year=year,
+        measure__template__slug=VICTIMS_SERVICES,
+    ).aggregate(
+        new=Sum("number", filter=Q(measure__code=NEW_VICTIMS), default=Decimal(0)),
+        existing=Sum("number", filter=Q(measure__code=EXISTING_VICTIMS), default=Decimal(0)),
+    )
+    return figures["new"], figures["new"] + figures["existing"]
+
+
+def annual_figures(year: FinancialYear) -> AnnualFigures:
+    streams, services = services_by_stream(year)
+    new, new_and_existing = victims_supported(year)
+    return AnnualFigures(
+        year=year,
+        projects_by_area=projects_by_area(year),
+        services_by_stream=streams,
+        services=services,
+        new_victims=new,
+        new_and_existing_victims=new_and_existing,
+        total_spend=selectors.paid_in_year(year),
+        total_committed=selectors.committed_in_year(year),
+    )
+
+
+# --- PCC decisions ---------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class DecisionEntry:
+    number: str
+    text: str
+    is_public: bool
+
+
+@dataclass
+class DecisionDay:
+    day: datetime.date
+    entries: list[DecisionEntry]
+
+
+def decisions_by_date(year: FinancialYear) -> list[DecisionDay]:
+    """Decisions made 1 April to 31 March, oldest day first, as the annual report prints them. Everything shown comes
+    from transparency.selectors.public_view: a confidential decision is its number, date and the wording "is a
+    confidential decision relating to" its one-line public description, never its title or summary."""
+    made = with_public_budgets(decisions_in_year(published_decisions(), year.start_year)).order_by(
+        "decided_on", "number"
+    )
+    days: dict[datetime.date, list[DecisionEntry]] = defaultdict(list)
+    for decision in made:
+        view = public_view(decision)
+        text = view["title"] if view["is_public"] else view["statement"]
+        days[view["decided_on"]].append(DecisionEntry(view["number"], text, view["is_public"]))
+    return [DecisionDay(day, entries) for day, entries in days.items()]

@@ -1,0 +1,152 @@
+"""The annual report's budget tables, as data: rows with labels, amounts and project counts, and the checks that failed.
+
+Both the Excel export and the staff page read these, so a figure is computed in one place only.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from core.money import format_pounds
+from funds.models import BudgetLine, FinancialYear, ReportTable
+from funds.selectors import budgets_for_year, with_line_totals
+
+
+@dataclass
+class Row:
+    label: str
+    amount: Decimal | None = None
+    projects: int | None = None
+    style: str = "item"  # "item", "heading", "subtotal" or "total"
+
+
+@dataclass
+class Table:
+    number: int
+    title: str
+    sheet_name: str
+    headings: list[str]
+    rows: list[Row] = field(default_factory=list)
+    show_projects: bool = False
+
+    @property
+    def total(self) -> Decimal:
+        return next(r.amount for r in self.rows if r.style == "total")
+
+    @property
+    def has_pence(self) -> bool:
+        return any(r.amount is not None and r.amount != r.amount.to_integral_value() for r in self.rows)
+
+
+@dataclass
+class Report:
+    year: FinancialYear
+    tables: list[Table]
+    problems: list[str]
+
+
+def _threshold_label(amount: Decimal) -> str:
+    if amount >= 1000 and amount % 1000 == 0:
+        return f"£{amount / 1000:,.0f}K"
+    return format_pounds(amount)
+
+
+def _project_count(line) -> int | None:
+    # Awards committed against a line are its projects; until there are any, the recorded count stands.
+    return line.commitment_count or line.recorded_project_count
+
+
+def _item_rows(table: ReportTable, lines: list) -> list[Row]:
+    threshold = table.rollup_below
+    rolled = [
+        ln for ln in lines if threshold and ln.kind == BudgetLine.Kind.PROJECT and ln.amount < threshold
+    ]
+    rows = [
+        Row(ln.name, ln.amount, _project_count(ln) if table.show_project_count else None)
+        for ln in lines
+        if ln not in rolled
+    ]
+    if rolled:
+        named = [ln for ln in rolled if hasattr(ln, "rollup_name")]
+        named.sort(key=lambda ln: ln.rollup_name.order)
+        label = table.rollup_label.format(
+            count=len(rolled), threshold=_threshold_label(threshold), named=", ".join(ln.name for ln in named)
+        )
+        if not named:
+            label = label.split(", including")[0]
+        rows.append(Row(label, sum((ln.amount for ln in rolled), Decimal("0"))))
+    return rows
+
+
+def _sum_projects(rows: list[Row]) -> int | None:
+    counts = [r.projects for r in rows if r.projects is not None]
+    return sum(counts) if counts else None
+
+
+def build_report(year: FinancialYear) -> Report:
+    budgets = {b.stream_id: b for b in budgets_for_year(year)}
+    lines_by_budget = defaultdict(list)
+    lines = with_line_totals(
+        BudgetLine.objects.filter(budget__year=year).select_related("section", "rollup_name", "area")
+    ).order_by("budget_id", "section__order", "order", "pk")
+    for line in lines:
+        lines_by_budget[line.budget_id].append(line)
+
+    tables, problems = [], []
+    for definition in (
+        ReportTable.objects.filter(year=year).select_related("stream", "year").order_by("number")
+    ):
+        budget = budgets.get(definition.stream_id)
+        headings = [definition.label_heading, definition.printed_amount_heading]
+        if definition.show_project_count:
+            headings.append("Number Of Projects")
+        table = Table(
+            number=definition.number,
+            title=f"Table {definition.number}. {definition.printed_title}",
+            sheet_name=definition.stream.name.replace("/", " and ")[:31],
+            headings=headings,
+            show_projects=definition.show_project_count,
+        )
+        if budget is None:
+            problems.append(
+                f"{definition.stream} {year}: there is no budget, so Table {definition.number} is empty."
+            )
+            table.rows.append(Row(definition.total_label, Decimal("0"), style="total"))
+            tables.append(table)
+            continue
+        budget_lines = lines_by_budget[budget.pk]
+        unsectioned = [ln for ln in budget_lines if ln.section is None]
+        all_items = _item_rows(definition, unsectioned)
+        table.rows.extend(all_items)
+        sections = sorted({ln.section for ln in budget_lines if ln.section}, key=lambda s: (s.order, s.pk))
+        for section in sections:
+            items = _item_rows(definition, [ln for ln in budget_lines if ln.section_id == section.pk])
+            all_items.extend(items)
+            table.rows.append(Row(section.heading, style="heading"))
+            table.rows.extend(items)
+            if section.subtotal_label:
+                table.rows.append(
+                    Row(
+                        section.subtotal_label,
+                        sum((r.amount for r in items), Decimal("0")),
+                        _sum_projects(items),
+                        "subtotal",
+                    )
+                )
+        total = sum((r.amount for r in all_items), Decimal("0"))
+        table.rows.append(Row(definition.total_label, total, _sum_projects(all_items), "total"))
+        tables.append(table)
+
+    for budget in budgets.values():
+        if budget.overallocated:
+            problems.append(
+                f"{budget.stream} {year}: lines total {format_pounds(budget.allocated)}, which is "
+                f"{format_pounds(budget.allocated - budget.pot)} more than the {format_pounds(budget.pot)} pot"
+            )
+    for line in lines:
+        if line.committed > line.amount:
+            problems.append(
+                f"{line.name} ({year}): {format_pounds(line.committed)} is committed against an allocation of "
+                f"{format_pounds(line.amount)}"
+            )
+    return Report(year=year, tables=tables, problems=problems)

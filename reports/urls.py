@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+app_name = "reports"
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("reports/budget-tables/", views.budget_tables, name="budget_tables"),
+    path("reports/annual-report-pack/", views.annual_report_pack, name="annual_report_pack"),
+]
