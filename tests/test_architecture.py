@@ -111,3 +111,25 @@ def test_the_file_loop_check_finds_a_loop_through_an_import_inside_a_function():
     assert file_cycles(graph, "shop") == [["shop.services", "shop.tasks"]]
     graph.remove_import(importer="shop.services", imported="shop.tasks")
     assert file_cycles(graph, "shop") == []
+
+
+def _layers_in_the_docs() -> list[set[str]]:
+    """docs/architecture.md's table of apps, as layers from top to bottom."""
+    import re
+
+    by_layer: dict[int, set[str]] = {}
+    for line in (ROOT / "docs" / "architecture.md").read_text().splitlines():
+        row = re.match(r"\|\s*(\d+)\s*\|\s*`(\w+)`\s*\|", line)
+        if row:
+            by_layer.setdefault(int(row[1]), set()).add(row[2])
+    return [by_layer[n] for n in sorted(by_layer, reverse=True)]
+
+
+def test_the_architecture_page_draws_the_layers_the_contract_enforces():
+    enforced = [
+        {name.strip() for name in layer.replace(":", "|").split("|")}
+        for layer in _layers_contract()["layers"]
+    ]
+    assert _layers_in_the_docs() == enforced, (
+        "docs/architecture.md's table of apps and the layers in [tool.importlinter] disagree: change both together"
+    )
