@@ -64,6 +64,25 @@ def test_a_move_not_in_the_table_is_refused():
     assert application.status == Status.SUBMITTED
 
 
+def test_approving_an_application_never_recommended_is_refused_even_where_a_decision_threshold_applies(staff):
+    # A stale or crafted "approve" on an application still in assessment: it has no recommended amount to compare
+    # with the round's decision threshold, and the lifecycle refuses the move (it once failed with a TypeError, a 500).
+    application = submitted_application()
+    Application.objects.filter(pk=application.pk).update(recommended_amount=None)
+    application.round.decision_required_over = Decimal("1000")
+    application.round.save(update_fields=["decision_required_over"])
+    _to_assessment(application, staff)
+
+    with pytest.raises(TransitionNotAllowed):
+        services.decide(application_id=application.pk, approve=True, reason="Approved", by=staff)
+
+    application.refresh_from_db()
+    assert (
+        application.status == Status.IN_ASSESSMENT
+        and not Award.objects.filter(application=application).exists()
+    )
+
+
 def test_a_declared_conflict_takes_the_assessor_off_the_application(staff, client):
     application = submitted_application()
     _to_assessment(application, staff)
