@@ -11,6 +11,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from audit.admin import AuditTrailHistoryMixin
+from core.admin_tools import ReadOnlyAdmin
 from core.admin_widgets import ValidIdsAutocompleteMixin
 from core.money import format_pounds
 
@@ -366,19 +367,6 @@ class DecisionAdmin(AuditTrailHistoryMixin, admin.ModelAdmin):
 class ReportTableAdmin(admin.ModelAdmin):
     list_display = ["number", "printed_title", "year", "stream"]
     list_filter = ["year"]
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Commitments and payments are written by services only; admin shows them."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Commitment)

@@ -30,6 +30,23 @@ class PoundsField(forms.CharField):
             raise forms.ValidationError(str(exc), code="amount") from exc
 
 
+class YearField(forms.ModelChoiceField):
+    """A choice of financial year, worded the same on every page that asks for one."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", "Financial year")
+        super().__init__(
+            queryset=FinancialYear.objects.all(),
+            empty_label=None,
+            error_messages={
+                "required": "Choose a financial year",
+                "invalid_choice": "Choose a financial year from the list",
+                **kwargs.pop("error_messages", {}),
+            },
+            **kwargs,
+        )
+
+
 class TransferForm(forms.Form):
     to_budget = forms.ModelChoiceField(
         queryset=Budget.objects.select_related("stream", "year"),

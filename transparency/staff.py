@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 
 from applications.models import Round
 from exports.services import request_export
+from funds.forms import YearField
 from funds.models import FinancialYear, FundingStream
 from funds.selectors import current_office
 
@@ -19,15 +20,7 @@ from .selectors import grant_totals, published_grants
 class Giving360Form(forms.Form):
     html_id = "giving360-form"
 
-    year = forms.ModelChoiceField(
-        queryset=FinancialYear.objects.all(),
-        label="Financial year",
-        empty_label=None,
-        error_messages={
-            "required": "Choose a financial year",
-            "invalid_choice": "Choose a financial year from the list",
-        },
-    )
+    year = YearField()
     stream = forms.ModelChoiceField(
         queryset=FundingStream.objects.all(),
         required=False,
