@@ -79,3 +79,15 @@ def test_every_other_pair_of_statuses_is_refused_for_every_role():
             if (outcome := _attempt(application, frm, to, role)) != "refused":
                 wrong.append(f"{frm} -> {to} as {role}: {outcome}")
     assert wrong == []
+
+
+def test_a_move_given_no_reason_records_none_in_its_audit_event():
+    application = submitted_application()
+    with transaction.atomic():
+        event = move(application, S.IN_ASSESSMENT, by=None, role=Role.STAFF)
+    event.refresh_from_db()
+    assert (event.before, event.after, event.note) == (
+        {"status": S.SUBMITTED},
+        {"status": S.IN_ASSESSMENT},
+        "",
+    )

@@ -2,10 +2,11 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 
 from audit.models import AuditEvent
 from funds import selectors, services
-from funds.models import BudgetEntry
+from funds.models import BudgetEntry, FundingSource
 from tests.factories import BudgetFactory, BudgetLineFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -155,3 +156,347 @@ def test_a_payment_counts_as_paid_on_its_commitments_line_and_no_other():
     }
     assert lines[paid_line.pk].paid == Decimal("999.99")
     assert lines[other_line.pk].paid == Decimal("0.00")
+
+
+@pytest.mark.parametrize("amount", [Decimal("0"), Decimal("-5")])
+def test_a_transfer_of_nothing_or_less_is_refused(amount):
+    source = BudgetFactory(pot=Decimal("1000"))
+    target = BudgetFactory(pot=Decimal("0.01"), year=source.year)
+    with pytest.raises(services.BudgetRuleError, match=r"^A transfer must be for more than £0\.$"):
+        services.transfer_between_budgets(from_budget_id=source.pk, to_budget_id=target.pk, amount=amount)
+    assert not BudgetEntry.objects.filter(kind__startswith="transfer").exists()
+
+
+def test_a_transfer_from_a_budget_to_itself_is_refused():
+    budget = BudgetFactory(pot=Decimal("1000"))
+    with pytest.raises(
+        services.BudgetRuleError, match=r"^Choose two different budgets to transfer between\.$"
+    ):
+        services.transfer_between_budgets(
+            from_budget_id=budget.pk, to_budget_id=budget.pk, amount=Decimal("1")
+        )
+
+
+def test_a_transfer_may_take_exactly_what_is_uncommitted_and_not_a_penny_more():
+    source = BudgetFactory(pot=Decimal("1000"))
+    target = BudgetFactory(pot=Decimal("0.01"), year=source.year)
+    line = BudgetLineFactory(budget=source, amount=Decimal("1000"))
+    services.commit_to_line(line_id=line.pk, amount=Decimal("900"), reference="A")
+    with pytest.raises(services.OverCommitment) as refused:
+        services.transfer_between_budgets(
+            from_budget_id=source.pk, to_budget_id=target.pk, amount=Decimal("100.01")
+        )
+    assert str(refused.value) == (
+        f"The {source} pot has £100 left to commit, which is £0.01 less than the £100.01 needed."
+    )
+    services.transfer_between_budgets(
+        from_budget_id=source.pk, to_budget_id=target.pk, amount=Decimal("0.50")
+    )
+    services.transfer_between_budgets(
+        from_budget_id=source.pk, to_budget_id=target.pk, amount=Decimal("99.50")
+    )
+    assert selectors.budget_totals(source.pk).remaining == Decimal("0.00")
+
+
+def test_a_transfer_given_no_note_records_none():
+    source = BudgetFactory(pot=Decimal("1000"))
+    target = BudgetFactory(pot=Decimal("0.01"), year=source.year)
+    reference = services.transfer_between_budgets(
+        from_budget_id=source.pk, to_budget_id=target.pk, amount=Decimal("10")
+    )
+    assert set(BudgetEntry.objects.filter(transfer_reference=reference).values_list("note", flat=True)) == {
+        ""
+    }
+    assert AuditEvent.objects.get(action="budget.transfer").note == ""
+
+
+def test_both_entries_of_a_transfer_name_the_other_budget_the_decision_the_note_and_who_made_it():
+    source = BudgetFactory(pot=Decimal("1000"))
+    target = BudgetFactory(pot=Decimal("0.01"), year=source.year)
+    decision = services.record_decision(
+        number="PCC/2024/001", title="Top-up", status="made", public_summary=""
+    )
+    officer = UserFactory()
+    reference = services.transfer_between_budgets(
+        from_budget_id=source.pk,
+        to_budget_id=target.pk,
+        amount=Decimal("10"),
+        decision=decision,
+        note="Top up",
+        by=officer,
+    )
+    entries = BudgetEntry.objects.filter(transfer_reference=reference).order_by("amount")
+    assert [(e.budget_id, e.counterpart_id, e.decision_id, e.note, e.created_by_id) for e in entries] == [
+        (source.pk, target.pk, decision.pk, "Top up", officer.pk),
+        (target.pk, source.pk, decision.pk, "Top up", officer.pk),
+    ]
+
+
+def test_a_transfer_leaves_an_audit_record_on_the_source_budget_of_who_where_to_how_much_and_why():
+    source = BudgetFactory(pot=Decimal("1000"))
+    target = BudgetFactory(pot=Decimal("0.01"), year=source.year)
+    officer = UserFactory()
+    reference = services.transfer_between_budgets(
+        from_budget_id=source.pk, to_budget_id=target.pk, amount=Decimal("10"), note="Top up", by=officer
+    )
+    event = AuditEvent.objects.get(action="budget.transfer")
+    assert (event.content_type.model, event.object_id, event.actor_id, event.before, event.note) == (
+        "budget",
+        source.pk,
+        officer.pk,
+        None,
+        "Top up",
+    )
+    assert event.after == {"to": target.pk, "amount": "10", "reference": str(reference)}
+
+
+def test_a_release_leaves_one_audit_record_of_who_how_much_and_why_and_releasing_again_changes_nothing():
+    line = BudgetLineFactory(amount=Decimal("1000"))
+    commitment = services.commit_to_line(line_id=line.pk, amount=Decimal("250"), reference="A")
+    officer = UserFactory()
+    released = services.release_commitment(commitment_id=commitment.pk, by=officer, reason="Award withdrawn")
+    released_at = released.released_at
+    assert released_at is not None
+    again = services.release_commitment(commitment_id=commitment.pk, by=officer, reason="twice")
+    assert again.released_at == released_at
+    event = AuditEvent.objects.get(action="commitment.released")
+    assert (event.content_type.model, event.object_id, event.actor_id) == (
+        "commitment",
+        commitment.pk,
+        officer.pk,
+    )
+    assert (event.before, event.after, event.note) == ({"amount": "250.00"}, None, "Award withdrawn")
+
+
+def test_a_release_given_no_reason_records_none():
+    line = BudgetLineFactory(amount=Decimal("1000"))
+    commitment = services.commit_to_line(line_id=line.pk, amount=Decimal("250"), reference="A")
+    services.release_commitment(commitment_id=commitment.pk)
+    assert AuditEvent.objects.get(action="commitment.released").note == ""
+
+
+def test_a_commitment_with_even_a_penny_paid_cannot_be_released():
+    line = BudgetLineFactory(amount=Decimal("1000"))
+    commitment = services.commit_to_line(line_id=line.pk, amount=Decimal("100"), reference="A")
+    services.record_payment(
+        commitment_id=commitment.pk, amount=Decimal("0.01"), paid_on=datetime.date(2024, 5, 1)
+    )
+    with pytest.raises(
+        services.BudgetRuleError,
+        match=r"^This commitment has payments against it, so it cannot be released\.$",
+    ):
+        services.release_commitment(commitment_id=commitment.pk)
+    assert selectors.line_committed(line.pk) == Decimal("100.00")
+
+
+def test_a_pot_can_be_cut_to_exactly_what_is_committed_and_not_a_penny_below():
+    budget = BudgetFactory(pot=Decimal("1000"))
+    line = BudgetLineFactory(budget=budget, amount=Decimal("1000"))
+    services.commit_to_line(line_id=line.pk, amount=Decimal("600"), reference="A")
+    with pytest.raises(
+        services.BudgetRuleError, match=r"has £600 committed; its pot cannot go below that\.$"
+    ):
+        services.add_to_pot(budget_id=budget.pk, amount=Decimal("-400.01"), kind=BudgetEntry.Kind.REDUCTION)
+    services.add_to_pot(budget_id=budget.pk, amount=Decimal("-400"), kind=BudgetEntry.Kind.REDUCTION)
+    assert selectors.budget_totals(budget.pk).remaining == Decimal("0.00")
+
+
+def test_a_change_to_the_pot_records_its_source_decision_note_and_who_and_leaves_an_audit_record():
+    budget = BudgetFactory(pot=Decimal("1000"))
+    officer = UserFactory()
+    source = FundingSource.objects.create(name="Home Office grant", kind=FundingSource.Kind.HOME_OFFICE)
+    decision = services.record_decision(
+        number="PCC/2024/002", title="Top-up", status="made", public_summary=""
+    )
+    entry = services.add_to_pot(
+        budget_id=budget.pk,
+        amount=Decimal("250.50"),
+        kind=BudgetEntry.Kind.TOP_UP,
+        source=source,
+        decision=decision,
+        note="In-year grant",
+        by=officer,
+    )
+    entry.refresh_from_db()
+    assert (
+        entry.kind,
+        entry.amount,
+        entry.source_id,
+        entry.decision_id,
+        entry.note,
+        entry.created_by_id,
+    ) == (
+        "top_up",
+        Decimal("250.50"),
+        source.pk,
+        decision.pk,
+        "In-year grant",
+        officer.pk,
+    )
+    event = AuditEvent.objects.get(action="budget.pot_changed")
+    assert (event.content_type.model, event.object_id, event.actor_id) == ("budget", budget.pk, officer.pk)
+    assert (event.before, event.after, event.note) == (
+        {"pot": "1000.00"},
+        {"pot": "1250.50"},
+        "In-year grant",
+    )
+
+
+def test_a_change_to_the_pot_given_no_note_records_none():
+    budget = BudgetFactory(pot=Decimal("1000"))
+    entry = services.add_to_pot(budget_id=budget.pk, amount=Decimal("1"), kind=BudgetEntry.Kind.TOP_UP)
+    entry.refresh_from_db()
+    assert entry.note == ""
+    assert AuditEvent.objects.get(action="budget.pot_changed").note == ""
+
+
+@pytest.mark.parametrize("amount", [Decimal("0"), Decimal("-1")])
+def test_a_commitment_of_nothing_or_less_is_refused(amount):
+    line = BudgetLineFactory(amount=Decimal("1000"))
+    with pytest.raises(services.BudgetRuleError, match=r"^A commitment must be for more than £0\.$"):
+        services.commit_to_line(line_id=line.pk, amount=amount, reference="A")
+    assert selectors.line_committed(line.pk) == Decimal("0.00")
+
+
+def test_a_commitment_may_take_exactly_what_is_left_on_the_line_or_in_the_pot():
+    budget = BudgetFactory(pot=Decimal("1000"))
+    roomy = BudgetLineFactory(budget=budget, amount=Decimal("5000"))
+    tight = BudgetLineFactory(budget=budget, amount=Decimal("400"))
+    services.commit_to_line(line_id=tight.pk, amount=Decimal("400"), reference="all of the line")
+    services.commit_to_line(line_id=roomy.pk, amount=Decimal("600"), reference="all of the pot")
+    assert selectors.budget_totals(budget.pk).remaining == Decimal("0.00")
+
+
+def test_a_commitment_records_its_line_amount_reference_what_it_is_for_and_who_and_is_audited():
+    officer = UserFactory()
+    line = BudgetLineFactory(amount=Decimal("1000"))
+    services.commit_to_line(line_id=line.pk, amount=Decimal("100"), reference="first")
+    award_stand_in = BudgetFactory()
+    commitment = services.commit_to_line(
+        line_id=line.pk, amount=Decimal("300"), reference="HCF-7", committed_for=award_stand_in, by=officer
+    )
+    commitment.refresh_from_db()
+    assert (
+        commitment.line_id,
+        commitment.amount,
+        commitment.reference,
+        commitment.content_type.model,
+        commitment.object_id,
+        commitment.created_by_id,
+    ) == (line.pk, Decimal("300.00"), "HCF-7", "budget", award_stand_in.pk, officer.pk)
+    event = AuditEvent.objects.filter(action="commitment.created").latest("pk")
+    assert (event.content_type.model, event.object_id, event.actor_id, event.note) == (
+        "commitment",
+        commitment.pk,
+        officer.pk,
+        "HCF-7",
+    )
+    assert (event.before, event.after) == (
+        {"line_committed": "100.00"},
+        {"line": line.pk, "amount": "300", "line_committed": "400.00"},
+    )
+
+
+def test_a_commitment_for_nothing_in_particular_records_no_subject_and_no_user_when_anonymous():
+    line = BudgetLineFactory(amount=Decimal("1000"))
+    commitment = services.commit_to_line(
+        line_id=line.pk, amount=Decimal("1"), reference="A", by=AnonymousUser()
+    )
+    commitment.refresh_from_db()
+    assert (commitment.content_type_id, commitment.object_id, commitment.created_by_id) == (None, None, None)
+
+
+def test_a_commitment_may_be_paid_exactly_in_full_but_not_with_nothing_nor_once_released():
+    officer = UserFactory()
+    line = BudgetLineFactory(amount=Decimal("1000"))
+    commitment = services.commit_to_line(line_id=line.pk, amount=Decimal("500"), reference="A")
+    with pytest.raises(
+        services.BudgetRuleError,
+        match=r"^£500 is left to pay on A; a payment of £0 would pay more than was committed\.$",
+    ):
+        services.record_payment(
+            commitment_id=commitment.pk, amount=Decimal("0"), paid_on=datetime.date(2024, 5, 1)
+        )
+    payment = services.record_payment(
+        commitment_id=commitment.pk,
+        amount=Decimal("500"),
+        paid_on=datetime.date(2024, 5, 2),
+        reference="BACS-1",
+        by=officer,
+    )
+    payment.refresh_from_db()
+    assert (
+        payment.commitment_id,
+        payment.line_id,
+        payment.amount,
+        payment.paid_on,
+        payment.reference,
+        payment.created_by_id,
+    ) == (commitment.pk, line.pk, Decimal("500.00"), datetime.date(2024, 5, 2), "BACS-1", officer.pk)
+    event = AuditEvent.objects.get(action="payment.made")
+    assert (event.content_type.model, event.object_id, event.actor_id) == (
+        "commitment",
+        commitment.pk,
+        officer.pk,
+    )
+    assert (event.before, event.after) == ({"paid": "0.00"}, {"paid": "500.00"})
+
+    other = services.commit_to_line(line_id=line.pk, amount=Decimal("10"), reference="B")
+    services.release_commitment(commitment_id=other.pk)
+    with pytest.raises(
+        services.BudgetRuleError, match=r"^This commitment was released, so nothing can be paid against it\.$"
+    ):
+        services.record_payment(
+            commitment_id=other.pk, amount=Decimal("1"), paid_on=datetime.date(2024, 5, 1)
+        )
+
+
+def test_saving_a_line_leaves_an_audit_record_of_its_amount_and_name_before_and_after():
+    officer = UserFactory()
+    line = BudgetLineFactory.build(budget=BudgetFactory(), name="Dudley", amount=Decimal("100"))
+    services.save_line(line=line, by=officer)
+    line.name, line.amount = "Dudley CSP", Decimal("150.5")
+    services.save_line(line=line, by=officer)
+    created, changed = AuditEvent.objects.filter(action="line.saved").order_by("pk")
+    assert (created.content_type.model, created.object_id, created.actor_id) == (
+        "budgetline",
+        line.pk,
+        officer.pk,
+    )
+    assert (created.before, created.after) == (None, {"amount": "100.00", "name": "Dudley"})
+    assert (changed.object_id, changed.before, changed.after) == (
+        line.pk,
+        {"amount": "100.00", "name": "Dudley"},
+        {"amount": "150.50", "name": "Dudley CSP"},
+    )
+
+
+def test_deleting_a_line_leaves_an_audit_record_of_what_it_was():
+    officer = UserFactory()
+    line = BudgetLineFactory(name="Dudley", amount=Decimal("100"))
+    line_id = line.pk
+    services.delete_line(line_id=line_id, by=officer)
+    event = AuditEvent.objects.get(action="line.deleted")
+    assert (event.content_type.model, event.object_id, event.actor_id) == ("budgetline", line_id, officer.pk)
+    assert (event.before, event.after) == ({"amount": "100.00", "name": "Dudley"}, None)
+    assert not type(line).objects.filter(pk=line_id).exists()
+
+
+def test_a_line_something_still_points_at_cannot_be_deleted_and_says_it_is_in_use():
+    line = BudgetLineFactory(name="Dudley", amount=Decimal("100"))
+    commitment = services.commit_to_line(line_id=line.pk, amount=Decimal("10"), reference="A")
+    services.release_commitment(commitment_id=commitment.pk)
+    with pytest.raises(services.BudgetRuleError, match=r"^Dudley is in use, so it cannot be deleted\.$"):
+        services.delete_line(line_id=line.pk)
+    assert type(line).objects.filter(pk=line.pk).exists()
+    assert not AuditEvent.objects.filter(action="line.deleted").exists()
+
+
+def test_a_payment_given_no_reference_records_none():
+    line = BudgetLineFactory(amount=Decimal("100"))
+    commitment = services.commit_to_line(line_id=line.pk, amount=Decimal("10"), reference="A")
+    payment = services.record_payment(
+        commitment_id=commitment.pk, amount=Decimal("1"), paid_on=datetime.date(2024, 5, 1)
+    )
+    payment.refresh_from_db()
+    assert payment.reference == ""

@@ -541,3 +541,17 @@ def test_the_refusal_counts_its_problems_in_words_a_person_would_write():
     one.errors, two.errors = ["Row 3: wrong"], ["Row 3: wrong", "Row 4: wrong"]
     assert describe(one)[0] == "Nothing was imported. Fix this problem and try again:"
     assert describe(two)[0] == "Nothing was imported. Fix these 2 problems and try again:"
+
+
+def test_a_dry_run_names_the_priority_a_line_sits_under(year):
+    result = import_budget_lines(
+        csv_rows(
+            "Community Safety Fund,Allocation to 7 Local Community Safety Partnerships,,Dudley,130000\n"
+        ),
+        year=year,
+        dry_run=True,
+    )
+    assert [c.describe() for c in result.changes] == [
+        "Row 2: change Community Safety Fund: Allocation to 7 Local Community Safety Partnerships / Dudley"
+        " from £126,000 to £130,000",
+    ]
