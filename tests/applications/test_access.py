@@ -81,3 +81,22 @@ def test_staff_can_download_any_document(client, other_orgs_application):
         ).status_code
         == 200
     )
+
+
+def test_a_declared_conflict_hides_the_documents_from_that_assessor_and_no_one_else():
+    from applications.models import Assessment
+    from applications.selectors import documents_visible_to
+
+    application = complete_application(round_=RoundFactory())
+    documents = set(application.documents.values_list("pk", flat=True))
+    assert documents
+    conflicted, clear, not_assessing = (UserFactory(is_staff=True) for _ in range(3))
+    Assessment.objects.create(application=application, assessor=conflicted, has_conflict=True)
+    Assessment.objects.create(application=application, assessor=clear, has_conflict=False)
+
+    def seen_by(user):
+        return set(documents_visible_to(user).filter(application=application).values_list("pk", flat=True))
+
+    assert seen_by(conflicted) == set()
+    assert seen_by(clear) == documents  # another assessor's conflict is theirs alone
+    assert seen_by(not_assessing) == documents

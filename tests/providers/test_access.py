@@ -76,3 +76,20 @@ def test_a_provider_cannot_export_returns(client, side_a):
 def test_signed_out_visitors_are_sent_to_sign_in(client, side_b):
     response = client.get(reverse("providers:return", args=[side_b.ret.pk]))
     assert response.status_code == 302 and "/accounts/login/" in response.url
+
+
+def test_only_signed_in_staff_holding_the_review_permission_may_review_returns(db):
+    from django.contrib.auth.models import AnonymousUser, Permission
+
+    from providers.selectors import can_review
+    from tests.factories import UserFactory
+
+    permission = Permission.objects.get(codename="review_returns")
+    reviewer, staff_without, not_staff = UserFactory(is_staff=True), UserFactory(is_staff=True), UserFactory()
+    reviewer.user_permissions.add(permission)
+    not_staff.user_permissions.add(permission)
+
+    assert can_review(reviewer)
+    assert not can_review(staff_without)
+    assert not can_review(not_staff)  # the permission alone, without being staff, is not enough
+    assert not can_review(AnonymousUser())
