@@ -134,10 +134,13 @@ def _django_db_helper(_demo_database_switch, _django_db_helper):
 
 def _demo(request, settings, stage: str) -> dict:
     from funds.models import FinancialYear, Office
-    from tests.demo_database import copy_demo_files
+    from tests import demo_database
 
-    template = request.getfixturevalue("demo_templates").get(stage)
-    copy_demo_files(template, settings.STORAGES["default"]["OPTIONS"]["location"])
+    if demo_database.has_templates():
+        template = request.getfixturevalue("demo_templates").get(stage)
+        demo_database.copy_demo_files(template, settings.STORAGES["default"]["OPTIONS"]["location"])
+    else:
+        demo_database.load_stage(stage)
     return {"office": Office.objects.get(), "year": FinancialYear.objects.get(start_year=2024)}
 
 

@@ -75,7 +75,7 @@ def drop_database(name: str) -> None:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def _load(stage: str) -> None:
+def load_stage(stage: str) -> None:
     from applications import demo as applications_demo
     from demo.loader import load_demo
     from funds import demo as funds_demo
@@ -111,7 +111,7 @@ def build_template(base: str, stage: str, files: Path) -> DemoTemplate:
             },
             MAILERS={"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}},
         ):
-            _load(stage)
+            load_stage(stage)
     finally:
         app.conf.task_always_eager = eager
         use_database(base)
@@ -140,11 +140,15 @@ class DemoTemplates:
 
 @pytest.fixture(scope="session")
 def demo_templates(django_db_setup, django_db_blocker, tmp_path_factory):
-    if connections["default"].vendor != "postgresql":
-        pytest.skip("the session-wide demo databases are PostgreSQL templates")
     templates = DemoTemplates(django_db_blocker, tmp_path_factory.mktemp("demo-files"))
     yield templates
     templates.drop_all()
+
+
+def has_templates() -> bool:
+    """Template databases are PostgreSQL's. On another database (a run without DATABASE_URL uses SQLite) each test
+    that asks for the demo loads it into its own transaction instead, slower but the same rows."""
+    return connections["default"].vendor == "postgresql"
 
 
 def stage_wanted(request) -> str | None:
@@ -166,7 +170,7 @@ def is_transactional(request) -> bool:
 def database_for_this_test(request, django_db_blocker):
     """A generator for tests/conftest.py's wrapper of pytest-django's `_django_db_helper`."""
     stage = stage_wanted(request)
-    if stage is None:
+    if stage is None or not has_templates():
         yield
         return
     template = request.getfixturevalue("demo_templates").get(stage)
