@@ -192,9 +192,8 @@ def task(request, pk, task):
         return redirect("applications:detail", pk=pk)
     if not application.round.is_open():
         return render(request, "applications/round_closed.html", {"round": application.round, "saved": True})
-    if (
-        task == "budget" and action == "add_row"
-    ):  # only the budget has rows; elsewhere a made-up action continues
+    # Only the budget has rows; elsewhere a made-up action continues.
+    if task == "budget" and action == "add_row":
         return _render_task(
             request, template, title, application, form_class(initial=raw, **kwargs), focus_row=kwargs["rows"]
         )

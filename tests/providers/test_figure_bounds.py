@@ -81,9 +81,8 @@ def saved_badly(side_a):
     MonitoringReturn.objects.filter(pk=side_a.ret.pk).update(status=S.DRAFT)
     values = ReturnValue.objects.filter(monitoring_return=side_a.ret)
     nan = values.get(measure__code="new_victims")
-    with (
-        connection.cursor() as cursor
-    ):  # Django will not write NaN, but the column holds it (from SQL, an import)
+    # Django will not write NaN, but the column holds it (from SQL, an import).
+    with connection.cursor() as cursor:
         cursor.execute(f"UPDATE {ReturnValue._meta.db_table} SET number = 'NaN' WHERE id = %s", [nan.pk])
     values.filter(measure__code="referrals_received").update(number=Decimal(5_000_000))
     values.filter(measure__code="cope_and_recover_pct").update(number=Decimal(250))
