@@ -5,6 +5,7 @@ Every figure a report prints is derived from these rows; totals are computed, ne
 
 import datetime
 import re
+from decimal import Decimal
 from typing import TypedDict
 
 from django.conf import settings
@@ -48,6 +49,27 @@ class Office(models.Model):
     )
     contact_email = models.EmailField(blank=True)
 
+    # Separation of duties, set by each office (applications.duties and funds.services apply them).
+    second_signature_over = models.DecimalField(
+        "second signature over",
+        max_digits=14,
+        decimal_places=2,
+        default=Decimal("10000.00"),
+        help_text="An award or transfer above this needs a second, different finance approver",
+    )
+    transfer_decision_over = models.DecimalField(
+        "PCC decision for transfers over",
+        max_digits=14,
+        decimal_places=2,
+        default=Decimal("10000.00"),
+        help_text="A transfer or top-up above this needs a PCC decision",
+    )
+    recommender_may_decide = models.BooleanField(
+        "the person who recommends may record the panel's decision",
+        default=False,
+        help_text="Leave unticked so that whoever recommends an application never also decides it",
+    )
+
     def __str__(self) -> str:
         return self.name
 
@@ -61,9 +83,23 @@ class FinancialYear(models.Model):
         LONG = "long", "2024-25"
 
     start_year = models.PositiveSmallIntegerField(unique=True)
+    # Set by funds.services.close_year: after it, nothing about this year's money changes.
+    closed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        editable=False,
+        related_name="+",
+    )
+    close_reason = models.TextField(blank=True, editable=False)
 
     class Meta:
         ordering = ["-start_year"]
+        permissions = [
+            ("close_financialyear", "Can close a financial year"),
+        ]
 
     def __str__(self) -> str:
         return self.label()
@@ -286,6 +322,10 @@ class Budget(models.Model):
 
     class Meta:
         ordering = ["-year__start_year", "stream__report_order"]
+        permissions = [
+            ("transfer_funds", "Can transfer money between budgets and top up pots"),
+            ("countersign", "Can give the second approval for large awards and transfers"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["stream", "year"], name="one_budget_per_stream_and_year")
         ]
@@ -432,6 +472,7 @@ class Commitment(models.Model):
     class Meta:
         ordering = ["created_at", "pk"]
         indexes = [models.Index(fields=["content_type", "object_id"])]
+        permissions = [("release_commitment", "Can release a commitment's unpaid money")]
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="commitment_amount_positive")]
 
     def __str__(self) -> str:
@@ -456,6 +497,10 @@ class Payment(models.Model):
     class Meta:
         ordering = ["paid_on", "pk"]
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive")]
+        permissions = [
+            ("record_payment", "Can record payments"),
+            ("reverse_payment", "Can correct a payment by a reversing entry"),
+        ]
 
     def __str__(self) -> str:
         return f"Payment of {self.amount} on {self.paid_on}"

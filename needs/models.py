@@ -50,6 +50,7 @@ class NeedsAssessment(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        permissions = [("adopt_needsassessment", "Can adopt a needs assessment's shares as budget lines")]
         constraints = [models.CheckConstraint(condition=Q(pot__gte=0), name="needs_pot_not_negative")]
 
     def __str__(self) -> str:

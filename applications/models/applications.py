@@ -89,6 +89,12 @@ class Application(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        permissions = [
+            ("screen_application", "Can screen eligibility and ask applicants for more information"),
+            ("assess_application", "Can declare conflicts and score applications"),
+            ("recommend_application", "Can recommend an amount to the panel"),
+            ("decide_application", "Can record the panel's decision"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(status="draft")

@@ -47,6 +47,12 @@ class Award(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        permissions = [
+            ("approve_award", "Can approve awards and commit the money"),
+            ("cancel_award", "Can cancel an award and release its money"),
+            ("record_award_payment", "Can record award payments as made"),
+            ("publish_grants", "Can build the 360Giving file of published grants"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="award_amount_positive"),
             models.CheckConstraint(condition=Q(instalments__gte=1), name="award_at_least_one_instalment"),

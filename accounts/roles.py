@@ -1,0 +1,222 @@
+"""The office's staff roles, as data: which Django permissions each role's group holds.
+
+A role is a Django group of the same name. `sync_roles()` (run after every `migrate`, and by `manage.py setup_roles`)
+creates a group the first time it is missing, with the permissions below; after that the group belongs to the
+office's administrator, who may add or take away permissions in Django admin, and a later migrate leaves their
+changes alone. `manage.py setup_roles --reset` puts every group back to this table.
+
+Applicants and providers are not staff roles: a person acts for an organisation or a provider through membership of
+it (applications.Membership, providers.ProviderContact), and sees only that organisation's data.
+
+Every staff page, admin page and action, workflow move, export and download checks one of these permissions on the
+person acting (`accounts.permissions.permission_required`, `ModelAdmin` permissions, `applications.workflow`).
+Names are "app_label.codename" strings, so this table imports no app it describes.
+"""
+
+from dataclasses import dataclass
+
+ASSESSOR = "Assessor"
+GRANTS_OFFICER = "Grants officer"
+COMMISSIONING_OFFICER = "Commissioning officer"
+FINANCE_OFFICER = "Finance officer"
+FINANCE_APPROVER = "Finance approver"
+CHIEF_FINANCE_OFFICER = "Chief Finance Officer"
+READ_ONLY = "Read-only (auditor, panel)"
+
+
+def _view(*models: str) -> set[str]:
+    return {f"{m.split('.')[0]}.view_{m.split('.')[1]}" for m in models}
+
+
+def _edit(*models: str) -> set[str]:
+    """View, add and change (never delete: money and records are never deleted from admin)."""
+    perms = set()
+    for m in models:
+        app, model = m.split(".")
+        perms |= {f"{app}.view_{model}", f"{app}.add_{model}", f"{app}.change_{model}"}
+    return perms
+
+
+# Everything a read-only person may look at: every list and page, the audit trail and the annual report, and no
+# write of any kind.
+EVERYTHING_VISIBLE = _view(
+    "applications.application",
+    "applications.award",
+    "applications.awardpayment",
+    "applications.round",
+    "applications.organisation",
+    "applications.invitation",
+    "funds.office",
+    "funds.financialyear",
+    "funds.area",
+    "funds.fundingsource",
+    "funds.fundingstream",
+    "funds.decision",
+    "funds.budget",
+    "funds.budgetentry",
+    "funds.budgetline",
+    "funds.commitment",
+    "funds.payment",
+    "funds.reporttable",
+    "providers.provider",
+    "providers.service",
+    "providers.servicefunding",
+    "providers.monitoringtemplate",
+    "providers.monitoringreturn",
+    "providers.reportingperiod",
+    "needs.needsassessment",
+    "audit.auditevent",
+)
+
+ASSESSING = _view("applications.application", "applications.round") | {"applications.assess_application"}
+
+GRANTS = (
+    ASSESSING
+    | _edit("applications.round", "applications.organisation", "applications.invitation")
+    | _view(
+        "applications.award",
+        "applications.awardpayment",
+        "funds.budget",
+        "funds.budgetline",
+        "funds.decision",
+    )
+    | {
+        "applications.screen_application",
+        "applications.recommend_application",
+        "applications.decide_application",
+        "applications.publish_grants",
+    }
+)
+
+COMMISSIONING = (
+    _view(
+        "applications.application", "funds.budget", "funds.budgetline", "funds.decision", "funds.commitment"
+    )
+    | _edit(
+        "providers.provider",
+        "providers.service",
+        "providers.providermembership",
+        "providers.monitoringtemplate",
+        "providers.measure",
+        "providers.reportingperiod",
+        "needs.needsassessment",
+    )
+    | _view("providers.servicefunding", "providers.monitoringreturn")
+    | {"providers.review_returns"}
+)
+
+FINANCE = (
+    _view(
+        "applications.application",
+        "applications.round",
+        "applications.organisation",
+        "funds.commitment",
+        "funds.payment",
+        "funds.office",
+        "funds.financialyear",
+        "funds.area",
+        "funds.fundingsource",
+        "funds.fundingstream",
+        "funds.reporttable",
+        "providers.provider",
+        "providers.service",
+        "providers.servicefunding",
+        "needs.needsassessment",
+        "audit.auditevent",
+    )
+    | _edit(
+        "applications.award",
+        "funds.budget",
+        "funds.budgetline",
+        "funds.budgetsection",
+        "funds.budgetentry",
+        "funds.decision",
+    )
+    | _view("applications.awardpayment")
+    | {
+        "applications.approve_award",
+        "applications.record_award_payment",
+        "funds.record_payment",
+        "funds.transfer_funds",
+        "needs.adopt_needsassessment",
+    }
+)
+
+APPROVING = FINANCE | {
+    "funds.countersign",
+    "funds.release_commitment",
+    "funds.reverse_payment",
+    "applications.cancel_award",
+}
+
+
+@dataclass(frozen=True)
+class Role:
+    name: str
+    summary: str
+    permissions: frozenset[str]
+
+
+ROLES: tuple[Role, ...] = (
+    Role(
+        ASSESSOR, "Declares any conflict, then scores the applications given to them.", frozenset(ASSESSING)
+    ),
+    Role(
+        GRANTS_OFFICER,
+        "Runs rounds: screens, asks for information, assesses, recommends and records the panel's decision. "
+        "Cannot approve or pay money.",
+        frozenset(GRANTS),
+    ),
+    Role(
+        COMMISSIONING_OFFICER,
+        "Manages commissioned services and providers, reviews monitoring returns, runs needs assessments.",
+        frozenset(COMMISSIONING),
+    ),
+    Role(
+        FINANCE_OFFICER,
+        "Keeps the budgets, approves awards and records payments, proposes transfers. A large award or transfer "
+        "needs a finance approver's second signature.",
+        frozenset(FINANCE),
+    ),
+    Role(
+        FINANCE_APPROVER,
+        "Everything a finance officer does, plus the second signature on large awards and transfers, releasing "
+        "commitments, cancelling awards and correcting payments.",
+        frozenset(APPROVING),
+    ),
+    Role(
+        CHIEF_FINANCE_OFFICER,
+        "Everything a finance approver does, and closes the financial year.",
+        frozenset(APPROVING | {"funds.close_financialyear"}),
+    ),
+    Role(
+        READ_ONLY,
+        "Sees every page, report and the audit trail; changes nothing.",
+        frozenset(EVERYTHING_VISIBLE),
+    ),
+)
+
+BY_NAME = {role.name: role for role in ROLES}
+
+
+def sync_roles(*, reset: bool = False, using: str = "default") -> list[str]:
+    """Make each role's group: a missing group gets the table's permissions; with `reset`, every group does.
+
+    Returns the permission names the table asks for that do not exist (a model renamed or a permission dropped), so
+    a typo here is caught by a test instead of quietly granting nothing.
+    """
+    from django.contrib.auth.models import Group, Permission
+
+    wanted = set().union(*(role.permissions for role in ROLES))
+    found = {
+        f"{app}.{codename}": pk
+        for pk, app, codename in Permission.objects.using(using).values_list(
+            "pk", "content_type__app_label", "codename"
+        )
+    }
+    missing = sorted(wanted - found.keys())
+    for role in ROLES:
+        group, created = Group.objects.using(using).get_or_create(name=role.name)
+        if created or reset:
+            group.permissions.set([found[p] for p in role.permissions if p in found])
+    return missing
