@@ -138,7 +138,11 @@ FINANCE = (
         "applications.record_award_payment",
         "funds.record_payment",
         "funds.transfer_funds",
+        # Only an empty line or section can go, and only through funds.services.delete_line / delete_section.
+        "funds.delete_budgetline",
+        "funds.delete_budgetsection",
         "needs.adopt_needsassessment",
+        "providers.fund_service",
     }
 )
 

@@ -1,8 +1,11 @@
 """Admin for OPCC staff and finance. Money moves only through services: the actions below call them."""
 
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.db import transaction
 from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from django.utils import timezone
 
 from audit.admin import AuditTrailInline
@@ -10,7 +13,7 @@ from core.admin_widgets import ValidIdsAutocompleteMixin
 from core.money import format_pounds
 from funds.models import BudgetLine
 
-from . import services
+from . import duties, services
 from .models import (
     Application,
     Award,
@@ -108,22 +111,61 @@ class AwardPaymentInline(admin.TabularInline):
         return False
 
 
+class NeverDeleted:
+    """Awards and their payments are public money's record: never deleted, in bulk or one by one. An award that
+    should not stand is cancelled (services.cancel_award), which releases its money through funds."""
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_actions(self, request, action_location=admin.ActionLocation.CHANGE_LIST):
+        actions = super().get_actions(request, action_location)
+        actions.pop("delete_selected", None)
+        return actions
+
+
+class HistoryOnPage:
+    """The award's audit trail at the foot of its page, read only, so left out of a save: a form posted without the
+    trail's management fields is not refused for missing them."""
+
+    def get_inline_instances(self, request, obj=None):
+        inlines = super().get_inline_instances(request, obj)
+        if request.method == "POST":
+            return [i for i in inlines if not isinstance(i, AuditTrailInline)]
+        return inlines
+
+
+class CancelAwardForm(forms.Form):
+    reason = forms.CharField(
+        label="Why are these awards being cancelled?",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Give the reason for cancelling the awards"},
+    )
+
+
 @admin.register(Award)
-class AwardAdmin(admin.ModelAdmin):
+class AwardAdmin(NeverDeleted, HistoryOnPage, admin.ModelAdmin):
     list_display = [
         "reference",
         "organisation",
         "line",
         "amount_display",
         "status",
+        "signatures",
         "schedule",
         "accepted_at",
     ]
     list_filter = ["status", "application__round", "line__area"]
-    list_select_related = ["application__organisation", "line__budget__stream", "line__budget__year"]
+    list_select_related = [
+        "application__organisation",
+        "line__budget__stream",
+        "line__budget__year",
+        "first_approved_by",
+        "approved_by",
+    ]
     search_fields = ["application__reference", "application__organisation__name"]
-    actions = ["approve_selected"]
-    inlines = [AwardPaymentInline]
+    actions = ["approve_selected", "cancel_selected"]
+    inlines = [AwardPaymentInline, AuditTrailInline]
 
     @admin.display(description="Reference", ordering="application__reference")
     def reference(self, obj):
@@ -137,6 +179,18 @@ class AwardAdmin(admin.ModelAdmin):
     def amount_display(self, obj):
         return format_pounds(obj.amount)
 
+    @admin.display(description="Signed by")
+    def signatures(self, obj):
+        names = [u.get_full_name() for u in (obj.first_approved_by, obj.approved_by) if u is not None]
+        return " and ".join(names) or "—"
+
+    # The actions' permissions: Django shows an action only to a person for whom has_<name>_permission is true.
+    def has_approve_award_permission(self, request):
+        return request.user.has_perm(duties.APPROVE_AWARD)
+
+    def has_cancel_award_permission(self, request):
+        return request.user.has_perm(duties.CANCEL_AWARD)
+
     def get_readonly_fields(self, request, obj=None):
         # Before finance approval the line and the schedule may be chosen; after it, nothing about the money changes.
         fixed = [
@@ -144,12 +198,18 @@ class AwardAdmin(admin.ModelAdmin):
             "amount",
             "status",
             "commitment",
+            "first_approved_by",
+            "first_approved_at",
             "approved_by",
             "approved_at",
+            "cancelled_by",
+            "cancelled_at",
+            "cancel_reason",
             "accepted_at",
             "letter_sent_at",
         ]
-        if obj and obj.status != Award.Status.AWAITING_FINANCE:
+        # After the first signature too: the second signer signs what the first signed.
+        if obj and (obj.status != Award.Status.AWAITING_FINANCE or obj.first_approved_by_id):
             fixed += ["line", "schedule", "instalments"]
         return fixed
 
@@ -180,29 +240,86 @@ class AwardAdmin(admin.ModelAdmin):
         if not form.changed_data:
             return  # nothing to write; an approved award's page has no fields left to change
         services.change_award_terms(
-            award_id=obj.pk, line_id=obj.line_id, schedule=obj.schedule, instalments=obj.instalments
+            award_id=obj.pk,
+            line_id=obj.line_id,
+            schedule=obj.schedule,
+            instalments=obj.instalments,
+            by=request.user,
         )
 
-    @admin.action(description="Approve selected awards and commit the money (all or nothing)")
+    @admin.action(
+        description="Approve selected awards and commit the money (all or nothing)",
+        permissions=["approve_award"],
+    )
     def approve_selected(self, request, queryset):
         try:
-            approved = services.approve_awards(
+            signed = services.approve_awards(
                 award_ids=list(queryset.values_list("pk", flat=True)), by=request.user
             )
         except services.AwardError as exc:
-            self.message_user(request, str(exc), level=messages.ERROR)
+            # One message per refused award, so a long list reads as a list.
+            count = len(exc.problems)
+            self.message_user(
+                request,
+                f"Nothing was approved. {count} award{'s were' if count != 1 else ' was'} refused:",
+                level=messages.ERROR,
+            )
+            for problem in exc.problems:
+                self.message_user(request, problem, level=messages.ERROR)
             return
-        total = sum(a.amount for a in approved)
-        self.message_user(
-            request,
-            f"Approved {len(approved)} award{'s' if len(approved) != 1 else ''} "
-            f"totalling {format_pounds(total)}",
-            level=messages.SUCCESS,
-        )
+        approved = [a for a in signed if a.status == Award.Status.COMMITTED]
+        first_only = [a for a in signed if a.status == Award.Status.AWAITING_FINANCE]
+        if approved:
+            total = sum(a.amount for a in approved)
+            self.message_user(
+                request,
+                f"Approved {len(approved)} award{'s' if len(approved) != 1 else ''} "
+                f"totalling {format_pounds(total)}",
+                level=messages.SUCCESS,
+            )
+        if first_only:
+            self.message_user(
+                request,
+                f"Signed {len(first_only)} award{'s' if len(first_only) != 1 else ''} over "
+                f"{format_pounds(duties.office_settings().second_signature_over)}: "
+                + ", ".join(a.application.reference for a in first_only)
+                + ". A different finance approver must give the second signature before the money is committed.",
+                level=messages.WARNING,
+            )
+
+    @admin.action(description="Cancel selected awards and release their money", permissions=["cancel_award"])
+    def cancel_selected(self, request, queryset):
+        form = CancelAwardForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            cancelled = 0
+            for award_id in queryset.order_by("pk").values_list("pk", flat=True):
+                try:
+                    services.cancel_award(
+                        award_id=award_id, by=request.user, reason=form.cleaned_data["reason"]
+                    )
+                    cancelled += 1
+                except services.AwardError as exc:
+                    self.message_user(request, str(exc), level=messages.ERROR)
+            if cancelled:
+                self.message_user(
+                    request,
+                    f"Cancelled {cancelled} award{'s' if cancelled != 1 else ''} and released the money",
+                    level=messages.SUCCESS,
+                )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Cancel awards",
+            "form": form,
+            "awards": queryset.select_related("application"),
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "applications/staff/cancel_awards.html", context)
 
 
 @admin.register(AwardPayment)
-class AwardPaymentAdmin(admin.ModelAdmin):
+class AwardPaymentAdmin(NeverDeleted, admin.ModelAdmin):
     list_display = ["__str__", "amount", "due_on", "is_made"]
     list_filter = ["award__application__round"]
     list_select_related = ["award__application"]
@@ -216,7 +333,10 @@ class AwardPaymentAdmin(admin.ModelAdmin):
     def is_made(self, obj):
         return obj.is_made
 
-    @admin.action(description="Mark selected payments as made today")
+    def has_record_award_payment_permission(self, request):
+        return request.user.has_perm(duties.RECORD_PAYMENT)
+
+    @admin.action(description="Mark selected payments as made today", permissions=["record_award_payment"])
     def mark_made(self, request, queryset):
         done = 0
         for scheduled in queryset.order_by("pk"):

@@ -38,7 +38,6 @@ APPLICANT_EMAIL = "applicant@demo.pcc-grants.example"
 OFFICER_EMAIL = "grants@demo.pcc-grants.example"
 LOGINS = [
     ("Applicant (owner of an illustrative organisation)", APPLICANT_EMAIL),
-    ("OPCC grants officer (staff pages)", OFFICER_EMAIL),
 ]
 
 # Table 4 of the 2024/25 annual report: awards per local policing area and what they add up to.

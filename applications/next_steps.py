@@ -18,4 +18,6 @@ NEXT_STEPS: dict[str, str] = {
     S.DECLINED: "The panel was not able to fund your project this time. We have emailed you the reason.",
     S.AWARDED: "Your grant has been awarded. Read your award letter and accept the award so that we can pay you.",
     S.WITHDRAWN: "You withdrew this application. Nothing else will happen to it.",
+    S.AWARD_CANCELLED: "Your award has been cancelled, so we will not make any payments for this project. "
+    "Contact the grants team if you want to know why or think this is wrong.",
 }

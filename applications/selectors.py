@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 from django.db.models import F, Prefetch, QuerySet
 from django.utils import timezone
 
+from accounts.permissions import has_staff_permission
 from audit.selectors import StatusChange, status_changes_of
 
 from .models import STATUS_CHANGED, Application, Assessment, Document, Organisation, Round, Status
@@ -28,16 +29,20 @@ def organisations_of(user: "User") -> QuerySet[Organisation]:
     return Organisation.objects.filter(memberships__user=user).select_related("area")
 
 
+# Staff who may read every application (accounts.roles: every staff role that works on them, and the read-only one).
+VIEW_APPLICATIONS = "applications.view_application"
+
+
 def applications_visible_to(user: "User") -> QuerySet[Application]:
     qs = Application.objects.select_related("round", "organisation", "area")
-    if user.is_staff:
+    if has_staff_permission(user, VIEW_APPLICATIONS):
         return qs
     return qs.filter(organisation__memberships__user=user)
 
 
 def documents_visible_to(user: "User") -> QuerySet[Document]:
     qs = Document.objects.select_related("application")
-    if user.is_staff:
+    if has_staff_permission(user, VIEW_APPLICATIONS):
         # An assessor who declared a conflict is taken off the application, its documents included.
         return qs.exclude(
             application_id__in=Assessment.objects.filter(assessor=user, has_conflict=True).values(

@@ -15,7 +15,14 @@ from .models import AuditEvent
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
     list_display = ["at", "action", "actor", "content_type", "object_id", "before", "after"]
-    list_filter = ["action", "content_type"]
+    # Who acted, on what kind of record, when: the questions an auditor starts with. Only people who appear in the
+    # trail are offered as actors, and only kinds it holds, so neither list grows with the users or models table.
+    list_filter = [
+        "action",
+        ("actor", admin.RelatedOnlyFieldListFilter),
+        ("content_type", admin.RelatedOnlyFieldListFilter),
+    ]
+    date_hierarchy = "at"
     search_fields = ["action", "note"]
     list_select_related = ["actor", "content_type"]
 

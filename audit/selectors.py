@@ -48,3 +48,49 @@ def status_changes_of(
     stored values into its members, so a template can print `change.to_status.label`."""
     events = trail_of(obj).filter(action=action).select_related("actor")
     return [StatusChange.from_event(e, choices) for e in events]
+
+
+def trail(
+    *,
+    actor_id: int | None = None,
+    content_type_id: int | None = None,
+    action: str = "",
+    since: datetime.datetime | None = None,
+    before: datetime.datetime | None = None,
+    subjects: models.Q | None = None,
+) -> QuerySet[AuditEvent]:
+    """The whole trail, newest first, narrowed by whichever filters are given: who acted, the kind of object, the
+    action, from `since` (inclusive) up to `before` (exclusive), and `subjects` (a condition on the events' subject,
+    such as reports' search by reference or name). The person and the kind are joined, since every reader shows them.
+    """
+    events = AuditEvent.objects.select_related("actor", "content_type").order_by("-at", "-pk")
+    if actor_id is not None:
+        events = events.filter(actor_id=actor_id)
+    if content_type_id is not None:
+        events = events.filter(content_type_id=content_type_id)
+    if action:
+        events = events.filter(action=action)
+    if since is not None:
+        events = events.filter(at__gte=since)
+    if before is not None:
+        events = events.filter(at__lt=before)
+    if subjects is not None:
+        events = events.filter(subjects)
+    return events
+
+
+def actions_recorded() -> list[str]:
+    """Every action the trail holds, for a filter's choices."""
+    return list(AuditEvent.objects.order_by("action").values_list("action", flat=True).distinct())
+
+
+def actor_ids() -> QuerySet:
+    """The ids of everyone who appears in the trail, as a subquery."""
+    return AuditEvent.objects.filter(actor__isnull=False).order_by().values("actor_id").distinct()
+
+
+def content_type_ids() -> QuerySet:
+    """The kinds of object the trail holds events about, as a subquery."""
+    return (
+        AuditEvent.objects.filter(content_type__isnull=False).order_by().values("content_type_id").distinct()
+    )

@@ -1,5 +1,10 @@
 """Admin for finance staff: £ columns, filters by year, stream and area, lines inline on their budget, computed totals
-read-only and change history. Every save that moves money goes through funds.services."""
+read-only and change history. Every save that moves money goes through funds.services.
+
+No back doors: commitments, payments, ledger entries and transfer requests are read only here, nothing that holds money
+can be deleted in bulk, and each action that changes money declares the permission it needs, asks for a reason on a
+page of its own and calls a service, which checks the permission again.
+"""
 
 from django import forms
 from django.contrib import admin, messages
@@ -9,15 +14,23 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 
-from audit.admin import AuditTrailHistoryMixin
+from audit.admin import AuditTrailHistoryMixin, AuditTrailInline
 from core.admin_tools import ReadOnlyAdmin
 from core.admin_widgets import ValidIdsAutocompleteMixin
 from core.money import format_pounds
 
 from . import selectors, services
 from .budget_import import MAX_ROWS, ImportFileError, describe, import_budget_lines, read_rows
-from .forms import BudgetImportForm, TransferForm
+from .forms import (
+    BudgetAdminForm,
+    BudgetImportForm,
+    BudgetLineAdminForm,
+    FundingSourceForm,
+    ReasonForm,
+    TransferForm,
+)
 from .models import (
     Area,
     Budget,
@@ -33,6 +46,7 @@ from .models import (
     Payment,
     ReportTable,
     StreamName,
+    TransferRequest,
 )
 
 
@@ -57,14 +71,107 @@ class ServiceErrorsMixin:
             return redirect(request.get_full_path())
 
 
+class NoBulkDeleteMixin:
+    """Money is never deleted in bulk: the "Delete selected" action is gone from every model that holds money."""
+
+    def get_actions(self, request, action_location=admin.ActionLocation.CHANGE_LIST):
+        actions = super().get_actions(request, action_location)
+        actions.pop("delete_selected", None)
+        return actions
+
+
+class HistoryOnPageMixin:
+    """The object's audit trail at the foot of its page (audit.admin.AuditTrailInline). It is read only, so it is
+    left out of a save: a form posted without its management fields is then not refused for missing them."""
+
+    def get_inline_instances(self, request, obj=None):
+        inlines = super().get_inline_instances(request, obj)
+        if request.method == "POST":
+            return [i for i in inlines if not isinstance(i, AuditTrailInline)]
+        return inlines
+
+
+def _has(request, codename: str) -> bool:
+    return request.user.has_perm(f"funds.{codename}")
+
+
+def reason_action(modeladmin, request, queryset, *, title: str, explain: str, button: str, run, done: str):
+    """An action's page of its own: what will happen, a reason box, and the service `run(obj, reason)` for each row
+    chosen. A refusal is shown beside the row it is about; nothing else on the page is lost."""
+    form = ReasonForm(request.POST if "confirm" in request.POST else None)
+    if "confirm" in request.POST and form.is_valid():
+        refused = []
+        for obj in queryset:
+            try:
+                run(obj, form.cleaned_data["reason"])
+            except services.BudgetRuleError as exc:
+                refused.append(f"{obj}: {exc}")
+            else:
+                modeladmin.message_user(request, done.format(obj=obj), level=messages.SUCCESS)
+        for message in refused:
+            modeladmin.message_user(request, message, level=messages.ERROR)
+        return None
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": title,
+        "explain": explain,
+        "button": button,
+        "form": form,
+        "objects": list(queryset),
+        "action": request.POST.get("action"),
+        "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
+        "opts": modeladmin.model._meta,
+    }
+    return TemplateResponse(request, "admin/funds/reason_action.html", context)
+
+
 @admin.register(Office)
 class OfficeAdmin(admin.ModelAdmin):
     list_display = ["name", "short_name", "giving_prefix", "org_identifier"]
 
 
 @admin.register(FinancialYear)
-class FinancialYearAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "starts_on", "ends_on"]
+class FinancialYearAdmin(HistoryOnPageMixin, NoBulkDeleteMixin, AuditTrailHistoryMixin, admin.ModelAdmin):
+    list_display = ["__str__", "starts_on", "ends_on", "closed_display"]
+    readonly_fields = ["closed_display"]
+    actions = ["close_year"]
+    inlines = [AuditTrailInline]
+
+    @admin.display(description="Closed")
+    def closed_display(self, year):
+        if not year.is_closed:
+            return "Open"
+        when = timezone.localtime(year.closed_at)
+        return f"Closed on {when:%-d %B %Y} by {year.closed_by} because {year.close_reason}"
+
+    def get_readonly_fields(self, request, obj=None):
+        # A closed year keeps its start year: its budgets and the published tables are filed under it.
+        return (
+            [*self.readonly_fields, "start_year"]
+            if obj is not None and obj.is_closed
+            else self.readonly_fields
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_close_financialyear_permission(self, request):
+        return _has(request, "close_financialyear")
+
+    @admin.action(description="Close the financial year", permissions=["close_financialyear"])
+    def close_year(self, request, queryset):
+        return reason_action(
+            self,
+            request,
+            queryset,
+            title="Close the financial year",
+            explain="After this, nothing about the year's money can change: its budgets, lines, commitments and "
+            "payments are refused with a message that says the year is closed. Work that belongs to a later year "
+            "is made in that year.",
+            button="Close the year",
+            run=lambda year, reason: services.close_year(year_id=year.pk, by=request.user, reason=reason),
+            done="{obj} is closed.",
+        )
 
 
 @admin.register(Area)
@@ -77,7 +184,12 @@ class AreaAdmin(ValidIdsAutocompleteMixin, admin.ModelAdmin):
 
 @admin.register(FundingSource)
 class FundingSourceAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind"]
+    form = FundingSourceForm
+    list_display = ["name", "kind", "terms"]
+
+    @admin.display(description="What its money may fund")
+    def terms(self, source):
+        return source.describe_terms()
 
 
 class StreamNameInline(admin.TabularInline):
@@ -87,7 +199,7 @@ class StreamNameInline(admin.TabularInline):
 
 @admin.register(FundingStream)
 class FundingStreamAdmin(admin.ModelAdmin):
-    list_display = ["name", "source", "area_kind", "report_order"]
+    list_display = ["name", "source", "purpose", "area_kind", "report_order"]
     search_fields = ["name", "names__name"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [StreamNameInline]
@@ -98,15 +210,22 @@ class BudgetLineFormSet(forms.BaseInlineFormSet):
 
     def clean(self):
         super().clean()
+        changed = False
         for form in self.forms:
-            line = form.instance
-            if not line.pk or not hasattr(form, "cleaned_data"):
+            if not hasattr(form, "cleaned_data"):
                 continue
             delete = bool(form.cleaned_data.get("DELETE"))
+            changed = changed or delete or (form.has_changed() and not delete)
+            line = form.instance
+            if not line.pk:
+                continue
             try:
                 services.check_line_change(line=line, amount=form.cleaned_data.get("amount"), delete=delete)
             except services.BudgetRuleError as exc:
                 form.add_error(None if delete else "amount", str(exc))
+        # The reason is a field of the budget's own form (BudgetAdminForm); a formset reads it from what was posted.
+        if changed and not (self.data.get("change_reason") or "").strip():
+            raise forms.ValidationError("Say why the lines are changing, in “Reason for the change” above.")
 
 
 class BudgetLineInline(ValidIdsAutocompleteMixin, admin.TabularInline):
@@ -135,14 +254,35 @@ class BudgetLineInline(ValidIdsAutocompleteMixin, admin.TabularInline):
     remaining_display = pounds_column("remaining", "Left to commit")
 
 
+class BudgetEntryFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        for form in self.forms:
+            new = form.instance.pk is None and form.has_changed() and hasattr(form, "cleaned_data")
+            if new and not (form.cleaned_data.get("note") or "").strip():
+                form.add_error("note", "Say why the pot is changing")
+
+
 class BudgetEntryInline(admin.TabularInline):
-    """Pot movements. Existing entries are history and cannot be changed; a correction is a new entry."""
+    """Pot movements. Existing entries are history and cannot be changed; a correction is a new entry, made by
+    funds.services.add_to_pot (BudgetAdmin.save_formset)."""
 
     model = BudgetEntry
+    formset = BudgetEntryFormSet
     fk_name = "budget"
     extra = 0
-    fields = ["kind", "amount", "source", "decision", "note", "counterpart", "created_at", "created_by"]
-    readonly_fields = ["counterpart", "created_at", "created_by"]
+    fields = [
+        "kind",
+        "amount",
+        "source",
+        "decision",
+        "note",
+        "counterpart",
+        "created_at",
+        "created_by",
+        "countersigned_by",
+    ]
+    readonly_fields = ["counterpart", "created_at", "created_by", "countersigned_by"]
     can_delete = False
     # A transfer is two entries made together by funds.services; its page is "Transfer to another budget".
     KINDS_HERE = [BudgetEntry.Kind.ALLOCATION, BudgetEntry.Kind.TOP_UP, BudgetEntry.Kind.REDUCTION]
@@ -152,7 +292,13 @@ class BudgetEntryInline(admin.TabularInline):
             kwargs["choices"] = [("", "---------"), *((k.value, k.label) for k in self.KINDS_HERE)]
         return super().formfield_for_choice_field(db_field, request, **kwargs)
 
+    def has_add_permission(self, request, obj=None):
+        return super().has_add_permission(request, obj) and _has(request, "transfer_funds")
+
     def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False
 
 
@@ -162,7 +308,10 @@ class BudgetSectionInline(admin.TabularInline):
 
 
 @admin.register(Budget)
-class BudgetAdmin(ServiceErrorsMixin, AuditTrailHistoryMixin, admin.ModelAdmin):
+class BudgetAdmin(
+    HistoryOnPageMixin, NoBulkDeleteMixin, ServiceErrorsMixin, AuditTrailHistoryMixin, admin.ModelAdmin
+):
+    form = BudgetAdminForm
     list_display = [
         "stream",
         "year",
@@ -184,10 +333,10 @@ class BudgetAdmin(ServiceErrorsMixin, AuditTrailHistoryMixin, admin.ModelAdmin):
         "allocation_check",
     ]
     fieldsets = [
-        (None, {"fields": ["stream", "year", "notes"]}),
+        (None, {"fields": ["stream", "year", "notes", "change_reason"]}),
         ("Totals (computed from the lines and the ledger)", {"fields": readonly_fields}),
     ]
-    inlines = [BudgetEntryInline, BudgetSectionInline, BudgetLineInline]
+    inlines = [BudgetEntryInline, BudgetSectionInline, BudgetLineInline, AuditTrailInline]
     change_form_template = "admin/funds/budget/change_form.html"
 
     def get_queryset(self, request):
@@ -195,6 +344,13 @@ class BudgetAdmin(ServiceErrorsMixin, AuditTrailHistoryMixin, admin.ModelAdmin):
 
     def get_object(self, request, object_id, from_field=None):
         return self.get_queryset(request).filter(pk=object_id).first()
+
+    def get_readonly_fields(self, request, obj=None):
+        # A budget stays with its stream and year: moving it would move every line and commitment with it.
+        return [*self.readonly_fields, "stream", "year"] if obj is not None else self.readonly_fields
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
     pot_display = pounds_column("pot", "Pot")
     allocated_display = pounds_column("allocated", "Allocated")
@@ -222,14 +378,14 @@ class BudgetAdmin(ServiceErrorsMixin, AuditTrailHistoryMixin, admin.ModelAdmin):
         budget = self.get_object(request, pk)
         if budget is None:
             raise Http404("No budget with that id")
-        # admin_view lets in any member of staff; moving money needs the right to change the budget.
-        if not self.has_change_permission(request, budget):
+        # admin_view lets in any member of staff; moving money needs the permission to.
+        if not _has(request, "transfer_funds"):
             raise PermissionDenied
         form = TransferForm(request.POST if request.method == "POST" else None, from_budget=budget)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             try:
-                services.transfer_between_budgets(
+                transfer = services.request_transfer(
                     from_budget_id=budget.pk,
                     to_budget_id=data["to_budget"].pk,
                     amount=data["amount"],
@@ -240,17 +396,22 @@ class BudgetAdmin(ServiceErrorsMixin, AuditTrailHistoryMixin, admin.ModelAdmin):
             except services.BudgetRuleError as exc:
                 form.add_error("amount", str(exc))
             else:
-                self.message_user(
-                    request,
-                    f"Moved {format_pounds(data['amount'])} from {budget} to {data['to_budget']}.",
-                    level=messages.SUCCESS,
-                )
+                if transfer.status == TransferRequest.Status.PENDING:
+                    message = (
+                        f"Moving {format_pounds(data['amount'])} from {budget} to {data['to_budget']} needs a second "
+                        "signature. A finance approver other than you can approve it under Transfer requests."
+                    )
+                else:
+                    message = f"Moved {format_pounds(data['amount'])} from {budget} to {data['to_budget']}."
+                self.message_user(request, message, level=messages.SUCCESS)
                 return redirect(reverse("admin:funds_budget_change", args=[budget.pk]))
+        office = selectors.current_office()
         context = {
             **self.admin_site.each_context(request),
             "title": f"Transfer from {budget}",
             "form": form,
             "budget": budget,
+            "office": office,
             "opts": self.model._meta,
             "original": budget,
         }
@@ -259,12 +420,13 @@ class BudgetAdmin(ServiceErrorsMixin, AuditTrailHistoryMixin, admin.ModelAdmin):
     def save_formset(self, request, form, formset, change):
         # save(commit=False) is what fills formset.deleted_objects and new_objects (admin's change message reads
         # them), so it comes first; the writes themselves go through the services.
+        reason = form.cleaned_data.get("change_reason", "")
         if formset.model is BudgetLine:
             lines = formset.save(commit=False)
             for line in formset.deleted_objects:
-                services.delete_line(line_id=line.pk, by=request.user)
+                services.delete_line(line_id=line.pk, by=request.user, reason=reason)
             for line in lines:
-                services.save_line(line=line, by=request.user)
+                services.save_line(line=line, by=request.user, reason=reason)
         elif formset.model is BudgetEntry:
             entries = formset.save(commit=False)
             formset.new_objects = [
@@ -279,14 +441,26 @@ class BudgetAdmin(ServiceErrorsMixin, AuditTrailHistoryMixin, admin.ModelAdmin):
                 )
                 for entry in entries
             ]
+        elif formset.model is BudgetSection:
+            sections = formset.save(commit=False)
+            for section in formset.deleted_objects:
+                services.delete_section(section_id=section.pk, by=request.user)
+            for section in sections:
+                services.save_section(section=section, by=request.user)
         else:
             super().save_formset(request, form, formset, change)
 
 
 @admin.register(BudgetLine)
 class BudgetLineAdmin(
-    ValidIdsAutocompleteMixin, ServiceErrorsMixin, AuditTrailHistoryMixin, admin.ModelAdmin
+    HistoryOnPageMixin,
+    NoBulkDeleteMixin,
+    ValidIdsAutocompleteMixin,
+    ServiceErrorsMixin,
+    AuditTrailHistoryMixin,
+    admin.ModelAdmin,
 ):
+    form = BudgetLineAdminForm
     list_display = [
         "name",
         "budget",
@@ -303,9 +477,14 @@ class BudgetLineAdmin(
     autocomplete_fields = ["area"]
     readonly_fields = ["committed_display", "paid_display", "remaining_display"]
     change_list_template = "admin/funds/budgetline/change_list.html"
+    inlines = [AuditTrailInline]
+    actions = ["delete_empty_lines"]
 
     def get_queryset(self, request):
         return selectors.with_line_totals(super().get_queryset(request))
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*self.readonly_fields, "budget"] if obj is not None else self.readonly_fields
 
     amount_display = pounds_column("amount", "Allocation")
     committed_display = pounds_column("committed", "Committed")
@@ -313,7 +492,28 @@ class BudgetLineAdmin(
     remaining_display = pounds_column("remaining", "Left to commit")
 
     def save_model(self, request, obj, form, change):
-        services.save_line(line=obj, by=request.user)
+        services.save_line(line=obj, by=request.user, reason=form.cleaned_data["change_reason"])
+
+    def has_delete_permission(self, request, obj=None):
+        # Deleting goes through the action below (funds.services.delete_line), which asks why and refuses a line
+        # with money against it; the admin's own delete page would do neither.
+        return False
+
+    def has_delete_budgetline_permission(self, request):
+        return _has(request, "delete_budgetline")
+
+    @admin.action(description="Delete the selected empty lines", permissions=["delete_budgetline"])
+    def delete_empty_lines(self, request, queryset):
+        return reason_action(
+            self,
+            request,
+            queryset,
+            title="Delete empty budget lines",
+            explain="Only a line that has never had money committed or paid from it can be deleted.",
+            button="Delete the lines",
+            run=lambda line, reason: services.delete_line(line_id=line.pk, by=request.user, reason=reason),
+            done="{obj} was deleted.",
+        )
 
     def get_urls(self):
         return [
@@ -322,6 +522,8 @@ class BudgetLineAdmin(
         ]
 
     def import_view(self, request):
+        if not self.has_change_permission(request):
+            raise PermissionDenied
         posted = request.method == "POST"
         form = BudgetImportForm(request.POST if posted else None, request.FILES if posted else None)
         report, result = [], None
@@ -337,6 +539,7 @@ class BudgetLineAdmin(
                     year=form.cleaned_data["year"],
                     dry_run=form.cleaned_data["dry_run"],
                     by=request.user,
+                    reason=f"Imported from {upload.name}"[:250],
                 )
                 report = describe(result)
                 if result.written:
@@ -370,16 +573,112 @@ class ReportTableAdmin(admin.ModelAdmin):
 
 
 @admin.register(Commitment)
-class CommitmentAdmin(ReadOnlyAdmin):
+class CommitmentAdmin(HistoryOnPageMixin, NoBulkDeleteMixin, AuditTrailHistoryMixin, ReadOnlyAdmin):
     list_display = ["reference", "line", "amount_display", "created_at", "created_by", "released_at"]
     list_filter = ["line__budget__year", "line__budget__stream"]
     search_fields = ["reference", "line__name"]
     list_select_related = ["line__budget__stream", "line__budget__year", "created_by"]
     amount_display = pounds_column("amount", "Amount")
+    actions = ["release_unpaid"]
+    inlines = [AuditTrailInline]
+
+    def has_release_commitment_permission(self, request):
+        return _has(request, "release_commitment")
+
+    @admin.action(description="Release the unpaid money", permissions=["release_commitment"])
+    def release_unpaid(self, request, queryset):
+        return reason_action(
+            self,
+            request,
+            queryset,
+            title="Release the unpaid money",
+            explain="The money goes back to its budget line; the commitment stays in the ledger, marked released. "
+            "Only a commitment with nothing paid, and not made for an award or a service, is released here: an "
+            "award's is released by cancelling the award.",
+            button="Release the money",
+            run=lambda c, reason: services.release_unpaid_commitment(
+                commitment_id=c.pk, by=request.user, reason=reason
+            ),
+            done="{obj} was released.",
+        )
 
 
 @admin.register(Payment)
-class PaymentAdmin(ReadOnlyAdmin):
-    list_display = ["commitment", "amount_display", "paid_on", "reference", "created_by"]
-    list_select_related = ["commitment", "created_by"]
+class PaymentAdmin(NoBulkDeleteMixin, ReadOnlyAdmin):
+    list_display = ["commitment", "amount_display", "paid_on", "reference", "reverses", "created_by"]
+    list_select_related = ["commitment", "created_by", "reverses"]
     amount_display = pounds_column("amount", "Amount")
+    actions = ["correct_payment"]
+
+    def has_reverse_payment_permission(self, request):
+        return _has(request, "reverse_payment")
+
+    @admin.action(description="Correct this payment (a reversing entry)", permissions=["reverse_payment"])
+    def correct_payment(self, request, queryset):
+        return reason_action(
+            self,
+            request,
+            queryset,
+            title="Correct a payment",
+            explain="A payment recorded in error is corrected by a payment of the opposite amount that points at it. "
+            "Nothing is deleted, and the paid totals net to nothing. A payment is corrected once.",
+            button="Correct the payment",
+            run=lambda p, reason: services.reverse_payment(payment_id=p.pk, by=request.user, reason=reason),
+            done="{obj} was corrected.",
+        )
+
+
+@admin.register(TransferRequest)
+class TransferRequestAdmin(HistoryOnPageMixin, NoBulkDeleteMixin, AuditTrailHistoryMixin, ReadOnlyAdmin):
+    list_display = [
+        "from_budget",
+        "to_budget",
+        "amount_display",
+        "status",
+        "requested_by",
+        "requested_at",
+        "decided_by",
+        "decision_note",
+    ]
+    list_filter = ["status"]
+    list_select_related = [
+        "from_budget__stream",
+        "from_budget__year",
+        "to_budget__stream",
+        "to_budget__year",
+        "requested_by",
+        "decided_by",
+    ]
+    amount_display = pounds_column("amount", "Amount")
+    actions = ["approve", "refuse"]
+    inlines = [AuditTrailInline]
+
+    def has_countersign_permission(self, request):
+        return _has(request, "countersign")
+
+    @admin.action(description="Countersign and make the transfer", permissions=["countersign"])
+    def approve(self, request, queryset):
+        return reason_action(
+            self,
+            request,
+            queryset,
+            title="Countersign transfers",
+            explain="You give the second signature: the money moves now, recorded with both names. You cannot "
+            "countersign a transfer you asked for.",
+            button="Countersign and move the money",
+            run=lambda t, reason: services.approve_transfer(request_id=t.pk, by=request.user, note=reason),
+            done="{obj}: made.",
+        )
+
+    @admin.action(description="Refuse the transfer", permissions=["countersign"])
+    def refuse(self, request, queryset):
+        return reason_action(
+            self,
+            request,
+            queryset,
+            title="Refuse transfers",
+            explain="The money stays where it is. The person who asked sees your reason.",
+            button="Refuse",
+            run=lambda t, reason: services.refuse_transfer(request_id=t.pk, by=request.user, reason=reason),
+            done="{obj}: refused.",
+        )

@@ -28,7 +28,7 @@ from django.db.models import Q
 from core import uploads
 from core.money import AmountError, format_pounds, parse_pounds
 
-from . import services
+from . import selectors, services
 from .models import Area, Budget, BudgetLine, BudgetSection, FinancialYear, FundingStream, StreamName
 
 COLUMNS = ("stream", "priority", "line", "area", "amount", "units")
@@ -527,10 +527,18 @@ def _check_totals(
 
 
 def import_budget_lines(
-    rows: list[tuple[int, dict]], *, year: FinancialYear, dry_run: bool = False, by=None
+    rows: list[tuple[int, dict]],
+    *,
+    year: FinancialYear,
+    dry_run: bool = False,
+    by=None,
+    reason: str = "Imported from a spreadsheet",
 ) -> ImportResult:
     if not rows:
         return ImportResult(errors=["The file has no rows of budget lines under its header."])
+    if selectors.year_is_closed(year.pk):
+        # Said before any row is read; save_line refuses each line of a closed year as well, under lock.
+        return ImportResult(errors=[str(services.YearClosed(year))])
     result = plan_import(rows, year)
     if result.errors or dry_run:
         return result
@@ -554,7 +562,7 @@ def import_budget_lines(
             )
             line.amount = change.after
             try:
-                services.save_line(line=line, by=by)
+                services.save_line(line=line, by=by, reason=reason)
             except services.BudgetRuleError as exc:
                 result.errors.append(f"Row {change.row}: {exc}")
         if result.errors:

@@ -20,6 +20,7 @@ from .models import (
     FundingSource,
     FundingStream,
     Office,
+    Purpose,
     ReportTable,
     RollupName,
     StreamName,
@@ -62,6 +63,22 @@ SOURCES = {
     "home_office": "Home Office",
     "police_fund": "Police fund",
     "reserves": "Reserves",
+}
+# The grant terms funds.services applies to transfers and top-ups (migration 0009 sets the same on older databases).
+SOURCE_TERMS = {
+    "moj": {
+        "allowed_purposes": [Purpose.VICTIMS_SERVICES]
+    },  # the MoJ victims' grant funds victims' services only
+    "poca": {
+        "excluded_purposes": [Purpose.POLICE_OFFICERS]
+    },  # seized criminal assets never pay for police officers
+}
+STREAM_PURPOSES = {
+    "helping-communities-fund": Purpose.COMMUNITY_GRANTS,
+    "prevention-and-intervention": Purpose.PREVENTION,
+    "community-safety-fund": Purpose.COMMUNITY_SAFETY,
+    "victims-fund": Purpose.VICTIMS_SERVICES,
+    "idva-isva": Purpose.VICTIMS_SERVICES,
 }
 TABLES = {
     # table number: (stream, title, label heading, amount heading, total label, show projects, roll up below)
@@ -207,14 +224,22 @@ def _load_areas(data: dict) -> dict[tuple[str, str], Area]:
 
 def _load_streams() -> dict[str, FundingStream]:
     sources = {
-        kind: FundingSource.objects.update_or_create(name=name, defaults={"kind": kind})[0]
+        kind: FundingSource.objects.update_or_create(
+            name=name, defaults={"kind": kind, **SOURCE_TERMS.get(kind, {})}
+        )[0]
         for kind, name in SOURCES.items()
     }
     streams = {}
     for order, (name, slug, source, area_kind, former) in enumerate(STREAMS, start=1):
         streams[name], _ = FundingStream.objects.update_or_create(
             slug=slug,
-            defaults={"name": name, "source": sources[source], "area_kind": area_kind, "report_order": order},
+            defaults={
+                "name": name,
+                "source": sources[source],
+                "area_kind": area_kind,
+                "report_order": order,
+                "purpose": STREAM_PURPOSES[slug],
+            },
         )
         for alias in former:
             StreamName.objects.update_or_create(name=alias, defaults={"stream": streams[name]})

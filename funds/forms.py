@@ -2,8 +2,9 @@ from django import forms
 
 from core.money import AmountError, parse_pounds
 
+from . import selectors, services
 from .budget_import import MAX_BYTES, MAX_ROWS
-from .models import Budget, Decision, FinancialYear
+from .models import Budget, BudgetLine, Decision, FinancialYear, FundingSource, Purpose
 
 
 class PoundsField(forms.CharField):
@@ -57,7 +58,10 @@ class TransferForm(forms.Form):
         label="Amount", allow_zero=False, error_messages={"required": "Enter the amount to move"}
     )
     decision = forms.ModelChoiceField(
-        queryset=Decision.objects.all(), required=False, label="PCC decision (optional)"
+        queryset=Decision.objects.filter(status=Decision.Status.MADE),
+        required=False,
+        label="PCC decision",
+        help_text="Needed for a transfer over the office's threshold",
     )
     note = forms.CharField(
         max_length=250, label="Reason", error_messages={"required": "Say why the money is moving"}
@@ -96,3 +100,96 @@ class BudgetImportForm(forms.Form):
         if not upload.name.lower().endswith((".csv", ".txt", ".xlsx")):
             raise forms.ValidationError("The file must be a CSV (.csv) or Excel (.xlsx) file")
         return upload
+
+
+class ReasonForm(forms.Form):
+    """The page an admin action that changes money shows first: the person says why."""
+
+    reason = forms.CharField(
+        label="Reason",
+        max_length=250,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Say why"},
+    )
+
+    def clean_reason(self):
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise forms.ValidationError("Say why")
+        return reason
+
+
+def _closed_year_error(year_id: int | None) -> None:
+    if year_id and selectors.year_is_closed(year_id):
+        raise forms.ValidationError(str(services.YearClosed(FinancialYear.objects.get(pk=year_id))))
+
+
+class BudgetAdminForm(forms.ModelForm):
+    """The admin budget page. A budget of a closed year is refused as a whole, with the message at the top; the
+    services refuse it again under lock."""
+
+    change_reason = forms.CharField(
+        label="Reason for the change",
+        max_length=250,
+        required=False,
+        help_text="Needed when you change, add or delete lines; kept in the budget's history",
+    )
+
+    class Meta:
+        model = Budget
+        fields = ["stream", "year", "notes"]
+
+    def clean(self):
+        cleaned = super().clean()
+        year = self.instance.year if self.instance.pk else cleaned.get("year")
+        _closed_year_error(year.pk if year else None)
+        return cleaned
+
+
+class BudgetLineAdminForm(forms.ModelForm):
+    change_reason = forms.CharField(label="Reason for the change", max_length=250)
+
+    class Meta:
+        model = BudgetLine
+        fields = [
+            "budget",
+            "section",
+            "kind",
+            "name",
+            "area",
+            "amount",
+            "order",
+            "recorded_project_count",
+            "illustrative",
+            "change_reason",
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        budget = self.instance.budget if self.instance.pk else cleaned.get("budget")
+        _closed_year_error(budget.year_id if budget else None)
+        if self.instance.pk and cleaned.get("amount") is not None:
+            try:
+                services.check_line_change(line=self.instance, amount=cleaned["amount"])
+            except services.BudgetRuleError as exc:
+                self.add_error("amount", str(exc))
+        return cleaned
+
+
+class FundingSourceForm(forms.ModelForm):
+    """The grant's terms as tick boxes of purposes rather than a JSON list."""
+
+    allowed_purposes = forms.MultipleChoiceField(
+        label="May only fund",
+        choices=Purpose.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Tick none if this money may fund any purpose",
+    )
+    excluded_purposes = forms.MultipleChoiceField(
+        label="May not fund", choices=Purpose.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    class Meta:
+        model = FundingSource
+        fields = ["name", "kind", "allowed_purposes", "excluded_purposes"]

@@ -104,6 +104,10 @@ class FinancialYear(models.Model):
     def __str__(self) -> str:
         return self.label()
 
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_at is not None
+
     def label(self, style: str = LabelStyle.SLASH) -> str:
         end = (self.start_year + 1) % 100
         if style == self.LabelStyle.SHORT:
@@ -211,6 +215,22 @@ class Area(models.Model):
         return area
 
 
+class Purpose(models.TextChoices):
+    """What a funding stream's money is for; a funding source may limit the purposes its money can pay for."""
+
+    VICTIMS_SERVICES = "victims_services", "Victims' services"
+    COMMUNITY_GRANTS = "community_grants", "Community grants"
+    COMMUNITY_SAFETY = "community_safety", "Community safety"
+    PREVENTION = "prevention", "Prevention and intervention"
+    POLICE_OFFICERS = "police_officers", "Police officers"
+    OTHER = "other", "Other"
+
+
+def _purposes_list(value) -> None:
+    if not isinstance(value, list) or any(v not in Purpose.values for v in value):
+        raise ValidationError("Choose purposes from the list.")
+
+
 class FundingSource(models.Model):
     class Kind(models.TextChoices):
         PROCEEDS_OF_CRIME = "poca", "Proceeds of Crime Act"
@@ -222,12 +242,44 @@ class FundingSource(models.Model):
 
     name = models.CharField(max_length=120, unique=True)
     kind = models.CharField(max_length=20, choices=Kind.choices)
+    # The grant's terms, applied by funds.services to every transfer and top-up of this source's money. A list of
+    # Purpose values; a JSON list rather than a table because it is read whole and SQLite runs the demo too.
+    allowed_purposes = models.JSONField(
+        "may only fund",
+        default=list,
+        blank=True,
+        validators=[_purposes_list],
+        help_text="Leave empty if this money may fund any purpose",
+    )
+    excluded_purposes = models.JSONField(
+        "may not fund", default=list, blank=True, validators=[_purposes_list]
+    )
 
     class Meta:
         ordering = ["name"]
 
     def __str__(self) -> str:
         return self.name
+
+    def describe_terms(self) -> str:
+        labels = dict(Purpose.choices)
+        if self.allowed_purposes:
+            return "Only " + " or ".join(labels.get(p, p).lower() for p in self.allowed_purposes)
+        if self.excluded_purposes:
+            return "Anything but " + " or ".join(labels.get(p, p).lower() for p in self.excluded_purposes)
+        return "Anything"
+
+    def refusal_for(self, purpose: str) -> str:
+        """Why this source's money may not fund `purpose`, or "" if it may."""
+        label = Purpose(purpose).label.lower() if purpose in Purpose.values else purpose
+        if purpose in self.excluded_purposes:
+            return f"{self.name} money may not fund {label}"
+        if self.allowed_purposes and purpose not in self.allowed_purposes:
+            allowed = " or ".join(
+                Purpose(p).label.lower() for p in self.allowed_purposes if p in Purpose.values
+            )
+            return f"{self.name} money may only fund {allowed}"
+        return ""
 
 
 class FundingStream(models.Model):
@@ -236,6 +288,12 @@ class FundingStream(models.Model):
     name = models.CharField(max_length=120, unique=True)
     slug = models.SlugField(unique=True)
     source = models.ForeignKey(FundingSource, on_delete=models.PROTECT, related_name="streams")
+    purpose = models.CharField(
+        max_length=30,
+        choices=Purpose,
+        default=Purpose.OTHER,
+        help_text="What this stream's money pays for; a funding source may refuse some purposes",
+    )
     description = models.TextField(blank=True)
     area_kind = models.CharField(
         max_length=20,
@@ -363,6 +421,14 @@ class BudgetEntry(models.Model):
     note = models.CharField(max_length=250, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
+    countersigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The second approver of a transfer over the office's second-signature threshold",
+    )
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -379,6 +445,46 @@ class BudgetEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.amount}"
+
+
+class TransferRequest(models.Model):
+    """A transfer over the office's second-signature threshold, waiting for a different person to countersign it.
+
+    funds.services.request_transfer makes it; approve_transfer (by someone else holding funds.countersign) makes the
+    two ledger entries; refuse_transfer closes it with a reason. Nothing else writes it.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for a second signature"
+        APPROVED = "approved", "Approved and made"
+        REFUSED = "refused", "Refused"
+
+    from_budget = models.ForeignKey(Budget, on_delete=models.PROTECT, related_name="+")
+    to_budget = models.ForeignKey(Budget, on_delete=models.PROTECT, related_name="+")
+    amount = models.DecimalField(**MONEY)
+    decision = models.ForeignKey(Decision, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    note = models.CharField("reason", max_length=250)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(max_length=250, blank=True)
+    transfer_reference = models.UUIDField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="transfer_request_amount_positive"),
+            models.CheckConstraint(
+                condition=~Q(from_budget=models.F("to_budget")), name="transfer_request_two_budgets"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Transfer of £{self.amount:,} from {self.from_budget} to {self.to_budget}"
 
 
 class BudgetSection(models.Model):
@@ -489,6 +595,11 @@ class Payment(models.Model):
     amount = models.DecimalField(**MONEY)
     paid_on = models.DateField()
     reference = models.CharField(max_length=120, blank=True)
+    # A correction is a new payment of the opposite amount pointing at the one it reverses (funds.services.
+    # reverse_payment); one-to-one, so a payment is reversed at most once. Paid totals add both and net to nothing.
+    reverses = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversal", editable=False
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -496,7 +607,12 @@ class Payment(models.Model):
 
     class Meta:
         ordering = ["paid_on", "pk"]
-        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gt=0, reverses__isnull=True) | Q(amount__lt=0, reverses__isnull=False),
+                name="payment_positive_or_a_reversal",
+            )
+        ]
         permissions = [
             ("record_payment", "Can record payments"),
             ("reverse_payment", "Can correct a payment by a reversing entry"),

@@ -4,6 +4,7 @@ Each total is a correlated subquery rather than a join, so a budget with many li
 and one query, however much data it holds.
 """
 
+import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -182,3 +183,29 @@ def paid_in_year(year: FinancialYear) -> Decimal:
     return Payment.objects.filter(paid_on__range=(year.starts_on, year.ends_on)).aggregate(
         s=Coalesce(Sum("amount"), ZERO)
     )["s"]
+
+
+# --- Closed years ---------------------------------------------------------------------------------------------------
+
+
+def year_is_closed(year_id: int) -> bool:
+    return FinancialYear.objects.filter(pk=year_id, closed_at__isnull=False).exists()
+
+
+def open_line_like(line: BudgetLine, *, on: datetime.date) -> BudgetLine | None:
+    """The line matching `line` (same kind, area and name) in its stream's budget for the financial year containing
+    `on`, if that year is open; else None. Work that belongs to a later year, such as a reserve award approved after
+    the year end, lands here instead of changing a closed year's figures."""
+    return (
+        BudgetLine.objects.filter(
+            budget__stream_id=line.budget.stream_id,
+            budget__year__start_year=FinancialYear.containing(on),
+            budget__year__closed_at__isnull=True,
+            kind=line.kind,
+            area=line.area,
+            name=line.name,
+        )
+        .select_related("budget__stream", "budget__year")
+        .order_by("section__order", "order", "pk")
+        .first()
+    )

@@ -1,6 +1,12 @@
 """Every write to money that carries a rule. Views, admin, tasks and commands call these and repeat none of the checks.
 
-Lock order, always: budget, then line, then commitment. Racing writers queue on the budget row instead of deadlocking.
+Lock order, always: a transfer request, then budgets (in id order), then line, then commitment, then payment; the
+financial year's row last, and only by close_year. Racing writers queue on the budget row instead of deadlocking.
+
+Who may act: a service given a person (`by`) checks that person's permission and wants a reason from them. `by=None`
+is the system acting (the demo loader, a management command, a data migration), which holds every permission.
+commit_to_line and release_commitment check no funds permission of their own: they are called by the services of what
+the money is for (approving or cancelling an award, funding a service), which check theirs.
 """
 
 import datetime
@@ -14,7 +20,7 @@ from django.db import models, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 
-from audit.services import record_event
+from audit.services import record_event, record_status_change
 from core.money import PENNY, format_pounds
 
 from . import selectors
@@ -27,7 +33,9 @@ from .models import (
     Decision,
     FinancialYear,
     FundingSource,
+    Office,
     Payment,
+    TransferRequest,
 )
 
 if TYPE_CHECKING:
@@ -47,14 +55,74 @@ class OverCommitment(BudgetRuleError):
         )
 
 
+class NotPermitted(BudgetRuleError):
+    """The person acting does not hold the permission the write needs (accounts.roles says who does)."""
+
+
+class YearClosed(BudgetRuleError):
+    def __init__(self, year: FinancialYear):
+        self.year = year
+        super().__init__(f"{year} is closed, so its budgets and commitments cannot change.")
+
+
 def _money(value: Decimal) -> str:
     return str(Decimal(value).quantize(PENNY))
 
 
+def _name(user: "User | None") -> str | None:
+    return str(user) if user is not None else None
+
+
+def _is_person(by: "User | None") -> bool:
+    return by is not None and by.is_authenticated
+
+
+def require_permission(by: "User | None", permission: str, doing: str) -> None:
+    """Refuse unless the person acting holds `permission` ("funds.transfer_funds"). `by=None` is the system."""
+    if by is None:
+        return
+    if not (by.is_authenticated and by.has_perm(permission)):
+        raise NotPermitted(f"You do not have permission to {doing}.")
+
+
+def _require_reason(by: "User | None", reason: str, ask: str) -> str:
+    """Money changed by a person always says why; the system's own writes (the demo, imports by command) may not."""
+    reason = (reason or "").strip()
+    if _is_person(by) and not reason:
+        raise BudgetRuleError(ask)
+    return reason
+
+
+def _office() -> Office:
+    # An unsaved Office carries the model's default thresholds, so a deployment with no office row is not unguarded.
+    return selectors.current_office() or Office()
+
+
+def check_year_open(budget: Budget) -> None:
+    """Refuse any change to a budget of a closed year. Call it after locking the budget: close_year locks every budget
+    of the year before it marks the year closed, so the year is read fresh here, never from a row loaded earlier."""
+    year = FinancialYear.objects.get(pk=budget.year_id)
+    if year.is_closed:
+        raise YearClosed(year)
+
+
+def _lock_budgets(*budget_ids: int) -> dict[int, Budget]:
+    # of=("self",): lock the budgets only, not the joined stream and year rows; close_year locks the year after the
+    # budgets, and a writer that held the year through a join could deadlock with it.
+    return {
+        b.pk: b
+        for b in Budget.objects.select_for_update(of=("self",))
+        .select_related("stream__source", "year")
+        .filter(pk__in=budget_ids)
+        .order_by("pk")
+    }
+
+
 def _lock_line(line_id: int) -> tuple[BudgetLine, Budget]:
     budget_id = BudgetLine.objects.values_list("budget_id", flat=True).get(pk=line_id)
-    budget = Budget.objects.select_for_update().select_related("stream", "year").get(pk=budget_id)
+    budget = _lock_budgets(budget_id)[budget_id]
     line = BudgetLine.objects.select_for_update().get(pk=line_id)
+    check_year_open(budget)
     return line, budget
 
 
@@ -67,10 +135,12 @@ def commit_to_line(
     committed_for: models.Model | None = None,
     by: "User | None" = None,
 ) -> Commitment:
-    """Promise `amount` from a line. Refused if the line, or its budget's pot, would be over-committed."""
+    """Promise `amount` from a line. Refused if the line, or its budget's pot, would be over-committed, or if its
+    year is closed. The reference is the reason: what the money is for."""
     amount = Decimal(amount)
     if amount <= 0:
         raise BudgetRuleError("A commitment must be for more than £0.")
+    reference = _require_reason(by, reference, "Say what the money is committed for.")
     line, budget = _lock_line(line_id)
     line_remaining = line.amount - selectors.line_committed(line.pk)
     if amount > line_remaining:
@@ -84,17 +154,18 @@ def commit_to_line(
         reference=reference,
         content_type=ContentType.objects.get_for_model(committed_for) if committed_for is not None else None,
         object_id=committed_for.pk if committed_for is not None else None,
-        created_by=by if by is not None and by.is_authenticated else None,
+        created_by=by if _is_person(by) else None,
     )
     record_event(
         "commitment.created",
         obj=commitment,
         by=by,
-        before={"line_committed": str(line.amount - line_remaining)},
+        before={"line_committed": _money(line.amount - line_remaining)},
         after={
-            "line": line.pk,
-            "amount": str(amount),
-            "line_committed": str(line.amount - line_remaining + amount),
+            "line": str(line),
+            "for": str(committed_for) if committed_for is not None else reference,
+            "amount": _money(amount),
+            "line_committed": _money(line.amount - line_remaining + amount),
         },
         note=reference,
     )
@@ -103,9 +174,10 @@ def commit_to_line(
 
 @transaction.atomic
 def release_commitment(*, commitment_id: int, by: "User | None" = None, reason: str = "") -> Commitment:
-    """Give an unpaid commitment's money back to its line (a declined or withdrawn award)."""
+    """Give an unpaid commitment's money back to its line (a declined or withdrawn award, a service's funding)."""
+    reason = _require_reason(by, reason, "Say why the money is being released.")
     line_id = Commitment.objects.values_list("line_id", flat=True).get(pk=commitment_id)
-    _lock_line(line_id)
+    line, _budget = _lock_line(line_id)
     commitment = Commitment.objects.select_for_update().get(pk=commitment_id)
     if commitment.released_at:
         return commitment
@@ -117,11 +189,38 @@ def release_commitment(*, commitment_id: int, by: "User | None" = None, reason: 
         "commitment.released",
         obj=commitment,
         by=by,
-        before={"amount": str(commitment.amount)},
+        before={"commitment": commitment.reference, "line": str(line), "amount": _money(commitment.amount)},
         after=None,
         note=reason,
     )
     return commitment
+
+
+@transaction.atomic
+def release_unpaid_commitment(*, commitment_id: int, by: "User | None", reason: str) -> Commitment:
+    """Finance releasing a commitment from the admin: one made for nothing else, with nothing paid. A commitment made
+    for an award or a service is released from there (cancelling the award, releasing the service's funding), so
+    that the award or the funding never says the money is still promised."""
+    require_permission(by, "funds.release_commitment", "release committed money")
+    line_id = Commitment.objects.values_list("line_id", flat=True).get(pk=commitment_id)
+    _lock_line(line_id)
+    commitment = (
+        Commitment.objects.select_for_update(of=("self",))
+        .select_related("content_type")
+        .get(pk=commitment_id)
+    )
+    if commitment.released_at:
+        raise BudgetRuleError(f"{commitment.reference} has already been released.")
+    ct = commitment.content_type
+    if ct is not None:
+        if (ct.app_label, ct.model) == ("applications", "award"):
+            raise BudgetRuleError(
+                f"{commitment.reference} is an award's commitment: it is released by cancelling the award."
+            )
+        raise BudgetRuleError(
+            f"{commitment.reference} is committed to a {ct.name}: release it from that {ct.name}'s page."
+        )
+    return release_commitment(commitment_id=commitment_id, by=by, reason=reason)
 
 
 @transaction.atomic
@@ -133,8 +232,13 @@ def record_payment(
     reference: str = "",
     by: "User | None" = None,
 ) -> Payment:
+    """Money paid out against a commitment. The reference (the payment run or invoice) is the reason."""
+    require_permission(by, "funds.record_payment", "record payments")
+    reference = _require_reason(
+        by, reference, "Give the payment a reference, such as the invoice or payment run."
+    )
     line_id = Commitment.objects.values_list("line_id", flat=True).get(pk=commitment_id)
-    _lock_line(line_id)
+    line, _budget = _lock_line(line_id)
     commitment = Commitment.objects.select_for_update().get(pk=commitment_id)
     if commitment.released_at:
         raise BudgetRuleError("This commitment was released, so nothing can be paid against it.")
@@ -150,12 +254,96 @@ def record_payment(
         amount=amount,
         paid_on=paid_on,
         reference=reference,
-        created_by=by,
+        created_by=by if _is_person(by) else None,
     )
     record_event(
-        "payment.made", obj=commitment, by=by, before={"paid": str(paid)}, after={"paid": str(paid + amount)}
+        "payment.made",
+        obj=commitment,
+        by=by,
+        before={"paid": _money(paid)},
+        after={
+            "commitment": commitment.reference,
+            "line": str(line),
+            "amount": _money(amount),
+            "paid_on": paid_on.isoformat(),
+            "paid": _money(paid + amount),
+        },
+        note=reference,
     )
     return payment
+
+
+@transaction.atomic
+def reverse_payment(*, payment_id: int, by: "User | None", reason: str) -> Payment:
+    """Correct a payment recorded in error by a reversing entry: a payment of the opposite amount that points at it.
+    Nothing is deleted; paid totals add the two and net to nothing. A payment is reversed at most once.
+
+    The reversal carries the original's paid_on, so the year the payment was counted in nets out too; when it was
+    made is its created_at."""
+    require_permission(by, "funds.reverse_payment", "correct payments")
+    reason = _require_reason(by, reason, "Say why the payment is being corrected.")
+    commitment_id, line_id = Payment.objects.values_list("commitment_id", "line_id").get(pk=payment_id)
+    line, _budget = _lock_line(line_id)
+    commitment = Commitment.objects.select_for_update().get(pk=commitment_id)
+    payment = Payment.objects.select_for_update().get(pk=payment_id)
+    if payment.reverses_id:
+        raise BudgetRuleError("This is itself a correction, so it cannot be corrected again.")
+    if Payment.objects.filter(reverses=payment).exists():
+        raise BudgetRuleError(
+            f"The payment of {format_pounds(payment.amount)} on {payment.paid_on:%-d %B %Y} has already been corrected."
+        )
+    paid = selectors.commitment_paid(commitment.pk)
+    reversal = Payment.objects.create(
+        commitment=commitment,
+        line_id=payment.line_id,
+        amount=-payment.amount,
+        paid_on=payment.paid_on,
+        reference=f"Correction of {payment.reference or 'payment ' + str(payment.pk)}"[:120],
+        reverses=payment,
+        created_by=by if _is_person(by) else None,
+    )
+    record_event(
+        "payment.reversed",
+        obj=commitment,
+        by=by,
+        before={"paid": _money(paid)},
+        after={
+            "commitment": commitment.reference,
+            "line": str(line),
+            "reversed": f"{format_pounds(payment.amount)} paid on {payment.paid_on.isoformat()}",
+            "amount": _money(-payment.amount),
+            "paid": _money(paid - payment.amount),
+        },
+        note=reason,
+    )
+    return reversal
+
+
+def _check_source_may_fund(
+    source: FundingSource | None, target: Budget, *, moving_from: Budget | None = None
+) -> None:
+    if source is None:
+        return
+    refusal = source.refusal_for(target.stream.purpose)
+    if refusal:
+        where = f"from {moving_from} to {target}" if moving_from else f"into {target}"
+        raise BudgetRuleError(
+            f"{refusal}, so it cannot go {where} ({target.stream.get_purpose_display().lower()})."
+        )
+
+
+def _check_decision(*, what: str, amount: Decimal, decision: Decision | None, office: Office) -> None:
+    if amount <= office.transfer_decision_over:
+        return
+    if decision is None:
+        raise BudgetRuleError(
+            f"{what} of {format_pounds(amount)} is over {format_pounds(office.transfer_decision_over)}, so it needs "
+            "a PCC decision. Choose the decision that agreed it."
+        )
+    if decision.status != Decision.Status.MADE:
+        raise BudgetRuleError(
+            f"PCC Decision {decision.number} is still a draft, so it cannot agree {what.lower()}."
+        )
 
 
 @transaction.atomic
@@ -169,24 +357,68 @@ def add_to_pot(
     note: str = "",
     by: "User | None" = None,
 ) -> BudgetEntry:
-    budget = Budget.objects.select_for_update().get(pk=budget_id)
+    """Money into (or, as a reduction, out of) a budget's pot. A top-up over the office's threshold needs a PCC
+    decision; money from a source is refused where its terms do not allow the stream's purpose."""
+    require_permission(by, "funds.transfer_funds", "change a budget's pot")
+    note = _require_reason(by, note, "Say why the pot is changing.")
+    amount = Decimal(amount)
+    budget = _lock_budgets(budget_id)[budget_id]
+    check_year_open(budget)
+    _check_source_may_fund(source, budget)
+    if kind == BudgetEntry.Kind.TOP_UP:
+        _check_decision(what="A top-up", amount=amount, decision=decision, office=_office())
     before = selectors.budget_totals(budget.pk)
     if amount < 0 and before.committed > before.pot + amount:
         raise BudgetRuleError(
             f"{budget} has {format_pounds(before.committed)} committed; its pot cannot go below that."
         )
     entry = BudgetEntry.objects.create(
-        budget=budget, kind=kind, amount=amount, source=source, decision=decision, note=note, created_by=by
+        budget=budget,
+        kind=kind,
+        amount=amount,
+        source=source,
+        decision=decision,
+        note=note,
+        created_by=by if _is_person(by) else None,
     )
     record_event(
         "budget.pot_changed",
         obj=budget,
         by=by,
-        before={"pot": str(before.pot)},
-        after={"pot": str(before.pot + amount)},
+        before={"pot": _money(before.pot)},
+        after={
+            "pot": _money(before.pot + amount),
+            "change": f"{BudgetEntry.Kind(kind).label} of {format_pounds(amount)}",
+            "source": str(source) if source else None,
+            "decision": decision.number if decision else None,
+        },
         note=note,
     )
     return entry
+
+
+def _check_transfer(*, source: Budget, target: Budget, amount: Decimal, decision: Decision | None) -> None:
+    """The rules on the money itself, checked under lock when a transfer is asked for and again when it is made."""
+    check_year_open(source)
+    check_year_open(target)
+    _check_source_may_fund(source.stream.source, target, moving_from=source)
+    totals = selectors.budget_totals(source.pk)
+    # The pot must still cover every line, not only what is committed: lines are promises to areas and projects.
+    if amount > totals.pot - totals.allocated:
+        shortfall = amount - max(totals.pot - totals.allocated, Decimal("0.00"))
+        raise BudgetRuleError(
+            f"Moving {format_pounds(amount)} would leave {source} over-allocated by {format_pounds(shortfall)}: its "
+            f"lines add up to {format_pounds(totals.allocated)} and its pot would be "
+            f"{format_pounds(totals.pot - amount)}. Reduce its lines first."
+        )
+    _check_decision(what="A transfer", amount=amount, decision=decision, office=_office())
+
+
+def _check_two_budgets(from_budget_id: int, to_budget_id: int, amount: Decimal) -> None:
+    if amount <= 0:
+        raise BudgetRuleError("A transfer must be for more than £0.")
+    if from_budget_id == to_budget_id:
+        raise BudgetRuleError("Choose two different budgets to transfer between.")
 
 
 @transaction.atomic
@@ -198,59 +430,181 @@ def transfer_between_budgets(
     decision: Decision | None = None,
     note: str = "",
     by: "User | None" = None,
+    countersigned_by: "User | None" = None,
 ) -> uuid.UUID:
-    """Move money from one stream's pot to another's, as two ledger entries that always appear together."""
-    if amount <= 0:
-        raise BudgetRuleError("A transfer must be for more than £0.")
-    if from_budget_id == to_budget_id:
-        raise BudgetRuleError("Choose two different budgets to transfer between.")
-    # Lock both budgets in id order so two opposite transfers cannot deadlock.
-    budgets = {
-        b.pk: b
-        for b in Budget.objects.select_for_update()
-        .filter(pk__in=[from_budget_id, to_budget_id])
-        .order_by("pk")
-    }
+    """Move money from one stream's pot to another's, as two ledger entries that always appear together.
+
+    Over the office's second-signature threshold it needs `countersigned_by`, a different person holding
+    funds.countersign; people ask for that through request_transfer, which calls this once countersigned.
+    """
+    amount = Decimal(amount)
+    require_permission(by, "funds.transfer_funds", "move money between budgets")
+    note = _require_reason(by, note, "Say why the money is moving.")
+    _check_two_budgets(from_budget_id, to_budget_id, amount)
+    budgets = _lock_budgets(from_budget_id, to_budget_id)
     source, target = budgets[from_budget_id], budgets[to_budget_id]
-    totals = selectors.budget_totals(source.pk)
-    if amount > totals.pot - totals.committed:
-        raise OverCommitment(
-            what=f"The {source} pot", requested=amount, remaining=totals.pot - totals.committed
-        )
+    _check_transfer(source=source, target=target, amount=amount, decision=decision)
+    office = _office()
+    if amount > office.second_signature_over:
+        if countersigned_by is None:
+            raise BudgetRuleError(
+                f"A transfer of {format_pounds(amount)} is over {format_pounds(office.second_signature_over)}, so "
+                "it needs a second signature from a different finance approver."
+            )
+        if by is not None and countersigned_by.pk == by.pk:
+            raise BudgetRuleError(
+                "The person who asked for a transfer cannot also give its second signature."
+            )
+        require_permission(countersigned_by, "funds.countersign", "give the second signature on a transfer")
     reference = uuid.uuid4()
-    BudgetEntry.objects.create(
-        budget=source,
-        kind=BudgetEntry.Kind.TRANSFER_OUT,
-        amount=-amount,
-        counterpart=target,
-        transfer_reference=reference,
-        decision=decision,
-        note=note,
-        created_by=by,
-    )
-    BudgetEntry.objects.create(
-        budget=target,
-        kind=BudgetEntry.Kind.TRANSFER_IN,
-        amount=amount,
-        counterpart=source,
-        transfer_reference=reference,
-        decision=decision,
-        note=note,
-        created_by=by,
-    )
-    record_event(
-        "budget.transfer",
-        obj=source,
-        by=by,
-        before=None,
-        after={"to": target.pk, "amount": str(amount), "reference": str(reference)},
-        note=note,
-    )
+    for budget, kind, signed, other in (
+        (source, BudgetEntry.Kind.TRANSFER_OUT, -amount, target),
+        (target, BudgetEntry.Kind.TRANSFER_IN, amount, source),
+    ):
+        BudgetEntry.objects.create(
+            budget=budget,
+            kind=kind,
+            amount=signed,
+            counterpart=other,
+            transfer_reference=reference,
+            decision=decision,
+            note=note,
+            created_by=by if _is_person(by) else None,
+            countersigned_by=countersigned_by,
+        )
+    after = {
+        "from": str(source),
+        "to": str(target),
+        "amount": _money(amount),
+        "decision": decision.number if decision else None,
+        "asked_by": _name(by),
+        "countersigned_by": _name(countersigned_by),
+        "reference": str(reference),
+    }
+    record_event("budget.transfer", obj=source, by=by, before=None, after=after, note=note)
+    record_event("budget.transfer_received", obj=target, by=by, before=None, after=after, note=note)
     return reference
 
 
+@transaction.atomic
+def request_transfer(
+    *,
+    from_budget_id: int,
+    to_budget_id: int,
+    amount: Decimal,
+    decision: Decision | None = None,
+    note: str,
+    by: "User",
+) -> TransferRequest:
+    """A person moving money: at or below the office's second-signature threshold the transfer is made at once;
+    above it the request waits for a different person to countersign (approve_transfer). Either way it is checked
+    now, so a transfer that could never be made is refused to the person asking."""
+    amount = Decimal(amount)
+    require_permission(by, "funds.transfer_funds", "move money between budgets")
+    note = _require_reason(by, note, "Say why the money is moving.")
+    _check_two_budgets(from_budget_id, to_budget_id, amount)
+    request = TransferRequest(
+        from_budget_id=from_budget_id,
+        to_budget_id=to_budget_id,
+        amount=amount,
+        decision=decision,
+        note=note,
+        requested_by=by,
+    )
+    if amount <= _office().second_signature_over:
+        request.transfer_reference = transfer_between_budgets(
+            from_budget_id=from_budget_id,
+            to_budget_id=to_budget_id,
+            amount=amount,
+            decision=decision,
+            note=note,
+            by=by,
+        )
+        request.status, request.decided_at = TransferRequest.Status.APPROVED, timezone.now()
+        request.decision_note = "At or under the second-signature threshold, so made at once."
+        request.save()
+        return request
+    budgets = _lock_budgets(from_budget_id, to_budget_id)
+    _check_transfer(
+        source=budgets[from_budget_id], target=budgets[to_budget_id], amount=amount, decision=decision
+    )
+    request.save()
+    record_event(
+        "transfer.requested",
+        obj=request,
+        by=by,
+        before=None,
+        after={
+            "from": str(budgets[from_budget_id]),
+            "to": str(budgets[to_budget_id]),
+            "amount": _money(amount),
+            "decision": decision.number if decision else None,
+        },
+        note=note,
+    )
+    return request
+
+
+def _lock_pending_request(request_id: int) -> TransferRequest:
+    request = (
+        TransferRequest.objects.select_for_update(of=("self",))
+        .select_related("requested_by")
+        .get(pk=request_id)
+    )
+    if request.status != TransferRequest.Status.PENDING:
+        raise BudgetRuleError(f"This transfer has already been {request.get_status_display().lower()}.")
+    return request
+
+
+@transaction.atomic
+def approve_transfer(*, request_id: int, by: "User", note: str = "") -> TransferRequest:
+    """The second signature: a different person holding funds.countersign makes the requested transfer. The request
+    row is locked first, so two approvers acting at once make one transfer and the second is told it is done."""
+    require_permission(by, "funds.countersign", "give the second signature on a transfer")
+    request = _lock_pending_request(request_id)
+    # transfer_between_budgets refuses a countersigner who is the person who asked: the one copy of that rule.
+    request.transfer_reference = transfer_between_budgets(
+        from_budget_id=request.from_budget_id,
+        to_budget_id=request.to_budget_id,
+        amount=request.amount,
+        decision=request.decision,
+        note=request.note,
+        by=request.requested_by,
+        countersigned_by=by,
+    )
+    request.status, request.decided_by, request.decided_at = (
+        TransferRequest.Status.APPROVED,
+        by,
+        timezone.now(),
+    )
+    request.decision_note = (note or "").strip()[:250]
+    request.save(update_fields=["status", "decided_by", "decided_at", "decision_note", "transfer_reference"])
+    record_status_change(
+        "transfer.approved", obj=request, from_status="pending", to_status="approved", by=by, reason=note
+    )
+    return request
+
+
+@transaction.atomic
+def refuse_transfer(*, request_id: int, by: "User", reason: str) -> TransferRequest:
+    require_permission(by, "funds.countersign", "refuse a transfer")
+    reason = _require_reason(by, reason, "Say why the transfer is refused.")
+    request = _lock_pending_request(request_id)
+    request.status, request.decided_by, request.decided_at = (
+        TransferRequest.Status.REFUSED,
+        by,
+        timezone.now(),
+    )
+    request.decision_note = reason[:250]
+    request.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    record_status_change(
+        "transfer.refused", obj=request, from_status="pending", to_status="refused", by=by, reason=reason
+    )
+    return request
+
+
 def check_line_change(*, line: BudgetLine, amount: Decimal | None = None, delete: bool = False) -> None:
-    """Refuse an allocation below what is committed against the line, or deleting a line with money committed.
+    """Refuse an allocation below what is committed against the line, or deleting a line with money against it.
 
     The one copy of the rule: save_line() and delete_line() call it under lock, and the admin budget page calls it
     while validating, so the refusal appears beside the line instead of after the save.
@@ -260,6 +614,13 @@ def check_line_change(*, line: BudgetLine, amount: Decimal | None = None, delete
         raise BudgetRuleError(
             f"{line.name} has {format_pounds(committed)} committed, so it cannot be deleted."
         )
+    if delete and (
+        Commitment.objects.filter(line_id=line.pk).exists()
+        or Payment.objects.filter(line_id=line.pk).exists()
+    ):
+        raise BudgetRuleError(
+            f"{line.name} has had money committed or paid from it, so it cannot be deleted."
+        )
     if amount is not None and amount < committed:
         raise BudgetRuleError(
             f"{line.name} has {format_pounds(committed)} committed, so its allocation cannot be less than that."
@@ -267,31 +628,51 @@ def check_line_change(*, line: BudgetLine, amount: Decimal | None = None, delete
 
 
 @transaction.atomic
-def save_line(*, line: BudgetLine, by: "User | None" = None) -> BudgetLine:
-    """Create or change a line's allocation. It can never drop below what is already committed against it."""
+def save_line(*, line: BudgetLine, by: "User | None" = None, reason: str = "") -> BudgetLine:
+    """Create or change a line's allocation. It can never drop below what is already committed against it.
+
+    The reason is asked for by funds' own pages (the budget page, the line page, the import); needs adoption calls
+    this without one, its decision saying why, so a blank reason is not refused here."""
+    require_permission(
+        by, "funds.change_budgetline" if line.pk else "funds.add_budgetline", "change budget lines"
+    )
     before = None
     if line.pk:
         locked, _budget = _lock_line(line.pk)
-        before = {"amount": _money(locked.amount), "name": locked.name}
+        before = {"line": str(locked), "amount": _money(locked.amount)}
         check_line_change(line=line, amount=line.amount)
+        if line.budget_id != locked.budget_id:  # moved to another budget: that one must be open too
+            check_year_open(_lock_budgets(line.budget_id)[line.budget_id])
     else:
-        Budget.objects.select_for_update().get(pk=line.budget_id)
+        check_year_open(_lock_budgets(line.budget_id)[line.budget_id])
     line.full_clean()
     line.save()
     record_event(
-        "line.saved", obj=line, by=by, before=before, after={"amount": _money(line.amount), "name": line.name}
+        "line.saved",
+        obj=line,
+        by=by,
+        before=before,
+        after={"line": str(line), "amount": _money(line.amount)},
+        note=(reason or "").strip(),
     )
     return line
 
 
 @transaction.atomic
-def delete_line(*, line_id: int, by: "User | None" = None) -> None:
+def delete_line(*, line_id: int, by: "User | None" = None, reason: str = "") -> None:
     """Delete a line nothing has been committed from. Anything else that points at it (an award, a contract, a
     ring-fence, a needs assessment) protects it too; admin lists those before it gets here."""
+    require_permission(by, "funds.delete_budgetline", "delete budget lines")
+    reason = _require_reason(by, reason, "Say why the line is being deleted.")
     line, _budget = _lock_line(line_id)
     check_line_change(line=line, delete=True)
     record_event(
-        "line.deleted", obj=line, by=by, before={"amount": _money(line.amount), "name": line.name}, after=None
+        "line.deleted",
+        obj=line,
+        by=by,
+        before={"line": str(line), "amount": _money(line.amount)},
+        after=None,
+        note=reason,
     )
     try:
         line.delete()
@@ -299,6 +680,66 @@ def delete_line(*, line_id: int, by: "User | None" = None) -> None:
         ProtectedError
     ) as exc:  # raised before anything is deleted; the transaction drops the event with it
         raise BudgetRuleError(f"{line.name} is in use, so it cannot be deleted.") from exc
+
+
+@transaction.atomic
+def save_section(*, section: BudgetSection, by: "User | None" = None) -> BudgetSection:
+    """A heading of a budget's printed table: part of the budget, so it is frozen with its year."""
+    require_permission(by, "funds.change_budget", "change budgets")
+    check_year_open(_lock_budgets(section.budget_id)[section.budget_id])
+    section.full_clean()
+    section.save()
+    return section
+
+
+@transaction.atomic
+def delete_section(*, section_id: int, by: "User | None" = None) -> None:
+    require_permission(by, "funds.change_budget", "change budgets")
+    budget_id = BudgetSection.objects.values_list("budget_id", flat=True).get(pk=section_id)
+    check_year_open(_lock_budgets(budget_id)[budget_id])
+    section = BudgetSection.objects.get(pk=section_id)
+    try:
+        section.delete()
+    except ProtectedError as exc:
+        raise BudgetRuleError(f"{section.heading} still has lines, so it cannot be deleted.") from exc
+
+
+@transaction.atomic
+def close_year(*, year_id: int, by: "User", reason: str) -> FinancialYear:
+    """Close a financial year: from now on every money service refuses its budgets, lines and commitments.
+
+    Every budget of the year is locked first (the order every writer uses), so a write already under way finishes
+    before the year closes and none starts after; the year's figures are recorded as they stood."""
+    if by is None:
+        raise NotPermitted("A financial year is closed by a person, who is recorded as closing it.")
+    require_permission(by, "funds.close_financialyear", "close a financial year")
+    reason = _require_reason(by, reason, "Say why the year is being closed.")
+    budget_ids = list(Budget.objects.filter(year_id=year_id).order_by("pk").values_list("pk", flat=True))
+    _lock_budgets(*budget_ids)
+    year = FinancialYear.objects.select_for_update().get(pk=year_id)
+    if year.is_closed:
+        raise BudgetRuleError(
+            f"{year} was already closed on {timezone.localtime(year.closed_at):%-d %B %Y} by {year.closed_by}."
+        )
+    year.closed_at, year.closed_by, year.close_reason = timezone.now(), by, reason
+    year.save(update_fields=["closed_at", "closed_by", "close_reason"])
+    figures = {
+        str(b): {
+            "pot": _money(b.pot),  # type: ignore[attr-defined]  # annotated by budgets_for_year
+            "allocated": _money(b.allocated),  # type: ignore[attr-defined]
+            "committed": _money(b.committed),  # type: ignore[attr-defined]
+        }
+        for b in selectors.budgets_for_year(year)
+    }
+    record_event(
+        "year.closed",
+        obj=year,
+        by=by,
+        before={"closed": False},
+        after={"closed": True, "closed_by": _name(by), "budgets": figures},
+        note=reason,
+    )
+    return year
 
 
 def get_or_create_year(start_year: int) -> FinancialYear:
@@ -309,7 +750,12 @@ def get_or_create_year(start_year: int) -> FinancialYear:
 
 def get_or_create_budget(*, stream_id: int, year_id: int) -> Budget:
     """A stream's budget for a year, made empty the first time anything needs it: its pot comes from the ledger."""
-    budget, _ = Budget.objects.get_or_create(stream_id=stream_id, year_id=year_id)
+    budget = Budget.objects.filter(stream_id=stream_id, year_id=year_id).first()
+    if budget is None:
+        year = FinancialYear.objects.get(pk=year_id)
+        if year.is_closed:
+            raise YearClosed(year)
+        budget, _ = Budget.objects.get_or_create(stream_id=stream_id, year_id=year_id)
     return budget
 
 
@@ -317,9 +763,13 @@ def get_or_create_section(
     *, budget_id: int, heading: str, subtotal_label: str = "Sub-Total"
 ) -> BudgetSection:
     """The section of a budget with this heading; a new one is added with `subtotal_label` under it."""
-    section, _ = BudgetSection.objects.get_or_create(
-        budget_id=budget_id, heading=heading, defaults={"subtotal_label": subtotal_label}
-    )
+    section = BudgetSection.objects.filter(budget_id=budget_id, heading=heading).first()
+    if section is None:
+        with transaction.atomic():
+            check_year_open(_lock_budgets(budget_id)[budget_id])
+            section, _ = BudgetSection.objects.get_or_create(
+                budget_id=budget_id, heading=heading, defaults={"subtotal_label": subtotal_label}
+            )
     return section
 
 

@@ -1,11 +1,12 @@
-from django.contrib.admin.views.decorators import staff_member_required
 from django.shortcuts import get_object_or_404, render
+
+from accounts.permissions import permission_required
 
 from . import selectors
 from .models import Budget
 
 
-@staff_member_required
+@permission_required("funds.view_budget")
 def budget_detail(request, pk: int):
     budget = get_object_or_404(
         selectors.with_budget_totals(Budget.objects.select_related("stream", "year")), pk=pk

@@ -16,11 +16,10 @@ class NeedsAssessment(models.Model):
         DRAFT = "draft", "Draft"
         ADOPTED = "adopted", "Adopted as draft budget lines"
 
-    # (from, to) -> what the move means; the single source of truth for the lifecycle. Adopting again while the
-    # decision is still a draft updates the same lines, so adopted -> adopted is allowed.
+    # (from, to) -> what the move means; the single source of truth for the lifecycle. An assessment is adopted at
+    # most once (issue 12): changing the shares afterwards takes a new assessment, so there is no adopted -> adopted.
     TRANSITIONS = {
         (Status.DRAFT, Status.ADOPTED): "Adopt the result as next year's budget lines",
-        (Status.ADOPTED, Status.ADOPTED): "Adopt a recalculated result, updating the same lines",
     }
 
     name = models.CharField(max_length=200)

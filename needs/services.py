@@ -9,11 +9,14 @@ from typing import TYPE_CHECKING
 from django.apps import apps
 from django.db import transaction
 from django.db.models import Q, Sum
+from django.utils import timezone
 
+from audit.selectors import trail_of
 from audit.services import record_event
 from core.money import format_pounds
+from funds import selectors as funds_selectors
 from funds import services as funds_services
-from funds.models import Area, BudgetLine, Decision, FinancialYear
+from funds.models import Area, Budget, BudgetLine, Decision, FinancialYear
 
 from .allocation import AllocationInputError, allocate, combined_shares
 from .allocation import Indicator as AllocationIndicator
@@ -106,8 +109,11 @@ def save_inputs(
     current: dict[int, Decimal | None] | None = None,
     by: "User | None" = None,
 ) -> None:
-    """Save what staff typed on the assessment page, all or nothing."""
+    """Save what staff typed on the assessment page, all or nothing. An adopted assessment's figures are the record
+    of what its decision adopted, so they no longer change."""
     assessment = NeedsAssessment.objects.select_for_update().get(pk=assessment.pk)
+    if assessment.status == NeedsAssessment.Status.ADOPTED:
+        raise NeedsError(_adopted_already(assessment))
     before = {"pot": str(assessment.pot)}
     if pot is not None and pot != assessment.pot:
         assessment.pot = pot
@@ -346,37 +352,63 @@ def method_summary(assessment: NeedsAssessment, result: Result) -> str:
     )
 
 
+def _adopted_already(assessment: NeedsAssessment) -> str:
+    """Why a second adoption is refused, naming when and by whom the first was (from the audit trail)."""
+    event = trail_of(assessment).filter(action="needs.adopted").select_related("actor").last()
+    if event is None:  # adopted before the trail recorded it
+        decision = assessment.adopted_decision
+        under = f" under PCC Decision {decision.number}" if decision else ""
+        return f"{assessment.name} was adopted{under}; start a new needs assessment to change it."
+    local = timezone.localtime(event.at)
+    who = str(event.actor) if event.actor else "the system"
+    return (
+        f"{assessment.name} was adopted on {local.day} {local:%B %Y} by {who}; "
+        f"start a new needs assessment to change it."
+    )
+
+
+def _pot_note(assessment: NeedsAssessment) -> str:
+    return (
+        f"Pot for {assessment.name} (needs assessment {assessment.pk}): its needs-based allocation adopted for "
+        f"{assessment.target_year} under draft decision {decision_number(assessment)}."
+    )
+
+
 @transaction.atomic
 def adopt(assessment: NeedsAssessment, *, by: "User | None" = None) -> Decision:
-    """Write the result as the target year's area lines, under a draft PCC decision.
+    """Write the result as the target year's area lines, under a draft PCC decision, with the pot to pay for them.
 
-    Adopting again (after a recalculation) updates the same lines and decision in place; once the decision has been
-    made, the lines belong to it and a new assessment is needed instead.
+    An assessment is adopted at most once: changing the shares afterwards means a new assessment, so each decision
+    has one record of the figures it adopted. The target budget gets its money one of two ways: a budget with no pot
+    and no lines yet (a new year) is given the assessment's pot through funds.services.add_to_pot; a budget that
+    already has money must have enough of its pot unallocated to cover what the lines add, or nothing is written.
     """
     assessment = (
-        NeedsAssessment.objects.select_for_update()
-        .select_related("pot_line__budget__stream", "pot_line__budget__year", "target_year")
+        NeedsAssessment.objects.select_for_update(of=("self",))
+        .select_related(
+            "pot_line__budget__stream", "pot_line__budget__year", "target_year", "adopted_decision"
+        )
         .get(pk=assessment.pk)
     )
+    if assessment.status == NeedsAssessment.Status.ADOPTED:
+        raise NeedsError(_adopted_already(assessment))
     if (assessment.status, NeedsAssessment.Status.ADOPTED) not in NeedsAssessment.TRANSITIONS:
         raise NeedsError(
             f"{assessment.name} cannot be adopted from {assessment.get_status_display().lower()}."
-        )
-    decision = assessment.adopted_decision
-    if decision is not None and decision.status != Decision.Status.DRAFT:
-        raise NeedsError(
-            f"{assessment.name} was adopted under PCC Decision {decision.number}, which has been made, so its lines "
-            f"can no longer be changed from here. Start a new needs assessment instead."
         )
     result = run(assessment)
     budget = funds_services.get_or_create_budget(
         stream_id=assessment.pot_line.budget.stream_id, year_id=assessment.target_year_id
     )
+    # Held until the adoption commits, so no other change to this budget's lines or pot can slip in between the
+    # check below and the lines it allows (funds' services take the same lock, budget before line).
+    Budget.objects.select_for_update().get(pk=budget.pk)
     section = funds_services.get_or_create_section(budget_id=budget.pk, heading=section_heading(assessment))
     existing = {
         line.area_id: line
         for line in BudgetLine.objects.filter(budget=budget, section=section, kind=BudgetLine.Kind.AREA)
     }
+    _fund_the_pot(assessment, result, budget=budget, replacing=existing, by=by)
     lines = []
     for order, row in enumerate(result.rows, start=1):
         line = existing.get(row.area.pk) or BudgetLine(
@@ -404,7 +436,37 @@ def adopt(assessment: NeedsAssessment, *, by: "User | None" = None) -> Decision:
         after={
             "status": assessment.status,
             "decision": decision.number,
+            "budget": budget.pk,
             "lines": {row.area.name: row.allocation for row in result.rows},
         },
     )
     return decision
+
+
+def _fund_the_pot(
+    assessment: NeedsAssessment,
+    result: Result,
+    *,
+    budget: Budget,
+    replacing: dict[int | None, BudgetLine],
+    by: "User | None",
+) -> None:
+    """Give a new, empty budget the assessment's pot; refuse an existing budget whose unallocated pot is too small
+    for what the lines add (an area line the adoption replaces gives its old amount back first)."""
+    totals = funds_selectors.budget_totals(budget.pk)
+    if totals.pot == 0 and totals.allocated == 0:
+        funds_services.add_to_pot(
+            budget_id=budget.pk, amount=Decimal(result.total), note=_pot_note(assessment), by=by
+        )
+        return
+    replaced = {r.area.pk for r in result.rows}
+    adds = Decimal(result.total) - sum(
+        (line.amount for area_id, line in replacing.items() if area_id in replaced), Decimal(0)
+    )
+    allocated = totals.allocated + adds
+    if allocated > totals.pot:
+        raise NeedsError(
+            f"Adopting {assessment.name} would allocate {format_pounds(allocated)} of the {budget} pot of "
+            f"{format_pounds(totals.pot)}, which is {format_pounds(allocated - totals.pot)} more than it holds. "
+            f"Add to the pot first, or adopt into a year whose budget has no pot yet."
+        )

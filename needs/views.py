@@ -1,9 +1,10 @@
 from django.contrib import messages
-from django.contrib.admin.views.decorators import staff_member_required
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from accounts.permissions import has_staff_permission, permission_required
 from exports.services import request_export
 from funds.services import BudgetRuleError
 
@@ -13,14 +14,18 @@ from .forms import IndicatorFormSet, InputsForm, StartForm, indicator_initial
 from .models import Indicator
 
 PREFIX = "indicators"
+VIEW = "needs.view_needsassessment"
+ADD = "needs.add_needsassessment"
+CHANGE = "needs.change_needsassessment"
+ADOPT = "needs.adopt_needsassessment"
 
 
-@staff_member_required
+@permission_required(VIEW)
 def assessment_list(request):
     return render(request, "needs/list.html", {"assessments": selectors.assessments()})
 
 
-@staff_member_required
+@permission_required(ADD)
 def start(request):
     form = StartForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -61,9 +66,12 @@ def _page(request, assessment, formset, inputs, status=200):
     )
 
 
-@staff_member_required
+@permission_required(VIEW)
 def assessment(request, pk: int):
     assessment = get_object_or_404(selectors.assessments(), pk=pk)
+    # Anyone who may see an assessment reads its page; saving its figures is a change to it.
+    if request.method == "POST" and not has_staff_permission(request.user, CHANGE):
+        raise PermissionDenied
     areas = services.areas_for(assessment)
     indicators = list(assessment.indicators.prefetch_related("values"))
     if request.method != "POST":
@@ -136,7 +144,7 @@ def _fill_from_returns(request, assessment) -> None:
         )
 
 
-@staff_member_required
+@permission_required(ADOPT)
 def adopt(request, pk: int):
     assessment = get_object_or_404(selectors.assessments(), pk=pk)
     error = ""
@@ -162,7 +170,7 @@ def adopt(request, pk: int):
     )
 
 
-@staff_member_required
+@permission_required(VIEW)
 @require_POST
 def export(request, pk: int):
     assessment = get_object_or_404(selectors.assessments(), pk=pk)

@@ -126,7 +126,8 @@ class ServiceAdmin(admin.ModelAdmin):
         return TemplateResponse(request, f"admin/providers/service/{template}", context)
 
     def _service(self, request, pk: int) -> Service:
-        if not self.has_change_permission(request):
+        # Funding commits money, so it is finance's permission, not the commissioning officer's who runs the service.
+        if not request.user.has_perm("providers.fund_service"):
             raise PermissionDenied
         return get_object_or_404(Service.objects.select_related("provider", "start_year", "end_year"), pk=pk)
 
@@ -198,7 +199,10 @@ class MeasureInline(admin.TabularInline):
     show_change_link = True
 
 
-@admin.action(description="Create reporting periods and open returns for a financial year")
+@admin.action(
+    description="Create reporting periods and open returns for a financial year",
+    permissions=["add_reportingperiod"],
+)
 def create_periods(modeladmin, request, queryset):
     """Asks for the year on a page of its own, then posts back to this action with "apply"."""
     form = YearForm(request.POST if "apply" in request.POST else None)
@@ -234,6 +238,9 @@ class MonitoringTemplateAdmin(admin.ModelAdmin):
     list_display = ["name", "frequency", "due_after_days", "reminder_days_before", "overdue_interval_days"]
     inlines = [MeasureInline]
     actions = [create_periods]
+
+    def has_add_reportingperiod_permission(self, request) -> bool:
+        return request.user.has_perm("providers.add_reportingperiod")
 
 
 class BreakdownInline(admin.TabularInline):

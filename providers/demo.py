@@ -10,11 +10,12 @@ import datetime
 import random
 from decimal import Decimal
 
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
+from accounts import roles
 from accounts.demo import DEMO_PASSWORD
 from accounts.models import User
 from funds.models import Area, BudgetLine, FinancialYear
@@ -37,7 +38,6 @@ COMMISSIONER = "commissioning@demo.pcc-grants.example"
 LOGINS = [
     ("Provider, prepares returns (Black Country Women's Aid)", PREPARER),
     ("Provider, signs off returns (Black Country Women's Aid)", SIGNATORY),
-    ("OPCC commissioning officer (reviews returns)", COMMISSIONER),
 ]
 DEMO_PROVIDER = "Black Country Women's Aid"
 
@@ -284,12 +284,8 @@ def load() -> dict:
     year = FinancialYear.objects.get(start_year=2024)
     templates = ready_templates.install()
     commissioner = _user(COMMISSIONER, "Demo Commissioning Officer", password=True, is_staff=True)
-    commissioner.user_permissions.add(
-        *Permission.objects.filter(
-            content_type__app_label="providers",
-            codename__in=["review_returns", "view_monitoringreturn", "view_service", "view_provider"],
-        )
-    )
+    # The role the demo's reviews are made under (accounts.roles; its group exists from migrate).
+    commissioner.groups.add(Group.objects.get(name=roles.COMMISSIONING_OFFICER))
     providers = {}
     for name, aliases in PROVIDERS.items():
         providers[name], _ = Provider.objects.get_or_create(
@@ -315,7 +311,8 @@ def load() -> dict:
             },
         )
         service.areas.set([areas[a] for a in covers])
-        _fund(service, year, fundings, commissioner)
+        # Committed by the loader itself (by=None): commissioning officers run services but do not commit money.
+        _fund(service, year, fundings, None)
         loaded.append(service)
     _document(Service.objects.get(provider=providers[DEMO_PROVIDER], name="IDVA service"))
     for template in templates.values():

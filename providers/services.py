@@ -58,6 +58,7 @@ def fund_service(
 
     Refused with funds.services.OverCommitment when the line has too little left.
     """
+    _check_may_fund(by)
     commitment = commit_to_line(
         line_id=line_id,
         amount=amount,
@@ -78,6 +79,15 @@ def fund_service(
     )
 
 
+def _check_may_fund(by: "User | None") -> None:
+    """Committing or releasing a service's money is finance's to do (providers.fund_service). `by=None` is the
+    system (the demo loader), which acts for nobody."""
+    if by is not None and not by.has_perm("providers.fund_service"):
+        raise FundingRuleError(
+            "You do not have permission to commit or release money for commissioned services."
+        )
+
+
 @transaction.atomic
 def release_funding(*, funding_id: int, by: "User | None" = None, reason: str = "") -> None:
     """Give a service's funding back to its budget line (a contract ended early or was funded from the wrong line).
@@ -85,7 +95,8 @@ def release_funding(*, funding_id: int, by: "User | None" = None, reason: str = 
     The commitment is kept, marked released, so the ledger still shows it; the funding row goes, so the line can fund
     the service again. Refused with BudgetRuleError if anything has been paid against it.
     """
-    funding = ServiceFunding.objects.select_related("service", "line").filter(pk=funding_id).first()
+    _check_may_fund(by)
+    funding = ServiceFunding.objects.select_related("service", "line__budget").filter(pk=funding_id).first()
     if funding is None:
         raise FundingRuleError("This funding has already been released.")
     release_commitment(commitment_id=funding.commitment_id, by=by, reason=reason)
@@ -97,7 +108,11 @@ def release_funding(*, funding_id: int, by: "User | None" = None, reason: str = 
         "service_funding.released",
         obj=funding.service,
         by=by,
-        before={"line": funding.line_id, "amount": str(funding.amount), "commitment": funding.commitment_id},
+        before={
+            "line": f"{funding.line.name} ({funding.line.budget})",
+            "amount": str(funding.amount),
+            "commitment": funding.commitment.reference,
+        },
         after=None,
         note=reason,
     )

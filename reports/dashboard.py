@@ -21,11 +21,44 @@ from providers.models import MonitoringReturn
 DUE_WITHIN_DAYS = 30
 
 
+@dataclass(frozen=True)
+class PotDifference:
+    """The row that makes a stream's area rows add up to its total: what the lines leave of the pot unallocated, or
+    (negative) how far they promise more than the pot holds.
+
+    An area row's "left to commit" is its lines less what is committed against them; the stream's is its pot less
+    what is committed, because a commitment needs room on its line and in the pot (funds.services.commit_to_line).
+    The two differ by exactly pot - allocated, so this row shows it instead of leaving the columns not to add up."""
+
+    amount: Decimal
+
+    @property
+    def name(self) -> str:
+        if self.amount < 0:
+            return "Lines allocate more than the pot"
+        return "In the pot but not yet allocated to a line"
+
+    @property
+    def remaining(self) -> Decimal:
+        return self.amount
+
+
 @dataclass
 class StreamSection:
     budget: Budget
     areas: list[selectors.AreaTotals]
     chart: dict
+
+    @property
+    def pot_difference(self) -> PotDifference | None:
+        difference = self.budget.pot - self.budget.allocated
+        return PotDifference(difference) if difference else None
+
+    @property
+    def remaining_by_row(self) -> list[Decimal]:
+        """Each row's "left to commit" as the table prints them: they add up to the stream's."""
+        difference = self.pot_difference
+        return [a.remaining for a in self.areas] + ([difference.remaining] if difference else [])
 
 
 @dataclass

@@ -1,18 +1,22 @@
 from django.contrib import messages
-from django.contrib.admin.views.decorators import staff_member_required
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.views.decorators.http import require_POST
+from django_tables2 import RequestConfig
 
+from accounts.permissions import has_staff_permission, permission_required
 from exports.services import request_export
 from funds import selectors
 from funds.models import FinancialYear
 
 from . import dashboard as dashboard_reads
-from .exports.builders import ANNUAL_REPORT_PACK, BUDGET_TABLES
-from .forms import YearForm
+from .audit_trail import filtered_trail
+from .exports.builders import ANNUAL_REPORT_PACK, AUDIT_TRAIL, BUDGET_TABLES
+from .forms import AuditTrailFilterForm, YearForm
 from .report_figures import annual_figures
 from .report_tables import build_report
+from .tables import AuditTrailTable
 
 
 def _chosen_year(request) -> FinancialYear | None:
@@ -30,7 +34,11 @@ def _url_if_there(name: str) -> str | None:
         return None
 
 
-@staff_member_required
+VIEW_BUDGETS = "funds.view_budget"
+VIEW_TRAIL = "audit.view_auditevent"
+
+
+@permission_required(VIEW_BUDGETS)
 def dashboard(request):
     # One query gives the picker its years and the default (the latest year with budgets); the form is only drawn
     # from that list, so choosing a year costs no query of its own.
@@ -52,6 +60,7 @@ def dashboard(request):
         "pipeline": dashboard_reads.pipeline(year) if year else None,
         "returns": dashboard_reads.returns_due(timezone.localdate()),
         "giving360_url": _url_if_there("transparency:giving360"),
+        "can_see_trail": has_staff_permission(request.user, VIEW_TRAIL),
     }
     return render(request, "reports/dashboard.html", context)
 
@@ -74,7 +83,7 @@ def _year_workbook_page(request, *, kind: str, title: str, template: str, figure
     return render(request, template, {"form": form, "year": year, **figures_for(year)})
 
 
-@staff_member_required
+@permission_required(VIEW_BUDGETS)
 def budget_tables(request):
     return _year_workbook_page(
         request,
@@ -85,7 +94,7 @@ def budget_tables(request):
     )
 
 
-@staff_member_required
+@permission_required(VIEW_BUDGETS)
 def annual_report_pack(request):
     return _year_workbook_page(
         request,
@@ -94,3 +103,27 @@ def annual_report_pack(request):
         template="reports/annual_report_pack.html",
         figures_for=lambda year: {"figures": annual_figures(year) if year else None},
     )
+
+
+PER_PAGE = 50
+
+
+@permission_required(VIEW_TRAIL)
+def audit_trail(request):
+    # A filter typed wrongly gets its message and is left out; the others still apply, so the page always answers.
+    form = AuditTrailFilterForm(request.GET or None)
+    if form.is_bound:
+        form.is_valid()
+    table = AuditTrailTable(filtered_trail(form.filters()))
+    RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
+    table.describe_page()
+    return render(request, "reports/audit_trail.html", {"form": form, "table": table})
+
+
+@permission_required(VIEW_TRAIL)
+@require_POST
+def audit_trail_export(request):
+    form = AuditTrailFilterForm(request.POST)
+    form.is_valid()
+    job = request_export(kind=AUDIT_TRAIL, params=form.params, title="Audit trail", by=request.user)
+    return redirect("exports:job", pk=job.pk)

@@ -7,8 +7,8 @@ pattern means adding one line below.
 
 What "refused" means here, as the project does it today:
 - an applicant's or provider's own data: 404 to anyone else, never 403 (an id that is not yours simply is not found);
-- OPCC staff pages (`staff_member_required`): a signed-in non-staff user is redirected to the admin sign-in page;
-- commissioning pages (`reviewer_required`): 403 for anyone without the review permission;
+- OPCC staff pages (`accounts.permissions.permission_required`): 403 for a signed-in person without the page's
+  permission (which role holds which is tests/test_role_matrix.py's subject);
 - an export: staff see only the ones they asked for, so another member of staff gets 404.
 Each line is also opened by its owner, who must not get 404: that proves the ids the line makes are real.
 """
@@ -114,17 +114,11 @@ def provider(kwargs) -> Line:
 
 
 def staff(kwargs) -> Line:
-    return Line(
-        kwargs, owner="staff", refused=[("applicant_b", admin_sign_in), ("provider_b", admin_sign_in)]
-    )
-
-
-def reviewer(kwargs) -> Line:
     return Line(kwargs, owner="staff", refused=[("applicant_b", forbidden), ("provider_b", forbidden)])
 
 
 def own_export(kwargs) -> Line:
-    return Line(kwargs, owner="staff", refused=[("applicant_b", admin_sign_in), ("other_staff", not_found)])
+    return Line(kwargs, owner="staff", refused=[("applicant_b", forbidden), ("other_staff", not_found)])
 
 
 TASKS = ("organisation", "project", "budget", "documents", "declarations")
@@ -157,8 +151,8 @@ OWNED: dict[str, Line] = {
     "needs:assessment": staff(lambda w: {"pk": w.needs.pk}),
     "needs:adopt": staff(lambda w: {"pk": w.needs.pk}),
     "needs:export": post_only(staff(lambda w: {"pk": w.needs.pk})),
-    "providers:staff_return": reviewer(lambda w: {"pk": w.side_a.ret.pk}),
-    "providers:staff_measure_chart": reviewer(lambda w: {"pk": w.measure.pk}),
+    "providers:staff_return": staff(lambda w: {"pk": w.side_a.ret.pk}),
+    "providers:staff_measure_chart": staff(lambda w: {"pk": w.measure.pk}),
     # Exports: only the member of staff who asked for one.
     "exports:job": own_export(lambda w: {"pk": w.export.pk}),
     "exports:download": own_export(lambda w: {"pk": w.export.pk}),

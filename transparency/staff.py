@@ -3,9 +3,9 @@ the file built by a Celery task."""
 
 from django import forms
 from django.contrib import messages
-from django.contrib.admin.views.decorators import staff_member_required
 from django.shortcuts import redirect, render
 
+from accounts.permissions import permission_required
 from applications.models import Round
 from exports.services import request_export
 from funds.forms import YearField
@@ -63,7 +63,7 @@ def _initial_year() -> FinancialYear | None:
     )
 
 
-@staff_member_required
+@permission_required("applications.publish_grants")
 def giving360(request):
     creating = request.method == "POST" and request.POST.get("action") == "create"
     if request.method == "POST":

@@ -4,18 +4,33 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('applications', '0009_remove_applicationevent'),
+        ("applications", "0009_remove_applicationevent"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='application',
-            options={'ordering': ['-created_at', '-pk'], 'permissions': [('screen_application', 'Can screen eligibility and ask applicants for more information'), ('assess_application', 'Can declare conflicts and score applications'), ('recommend_application', 'Can recommend an amount to the panel'), ('decide_application', "Can record the panel's decision")]},
+            name="application",
+            options={
+                "ordering": ["-created_at", "-pk"],
+                "permissions": [
+                    ("screen_application", "Can screen eligibility and ask applicants for more information"),
+                    ("assess_application", "Can declare conflicts and score applications"),
+                    ("recommend_application", "Can recommend an amount to the panel"),
+                    ("decide_application", "Can record the panel's decision"),
+                ],
+            },
         ),
         migrations.AlterModelOptions(
-            name='award',
-            options={'ordering': ['-created_at', '-pk'], 'permissions': [('approve_award', 'Can approve awards and commit the money'), ('cancel_award', 'Can cancel an award and release its money'), ('record_award_payment', 'Can record award payments as made'), ('publish_grants', 'Can build the 360Giving file of published grants')]},
+            name="award",
+            options={
+                "ordering": ["-created_at", "-pk"],
+                "permissions": [
+                    ("approve_award", "Can approve awards and commit the money"),
+                    ("cancel_award", "Can cancel an award and release its money"),
+                    ("record_award_payment", "Can record award payments as made"),
+                    ("publish_grants", "Can build the 360Giving file of published grants"),
+                ],
+            },
         ),
     ]

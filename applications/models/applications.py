@@ -24,6 +24,7 @@ class Status(models.TextChoices):
     DECLINED = "declined", "Not funded"
     AWARDED = "awarded", "Awarded"
     WITHDRAWN = "withdrawn", "Withdrawn"
+    AWARD_CANCELLED = "award_cancelled", "Award cancelled"
 
 
 # The audit action under which every status change is recorded (applications.workflow.move): before and after hold

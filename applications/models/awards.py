@@ -14,6 +14,7 @@ class Award(models.Model):
         AWAITING_FINANCE = "awaiting_finance", "Awaiting finance approval"
         COMMITTED = "committed", "Approved by finance"
         PAID = "paid", "Paid in full"
+        CANCELLED = "cancelled", "Cancelled"
 
     class Schedule(models.TextChoices):
         SINGLE = "single", "One payment on acceptance"
@@ -35,10 +36,21 @@ class Award(models.Model):
     commitment = models.OneToOneField(
         Commitment, null=True, blank=True, on_delete=models.PROTECT, related_name="award"
     )
+    # An award over the office's second_signature_over needs two different finance approvers
+    # (applications.duties): the first signature commits nothing; the second commits the money and is approved_by.
+    first_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    first_approved_at = models.DateTimeField(null=True, blank=True)
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     approved_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.TextField(blank=True)
     accepted_at = models.DateTimeField(null=True, blank=True)
     letter_sent_at = models.DateTimeField(
         null=True, blank=True, help_text="When the award letter was emailed"
@@ -57,8 +69,15 @@ class Award(models.Model):
             models.CheckConstraint(condition=Q(amount__gt=0), name="award_amount_positive"),
             models.CheckConstraint(condition=Q(instalments__gte=1), name="award_at_least_one_instalment"),
             models.CheckConstraint(
-                condition=Q(status="awaiting_finance") | Q(commitment__isnull=False),
+                condition=Q(status__in=["awaiting_finance", "cancelled"]) | Q(commitment__isnull=False),
                 name="approved_award_has_commitment",
+            ),
+            # Four eyes: the second signature is never the first signer's.
+            models.CheckConstraint(
+                condition=Q(first_approved_by__isnull=True)
+                | Q(approved_by__isnull=True)
+                | ~Q(first_approved_by=models.F("approved_by")),
+                name="award_signatures_by_two_people",
             ),
         ]
 

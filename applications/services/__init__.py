@@ -5,6 +5,7 @@ from .awards import (  # noqa: F401
     accept_award,
     approve_award,
     approve_awards,
+    cancel_award,
     change_award_terms,
     check_line_is_rounds,
     create_award,

@@ -1,7 +1,9 @@
 """Awards: finance approval commits the money through funds.services, then the schedule and letter follow.
 
+Who may sign, and when a second signature is needed, is applications.duties; this module applies it.
+
 Lock order: award, then application, then whatever funds.services locks (budget, line, commitment). Every path here
-takes them in that order, so racing approvals queue on the budget row rather than deadlocking.
+takes them in that order, so racing approvals queue on the award row, then the budget row, rather than deadlocking.
 """
 
 import datetime
@@ -9,21 +11,35 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from audit.services import record_event
-from funds.models import BudgetLine
-from funds.services import BudgetRuleError, commit_to_line, record_payment
+from core.money import format_pounds
+from funds import selectors as funds_selectors
+from funds.models import BudgetLine, FinancialYear
+from funds.services import BudgetRuleError, commit_to_line, record_payment, release_commitment
 
+from .. import duties
 from ..models import Application, Award, AwardPayment, Status
-from ..workflow import Role, move
+from ..workflow import move
 
 if TYPE_CHECKING:
     from accounts.models import User
 
 
 class AwardError(Exception):
-    """An award action refused; the message says which award and why (for a budget refusal, what remains)."""
+    """An award action refused; the message says which award and why (for a budget refusal, what remains).
+
+    `problems` holds one sentence per award refused (a bulk approval lists every one)."""
+
+    def __init__(self, message: str, problems: list[str] | None = None):
+        super().__init__(message)
+        self.problems = problems or [message]
+
+
+def _name(user: "User | None") -> str:
+    return user.get_full_name() if user is not None else "the system"
 
 
 def default_line(application: Application) -> BudgetLine | None:
@@ -58,32 +74,68 @@ def create_award(*, application: Application, line: BudgetLine | None = None) ->
 
 
 @transaction.atomic
-def change_award_terms(*, award_id: int, line_id: int, schedule: str, instalments: int) -> Award:
-    """Choose the line and the payment schedule, which may change only until finance approves the award."""
-    award = Award.objects.select_for_update().get(pk=award_id)
+def change_award_terms(
+    *, award_id: int, line_id: int, schedule: str, instalments: int, by: "User | None" = None
+) -> Award:
+    """Choose the line and the payment schedule, which may change only until finance first signs the award."""
+    award = Award.objects.select_for_update().select_related("line").get(pk=award_id)
     application = Application.objects.select_for_update().get(pk=award.application_id)
     if award.status != Award.Status.AWAITING_FINANCE:
         raise AwardError(
-            f"{application.reference} is already approved, so its line and schedule cannot change"
+            f"{application.reference} is already {award.get_status_display().lower()}, "
+            "so its line and schedule cannot change"
+        )
+    if award.first_approved_by_id:
+        # The second signer signs what the first signed: nothing about the money moves in between.
+        raise AwardError(
+            f"{application.reference} has its first signature, so its line and schedule cannot change"
         )
     line = BudgetLine.objects.get(pk=line_id)
     check_line_is_rounds(application, line)
+    before = {"line": award.line.name, "schedule": award.schedule, "instalments": award.instalments}
     award.line, award.schedule, award.instalments = line, schedule, instalments
     award.save(update_fields=["line", "schedule", "instalments"])
+    record_event(
+        "award.terms_changed",
+        obj=award,
+        by=by,
+        before=before,
+        after={"line": line.name, "schedule": schedule, "instalments": instalments},
+    )
     return award
 
 
 @transaction.atomic
 def approve_award(*, award_id: int, by: "User", today: datetime.date | None = None) -> Award:
+    """Finance's signature. An award over the office's second-signature threshold needs two different approvers:
+    the first signature is recorded and commits nothing; the second (a finance approver) commits the money. Either
+    way the award is returned; it is committed once its status says so."""
     award = Award.objects.select_for_update().get(pk=award_id)
     application = Application.objects.select_for_update().get(pk=award.application_id)
+    award.application = application
     if award.status != Award.Status.AWAITING_FINANCE:
-        raise AwardError(f"{application.reference} is already approved")
-    # Checked again here: finance may have changed the award's line in the admin since it was made.
-    check_line_is_rounds(application, award.line)
+        raise AwardError(f"{application.reference} is already {award.get_status_display().lower()}")
+    if problem := duties.signature_refusal(award, by):
+        raise AwardError(f"{application.reference}: {problem}")
+    now = timezone.now()
+    if duties.needs_second_signature(award) and award.first_approved_by_id is None:
+        award.first_approved_by, award.first_approved_at = by, now
+        award.save(update_fields=["first_approved_by", "first_approved_at"])
+        record_event(
+            "award.first_signature",
+            obj=award,
+            by=by,
+            before=None,
+            after={"first_signature": _name(by), "amount": str(award.amount)},
+            note=f"Over {format_pounds(duties.office_settings().second_signature_over)}: "
+            "a second finance approver must sign before the money is committed",
+        )
+        return award
+    today = today or timezone.localdate()
+    line = _line_to_commit_against(award, application, today=today, by=by)
     try:
         commitment = commit_to_line(
-            line_id=award.line_id,
+            line_id=line.pk,
             amount=award.amount,
             reference=str(application),  # its reference: an application with an award has been submitted
             committed_for=award,
@@ -93,15 +145,29 @@ def approve_award(*, award_id: int, by: "User", today: datetime.date | None = No
         raise AwardError(f"{application.reference} was refused: {exc}") from exc
     award.commitment = commitment
     award.status = Award.Status.COMMITTED
-    award.approved_by, award.approved_at = by, timezone.now()
+    award.approved_by, award.approved_at = by, now
     award.save(update_fields=["commitment", "status", "approved_by", "approved_at"])
-    _schedule_payments(award, today or timezone.localdate())
+    signatures = {"approved_by": _name(by)}
+    if award.first_approved_by_id:
+        signatures = {"first_signature": _name(award.first_approved_by), "second_signature": _name(by)}
+    record_event(
+        "award.approved",
+        obj=award,
+        by=by,
+        before={"status": Award.Status.AWAITING_FINANCE},
+        after={
+            "status": Award.Status.COMMITTED,
+            "amount": str(award.amount),
+            "line": line.name,
+            **signatures,
+        },
+    )
+    _schedule_payments(award, today)
     move(
         application,
         Status.AWARDED,
         by=by,
-        role=Role.FINANCE,
-        reason=f"Finance approved {award.amount} against {award.line.name}",
+        reason=f"Finance approved {format_pounds(award.amount)} against {line.name}",
     )
     from ..tasks import send_award_letter
 
@@ -109,16 +175,102 @@ def approve_award(*, award_id: int, by: "User", today: datetime.date | None = No
     return award
 
 
+def _line_to_commit_against(
+    award: Award, application: Application, *, today: datetime.date, by: "User"
+) -> BudgetLine:
+    """The award's line; or, when that line's year is closed, the matching line in the open year, which becomes the
+    award's line (work approved after a year end lands in the open year). Refused if there is none."""
+    line = BudgetLine.objects.select_related("budget__year", "budget__stream").get(pk=award.line_id)
+    year = line.budget.year
+    if year.closed_at is None:
+        # Checked again here: finance may have changed the award's line in the admin since it was made.
+        check_line_is_rounds(application, line)
+        return line
+    open_line = funds_selectors.open_line_like(line, on=today)
+    if open_line is None:
+        open_year = FinancialYear(start_year=FinancialYear.containing(today))
+        raise AwardError(
+            f"{application.reference} was refused: {year} is closed, and the {line.budget.stream} budget for "
+            f"{open_year} has no line like “{line.name}”. Add that line to the {open_year} budget, then approve "
+            "the award again."
+        )
+    open_line = BudgetLine.objects.select_related("budget__year").get(pk=open_line.pk)
+    award.line = open_line
+    award.save(update_fields=["line"])
+    record_event(
+        "award.line_changed",
+        obj=award,
+        by=by,
+        before={"line": str(line)},
+        after={"line": str(open_line)},
+        note=f"{year} is closed, so the award is committed against {open_line.name} in "
+        f"{open_line.budget.year} instead.",
+    )
+    return open_line
+
+
 @transaction.atomic
 def approve_awards(*, award_ids: list[int], by: "User") -> list[Award]:
-    """All or nothing: the first refusal rolls every approval in the list back and says which award it was."""
-    approved = []
-    for award_id in sorted(award_ids):
+    """All or nothing. Each award is tried in a savepoint so that every refusal is found, not only the first; if any
+    award is refused, everything is rolled back and one AwardError lists every refusal."""
+    signed, refusals = [], []
+    ids = sorted(set(award_ids))
+    for award_id in ids:
         try:
-            approved.append(approve_award(award_id=award_id, by=by))
+            with transaction.atomic():
+                signed.append(approve_award(award_id=award_id, by=by))
         except AwardError as exc:
-            raise AwardError(f"Nothing was approved. {exc}") from exc
-    return approved
+            refusals.extend(exc.problems)
+    if refusals:
+        count = f"{len(refusals)} of the {len(ids)} awards" if len(ids) > 1 else "The award"
+        raise AwardError(
+            f"Nothing was approved. {count} {'were' if len(refusals) > 1 else 'was'} refused: "
+            + " ".join(r if r.endswith(".") else f"{r}." for r in refusals),
+            problems=refusals,
+        )
+    return signed
+
+
+@transaction.atomic
+def cancel_award(*, award_id: int, by: "User", reason: str) -> Award:
+    """Cancel an award nothing has been paid on: its commitment is released back to its line through funds, and the
+    application becomes "Award cancelled"."""
+    award = Award.objects.select_for_update().get(pk=award_id)
+    application = Application.objects.select_for_update().get(pk=award.application_id)
+    award.application = application
+    reference = application.reference
+    if problem := duties.refusal(application, duties.CANCEL_AWARD, by):
+        raise AwardError(f"{reference}: {problem}")
+    if not reason.strip():
+        raise AwardError("Give the reason for cancelling the award")
+    if award.status == Award.Status.CANCELLED:
+        raise AwardError(f"{reference}: this award is already cancelled")
+    paid = award.payments.filter(payment__isnull=False).aggregate(s=Sum("amount"))["s"]
+    if paid:
+        raise AwardError(
+            f"{format_pounds(paid)} has already been paid on {reference}, so its award cannot be cancelled."
+        )
+    before = {"status": award.status}
+    if award.commitment_id:
+        try:
+            release_commitment(
+                commitment_id=award.commitment_id, by=by, reason=f"Award {reference} cancelled: {reason}"
+            )
+        except BudgetRuleError as exc:
+            raise AwardError(f"{reference}: {exc}") from exc
+    award.status = Award.Status.CANCELLED
+    award.cancelled_by, award.cancelled_at, award.cancel_reason = by, timezone.now(), reason
+    award.save(update_fields=["status", "cancelled_by", "cancelled_at", "cancel_reason"])
+    record_event(
+        "award.cancelled",
+        obj=award,
+        by=by,
+        before=before,
+        after={"status": Award.Status.CANCELLED, "released": str(award.amount if award.commitment_id else 0)},
+        note=reason,
+    )
+    move(application, Status.AWARD_CANCELLED, by=by, reason=reason)
+    return award
 
 
 def _schedule_payments(award: Award, start: datetime.date) -> None:
@@ -140,6 +292,8 @@ def _add_months(day: datetime.date, months: int) -> datetime.date:
 @transaction.atomic
 def accept_award(*, award_id: int, by: "User") -> Award:
     award = Award.objects.select_for_update().get(pk=award_id)
+    if award.status == Award.Status.CANCELLED:
+        raise AwardError("This award has been cancelled, so it cannot be accepted")
     if award.status == Award.Status.AWAITING_FINANCE:
         raise AwardError("This award cannot be accepted until finance has approved it")
     if award.accepted_at is None:
@@ -157,6 +311,10 @@ def mark_payment_made(
     award = Award.objects.select_for_update().get(pk=scheduled.award_id)
     scheduled = AwardPayment.objects.select_for_update().get(pk=award_payment_id)
     label = f"{award.application.reference} payment {scheduled.number}"
+    if problem := duties.missing_permission(by, duties.RECORD_PAYMENT):
+        raise AwardError(f"{label}: {problem}")
+    if award.status == Award.Status.CANCELLED:
+        raise AwardError(f"{label}: the award was cancelled, so nothing more is paid on it")
     if scheduled.payment_id:
         raise AwardError(f"{label} is already marked as made")
     if award.status == Award.Status.AWAITING_FINANCE or award.commitment_id is None:  # approval commits it

@@ -22,7 +22,7 @@ from ..models import (
     Status,
 )
 from ..models.applications import TASKS
-from ..workflow import Role, TransitionNotAllowed, move
+from ..workflow import TransitionNotAllowed, move
 from .documents import save_document
 from .references import reference_stem, reserve_reference
 
@@ -219,7 +219,7 @@ def submit_application(
     application.reference = reserve_reference(reference_stem(round_))
     application.submitted_at = timezone.now()
     application.submitted_by = by
-    move(application, Status.SUBMITTED, by=by, role=Role.APPLICANT, reason="Submitted by the applicant")
+    move(application, Status.SUBMITTED, by=by, reason="Submitted by the applicant")
     return application
 
 
@@ -230,7 +230,6 @@ def withdraw_application(*, application_id: int, by: "User", reason: str = "") -
         application,
         Status.WITHDRAWN,
         by=by,
-        role=Role.APPLICANT,
         reason=reason or "Withdrawn by the applicant",
     )
     return application
@@ -251,5 +250,5 @@ def respond_to_request(*, request_id: int, response: str, by: "User") -> Informa
     ):
         back_to = application.resume_status or Status.SUBMITTED
         application.resume_status = ""
-        move(application, back_to, by=by, role=Role.APPLICANT, reason="More information given")
+        move(application, back_to, by=by, reason="More information given")
     return info

@@ -10,8 +10,9 @@ from django.utils import timezone
 from core.money import format_pounds
 from funds.models import BudgetLine, Decision
 
+from .. import duties
 from ..models import Application, Assessment, Criterion, InformationRequest, Score, Status
-from ..workflow import Role, move
+from ..workflow import TransitionNotAllowed, move, refusal
 from .awards import create_award
 from .scoring import recompute_score
 
@@ -27,18 +28,18 @@ def _locked(application_id: int) -> Application:
     return Application.objects.select_for_update().select_related("round").get(pk=application_id)
 
 
+def _check_may_move(application: Application, to: str, by: "User") -> None:
+    """move() checks this too; asking first means a person who may not act hears why before any other rule."""
+    if problem := refusal(application, to, by):
+        raise TransitionNotAllowed(problem)
+
+
 @transaction.atomic
 def screen(*, application_id: int, eligible: bool, reason: str, by: "User") -> Application:
     application = _locked(application_id)
     if not reason.strip():
         raise ReviewError("Give the reason for the screening result")
-    move(
-        application,
-        Status.IN_ASSESSMENT if eligible else Status.INELIGIBLE,
-        by=by,
-        role=Role.STAFF,
-        reason=reason,
-    )
+    move(application, Status.IN_ASSESSMENT if eligible else Status.INELIGIBLE, by=by, reason=reason)
     return application
 
 
@@ -47,7 +48,7 @@ def request_information(*, application_id: int, question: str, by: "User") -> In
     application = _locked(application_id)
     info = InformationRequest.objects.create(application=application, question=question, asked_by=by)
     application.resume_status = application.status
-    move(application, Status.MORE_INFORMATION, by=by, role=Role.STAFF, reason=question)
+    move(application, Status.MORE_INFORMATION, by=by, reason=question)
     return info
 
 
@@ -57,6 +58,8 @@ def declare_conflict(
 ) -> Assessment:
     """The declaration comes before the assessor sees the application; once made it is not changed here."""
     application = _locked(application_id)
+    if problem := duties.missing_permission(assessor, duties.ASSESS):
+        raise ReviewError(problem)
     if application.status != Status.IN_ASSESSMENT:
         raise ReviewError("This application is not open for assessment.")
     if has_conflict and not details.strip():
@@ -77,6 +80,8 @@ def score_application(*, assessment_id: int, scores: dict[int, tuple[int, str]],
     )
     if assessment.assessor_id != by.pk:
         raise ReviewError("You can only score your own assessment.")
+    if problem := duties.missing_permission(by, duties.ASSESS):
+        raise ReviewError(problem)
     if assessment.has_conflict:
         raise ReviewError("You declared a conflict of interest, so you cannot score this application.")
     application = assessment.application
@@ -103,6 +108,7 @@ def score_application(*, assessment_id: int, scores: dict[int, tuple[int, str]],
 @transaction.atomic
 def recommend(*, application_id: int, amount: Decimal, reason: str, by: "User") -> Application:
     application = _locked(application_id)
+    _check_may_move(application, Status.RECOMMENDED, by)
     if not application.assessments.filter(completed_at__isnull=False).exists():
         raise ReviewError("At least one assessor must finish scoring before you recommend an amount")
     round_ = application.round
@@ -116,7 +122,7 @@ def recommend(*, application_id: int, amount: Decimal, reason: str, by: "User") 
             f"Recommend at least the round's minimum grant of {format_pounds(round_.minimum_grant)}"
         )
     application.recommended_amount = amount
-    move(application, Status.RECOMMENDED, by=by, role=Role.STAFF, reason=reason)
+    move(application, Status.RECOMMENDED, by=by, reason=reason)
     return application
 
 
@@ -131,6 +137,7 @@ def decide(
     line: BudgetLine | None = None,
 ) -> Application:
     application = _locked(application_id)
+    _check_may_move(application, Status.APPROVED if approve else Status.DECLINED, by)
     if not reason.strip():
         raise ReviewError("Give the reason for the decision")
     if approve:
@@ -141,8 +148,8 @@ def decide(
                 f"Awards over {format_pounds(threshold)} need a PCC decision. Choose the decision"
             )
         application.decision = decision
-        move(application, Status.APPROVED, by=by, role=Role.STAFF, reason=reason)
+        move(application, Status.APPROVED, by=by, reason=reason)
         create_award(application=application, line=line)
     else:
-        move(application, Status.DECLINED, by=by, role=Role.STAFF, reason=reason)
+        move(application, Status.DECLINED, by=by, reason=reason)
     return application

@@ -2,14 +2,14 @@
 recommendation and decision."""
 
 from django.contrib import messages
-from django.contrib.admin.views.decorators import staff_member_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 
+from accounts.permissions import permission_required
 from exports.services import request_export
 
-from .. import selectors, services
+from .. import duties, selectors, services, workflow
 from ..filters import StaffApplicationFilter
 from ..models import Application, Assessment, Status
 from ..staff_forms import (
@@ -23,8 +23,10 @@ from ..staff_forms import (
 from ..tables import StaffApplicationTable
 from ..workflow import TransitionNotAllowed
 
+VIEW = "applications.view_application"
 
-@staff_member_required
+
+@permission_required(VIEW)
 def application_list(request):
     filterset = StaffApplicationFilter(request.GET or None, queryset=selectors.staff_applications())
     table = StaffApplicationTable(filterset.qs)
@@ -32,7 +34,7 @@ def application_list(request):
     return render(request, "applications/staff/list.html", {"filter": filterset, "table": table})
 
 
-@staff_member_required
+@permission_required(VIEW)
 @require_POST
 def export_list(request):
     filterset = StaffApplicationFilter(request.POST, queryset=selectors.staff_applications())
@@ -62,11 +64,48 @@ def _forms(application, user, data=None, which=None):
     }, assessment
 
 
-@staff_member_required
+def _what_they_may_do(application: Application, user, assessment: Assessment | None) -> tuple[set, dict]:
+    """The actions this page offers the person at the application's status: the set they may take, and for each one
+    the separation of duties keeps from them, the sentence why. An action their role never takes is simply left out.
+    The services check all of this again when a form is posted."""
+    moves = {
+        Status.SUBMITTED: {"screen": Status.IN_ASSESSMENT, "request_information": Status.MORE_INFORMATION},
+        Status.IN_ASSESSMENT: {
+            "recommend": Status.RECOMMENDED,
+            "request_information": Status.MORE_INFORMATION,
+        },
+        Status.RECOMMENDED: {"decide": Status.APPROVED},
+    }.get(application.status, {})
+    can, why = set(), {}
+    for action, to in moves.items():
+        if duties.missing_permission(user, workflow.allowed(application.status, to)):
+            continue
+        if problem := workflow.refusal(application, to, user):
+            why[action] = problem
+        else:
+            can.add(action)
+    if application.status == Status.IN_ASSESSMENT and not duties.missing_permission(user, duties.ASSESS):
+        can.add("score" if assessment else "conflict")
+    if application.status == Status.APPROVED and not duties.missing_permission(user, duties.APPROVE_AWARD):
+        award = getattr(application, "award", None)
+        if award is not None and (problem := duties.signature_refusal(award, user)):
+            why["approve_award"] = problem
+        else:
+            can.add("approve_award")
+    return can, why
+
+
+@permission_required(VIEW)
 def application_detail(request, pk, action=None):
     application = get_object_or_404(
         Application.objects.select_related(
-            "round__budget", "organisation__area", "area", "ring_fence", "decision"
+            "round__budget",
+            "organisation__area",
+            "area",
+            "ring_fence",
+            "decision",
+            "award__first_approved_by",
+            "award__approved_by",
         ).prefetch_related(
             "budget_items",
             "documents",
@@ -90,6 +129,7 @@ def application_detail(request, pk, action=None):
                 messages.success(request, message)
                 return redirect("applications:staff_detail", pk=pk)
     conflicted = assessment is not None and assessment.has_conflict
+    can, why = _what_they_may_do(application, request.user, assessment)
     return render(
         request,
         "applications/staff/detail.html",
@@ -104,6 +144,10 @@ def application_detail(request, pk, action=None):
             "all_forms": list(forms.values()),
             "budget_total": sum(i.amount for i in application.budget_items.all()),
             "status_changes": selectors.status_changes(application),
+            "can": can,
+            "why": why,
+            "sees_scores": duties.can_see_scores(application, request.user, own=assessment),
+            "scores_hidden_reason": duties.scores_hidden_reason(application, request.user, own=assessment),
             "Status": Status,
         },
     )

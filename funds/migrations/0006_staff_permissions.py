@@ -4,26 +4,43 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('funds', '0005_remove_history_tables'),
+        ("funds", "0005_remove_history_tables"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='budget',
-            options={'ordering': ['-year__start_year', 'stream__report_order'], 'permissions': [('transfer_funds', 'Can transfer money between budgets and top up pots'), ('countersign', 'Can give the second approval for large awards and transfers')]},
+            name="budget",
+            options={
+                "ordering": ["-year__start_year", "stream__report_order"],
+                "permissions": [
+                    ("transfer_funds", "Can transfer money between budgets and top up pots"),
+                    ("countersign", "Can give the second approval for large awards and transfers"),
+                ],
+            },
         ),
         migrations.AlterModelOptions(
-            name='commitment',
-            options={'ordering': ['created_at', 'pk'], 'permissions': [('release_commitment', "Can release a commitment's unpaid money")]},
+            name="commitment",
+            options={
+                "ordering": ["created_at", "pk"],
+                "permissions": [("release_commitment", "Can release a commitment's unpaid money")],
+            },
         ),
         migrations.AlterModelOptions(
-            name='financialyear',
-            options={'ordering': ['-start_year'], 'permissions': [('close_financialyear', 'Can close a financial year')]},
+            name="financialyear",
+            options={
+                "ordering": ["-start_year"],
+                "permissions": [("close_financialyear", "Can close a financial year")],
+            },
         ),
         migrations.AlterModelOptions(
-            name='payment',
-            options={'ordering': ['paid_on', 'pk'], 'permissions': [('record_payment', 'Can record payments'), ('reverse_payment', 'Can correct a payment by a reversing entry')]},
+            name="payment",
+            options={
+                "ordering": ["paid_on", "pk"],
+                "permissions": [
+                    ("record_payment", "Can record payments"),
+                    ("reverse_payment", "Can correct a payment by a reversing entry"),
+                ],
+            },
         ),
     ]

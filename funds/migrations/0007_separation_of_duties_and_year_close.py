@@ -7,41 +7,63 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('funds', '0006_staff_permissions'),
+        ("funds", "0006_staff_permissions"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='financialyear',
-            name='close_reason',
+            model_name="financialyear",
+            name="close_reason",
             field=models.TextField(blank=True, editable=False),
         ),
         migrations.AddField(
-            model_name='financialyear',
-            name='closed_at',
+            model_name="financialyear",
+            name="closed_at",
             field=models.DateTimeField(blank=True, editable=False, null=True),
         ),
         migrations.AddField(
-            model_name='financialyear',
-            name='closed_by',
-            field=models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="financialyear",
+            name="closed_by",
+            field=models.ForeignKey(
+                blank=True,
+                editable=False,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='office',
-            name='recommender_may_decide',
-            field=models.BooleanField(default=False, help_text='Leave unticked so that whoever recommends an application never also decides it', verbose_name="the person who recommends may record the panel's decision"),
+            model_name="office",
+            name="recommender_may_decide",
+            field=models.BooleanField(
+                default=False,
+                help_text="Leave unticked so that whoever recommends an application never also decides it",
+                verbose_name="the person who recommends may record the panel's decision",
+            ),
         ),
         migrations.AddField(
-            model_name='office',
-            name='second_signature_over',
-            field=models.DecimalField(decimal_places=2, default=Decimal('10000.00'), help_text='An award or transfer above this needs a second, different finance approver', max_digits=14, verbose_name='second signature over'),
+            model_name="office",
+            name="second_signature_over",
+            field=models.DecimalField(
+                decimal_places=2,
+                default=Decimal("10000.00"),
+                help_text="An award or transfer above this needs a second, different finance approver",
+                max_digits=14,
+                verbose_name="second signature over",
+            ),
         ),
         migrations.AddField(
-            model_name='office',
-            name='transfer_decision_over',
-            field=models.DecimalField(decimal_places=2, default=Decimal('10000.00'), help_text='A transfer or top-up above this needs a PCC decision', max_digits=14, verbose_name='PCC decision for transfers over'),
+            model_name="office",
+            name="transfer_decision_over",
+            field=models.DecimalField(
+                decimal_places=2,
+                default=Decimal("10000.00"),
+                help_text="A transfer or top-up above this needs a PCC decision",
+                max_digits=14,
+                verbose_name="PCC decision for transfers over",
+            ),
         ),
     ]

@@ -4,14 +4,18 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('needs', '0001_initial'),
+        ("needs", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='needsassessment',
-            options={'ordering': ['-created_at', '-pk'], 'permissions': [('adopt_needsassessment', "Can adopt a needs assessment's shares as budget lines")]},
+            name="needsassessment",
+            options={
+                "ordering": ["-created_at", "-pk"],
+                "permissions": [
+                    ("adopt_needsassessment", "Can adopt a needs assessment's shares as budget lines")
+                ],
+            },
         ),
     ]

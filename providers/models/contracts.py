@@ -105,6 +105,7 @@ class Service(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["provider", "name"], name="unique_service_name_per_provider")
         ]
+        permissions = [("fund_service", "Can commit budget to a commissioned service and release it")]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.provider})"

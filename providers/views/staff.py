@@ -1,14 +1,12 @@
 """Staff pages for commissioning: the returns dashboard, reviewing a return, the measure chart and the export."""
 
-from functools import wraps
-
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from accounts.permissions import permission_required
 from exports.services import request_export
 from funds.models import FinancialYear
 
@@ -19,16 +17,6 @@ from ..forms import DashboardFilterForm, ExportForm, ReopenForm, RequestChangesF
 from ..models import Measure, Service
 
 
-def reviewer_required(view):
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not selectors.can_review(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
 def _year(request) -> FinancialYear | None:
     try:
         return FinancialYear.objects.get(pk=int(request.GET["year"]))
@@ -36,7 +24,7 @@ def _year(request) -> FinancialYear | None:
         return FinancialYear.objects.filter(reporting_periods__isnull=False).order_by("-start_year").first()
 
 
-@reviewer_required
+@permission_required(("providers.review_returns", "providers.view_monitoringreturn"))
 def dashboard(request):
     year = _year(request)
     form = DashboardFilterForm(request.GET or None, year=year)
@@ -65,7 +53,7 @@ def dashboard(request):
     )
 
 
-@reviewer_required
+@permission_required("providers.review_returns")
 def return_review(request, pk: int):
     ret = get_object_or_404(selectors.returns_visible_to(request.user), pk=pk)
     changes_form, reopen_form = RequestChangesForm(), ReopenForm()
@@ -112,7 +100,7 @@ def return_review(request, pk: int):
     )
 
 
-@reviewer_required
+@permission_required(("providers.review_returns", "providers.view_monitoringreturn"))
 def measure_chart(request, pk: int):
     measure = get_object_or_404(
         Measure.objects.select_related("template").exclude(kind=Measure.Kind.TEXT), pk=pk
@@ -137,7 +125,7 @@ def measure_chart(request, pk: int):
     )
 
 
-@reviewer_required
+@permission_required("providers.review_returns")
 @require_POST
 def export_period(request):
     year = _year(request) if request.GET.get("year") else None

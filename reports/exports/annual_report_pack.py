@@ -12,7 +12,7 @@ from funds.models import FinancialYear
 from reports.report_figures import AnnualFigures, DecisionDay, annual_figures, decisions_by_date
 from reports.report_tables import build_report
 
-from .budget_tables import BOLD, HEADING_FILL, POUNDS_AND_PENCE, build_workbook
+from .budget_tables import BOLD, HEADING_FILL, POUNDS_AND_PENCE, build_workbook, save_reproducibly, stamp_for
 
 TITLE = Font(bold=True, size=13)
 WHOLE_NUMBER = "#,##0"
@@ -125,4 +125,4 @@ def build_pack(year: FinancialYear):
 
 
 def write_annual_report_pack(year: FinancialYear, destination) -> None:
-    build_pack(year).save(destination)
+    save_reproducibly(build_pack(year), destination, at=stamp_for(year))

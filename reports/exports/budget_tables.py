@@ -2,11 +2,20 @@
 
 Totals are written as numbers computed from the records, not as formulas: a program that reads cached values
 without recalculating (openpyxl with data_only=True, many importers) must see the same totals a person does.
+
+A closed year's workbook is reproducible byte for byte (issue 12: the published tables can be regenerated and
+compared): `save_reproducibly` stamps it with the time the year was closed instead of the time it was built.
 """
 
+import datetime
+import io
+import zipfile
+
+from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.writer.excel import ExcelWriter
 
 from exports.cells import set_text
 from funds.models import FinancialYear
@@ -68,8 +77,40 @@ def build_workbook(report: Report) -> Workbook:
     return workbook
 
 
+def stamp_for(year: FinancialYear) -> datetime.datetime:
+    """When a year's workbook says it was made: the moment a closed year was closed, since its figures cannot have
+    changed after; for an open year, now (its figures may change, so two builds are not expected to match)."""
+    return year.closed_at or timezone.now()
+
+
+def save_reproducibly(workbook: Workbook, destination, *, at: datetime.datetime) -> None:
+    """Save `workbook` so the same figures and `at` always give the same bytes.
+
+    openpyxl's own save stamps the document's "modified" property with the time of saving, and Python's zipfile
+    stamps every part of the file with it too; both take `at` here instead (in UTC, to the second, as the file
+    format keeps it)."""
+    utc = timezone.localtime(at, datetime.UTC).replace(tzinfo=None, microsecond=0)
+    workbook.properties.created = workbook.properties.modified = utc
+    built = io.BytesIO()
+    with zipfile.ZipFile(built, "w", zipfile.ZIP_DEFLATED) as archive:
+        ExcelWriter(workbook, archive).save()
+    # The ZIP format's clock starts in 1980; each part is copied in the same order with only its time replaced.
+    stamp = max(utc, datetime.datetime(1980, 1, 1)).timetuple()[:6]
+    out = io.BytesIO()
+    with zipfile.ZipFile(built) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for part in source.infolist():
+            info = zipfile.ZipInfo(part.filename, date_time=stamp)
+            info.compress_type, info.external_attr = zipfile.ZIP_DEFLATED, part.external_attr
+            target.writestr(info, source.read(part.filename))
+    if hasattr(destination, "write"):
+        destination.write(out.getvalue())
+    else:
+        with open(destination, "wb") as file:
+            file.write(out.getvalue())
+
+
 def write_budget_tables(year: FinancialYear, destination) -> Report:
     """Build the workbook for `year` and save it to a path or a binary file object."""
     report = build_report(year)
-    build_workbook(report).save(destination)
+    save_reproducibly(build_workbook(report), destination, at=stamp_for(year))
     return report

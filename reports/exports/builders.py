@@ -2,15 +2,19 @@
 
 import io
 
+from django.utils import timezone
+
 from exports.registry import register
 from funds.models import FinancialYear
 
 from .annual_report_pack import write_annual_report_pack
+from .audit_trail import audit_trail_csv
 from .budget_tables import write_budget_tables
 
 # Kinds are stored on every ExportJob row, so they keep the names they had when these builders lived in funds.
 BUDGET_TABLES = "funds.budget_tables"
 ANNUAL_REPORT_PACK = "funds.annual_report_pack"
+AUDIT_TRAIL = "reports.audit_trail"
 
 
 @register(BUDGET_TABLES)
@@ -27,3 +31,8 @@ def annual_report_pack(params: dict) -> tuple[str, bytes]:
     buffer = io.BytesIO()
     write_annual_report_pack(year, buffer)
     return f"annual-report-pack-{year.label(FinancialYear.LabelStyle.LONG)}.xlsx", buffer.getvalue()
+
+
+@register(AUDIT_TRAIL)
+def audit_trail(params: dict) -> tuple[str, bytes]:
+    return f"audit-trail-{timezone.localdate():%Y-%m-%d}.csv", audit_trail_csv(params)

@@ -23,7 +23,13 @@ RECOVERY = "/accounts/two-factor/recovery-code/"
 
 @pytest.fixture
 def staff(db):
-    return UserFactory(is_staff=True, email="grants.officer@opcc.example")
+    from django.contrib.auth.models import Group
+
+    from accounts import roles
+
+    officer = UserFactory(is_staff=True, email="grants.officer@opcc.example")
+    officer.groups.add(Group.objects.get(name=roles.GRANTS_OFFICER))  # so the staff pages open once signed in
+    return officer
 
 
 def test_a_staff_password_sign_in_goes_to_the_code_page_keeping_next(client, staff):

@@ -5,6 +5,7 @@ import factory
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from accounts import roles
 from applications.models import (
     Application,
     Award,
@@ -127,16 +128,54 @@ def submitted_application(**kwargs):
     return submit_application(application_id=application.pk, by=application.created_by)
 
 
+def staff_in(role_name: str, **fields):
+    """A member of staff holding one of the office's roles (accounts.roles), as an administrator would set them up."""
+    from django.contrib.auth.models import Group
+
+    from accounts.roles import sync_roles
+
+    sync_roles()  # the groups exist after migrate; a transactional test's flush may have emptied them
+    user = UserFactory(is_staff=True, **fields)
+    user.groups.add(Group.objects.get(name=role_name))
+    return user
+
+
+def grants_officer(**fields):
+    return staff_in(roles.GRANTS_OFFICER, **fields)
+
+
+def assessor(**fields):
+    return staff_in(roles.ASSESSOR, **fields)
+
+
+def finance_officer(**fields):
+    return staff_in(roles.FINANCE_OFFICER, **fields)
+
+
+def finance_approver(**fields):
+    return staff_in(roles.FINANCE_APPROVER, **fields)
+
+
+def move_as_staff(application, *statuses, officer=None, panel=None):
+    """Walk `application` through `statuses` as the office would: `officer` screens and recommends, a different
+    grants officer (`panel`) records the decision."""
+    from django.db import transaction
+
+    from applications.workflow import move
+
+    officer = officer or grants_officer()
+    panel = panel or grants_officer()
+    for to in statuses:
+        with transaction.atomic():
+            by = panel if to in (Status.APPROVED, Status.DECLINED) else officer
+            move(application, to, by=by, reason="test")
+    return application
+
+
 def approved_award(round_=None, amount=Decimal("1000"), line=None, **kwargs):
     """An application approved by the panel whose award awaits finance."""
-    from applications.workflow import Role, move
-
     round_ = round_ or RoundFactory()
     application = submitted_application(round_=round_, amount=amount, **kwargs)
     application.recommended_amount = amount
-    for to in (Status.IN_ASSESSMENT, Status.RECOMMENDED, Status.APPROVED):
-        from django.db import transaction
-
-        with transaction.atomic():
-            move(application, to, by=None, role=Role.STAFF, reason="test")
+    move_as_staff(application, Status.IN_ASSESSMENT, Status.RECOMMENDED, Status.APPROVED)
     return Award.objects.create(application=application, amount=amount, line=line or area_line(round_))

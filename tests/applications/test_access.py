@@ -4,7 +4,14 @@ import pytest
 from django.urls import reverse
 
 from applications.models import InformationRequest
-from tests.applications.factories import OrganisationFactory, RoundFactory, complete_application, member_of
+from tests.applications.factories import (
+    OrganisationFactory,
+    RoundFactory,
+    assessor,
+    complete_application,
+    grants_officer,
+    member_of,
+)
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -69,11 +76,20 @@ def test_a_document_id_under_another_applications_url_is_not_found(client, other
 def test_staff_pages_are_not_for_applicants(client, other_orgs_application):
     client.force_login(other_orgs_application.created_by)
     response = client.get(reverse("applications:staff_detail", args=[other_orgs_application.pk]))
-    assert response.status_code == 302 and "/admin/login/" in response.url
+    assert response.status_code == 403
+
+
+def test_staff_pages_need_the_permission_to_view_applications(client, other_orgs_application):
+    url = reverse("applications:staff_detail", args=[other_orgs_application.pk])
+    assert client.get(url).status_code == 302  # not signed in: to the sign-in page
+    client.force_login(UserFactory(is_staff=True))
+    assert client.get(url).status_code == 403
+    assert client.get(reverse("applications:staff_list")).status_code == 403
+    assert client.post(reverse("applications:staff_export")).status_code == 403
 
 
 def test_staff_can_download_any_document(client, other_orgs_application):
-    client.force_login(UserFactory(is_staff=True))
+    client.force_login(grants_officer())
     document = other_orgs_application.documents.first()
     assert (
         client.get(
@@ -83,6 +99,15 @@ def test_staff_can_download_any_document(client, other_orgs_application):
     )
 
 
+def test_staff_without_the_permission_to_view_applications_cannot_download_their_documents(
+    client, other_orgs_application
+):
+    client.force_login(UserFactory(is_staff=True))
+    document = other_orgs_application.documents.first()
+    url = reverse("applications:download", args=[other_orgs_application.pk, document.pk])
+    assert client.get(url).status_code == 404
+
+
 def test_a_declared_conflict_hides_the_documents_from_that_assessor_and_no_one_else():
     from applications.models import Assessment
     from applications.selectors import documents_visible_to
@@ -90,7 +115,7 @@ def test_a_declared_conflict_hides_the_documents_from_that_assessor_and_no_one_e
     application = complete_application(round_=RoundFactory())
     documents = set(application.documents.values_list("pk", flat=True))
     assert documents
-    conflicted, clear, not_assessing = (UserFactory(is_staff=True) for _ in range(3))
+    conflicted, clear, not_assessing = (assessor() for _ in range(3))
     Assessment.objects.create(application=application, assessor=conflicted, has_conflict=True)
     Assessment.objects.create(application=application, assessor=clear, has_conflict=False)
 

@@ -10,7 +10,7 @@ from applications import services
 from applications.forms import BudgetTaskForm
 from applications.models import Award
 from funds.models import BudgetLine, Commitment
-from tests.applications.factories import approved_award, complete_application
+from tests.applications.factories import approved_award, complete_application, finance_officer
 from tests.factories import BudgetLineFactory
 
 pytestmark = pytest.mark.django_db
@@ -104,7 +104,7 @@ def test_approval_is_refused_when_the_awards_line_was_moved_to_another_budget():
     elsewhere = BudgetLineFactory()
     Award.objects.filter(pk=award.pk).update(line=elsewhere)
     with pytest.raises(services.AwardError, match="choose a line from the round's own budget"):
-        services.approve_award(award_id=award.pk, by=None)
+        services.approve_award(award_id=award.pk, by=finance_officer())
     assert not Commitment.objects.filter(line=elsewhere).exists()
     assert BudgetLine.objects.get(pk=elsewhere.pk).amount == Decimal("10000.00")
 
@@ -129,10 +129,10 @@ def test_finance_can_move_an_award_awaiting_approval_to_another_line_of_its_roun
 
 def test_an_approved_awards_line_and_schedule_cannot_change():
     award = approved_award()
-    services.approve_award(award_id=award.pk, by=None)
+    services.approve_award(award_id=award.pk, by=finance_officer())
     other = BudgetLineFactory(budget=award.line.budget)
     with pytest.raises(
-        services.AwardError, match="is already approved, so its line and schedule cannot change"
+        services.AwardError, match="is already approved by finance, so its line and schedule cannot change"
     ):
         services.change_award_terms(
             award_id=award.pk, line_id=other.pk, schedule=Award.Schedule.SINGLE, instalments=1

@@ -8,16 +8,15 @@ object and checks it is taken, so the refusal is known to come from the choice a
 from decimal import Decimal
 
 import pytest
-from django.db import transaction
 
 from applications.models import Application, Award, Organisation, RoundRingFence, Status
-from applications.workflow import Role, move
 from funds.models import Area, BudgetLine
 from tests.applications.factories import (
     OrganisationFactory,
     RoundFactory,
     area_line,
     member_of,
+    move_as_staff,
     submitted_application,
 )
 from tests.factories import AreaFactory, UserFactory
@@ -130,9 +129,7 @@ def test_an_organisation_cannot_be_based_in_an_area_that_is_not_a_policing_area(
 def test_approving_against_a_line_of_another_rounds_budget_is_refused(client, round_):
     application = submitted_application(round_=round_, amount=Decimal("1000"))
     application.recommended_amount = Decimal("1000")
-    for to in (Status.IN_ASSESSMENT, Status.RECOMMENDED):
-        with transaction.atomic():
-            move(application, to, by=None, role=Role.STAFF, reason="test")
+    move_as_staff(application, Status.IN_ASSESSMENT, Status.RECOMMENDED)
     client.force_login(UserFactory(is_staff=True, is_superuser=True))
     theirs = area_line(RoundFactory())
     decide = {"decide-outcome": "approve", "decide-reason": "Strong bid"}

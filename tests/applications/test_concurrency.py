@@ -9,15 +9,22 @@ from applications import services
 from applications.models import Application, Award, Status
 from applications.selectors import status_changes
 from funds.selectors import line_committed
-from tests.applications.factories import RoundFactory, approved_award, area_line, complete_application
+from tests.applications.factories import (
+    RoundFactory,
+    approved_award,
+    area_line,
+    assessor,
+    complete_application,
+    finance_officer,
+    grants_officer,
+)
 from tests.concurrency import race, refused, succeeded
-from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_racing_approvals_never_over_commit_a_line():
-    finance = UserFactory(is_staff=True)
+    finance = finance_officer()
     round_ = RoundFactory()
     line = area_line(round_, amount="5000")  # room for exactly 5 awards of £1,000
     awards = [approved_award(round_=round_, amount=Decimal("1000"), line=line) for _ in range(12)]
@@ -58,11 +65,9 @@ def test_concurrent_submissions_to_one_round_get_distinct_references():
 def test_assessors_finishing_at_the_same_moment_are_all_counted_in_the_score():
     application = complete_application()
     application = services.submit_application(application_id=application.pk, by=application.created_by)
-    services.screen(
-        application_id=application.pk, eligible=True, reason="Eligible", by=UserFactory(is_staff=True)
-    )
+    services.screen(application_id=application.pk, eligible=True, reason="Eligible", by=grants_officer())
     criteria = list(application.round.criteria.all())  # Need (weight 2), Value for money (weight 1), out of 5
-    assessors = [UserFactory(is_staff=True) for _ in range(4)]
+    assessors = [assessor() for _ in range(4)]
     assessments = [
         services.declare_conflict(application_id=application.pk, assessor=a, has_conflict=False)
         for a in assessors

@@ -10,17 +10,18 @@ from tests.applications.factories import (
     OrganisationFactory,
     approved_award,
     complete_application,
+    finance_officer,
+    grants_officer,
     member_of,
     submitted_application,
 )
 from tests.concurrency import race
-from tests.factories import UserFactory
 from tests.worker_drain import TaskLedger
 
 
 @pytest.fixture
 def staff(db):
-    return UserFactory(is_staff=True, full_name="Grace Officer")
+    return grants_officer(full_name="Grace Officer")
 
 
 @pytest.mark.django_db
@@ -48,7 +49,7 @@ def test_a_status_change_queues_its_email_on_commit_and_a_second_run_sends_nothi
 def test_the_award_letter_is_sent_once_however_often_its_task_runs(staff, django_capture_on_commit_callbacks):
     award = approved_award()
     with django_capture_on_commit_callbacks() as callbacks:
-        services.approve_award(award_id=award.pk, by=staff)
+        services.approve_award(award_id=award.pk, by=finance_officer())
     for callback in callbacks * 2:
         callback()
     tasks.send_award_letter.delay(award.pk)

@@ -33,11 +33,16 @@ from applications.models import (
     Score,
     Status,
 )
-from applications.workflow import Role, move
+from applications.workflow import move
 from audit.models import AuditEvent
 from funds.models import BudgetLine
-from tests.applications.factories import RoundFactory, area_line, complete_application, submitted_application
-from tests.factories import UserFactory
+from tests.applications.factories import (
+    RoundFactory,
+    area_line,
+    complete_application,
+    grants_officer,
+    submitted_application,
+)
 from tests.robustness.forms import HOSTILE
 
 pytestmark = pytest.mark.django_db
@@ -262,14 +267,14 @@ def _snapshot(application_id: int) -> dict:
 
 def _in_assessment(application, staff):
     with transaction.atomic():
-        move(application, Status.IN_ASSESSMENT, by=staff, role=Role.STAFF, reason="Eligible")
+        move(application, Status.IN_ASSESSMENT, by=staff, reason="Eligible")
     return application
 
 
 @pytest.fixture
 def staff_case(db):
     """For each staff action, an application at the stage where the form is offered, and the officer acting."""
-    officer, colleague = UserFactory(is_staff=True), UserFactory(is_staff=True)
+    officer, colleague = grants_officer(), grants_officer()
     round_ = RoundFactory()
     area_line(round_, amount="100000")
     cases = {}

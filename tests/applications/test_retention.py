@@ -24,13 +24,15 @@ from applications.models import (
 )
 from applications.selectors import status_changes
 from applications.services.retention import anonymise_unsuccessful_applications, years_before
-from applications.workflow import Role, move
+from applications.workflow import move
 from audit.models import AuditEvent
 from audit.selectors import trail_of
 from tests.applications.factories import (
     RoundFactory,
     approved_award,
+    assessor,
     complete_application,
+    grants_officer,
     submitted_application,
 )
 from tests.concurrency import race, succeeded
@@ -54,7 +56,7 @@ PERSONAL = (
 
 def _ended(status: str, *, years_ago: float, **kwargs) -> Application:
     """An application that reached `status` the given number of years ago, with a question asked and answered."""
-    officer = UserFactory(is_staff=True)
+    officer, panel = grants_officer(), grants_officer()
     application = submitted_application(**kwargs)
     info = services.request_information(
         application_id=application.pk, question="Has the group a bank account?", by=officer
@@ -65,17 +67,16 @@ def _ended(status: str, *, years_ago: float, **kwargs) -> Application:
     with transaction.atomic():
         application = Application.objects.select_for_update().get(pk=application.pk)
         if status == Status.INELIGIBLE:
-            move(application, status, by=officer, role=Role.STAFF, reason="Not enough evidence of need")
+            move(application, status, by=officer, reason="Not enough evidence of need")
         elif status == Status.WITHDRAWN:
             move(
                 application,
                 status,
                 by=application.created_by,
-                role=Role.APPLICANT,
                 reason="My cousin runs it",
             )
         else:
-            move(application, Status.IN_ASSESSMENT, by=officer, role=Role.STAFF, reason="Eligible")
+            move(application, Status.IN_ASSESSMENT, by=officer, reason="Eligible")
             assessment = Assessment.objects.create(
                 application=application, assessor=officer, has_conflict=False, completed_at=timezone.now()
             )
@@ -85,17 +86,16 @@ def _ended(status: str, *, years_ago: float, **kwargs) -> Application:
                 )
             Assessment.objects.create(
                 application=application,
-                assessor=UserFactory(is_staff=True),
+                assessor=assessor(),
                 has_conflict=True,
                 conflict_details="My cousin runs it",
             )
             application.recommended_amount = Decimal("4000")
-            move(application, Status.RECOMMENDED, by=officer, role=Role.STAFF, reason="Scored well")
+            move(application, Status.RECOMMENDED, by=officer, reason="Scored well")
             move(
                 application,
                 Status.DECLINED,
-                by=officer,
-                role=Role.STAFF,
+                by=panel,
                 reason="Not enough evidence of need",
             )
     _backdate(application, status, years_ago)

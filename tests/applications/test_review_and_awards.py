@@ -11,15 +11,26 @@ from applications.workflow import TRANSITIONS, TransitionNotAllowed
 from audit.selectors import trail_of
 from funds.models import BudgetLine
 from funds.selectors import line_committed
-from tests.applications.factories import RoundFactory, approved_award, area_line, submitted_application
-from tests.factories import UserFactory
+from tests.applications.factories import (
+    RoundFactory,
+    approved_award,
+    area_line,
+    finance_officer,
+    grants_officer,
+    submitted_application,
+)
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def staff(db):
-    return UserFactory(is_staff=True, full_name="Grace Officer")
+    return grants_officer(full_name="Grace Officer")
+
+
+@pytest.fixture
+def finance(db):
+    return finance_officer(full_name="Fran Finance")
 
 
 def _to_assessment(application, staff):
@@ -51,15 +62,15 @@ def test_a_move_not_in_the_table_is_refused():
     assert (Status.SUBMITTED, Status.AWARDED) not in TRANSITIONS
     from django.db import transaction
 
-    from applications.workflow import Role, move
+    from applications.workflow import move
 
     with (
         pytest.raises(TransitionNotAllowed, match="“Checking eligibility” cannot become “Awarded”"),
         transaction.atomic(),
     ):
-        move(application, Status.AWARDED, by=None, role=Role.FINANCE)
-    with pytest.raises(TransitionNotAllowed), transaction.atomic():
-        move(application, Status.IN_ASSESSMENT, by=None, role=Role.APPLICANT)  # right move, wrong person
+        move(application, Status.AWARDED, by=finance_officer())
+    with pytest.raises(TransitionNotAllowed, match="permission to screen"), transaction.atomic():
+        move(application, Status.IN_ASSESSMENT, by=application.created_by)  # right move, wrong person
     application.refresh_from_db()
     assert application.status == Status.SUBMITTED
 
@@ -142,10 +153,12 @@ def test_more_information_goes_back_to_where_it_was_once_answered(staff, django_
     assert application.status == Status.IN_ASSESSMENT
 
 
-def test_approving_an_award_commits_its_money_and_sends_the_letter(staff, django_capture_on_commit_callbacks):
+def test_approving_an_award_commits_its_money_and_sends_the_letter(
+    finance, django_capture_on_commit_callbacks
+):
     award = approved_award(amount=Decimal("2500"))
     with django_capture_on_commit_callbacks(execute=True):
-        services.approve_award(award_id=award.pk, by=staff)
+        services.approve_award(award_id=award.pk, by=finance)
     award.refresh_from_db()
     assert award.status == Award.Status.COMMITTED and award.commitment.amount == Decimal("2500")
     assert award.commitment.content_type == ContentType.objects.get_for_model(Award)
@@ -155,36 +168,36 @@ def test_approving_an_award_commits_its_money_and_sends_the_letter(staff, django
     assert "award letter" in mail.outbox[-1].subject and "£2,500" in mail.outbox[-1].body
 
 
-def test_approval_is_refused_with_what_remains_when_the_line_is_full(staff):
+def test_approval_is_refused_with_what_remains_when_the_line_is_full(finance):
     round_ = RoundFactory()
     line = area_line(round_, amount="1500")
     award = approved_award(round_=round_, amount=Decimal("2000"), line=line)
     with pytest.raises(
         services.AwardError, match="has £1,500 left to commit, which is £500 less than the £2,000"
     ):
-        services.approve_award(award_id=award.pk, by=staff)
+        services.approve_award(award_id=award.pk, by=finance)
     award.refresh_from_db()
     assert award.status == Award.Status.AWAITING_FINANCE and line_committed(line.pk) == 0
 
 
-def test_a_ring_fence_can_never_be_exceeded(staff):
+def test_a_ring_fence_can_never_be_exceeded(finance):
     round_ = RoundFactory()
     fence_line = BudgetLine.objects.create(
         budget=round_.budget, kind=BudgetLine.Kind.RING_FENCE, name="Hate crime", amount=Decimal("3000")
     )
     first = approved_award(round_=round_, amount=Decimal("2000"), line=fence_line)
     second = approved_award(round_=round_, amount=Decimal("2000"), line=fence_line)
-    services.approve_award(award_id=first.pk, by=staff)
+    services.approve_award(award_id=first.pk, by=finance)
     with pytest.raises(services.AwardError, match=r"Hate crime .* has £1,000 left"):
-        services.approve_award(award_id=second.pk, by=staff)
+        services.approve_award(award_id=second.pk, by=finance)
 
 
-def test_bulk_approval_is_all_or_nothing_and_names_the_refused_award(staff):
+def test_bulk_approval_is_all_or_nothing_and_names_the_refused_award(finance):
     round_ = RoundFactory()
     line = area_line(round_, amount="2500")
     awards = [approved_award(round_=round_, amount=Decimal("1000"), line=line) for _ in range(3)]
     with pytest.raises(services.AwardError) as refused:
-        services.approve_awards(award_ids=[a.pk for a in awards], by=staff)
+        services.approve_awards(award_ids=[a.pk for a in awards], by=finance)
     message = str(refused.value)
     assert message.startswith("Nothing was approved.")
     assert awards[2].application.reference in message and "£500 left to commit" in message
@@ -193,25 +206,25 @@ def test_bulk_approval_is_all_or_nothing_and_names_the_refused_award(staff):
     assert Application.objects.filter(status=Status.AWARDED).count() == 0
 
 
-def test_instalments_split_the_award_exactly_and_payments_are_recorded(staff):
+def test_instalments_split_the_award_exactly_and_payments_are_recorded(finance):
     award = approved_award(amount=Decimal("1000"))
     award.schedule, award.instalments = Award.Schedule.INSTALMENTS, 3
     award.save()
-    services.approve_award(award_id=award.pk, by=staff)
+    services.approve_award(award_id=award.pk, by=finance)
     payments = list(award.payments.all())
     assert [p.amount for p in payments] == [Decimal("333.33"), Decimal("333.33"), Decimal("333.34")]
     with pytest.raises(services.AwardError, match="has not been accepted"):
-        services.mark_payment_made(award_payment_id=payments[0].pk, paid_on=payments[1].due_on, by=staff)
+        services.mark_payment_made(award_payment_id=payments[0].pk, paid_on=payments[1].due_on, by=finance)
     services.accept_award(award_id=award.pk, by=award.application.created_by)
     award.refresh_from_db()
     for p in payments:
         services.mark_payment_made(
-            award_payment_id=p.pk, paid_on=p.due_on or award.approved_at.date(), by=staff
+            award_payment_id=p.pk, paid_on=p.due_on or award.approved_at.date(), by=finance
         )
     award.refresh_from_db()
     assert award.status == Award.Status.PAID
     with pytest.raises(services.AwardError, match="already marked as made"):
-        services.mark_payment_made(award_payment_id=payments[0].pk, paid_on=payments[1].due_on, by=staff)
+        services.mark_payment_made(award_payment_id=payments[0].pk, paid_on=payments[1].due_on, by=finance)
 
 
 def test_admin_bulk_approval_action_reports_the_refusal(client, staff):
@@ -231,9 +244,9 @@ def test_admin_bulk_approval_action_reports_the_refusal(client, staff):
     assert line_committed(line.pk) == 0
 
 
-def test_every_status_change_is_recorded_once(staff):
+def test_every_status_change_is_recorded_once(finance):
     award = approved_award(amount=Decimal("1000"))
-    services.approve_award(award_id=award.pk, by=staff)
+    services.approve_award(award_id=award.pk, by=finance)
     # One audit event per move, and no second trail: nothing else about the application records a status.
     assert [e.action for e in trail_of(award.application) if "status" in (e.after or {})] == [
         STATUS_CHANGED

@@ -16,7 +16,8 @@ from applications import services
 from applications.models import Application, Assessment, Criterion, Round, Score
 from applications.tables import StaffApplicationTable
 from exports.models import ExportJob
-from tests.applications.factories import RoundFactory, submitted_application
+from tests.applications.factories import RoundFactory, grants_officer, submitted_application
+from tests.applications.factories import assessor as make_assessor
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -66,7 +67,7 @@ def assert_stored_scores_match_the_old_formula():
 
 @pytest.fixture
 def officer(db):
-    return UserFactory(is_staff=True, full_name="Grace Officer")
+    return grants_officer(full_name="Grace Officer")
 
 
 def in_assessment(round_=None):
@@ -75,14 +76,14 @@ def in_assessment(round_=None):
         application_id=application.pk,
         eligible=True,
         reason="Meets the criteria",
-        by=UserFactory(is_staff=True),
+        by=grants_officer(),
     )
     return application
 
 
 def assess(application, marks: list[int], assessor=None):
     """One assessor declares no conflict and scores every criterion of the round, in order."""
-    assessor = assessor or UserFactory(is_staff=True)
+    assessor = assessor or make_assessor()
     assessment = services.declare_conflict(
         application_id=application.pk, assessor=assessor, has_conflict=False
     )
@@ -121,12 +122,10 @@ def test_two_assessors_scores_are_averaged():
 def test_an_assessment_not_yet_finished_or_conflicted_does_not_count():
     application = in_assessment()
     assess(application, [5, 5])
-    services.declare_conflict(
-        application_id=application.pk, assessor=UserFactory(is_staff=True), has_conflict=False
-    )
+    services.declare_conflict(application_id=application.pk, assessor=make_assessor(), has_conflict=False)
     services.declare_conflict(
         application_id=application.pk,
-        assessor=UserFactory(is_staff=True),
+        assessor=make_assessor(),
         has_conflict=True,
         details="I chair its board",
     )
@@ -199,7 +198,7 @@ def test_the_list_shows_sorts_and_filters_by_the_stored_score(client):
     best, middling, unscored = (in_assessment(round_) for _ in range(3))
     assess(best, [5, 4])  # 93.33
     assess(middling, [2, 2])  # 40.00
-    client.force_login(UserFactory(is_staff=True))
+    client.force_login(grants_officer())
     page = client.get("/staff/applications/", {"sort": "-score"}).content.decode()
     assert page.index(best.reference) < page.index(middling.reference) < page.index(unscored.reference)
     assert "93%" in page and "40%" in page
@@ -248,7 +247,7 @@ def test_the_list_opens_newest_submitted_first_whatever_the_creation_order(clien
     Application.objects.filter(pk=first.pk).update(
         submitted_at=timezone.now(), created_at=timezone.now() - datetime.timedelta(days=60)
     )
-    client.force_login(UserFactory(is_staff=True))
+    client.force_login(grants_officer())
     page = client.get("/staff/applications/").content.decode()
     assert page.index(first.reference) < page.index(second.reference)
 
@@ -256,7 +255,7 @@ def test_the_list_opens_newest_submitted_first_whatever_the_creation_order(clien
 def test_the_export_writes_the_stored_score(client, django_capture_on_commit_callbacks):
     scored = assess(in_assessment(), [4, 3])
     unscored = in_assessment()
-    client.force_login(UserFactory(is_staff=True))
+    client.force_login(grants_officer())
     with django_capture_on_commit_callbacks(execute=True):
         client.post("/staff/applications/export/", {})
     job = ExportJob.objects.get()

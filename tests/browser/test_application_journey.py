@@ -9,7 +9,7 @@ from django.core import mail
 
 from applications.models import Application, Award, Status
 from funds.selectors import line_committed
-from tests.applications.factories import PDF, RoundFactory, area_line
+from tests.applications.factories import PDF, RoundFactory, area_line, grants_officer
 from tests.browser.fixtures import assert_accessible, sign_in
 from tests.factories import UserFactory
 
@@ -31,6 +31,7 @@ def test_applicant_applies_and_staff_take_it_to_a_paid_award(page, live_server):
     line = area_line(round_, amount="10000")
     criteria = list(round_.criteria.all())
     staff = UserFactory(is_staff=True, is_superuser=True, full_name="Fran Finance")
+    officer, panel = grants_officer(full_name="Grace Officer"), grants_officer(full_name="Pat Panel")
 
     # Public pages: the landing page, open rounds, the round and its eligibility check.
     page.goto("/")
@@ -145,9 +146,10 @@ def test_applicant_applies_and_staff_take_it_to_a_paid_award(page, live_server):
     assert_accessible(page)
     applicant_page_url = f"/applications/{Application.objects.get(reference=reference).pk}/"
 
-    # Staff: screen, declare no conflict, score, recommend and approve.
+    # A grants officer screens, declares no conflict, scores and recommends; another records the panel's decision
+    # (whoever recommends never decides); finance approves.
     application = Application.objects.get(reference=reference)
-    _sign_in_as(page, live_server, staff)
+    _sign_in_as(page, live_server, officer)
     page.goto(f"/staff/applications/{application.pk}/")
     page.check("#id_screen-eligible_0")
     page.fill("#id_screen-reason", "Constituted group in the area")
@@ -161,12 +163,16 @@ def test_applicant_applies_and_staff_take_it_to_a_paid_award(page, live_server):
     page.fill("#id_recommend-amount", "1,400")
     page.fill("#id_recommend-reason", "Jackets can be shared")
     page.get_by_role("button", name="Recommend").click()
+    assert "You recommended this application, so someone else must record the decision." in page.content()
+    _sign_in_as(page, live_server, panel)
+    page.goto(f"/staff/applications/{application.pk}/")
     page.check("#id_decide-outcome_0")
     page.fill("#id_decide-reason", "Panel agreed")
     page.get_by_role("button", name="Record decision").click()
     assert "Approved, awaiting finance" in page.content()
 
     # Finance approves the award with the admin action.
+    _sign_in_as(page, live_server, staff)
     page.goto("/admin/applications/award/")
     page.check("input[name=_selected_action]")
     page.select_option("select[name=action]", "approve_selected")

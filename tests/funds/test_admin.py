@@ -48,6 +48,7 @@ def test_changing_a_line_in_admin_is_refused_below_its_committed_total(staff_cli
         "order": line.order,
         "section": "",
         "recorded_project_count": "",
+        "change_reason": "Cut",
     }
     response = staff_client.post(reverse("admin:funds_budgetline_change", args=[line.pk]), data, follow=True)
     assert "£5,000 committed, so its allocation cannot be less than that" in response.content.decode()
@@ -66,10 +67,17 @@ def test_a_line_change_in_admin_is_audited(staff_client, demo_data, staff_user):
         "order": line.order,
         "section": "",
         "recorded_project_count": "2",
+        "change_reason": "Second project agreed",
     }
-    staff_client.post(reverse("admin:funds_budgetline_change", args=[line.pk]), data)
+    response = staff_client.post(reverse("admin:funds_budgetline_change", args=[line.pk]), data)
+    assert response.status_code == 302, response.content.decode()
     event = AuditEvent.objects.get(action="line.saved")
-    assert (event.actor, event.before["amount"], event.after["amount"]) == (staff_user, "6400.00", "7000.00")
+    assert (event.actor, event.before["amount"], event.after["amount"], event.note) == (
+        staff_user,
+        "6400.00",
+        "7000.00",
+        "Second project agreed",
+    )
 
 
 def test_the_admin_import_lists_row_errors_and_writes_nothing(staff_client, demo_data):
@@ -110,6 +118,9 @@ def test_the_admin_import_saves_and_says_what_changed(staff_client, demo_data):
 def test_finance_can_transfer_between_streams_in_admin_and_a_bad_amount_is_explained(staff_client, demo_data):
     source = Budget.objects.get(stream__slug="community-safety-fund")
     target = Budget.objects.get(stream__slug="victims-fund")
+    line = source.lines.order_by("-amount").first()
+    line.amount -= 5000
+    services.save_line(line=line)  # leaves £5,000 of the pot unallocated
     url = reverse("admin:funds_budget_transfer", args=[source.pk])
 
     page = staff_client.post(
@@ -117,11 +128,12 @@ def test_finance_can_transfer_between_streams_in_admin_and_a_bad_amount_is_expla
     ).content.decode()
     assert "Enter an amount in pounds, like 1,250 or 1250.50" in page
 
-    staff_client.post(url, {"to_budget": target.pk, "amount": "£271,410", "note": "Top-up victims' services"})
-    from funds.selectors import budget_totals
+    page = staff_client.post(url, {"to_budget": target.pk, "amount": "£5,000.01", "note": "Top-up"}).content
+    assert "would leave Community Safety Fund 2024/25 over-allocated by £0.01" in page.decode()
 
-    assert budget_totals(source.pk).pot == Decimal("3697890.00")
-    assert budget_totals(target.pk).pot == Decimal("4046968.00")
+    staff_client.post(url, {"to_budget": target.pk, "amount": "£5,000", "note": "Top up victims' services"})
+    assert selectors.budget_totals(source.pk).pot == Decimal("3964300.00")
+    assert selectors.budget_totals(target.pk).pot == Decimal("3780558.00")
 
 
 # --- The budget page as a browser submits it: every field of the form, the inline management forms, one new row per
@@ -208,7 +220,7 @@ def test_finance_can_add_a_budget_with_its_pot_and_lines_in_admin(staff_client, 
     form = AdminForm(staff_client.get(url).content.decode(), "budget_form")
     stream = FundingStream.objects.get(slug="victims-fund")
     year = FinancialYear.objects.get(start_year=2025)
-    form.set(stream=stream.pk, year=year.pk, notes="Set up by hand")
+    form.set(stream=stream.pk, year=year.pk, notes="Set up by hand", change_reason="The 2025/26 grant letter")
     form.add_row("entries", kind="allocation", amount="120000.00", note="MoJ grant letter")
     form.add_row("lines", kind="priority", name="Hate Crime", amount="70000", order=1)
     form.add_row("lines", kind="reserve", name="Reserve", amount="50000", order=2)
@@ -255,6 +267,7 @@ def test_finance_can_edit_lines_delete_an_unused_one_and_top_up_the_pot_in_admin
         **{
             f"lines__{form.row_of('lines', changed.pk)}__amount": "12345.67",
             f"lines__{form.row_of('lines', unused.pk)}__DELETE": "on",
+            "change_reason": "Hate crime moved to the reserve",
         }
     )
     form.add_row("entries", kind="top_up", amount="5000", note="In-year top-up")
@@ -267,7 +280,10 @@ def test_finance_can_edit_lines_delete_an_unused_one_and_top_up_the_pot_in_admin
     assert changed.amount == Decimal("12345.67")
     assert selectors.budget_totals(budget.pk).pot == pot_before + 5000
     assert AuditEvent.objects.filter(
-        action="line.deleted", actor=staff_user, before__name=unused.name
+        action="line.deleted",
+        actor=staff_user,
+        before__line=str(unused),
+        note="Hate crime moved to the reserve",
     ).exists()
 
 
@@ -280,12 +296,12 @@ def test_a_line_in_the_budget_admin_cannot_drop_below_or_be_deleted_with_what_is
     url = reverse("admin:funds_budget_change", args=[budget.pk])
 
     form = AdminForm(staff_client.get(url).content.decode(), "budget_form")
-    form.set(**{f"lines__{form.row_of('lines', solihull.pk)}__amount": "4000"})
+    form.set(**{f"lines__{form.row_of('lines', solihull.pk)}__amount": "4000", "change_reason": "Cut"})
     page = staff_client.post(url, form.data()).content.decode()
     assert "Solihull has £5,000 committed, so its allocation cannot be less than that." in page
 
     form = AdminForm(staff_client.get(url).content.decode(), "budget_form")
-    form.set(**{f"lines__{form.row_of('lines', solihull.pk)}__DELETE": "on"})
+    form.set(**{f"lines__{form.row_of('lines', solihull.pk)}__DELETE": "on", "change_reason": "Gone"})
     page = staff_client.post(url, form.data()).content.decode()
     assert "Deleting budget line Solihull (Helping Communities Fund 2024/25) would require deleting" in page
 
@@ -328,7 +344,7 @@ def test_a_reduction_below_what_is_committed_is_refused_by_the_budget_rule(staff
     committed = selectors.budget_totals(budget.pk).committed
     url = reverse("admin:funds_budget_change", args=[budget.pk])
     form = AdminForm(staff_client.get(url).content.decode(), "budget_form")
-    form.add_row("entries", kind="reduction", amount=str(-(totals.pot - committed + 1)))
+    form.add_row("entries", kind="reduction", amount=str(-(totals.pot - committed + 1)), note="Grant cut")
     page = staff_client.post(url, form.data(), follow=True).content.decode()
     assert "its pot cannot go below that" in page
     assert selectors.budget_totals(budget.pk).pot == totals.pot

@@ -8,6 +8,7 @@ from audit.models import AuditEvent
 from funds import selectors, services
 from funds.models import BudgetEntry, FundingSource
 from tests.factories import BudgetFactory, BudgetLineFactory, UserFactory
+from tests.funds.people import finance_approver, finance_officer, person_with
 
 pytestmark = pytest.mark.django_db
 
@@ -110,12 +111,17 @@ def test_a_line_cannot_be_cut_below_what_is_committed_against_it():
 def test_a_transfer_between_streams_is_two_ledger_entries_that_move_the_pots():
     community_safety = BudgetFactory(pot=Decimal("3863000"))
     victims = BudgetFactory(pot=Decimal("3400000"), year=community_safety.year)
+    decision = services.record_decision(
+        number="PCC/2024/009", title="Top-up", status="made", public_summary=""
+    )
 
     reference = services.transfer_between_budgets(
         from_budget_id=community_safety.pk,
         to_budget_id=victims.pk,
         amount=Decimal("271410"),
+        decision=decision,
         note="Top up victims' services",
+        countersigned_by=finance_approver(),
     )
 
     entries = BudgetEntry.objects.filter(transfer_reference=reference).order_by("amount")
@@ -130,9 +136,9 @@ def test_a_transfer_between_streams_is_two_ledger_entries_that_move_the_pots():
 def test_a_transfer_cannot_take_money_already_committed():
     source = BudgetFactory(pot=Decimal("1000"))
     target = BudgetFactory(pot=Decimal("0.01"), year=source.year)
-    line = BudgetLineFactory(budget=source, amount=Decimal("1000"))
+    line = BudgetLineFactory(budget=source, amount=Decimal("900"))
     services.commit_to_line(line_id=line.pk, amount=Decimal("900"), reference="A")
-    with pytest.raises(services.OverCommitment, match="£100 left"):
+    with pytest.raises(services.BudgetRuleError, match="over-allocated by £1:"):
         services.transfer_between_budgets(
             from_budget_id=source.pk, to_budget_id=target.pk, amount=Decimal("101")
         )
@@ -177,17 +183,18 @@ def test_a_transfer_from_a_budget_to_itself_is_refused():
         )
 
 
-def test_a_transfer_may_take_exactly_what_is_uncommitted_and_not_a_penny_more():
+def test_a_transfer_may_take_exactly_what_is_unallocated_and_not_a_penny_more():
     source = BudgetFactory(pot=Decimal("1000"))
     target = BudgetFactory(pot=Decimal("0.01"), year=source.year)
-    line = BudgetLineFactory(budget=source, amount=Decimal("1000"))
-    services.commit_to_line(line_id=line.pk, amount=Decimal("900"), reference="A")
-    with pytest.raises(services.OverCommitment) as refused:
+    line = BudgetLineFactory(budget=source, amount=Decimal("900"))
+    services.commit_to_line(line_id=line.pk, amount=Decimal("100"), reference="A")
+    with pytest.raises(services.BudgetRuleError) as refused:
         services.transfer_between_budgets(
             from_budget_id=source.pk, to_budget_id=target.pk, amount=Decimal("100.01")
         )
     assert str(refused.value) == (
-        f"The {source} pot has £100 left to commit, which is £0.01 less than the £100.01 needed."
+        f"Moving £100.01 would leave {source} over-allocated by £0.01: its lines add up to £900 and its pot "
+        "would be £899.99. Reduce its lines first."
     )
     services.transfer_between_budgets(
         from_budget_id=source.pk, to_budget_id=target.pk, amount=Decimal("0.50")
@@ -195,7 +202,7 @@ def test_a_transfer_may_take_exactly_what_is_uncommitted_and_not_a_penny_more():
     services.transfer_between_budgets(
         from_budget_id=source.pk, to_budget_id=target.pk, amount=Decimal("99.50")
     )
-    assert selectors.budget_totals(source.pk).remaining == Decimal("0.00")
+    assert selectors.budget_totals(source.pk).unallocated == Decimal("0.00")
 
 
 def test_a_transfer_given_no_note_records_none():
@@ -216,7 +223,7 @@ def test_both_entries_of_a_transfer_name_the_other_budget_the_decision_the_note_
     decision = services.record_decision(
         number="PCC/2024/001", title="Top-up", status="made", public_summary=""
     )
-    officer = UserFactory()
+    officer = finance_officer()
     reference = services.transfer_between_budgets(
         from_budget_id=source.pk,
         to_budget_id=target.pk,
@@ -235,7 +242,7 @@ def test_both_entries_of_a_transfer_name_the_other_budget_the_decision_the_note_
 def test_a_transfer_leaves_an_audit_record_on_the_source_budget_of_who_where_to_how_much_and_why():
     source = BudgetFactory(pot=Decimal("1000"))
     target = BudgetFactory(pot=Decimal("0.01"), year=source.year)
-    officer = UserFactory()
+    officer = finance_officer(full_name="Fay Finance")
     reference = services.transfer_between_budgets(
         from_budget_id=source.pk, to_budget_id=target.pk, amount=Decimal("10"), note="Top up", by=officer
     )
@@ -247,13 +254,23 @@ def test_a_transfer_leaves_an_audit_record_on_the_source_budget_of_who_where_to_
         None,
         "Top up",
     )
-    assert event.after == {"to": target.pk, "amount": "10", "reference": str(reference)}
+    assert event.after == {
+        "from": str(source),
+        "to": str(target),
+        "amount": "10.00",
+        "decision": None,
+        "asked_by": "Fay Finance",
+        "countersigned_by": None,
+        "reference": str(reference),
+    }
+    received = AuditEvent.objects.get(action="budget.transfer_received")
+    assert (received.object_id, received.after) == (target.pk, event.after)
 
 
 def test_a_release_leaves_one_audit_record_of_who_how_much_and_why_and_releasing_again_changes_nothing():
     line = BudgetLineFactory(amount=Decimal("1000"))
     commitment = services.commit_to_line(line_id=line.pk, amount=Decimal("250"), reference="A")
-    officer = UserFactory()
+    officer = finance_approver()
     released = services.release_commitment(commitment_id=commitment.pk, by=officer, reason="Award withdrawn")
     released_at = released.released_at
     assert released_at is not None
@@ -265,7 +282,11 @@ def test_a_release_leaves_one_audit_record_of_who_how_much_and_why_and_releasing
         commitment.pk,
         officer.pk,
     )
-    assert (event.before, event.after, event.note) == ({"amount": "250.00"}, None, "Award withdrawn")
+    assert (event.before, event.after, event.note) == (
+        {"commitment": "A", "line": str(line), "amount": "250.00"},
+        None,
+        "Award withdrawn",
+    )
 
 
 def test_a_release_given_no_reason_records_none():
@@ -303,7 +324,7 @@ def test_a_pot_can_be_cut_to_exactly_what_is_committed_and_not_a_penny_below():
 
 def test_a_change_to_the_pot_records_its_source_decision_note_and_who_and_leaves_an_audit_record():
     budget = BudgetFactory(pot=Decimal("1000"))
-    officer = UserFactory()
+    officer = finance_officer()
     source = FundingSource.objects.create(name="Home Office grant", kind=FundingSource.Kind.HOME_OFFICE)
     decision = services.record_decision(
         number="PCC/2024/002", title="Top-up", status="made", public_summary=""
@@ -337,7 +358,12 @@ def test_a_change_to_the_pot_records_its_source_decision_note_and_who_and_leaves
     assert (event.content_type.model, event.object_id, event.actor_id) == ("budget", budget.pk, officer.pk)
     assert (event.before, event.after, event.note) == (
         {"pot": "1000.00"},
-        {"pot": "1250.50"},
+        {
+            "pot": "1250.50",
+            "change": "Top-up of £250.50",
+            "source": "Home Office grant",
+            "decision": "PCC/2024/002",
+        },
         "In-year grant",
     )
 
@@ -393,7 +419,7 @@ def test_a_commitment_records_its_line_amount_reference_what_it_is_for_and_who_a
     )
     assert (event.before, event.after) == (
         {"line_committed": "100.00"},
-        {"line": line.pk, "amount": "300", "line_committed": "400.00"},
+        {"line": str(line), "for": str(award_stand_in), "amount": "300.00", "line_committed": "400.00"},
     )
 
 
@@ -407,7 +433,7 @@ def test_a_commitment_for_nothing_in_particular_records_no_subject_and_no_user_w
 
 
 def test_a_commitment_may_be_paid_exactly_in_full_but_not_with_nothing_nor_once_released():
-    officer = UserFactory()
+    officer = finance_officer()
     line = BudgetLineFactory(amount=Decimal("1000"))
     commitment = services.commit_to_line(line_id=line.pk, amount=Decimal("500"), reference="A")
     with pytest.raises(
@@ -439,7 +465,11 @@ def test_a_commitment_may_be_paid_exactly_in_full_but_not_with_nothing_nor_once_
         commitment.pk,
         officer.pk,
     )
-    assert (event.before, event.after) == ({"paid": "0.00"}, {"paid": "500.00"})
+    assert (event.before, event.after, event.note) == (
+        {"paid": "0.00"},
+        {"commitment": "A", "line": str(line), "amount": "500.00", "paid_on": "2024-05-02", "paid": "500.00"},
+        "BACS-1",
+    )
 
     other = services.commit_to_line(line_id=line.pk, amount=Decimal("10"), reference="B")
     services.release_commitment(commitment_id=other.pk)
@@ -452,33 +482,43 @@ def test_a_commitment_may_be_paid_exactly_in_full_but_not_with_nothing_nor_once_
 
 
 def test_saving_a_line_leaves_an_audit_record_of_its_amount_and_name_before_and_after():
-    officer = UserFactory()
-    line = BudgetLineFactory.build(budget=BudgetFactory(), name="Dudley", amount=Decimal("100"))
-    services.save_line(line=line, by=officer)
+    officer = finance_officer()
+    budget = BudgetFactory()
+    line = BudgetLineFactory.build(budget=budget, name="Dudley", amount=Decimal("100"))
+    services.save_line(line=line, by=officer, reason="New CSP line")
     line.name, line.amount = "Dudley CSP", Decimal("150.5")
-    services.save_line(line=line, by=officer)
+    services.save_line(line=line, by=officer, reason="Renamed")
     created, changed = AuditEvent.objects.filter(action="line.saved").order_by("pk")
     assert (created.content_type.model, created.object_id, created.actor_id) == (
         "budgetline",
         line.pk,
         officer.pk,
     )
-    assert (created.before, created.after) == (None, {"amount": "100.00", "name": "Dudley"})
-    assert (changed.object_id, changed.before, changed.after) == (
+    assert (created.before, created.after, created.note) == (
+        None,
+        {"line": f"Dudley ({budget})", "amount": "100.00"},
+        "New CSP line",
+    )
+    assert (changed.object_id, changed.before, changed.after, changed.note) == (
         line.pk,
-        {"amount": "100.00", "name": "Dudley"},
-        {"amount": "150.50", "name": "Dudley CSP"},
+        {"line": f"Dudley ({budget})", "amount": "100.00"},
+        {"line": f"Dudley CSP ({budget})", "amount": "150.50"},
+        "Renamed",
     )
 
 
 def test_deleting_a_line_leaves_an_audit_record_of_what_it_was():
-    officer = UserFactory()
+    officer = person_with("funds.delete_budgetline")
     line = BudgetLineFactory(name="Dudley", amount=Decimal("100"))
     line_id = line.pk
-    services.delete_line(line_id=line_id, by=officer)
+    services.delete_line(line_id=line_id, by=officer, reason="Set up by mistake")
     event = AuditEvent.objects.get(action="line.deleted")
     assert (event.content_type.model, event.object_id, event.actor_id) == ("budgetline", line_id, officer.pk)
-    assert (event.before, event.after) == ({"amount": "100.00", "name": "Dudley"}, None)
+    assert (event.before, event.after, event.note) == (
+        {"line": str(line), "amount": "100.00"},
+        None,
+        "Set up by mistake",
+    )
     assert not type(line).objects.filter(pk=line_id).exists()
 
 
@@ -486,7 +526,10 @@ def test_a_line_something_still_points_at_cannot_be_deleted_and_says_it_is_in_us
     line = BudgetLineFactory(name="Dudley", amount=Decimal("100"))
     commitment = services.commit_to_line(line_id=line.pk, amount=Decimal("10"), reference="A")
     services.release_commitment(commitment_id=commitment.pk)
-    with pytest.raises(services.BudgetRuleError, match=r"^Dudley is in use, so it cannot be deleted\.$"):
+    with pytest.raises(
+        services.BudgetRuleError,
+        match=r"^Dudley has had money committed or paid from it, so it cannot be deleted\.$",
+    ):
         services.delete_line(line_id=line.pk)
     assert type(line).objects.filter(pk=line.pk).exists()
     assert not AuditEvent.objects.filter(action="line.deleted").exists()

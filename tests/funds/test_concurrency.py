@@ -44,3 +44,32 @@ def test_racing_commitments_on_two_lines_never_take_the_pot_over():
 
     assert len(succeeded(outcomes)) == 5
     assert selectors.budget_totals(budget.pk).committed == Decimal("5000.00")
+
+
+def test_two_countersigners_approving_one_transfer_at_once_make_exactly_one_pair_of_entries():
+    from funds.models import BudgetEntry, TransferRequest
+    from tests.funds.people import finance_approver, finance_officer
+
+    source, target = BudgetFactory(pot=Decimal("50000")), BudgetFactory(pot=Decimal("1"))
+    decision = services.record_decision(
+        number="PCC/2024/077", title="Transfer", status="made", public_summary=""
+    )
+    request = services.request_transfer(
+        from_budget_id=source.pk,
+        to_budget_id=target.pk,
+        amount=Decimal("20000"),
+        decision=decision,
+        note="Two signatures",
+        by=finance_officer(),
+    )
+    signers = [finance_approver(), finance_approver()]
+
+    outcomes = race(
+        [lambda s=s: services.approve_transfer(request_id=request.pk, by=s, note="Agreed") for s in signers]
+    )
+
+    assert len(succeeded(outcomes)) == 1
+    assert [str(o) for o in refused(outcomes)] == ["This transfer has already been approved and made."]
+    assert BudgetEntry.objects.filter(kind__startswith="transfer").count() == 2
+    assert TransferRequest.objects.get().decided_by in signers
+    assert selectors.budget_totals(target.pk).pot == Decimal("20001.00")

@@ -42,12 +42,17 @@ def send(client, url, data=None):
 
 @pytest.fixture
 def officer(client, db):
-    """A commissioning officer as the demo has one: staff, reviews returns, not a superuser."""
+    """A commissioning officer as the demo has one (staff, runs needs assessments, not a superuser), who may also
+    adopt one here, so hostile bodies reach the adoption itself rather than stopping at a 403."""
+    from django.contrib.auth.models import Group
+
+    from accounts.roles import COMMISSIONING_OFFICER, sync_roles
+
+    sync_roles()
     user = UserFactory(is_staff=True, email="commissioning@opcc.example")
+    user.groups.add(Group.objects.get(name=COMMISSIONING_OFFICER))
     user.user_permissions.add(
-        *Permission.objects.filter(
-            content_type__app_label="providers", codename__in=["review_returns", "view_monitoringreturn"]
-        )
+        Permission.objects.get(content_type__app_label="needs", codename="adopt_needsassessment")
     )
     client.force_login(user)
     return client

@@ -3,9 +3,11 @@
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from audit.models import AuditEvent
-from funds.models import Budget, BudgetEntry, BudgetLine, Decision
+from funds.models import Budget, BudgetEntry, BudgetLine, Decision, FinancialYear
+from funds.selectors import budget_totals
 from funds.services import BudgetRuleError, commit_to_line
 from needs import services
 from needs.models import Indicator, IndicatorValue, NeedsAssessment
@@ -89,37 +91,106 @@ def test_adopting_writes_one_area_line_each_under_a_draft_decision(idva, staff_u
     assert adopted.before["status"] == "draft" and adopted.after["decision"] == decision.number
 
 
-def test_adopting_again_updates_the_same_lines_and_decision(idva, staff_user):
-    first = services.adopt(idva, by=staff_user)
+def test_adopting_into_a_new_year_gives_its_budget_the_assessments_pot(idva, staff_user):
+    # The bug in issue 12: the 2025/26 budget was made with a £0 pot and over-allocated by £675,814.
+    services.adopt(idva, by=staff_user)
+    budget = Budget.objects.get(stream__slug="idva-isva", year__start_year=2025)
+    totals = budget_totals(budget.pk)
+    assert totals.pot == totals.allocated == Decimal("675814")
+    entry = budget.entries.get()
+    assert entry.amount == Decimal("675814") and entry.created_by == staff_user
+    assert idva.name in entry.note and f"DRAFT-NEEDS-{idva.pk}" in entry.note
+    pot_changed = AuditEvent.objects.get(action="budget.pot_changed", object_id=budget.pk)
+    assert pot_changed.actor == staff_user and pot_changed.after["pot"] == "675814.00"
+
+
+def test_an_assessment_is_adopted_at_most_once(idva, staff_user):
+    services.adopt(idva, by=staff_user)
+    before = snapshot_of_2025()
     Indicator.objects.filter(assessment=idva, name="Female population").update(weight=Decimal("0.8"))
-    second = services.adopt(idva, by=staff_user)
-    lines = BudgetLine.objects.filter(budget__stream__slug="idva-isva", budget__year__start_year=2025)
-    assert second.pk == first.pk
-    assert lines.count() == 7
-    assert {line.area_id: int(line.amount) for line in lines} == {
-        r.area.pk: r.allocation for r in services.run(idva).rows
-    }
-    assert Decision.objects.filter(number__startswith="DRAFT-NEEDS-").count() == 1
-
-
-def test_once_the_decision_is_made_adopting_again_is_refused(idva, staff_user):
-    decision = services.adopt(idva, by=staff_user)
-    Decision.objects.filter(pk=decision.pk).update(status=Decision.Status.MADE)
-    with pytest.raises(services.NeedsError, match="has been made"):
+    today = timezone.localdate()
+    with pytest.raises(services.NeedsError) as refused:
         services.adopt(idva, by=staff_user)
+    assert str(refused.value) == (
+        f"IDVA redistribution 2025/26 was adopted on {today.day} {today:%B %Y} by {staff_user}; "
+        "start a new needs assessment to change it."
+    )
+    assert snapshot_of_2025() == before
+    assert AuditEvent.objects.filter(action="needs.adopted").count() == 1
+
+
+def test_an_adopted_assessments_figures_no_longer_change(idva, staff_user):
+    services.adopt(idva, by=staff_user)
+    with pytest.raises(services.NeedsError, match="start a new needs assessment"):
+        services.save_inputs(assessment=idva, pot=Decimal("1"), by=staff_user)
+    idva.refresh_from_db()
+    assert idva.pot == Decimal("675814")
+
+
+def snapshot_of_2025():
+    budget = Budget.objects.get(stream__slug="idva-isva", year__start_year=2025)
+    return (
+        budget_totals(budget.pk),
+        sorted(budget.lines.values_list("area__name", "amount")),
+        list(Decision.objects.values_list("number", "status")),
+    )
+
+
+def second_assessment():
+    """A new assessment of the same pot with the same figures, as staff would start one to change the shares."""
+    from needs import demo
+
+    NeedsAssessment.objects.filter(name=demo.NAME).update(name=f"{demo.NAME} (first)")
+    return demo.load()
+
+
+def test_a_new_assessment_adopts_into_an_existing_budget_whose_pot_covers_it_without_adding_money(
+    idva, staff_user
+):
+    services.adopt(idva, by=staff_user)
+    budget = Budget.objects.get(stream__slug="idva-isva", year__start_year=2025)
+    second = second_assessment()
+    IndicatorValue.objects.filter(indicator__assessment=second, area__name="Solihull").update(
+        value=Decimal("1")
+    )
+    services.adopt(second, by=staff_user)
+    totals = budget_totals(budget.pk)
+    assert totals.pot == totals.allocated == Decimal("675814")  # the same area lines, shared out again
+    assert budget.entries.count() == 1  # no second pot
+    assert NeedsAssessment.objects.get(pk=second.pk).status == NeedsAssessment.Status.ADOPTED
+
+
+def test_an_existing_budget_whose_pot_is_too_small_is_refused_saying_by_how_much(demo_data, staff_user):
+    from needs import demo
+
+    assessment = demo.load()
+    year = FinancialYear.objects.get_or_create(start_year=2025)[0]
+    budget = Budget.objects.create(stream=assessment.pot_line.budget.stream, year=year)
+    BudgetEntry.objects.create(budget=budget, kind=BudgetEntry.Kind.ALLOCATION, amount=Decimal("600000"))
+    BudgetLine.objects.create(
+        budget=budget, kind=BudgetLine.Kind.PRIORITY, name="Training", amount=Decimal("100")
+    )
+    with pytest.raises(services.NeedsError) as refused:
+        services.adopt(assessment, by=staff_user)
+    assert str(refused.value) == (
+        "Adopting IDVA redistribution 2025/26 would allocate £675,914 of the IDVA/ISVA 2025/26 pot of £600,000, "
+        "which is £75,914 more than it holds. Add to the pot first, or adopt into a year whose budget has no pot yet."
+    )
+    assert budget_totals(budget.pk).allocated == Decimal("100")
+    assert NeedsAssessment.objects.get(pk=assessment.pk).status == NeedsAssessment.Status.DRAFT
 
 
 def test_adopting_cannot_take_a_line_below_what_is_already_committed(idva, staff_user):
     services.adopt(idva, by=staff_user)
     budget = Budget.objects.get(stream__slug="idva-isva", year__start_year=2025)
-    BudgetEntry.objects.create(budget=budget, kind=BudgetEntry.Kind.ALLOCATION, amount=Decimal("675814"))
     solihull = BudgetLine.objects.get(budget=budget, area__name="Solihull")
     commit_to_line(line_id=solihull.pk, amount=solihull.amount, reference="IDVA contract")
-    IndicatorValue.objects.filter(indicator__assessment=idva, area__name="Solihull").update(
+    second = second_assessment()
+    IndicatorValue.objects.filter(indicator__assessment=second, area__name="Solihull").update(
         value=Decimal("1")
     )
     with pytest.raises(BudgetRuleError, match=r"Solihull has .* committed"):
-        services.adopt(idva, by=staff_user)
+        services.adopt(second, by=staff_user)
     solihull.refresh_from_db()
     assert (
         solihull.amount == solihull.commitments.get().amount

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from funds.models import BudgetLine
 from needs import services
@@ -27,18 +28,78 @@ def _key(assessment, indicator_name, area_name) -> str:
 
 
 @pytest.mark.parametrize("name", ["list", "start"])
-def test_people_who_are_not_staff_are_sent_to_sign_in(client, name):
-    client.force_login(UserFactory(is_staff=False))
+def test_people_not_signed_in_are_sent_to_sign_in_and_people_who_are_not_staff_are_refused(client, name):
     response = client.get(reverse(f"needs:{name}"))
     assert response.status_code == 302 and "login" in response["Location"]
+    client.force_login(UserFactory(is_staff=False))
+    assert client.get(reverse(f"needs:{name}")).status_code == 403
 
 
 def test_people_who_are_not_staff_cannot_open_or_adopt_an_assessment(client, idva):
     client.force_login(UserFactory(is_staff=False))
     for name in ("assessment", "adopt", "export"):
-        response = client.post(reverse(f"needs:{name}", args=[idva.pk]))
-        assert response.status_code == 302 and "login" in response["Location"]
+        assert client.post(reverse(f"needs:{name}", args=[idva.pk])).status_code == 403
     assert NeedsAssessment.objects.get(pk=idva.pk).status == "draft"
+
+
+def _in_role(role_name):
+    from django.contrib.auth.models import Group
+
+    from accounts.roles import sync_roles
+
+    sync_roles()
+    user = UserFactory(is_staff=True)
+    user.groups.add(Group.objects.get(name=role_name))
+    return user
+
+
+def test_each_role_does_with_an_assessment_exactly_what_its_permissions_allow(client, idva):
+    from accounts import roles
+
+    def codes(user):
+        client.force_login(user)
+        return {
+            "list": client.get(reverse("needs:list")).status_code,
+            "start": client.get(reverse("needs:start")).status_code,
+            "open": client.get(reverse("needs:assessment", args=[idva.pk])).status_code,
+            "save": client.post(reverse("needs:assessment", args=[idva.pk]), page_data(idva)).status_code,
+            "adopt page": client.get(reverse("needs:adopt", args=[idva.pk])).status_code,
+        }
+
+    assert codes(_in_role(roles.GRANTS_OFFICER)) == dict.fromkeys(
+        ["list", "start", "open", "save", "adopt page"], 403
+    )
+    assert codes(_in_role(roles.READ_ONLY)) == {
+        "list": 200,
+        "start": 403,
+        "open": 200,
+        "save": 403,
+        "adopt page": 403,
+    }
+    assert codes(_in_role(roles.COMMISSIONING_OFFICER)) == {
+        "list": 200,
+        "start": 200,
+        "open": 200,
+        "save": 302,
+        "adopt page": 403,
+    }
+    assert NeedsAssessment.objects.get(pk=idva.pk).status == "draft"
+    finance = _in_role(roles.FINANCE_OFFICER)
+    assert codes(finance)["adopt page"] == 200
+    client.post(reverse("needs:adopt", args=[idva.pk]))
+    assert NeedsAssessment.objects.get(pk=idva.pk).status == "adopted"
+
+
+def test_a_second_adoption_is_refused_on_the_page_saying_when_and_by_whom(client, staff_user, idva):
+    client.force_login(staff_user)
+    client.post(reverse("needs:adopt", args=[idva.pk]))
+    page = client.get(reverse("needs:adopt", args=[idva.pk])).content.decode()
+    assert "An assessment can be adopted only once" in page
+    assert 'id="adopt"' not in page  # no button to adopt again
+    response = client.post(reverse("needs:adopt", args=[idva.pk]))
+    page = response.content.decode()
+    assert response.status_code == 200 and "There is a problem" in page
+    assert f"was adopted on {timezone.localdate().day} " in page and f"by {staff_user}" in page
 
 
 def test_the_assessment_page_shows_each_areas_share_with_a_total_equal_to_the_pot(client, staff_user, idva):

@@ -36,4 +36,4 @@ def test_the_demo_loads_twice_and_stays_within_every_line(full_demo):
     assert returns.filter(late=True).exists()
     assert returns.filter(status="changes_requested").count() == 1
     assert returns.filter(status="accepted").exists() and returns.filter(status="not_started").exists()
-    assert [email for _, email in demo.LOGINS] == [demo.PREPARER, demo.SIGNATORY, demo.COMMISSIONER]
+    assert [email for _, email in demo.LOGINS] == [demo.PREPARER, demo.SIGNATORY]

@@ -127,3 +127,29 @@ def test_an_unknown_year_is_a_clear_command_error(demo_data, tmp_path):
 
     with pytest.raises(CommandError, match="There is no 2030/31 financial year"):
         call_command("export_budget_tables", "--year", "2030/31", "--output", str(tmp_path / "x.xlsx"))
+
+
+def test_a_closed_years_workbook_is_the_same_bytes_every_time_it_is_built(demo_data):
+    import datetime
+    import time
+    import zipfile
+
+    from django.utils import timezone
+
+    from exports.registry import builder_for
+    from funds.models import FinancialYear
+    from reports.exports.budget_tables import write_budget_tables
+    from reports.exports.builders import BUDGET_TABLES
+
+    closed = timezone.make_aware(datetime.datetime(2025, 6, 30, 17, 0, 12))  # BST: 16:00:12 UTC
+    FinancialYear.objects.filter(start_year=2024).update(closed_at=closed)
+    year = FinancialYear.objects.get(start_year=2024)
+    first = io.BytesIO()
+    write_budget_tables(year, first)
+    time.sleep(2.1)  # past the ZIP format's two-second clock, so a build stamped with "now" would differ
+    _name, second = builder_for(BUDGET_TABLES)({"year_id": year.pk})
+    assert first.getvalue() == second
+    properties = load_workbook(io.BytesIO(second)).properties
+    assert properties.created == properties.modified == datetime.datetime(2025, 6, 30, 16, 0, 12)
+    with zipfile.ZipFile(io.BytesIO(second)) as archive:
+        assert {part.date_time for part in archive.infolist()} == {(2025, 6, 30, 16, 0, 12)}

@@ -55,6 +55,7 @@ def demo_with_awards_and_payments(demo_grants, staff_user):
             commitment_id=commitment.pk,
             amount=commitment.amount / 2,
             paid_on=datetime.date(2024, 9, 1),
+            reference="Payment run 12",
             by=staff_user,
         )
     return demo_grants
@@ -325,10 +326,25 @@ def test_the_dashboard_defaults_to_the_latest_year_with_budgets(staff_client, de
 def test_people_who_are_not_staff_cannot_see_the_dashboard(client):
     client.force_login(UserFactory())
     response = client.get(reverse("reports:dashboard"))
-    assert response.status_code == 302 and "login" in response.url
+    assert response.status_code == 403
     client.logout()
     response = client.get(reverse("reports:dashboard"))
     assert response.status_code == 302 and "login" in response.url
+
+
+def test_the_dashboard_and_annual_report_pages_need_permission_to_view_budgets(client):
+    from django.contrib.auth.models import Group
+
+    from accounts import roles
+
+    roles.sync_roles()
+    names = ("reports:dashboard", "reports:budget_tables", "reports:annual_report_pack")
+    for role, allowed in [(roles.ASSESSOR, False), (roles.GRANTS_OFFICER, True), (roles.READ_ONLY, True)]:
+        user = UserFactory(is_staff=True)
+        user.groups.add(Group.objects.get(name=role))
+        client.force_login(user)
+        for name in names:
+            assert client.get(reverse(name)).status_code == (200 if allowed else 403), (role, name)
 
 
 # --- Where signing in leads ------------------------------------------------------------------------------------------
@@ -372,3 +388,55 @@ def test_the_router_needs_a_signed_in_person_and_the_home_page_stays_public(clie
     response = client.get(reverse("signed_in"))
     assert response.status_code == 302 and "login" in response.url
     assert client.get("/").status_code == 200
+
+
+def left_to_commit_column(page: str, caption: str) -> tuple[list[Decimal], Decimal]:
+    """The "Left to commit" cells of a stream's by-area table as printed: (each row's, the stream total's)."""
+    table = page.split(caption, 1)[1].split("</table>", 1)[0]
+    body = table.split('<tbody class="govuk-table__body">', 1)[1]
+    amounts = []
+    for row in body.split("</tr>")[:-1]:
+        if "<td" not in row:
+            continue  # "No lines yet."
+        last = re.sub(r"<[^>]+>", "", row.split("<td")[-1].split(">", 1)[1]).strip()
+        last = last.removesuffix(" of the pot").strip()
+        negative = last.startswith("-")
+        amounts.append(Decimal(last.lstrip("-£").replace(",", "")) * (-1 if negative else 1))
+    return amounts[:-1], amounts[-1]
+
+
+def test_every_streams_area_rows_add_up_to_its_left_to_commit_in_every_demo_year(staff_client, full_demo):
+    years = FinancialYear.objects.filter(budgets__isnull=False).distinct()
+    checked = 0
+    for year in years:
+        response = staff_client.get(reverse("reports:dashboard"), {"year": year.pk})
+        page = response.content.decode()
+        for section in response.context["sections"]:
+            budget = section.budget
+            rows, total = left_to_commit_column(page, f"{budget.stream} {year} by area. Pot")
+            assert total == budget.remaining == budget.pot - budget.committed, budget
+            assert sum(rows) == total, f"{budget}: the rows add up to {sum(rows)}, the total says {total}"
+            assert sum(section.remaining_by_row) == total
+            checked += 1
+    assert checked >= 5
+
+
+def test_lines_over_the_pot_show_as_a_row_so_the_areas_add_up_to_the_total(staff_client, staff_user):
+    budget = BudgetFactory(pot=Decimal("400000"))
+    area = AreaFactory(name="Walsall")
+    line = BudgetLineFactory(budget=budget, area=area, kind=BudgetLine.Kind.AREA, amount=Decimal("415418"))
+    services.commit_to_line(line_id=line.pk, amount=Decimal("253850"), reference="HCF grants", by=staff_user)
+    page = staff_client.get(reverse("reports:dashboard"), {"year": budget.year.pk}).content.decode()
+    caption = f"{budget.stream} {budget.year} by area. Pot"
+    assert shown_row(page, caption, "Walsall")[-1] == "£161,568"
+    assert shown_row(page, caption, "Lines allocate more than the pot")[-1] == "-£15,418"
+    assert left_to_commit_column(page, caption) == ([Decimal("161568"), Decimal("-15418")], Decimal("146150"))
+
+
+def test_money_in_the_pot_not_yet_on_a_line_shows_as_a_row(staff_client):
+    budget = BudgetFactory(pot=Decimal("1000"))
+    BudgetLineFactory(budget=budget, area=AreaFactory(name="Dudley"), amount=Decimal("600"))
+    page = staff_client.get(reverse("reports:dashboard"), {"year": budget.year.pk}).content.decode()
+    caption = f"{budget.stream} {budget.year} by area. Pot"
+    assert shown_row(page, caption, "In the pot but not yet allocated to a line")[-1] == "£400"
+    assert left_to_commit_column(page, caption) == ([Decimal("600"), Decimal("400")], Decimal("1000"))

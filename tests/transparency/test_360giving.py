@@ -216,13 +216,13 @@ def test_only_awards_finance_approved_are_published(demo):
     assert f"360G-wmopcc-demo-{waiting.application.reference}" not in published
     assert not approved.filter(application__anonymised_at__isnull=False).exists()
 
-    approve_award(award_id=waiting.pk, by=UserFactory(is_staff=True))
+    approve_award(award_id=waiting.pk, by=UserFactory(is_staff=True, is_superuser=True))
     assert f"360G-wmopcc-demo-{waiting.application.reference}" in {g["id"] for g in giving360.grants(demo)}
 
 
 def test_a_stream_or_a_round_narrows_the_export(demo, tmp_path):
     waiting = Award.objects.get(status=Award.Status.AWAITING_FINANCE)
-    approve_award(award_id=waiting.pk, by=UserFactory(is_staff=True))
+    approve_award(award_id=waiting.pk, by=UserFactory(is_staff=True, is_superuser=True))
     counts = {}
     for options in (
         {},
