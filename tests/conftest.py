@@ -11,6 +11,7 @@ pytest_plugins = (
     "tests.browser.fixtures",
     "tests.robustness.report",
     "tests.demo_database",
+    "tests.money_guard",  # every money change along a request, task or command has an audit event (issue 12)
 )
 
 # Playwright's sync API runs an event loop in the test thread; Django must allow its ORM there.

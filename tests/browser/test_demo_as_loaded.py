@@ -3,11 +3,14 @@ Chromium the way each demo login would try it: the sign-in page, the password th
 staff the real first sign-in (set up an authenticator from the key on the page, save the recovery codes).
 Then each person does their main job end to end, only through the browser:
 
-- the grants officer screens, scores, recommends and approves the demo applicant's submitted application;
+- the grants officer screens, scores and recommends the demo applicant's submitted application, and is not offered
+  the decision (whoever recommends may not also decide); the panel clerk, another grants officer, records it;
 - finance approves the awards waiting for it in the Django admin; the applicant accepts theirs; finance pays;
 - the applicant completes and sends their draft, and sees the reference;
 - the provider preparer fills in an outstanding return and sends it for sign-off; the signatory submits it;
-- the commissioning officer accepts that return.
+- the commissioning officer accepts that return;
+- the Chief Finance Officer closes 2024/25 in the admin, after which the budget page refuses a change;
+- the auditor reads the audit trail, in names and amounts, and filters it to the closing of the year.
 
 Each job is a subtest, so one broken journey is reported without hiding the others. A job fails on any 5xx
 response (with the server's traceback) and on any axe WCAG 2.2 AA violation on the pages it visits. The Django
@@ -150,6 +153,7 @@ class Progress:
     finance_approved: bool = False
     return_id: int | None = None
     return_submitted: bool = False
+    year_closed: bool = False
 
 
 def test_every_demo_login_completes_their_main_task(live_server, full_demo, people, subtests):
@@ -160,8 +164,11 @@ def test_every_demo_login_completes_their_main_task(live_server, full_demo, peop
     assert "demo-password-2425" in out.getvalue()
     progress = Progress()
 
-    with subtests.test(msg="grants officer screens, scores, recommends and approves an application"):
+    with subtests.test(
+        msg="grants officer screens, scores and recommends; the panel clerk records the decision"
+    ):
         _grants_officer_takes_an_application_to_approval(people("grants@demo.pcc-grants.example"))
+        _panel_clerk_records_the_decision(people("decisions@demo.pcc-grants.example"))
         progress.panel_approved = True
 
     with subtests.test(msg="finance approves the awards awaiting finance in the admin"):
@@ -189,6 +196,14 @@ def test_every_demo_login_completes_their_main_task(live_server, full_demo, peop
     with subtests.test(msg="commissioning officer accepts the submitted return"):
         assert progress.return_submitted, "needs the signatory's submitted return"
         _commissioning_accepts(people("commissioning@demo.pcc-grants.example"), progress.return_id)
+
+    with subtests.test(msg="the Chief Finance Officer closes 2024/25; its budget then refuses changes"):
+        _cfo_closes_the_year(people("cfo@demo.pcc-grants.example"))
+        progress.year_closed = True
+
+    with subtests.test(msg="the auditor reads the audit trail"):
+        assert progress.year_closed, "needs the year closed"
+        _auditor_reads_the_trail(people("auditor@demo.pcc-grants.example"))
 
 
 # --- Grants -------------------------------------------------------------------------------------------------
@@ -237,7 +252,21 @@ def _grants_officer_takes_an_application_to_approval(officer: Person) -> None:
     page.get_by_role("button", name="Recommend").click()
     expect(page.locator(".govuk-notification-banner")).to_contain_text("Recommendation recorded")
     expect(page.locator("main")).to_contain_text("Recommended to the panel")
+    # Separation of duties: the officer who recommended is told why the decision is not theirs to record.
+    expect(page.locator("#id_decide-outcome_0")).to_have_count(0)
+    expect(page.locator("main")).to_contain_text("someone else must record the decision")
     officer.check_page()
+    officer.assert_nothing_broke()
+
+
+def _panel_clerk_records_the_decision(clerk: Person) -> None:
+    page = clerk.page
+    clerk.sign_in("decisions@demo.pcc-grants.example")
+    clerk.set_up_two_factor()
+    page.goto("/staff/applications/")
+    page.get_by_role("link", name=SUBMITTED_REFERENCE).click()
+    expect(clerk.heading()).to_have_text(SUBMITTED)
+    clerk.check_page()
 
     page.check("#id_decide-outcome_0")
     page.fill("#id_decide-reason", "Panel agreed on the day")
@@ -247,8 +276,8 @@ def _grants_officer_takes_an_application_to_approval(officer: Person) -> None:
     page.get_by_role("button", name="Record decision").click()
     expect(page.locator(".govuk-notification-banner")).to_contain_text("Decision recorded")
     expect(page.locator("main")).to_contain_text("Approved, awaiting finance")
-    officer.check_page()
-    officer.assert_nothing_broke()
+    clerk.check_page()
+    clerk.assert_nothing_broke()
 
 
 # --- Finance ------------------------------------------------------------------------------------------------
@@ -461,3 +490,43 @@ def _commissioning_accepts(officer: Person, return_id: int) -> None:
     expect(page.locator("main .govuk-tag").first).to_have_text("Accepted")
     officer.check_page()
     officer.assert_nothing_broke()
+
+
+# --- Year end and audit ---------------------------------------------------------------------------------------
+
+
+def _cfo_closes_the_year(cfo: Person) -> None:
+    page = cfo.page
+    cfo.sign_in("cfo@demo.pcc-grants.example", start="/admin/")
+    cfo.set_up_two_factor()
+    page.goto("/admin/funds/financialyear/")
+    row = page.locator("#result_list tbody tr", has_text="2024/25")
+    row.locator("input[name=_selected_action]").check()
+    page.select_option("select[name=action]", "close_year")
+    page.click("button[name=index]")
+    # The reason page: nothing closes without one.
+    page.locator("textarea, input[type=text]").first.fill("Statement of accounts for 2024/25 approved")
+    page.locator("input[type=submit]").click()
+    expect(page.locator(".messagelist")).to_contain_text("closed")
+    expect(page.locator(".messagelist .error")).to_have_count(0)
+
+    # The budget page then refuses any change, saying why.
+    page.goto("/admin/funds/budget/")
+    page.locator("#result_list a", has_text="Helping Communities Fund").first.click()
+    expect(page.locator("#content")).to_contain_text("2024/25 is closed")
+    cfo.assert_nothing_broke()
+
+
+def _auditor_reads_the_trail(auditor: Person) -> None:
+    page = auditor.page
+    auditor.sign_in("auditor@demo.pcc-grants.example")
+    auditor.set_up_two_factor()
+    page.goto("/staff/audit/")
+    expect(auditor.heading()).to_contain_text("Audit trail")
+    auditor.check_page()
+    expect(page.locator("main")).to_contain_text("Demo Chief Finance Officer")
+    expect(page.locator("main")).to_contain_text("Statement of accounts for 2024/25 approved")
+    # Read-only: the staff pages open, the money actions do not.
+    page.goto("/admin/applications/award/")
+    expect(page.locator("select[name=action] option[value=approve_selected]")).to_have_count(0)
+    auditor.assert_nothing_broke()
