@@ -109,7 +109,8 @@ PROJECTS = [
 S = Status
 # How a closed round's applications ended up, and an open round's stand today (weights out of 100).
 CLOSED_MIX = {
-    S.AWARDED: 28,
+    S.AWARDED: 27,
+    S.AWARD_CANCELLED: 1,  # awarded, then cancelled by finance: the commitment released
     S.DECLINED: 33,
     S.INELIGIBLE: 11,
     S.WITHDRAWN: 8,
@@ -140,9 +141,18 @@ PATHS = {
     S.DECLINED: [S.DRAFT, S.SUBMITTED, S.IN_ASSESSMENT, S.RECOMMENDED, S.DECLINED],
     S.AWARDED: [S.DRAFT, S.SUBMITTED, S.IN_ASSESSMENT, S.RECOMMENDED, S.APPROVED, S.AWARDED],
     S.WITHDRAWN: [S.DRAFT, S.SUBMITTED, S.WITHDRAWN],
+    S.AWARD_CANCELLED: [
+        S.DRAFT,
+        S.SUBMITTED,
+        S.IN_ASSESSMENT,
+        S.RECOMMENDED,
+        S.APPROVED,
+        S.AWARDED,
+        S.AWARD_CANCELLED,
+    ],
 }
-ASSESSED = {S.IN_ASSESSMENT, S.RECOMMENDED, S.APPROVED, S.DECLINED, S.AWARDED}
-RECOMMENDED = {S.RECOMMENDED, S.APPROVED, S.DECLINED, S.AWARDED}
+ASSESSED = {S.IN_ASSESSMENT, S.RECOMMENDED, S.APPROVED, S.DECLINED, S.AWARDED, S.AWARD_CANCELLED}
+RECOMMENDED = {S.RECOMMENDED, S.APPROVED, S.DECLINED, S.AWARDED, S.AWARD_CANCELLED}
 # Monitoring templates that differ only in when returns are due, so due dates (and reminders) spread over the
 # month.
 DUE_AFTER_DAYS = [10, 21, 30, 45]
@@ -559,7 +569,7 @@ class _Generator:
 
     def _money(self, apps: list[Application], rounds: list[Round]) -> None:
         rng = self.rng
-        granted = [a for a in apps if a.status in (S.AWARDED, S.APPROVED)]
+        granted = [a for a in apps if a.status in (S.AWARDED, S.APPROVED, S.AWARD_CANCELLED)]
         # Plan every award on its area's line first, then size the lines and pots from what they must hold.
         per_line = defaultdict(Decimal)
         for app in granted:
@@ -622,7 +632,7 @@ class _Generator:
 
         award_type = ContentType.objects.get_for_model(Award)
         finance = User.objects.filter(is_superuser=True).order_by("pk").first()
-        committed_apps = [a for a in granted if a.status == S.AWARDED]
+        committed_apps = [a for a in granted if a.status in (S.AWARDED, S.AWARD_CANCELLED)]
         decided = {a.pk: a.submitted_at + datetime.timedelta(days=40) for a in granted}
         commitments = [
             Commitment(
@@ -631,6 +641,10 @@ class _Generator:
                 reference=a.reference,
                 created_by=finance,
                 created_at=decided[a.pk],
+                # A cancelled award's money went back to its line two months after it was committed.
+                released_at=decided[a.pk] + datetime.timedelta(days=60)
+                if a.status == S.AWARD_CANCELLED
+                else None,
             )
             for a in committed_apps
         ]
@@ -645,15 +659,23 @@ class _Generator:
             for app in granted:
                 commitment = commitment_of.get(app.pk)
                 old = app.round.closes_at < self.now - datetime.timedelta(days=200)
-                paid = commitment is not None and old and rng.random() < 0.85
+                cancelled = app.status == S.AWARD_CANCELLED
+                paid = commitment is not None and old and not cancelled and rng.random() < 0.85
+                if cancelled:
+                    status = Award.Status.CANCELLED
+                elif commitment:
+                    status = Award.Status.PAID if paid else Award.Status.COMMITTED
+                else:
+                    status = Award.Status.AWAITING_FINANCE
                 awards.append(
                     Award(
                         application=app,
                         amount=app.recommended_amount,
                         line=line_for[(app.round.budget_id, app.area_id)],
-                        status=(Award.Status.PAID if paid else Award.Status.COMMITTED)
-                        if commitment
-                        else Award.Status.AWAITING_FINANCE,
+                        status=status,
+                        cancelled_by=finance if cancelled else None,
+                        cancelled_at=decided[app.pk] + datetime.timedelta(days=60) if cancelled else None,
+                        cancel_reason="The group closed before the project started" if cancelled else "",
                         commitment=commitment,
                         created_at=decided[app.pk],
                         approved_by=finance if commitment else None,
@@ -918,7 +940,9 @@ def money_problems() -> list[str]:
         Q(commitment__isnull=True)
         | ~Q(commitment__amount=F("amount"))
         | ~Q(commitment__line=F("line"))
-        | Q(commitment__released_at__isnull=False)
+        # A cancelled award's commitment is released; every other's is live.
+        | Q(commitment__released_at__isnull=False) & ~Q(status=Award.Status.CANCELLED)
+        | Q(commitment__released_at__isnull=True) & Q(status=Award.Status.CANCELLED)
     )
     problems += [
         f"award {pk} does not match its commitment" for pk in bad_awards.values_list("pk", flat=True)[:20]

@@ -90,7 +90,11 @@ def test_approved_awards_are_committed_exactly_as_finance_approval_would(scale):
     ).exists()
     for award in approved.select_related("commitment", "application")[:50]:
         assert award.commitment.committed_for == award
-        assert award.application.status == Status.AWARDED
+        cancelled = award.status == Award.Status.CANCELLED
+        assert award.application.status == (Status.AWARD_CANCELLED if cancelled else Status.AWARDED)
+        assert (award.commitment.released_at is not None) == cancelled
+    # Cancelling an award released its commitment: the generator makes a few, as finance would.
+    assert approved.filter(status=Award.Status.CANCELLED, commitment__released_at__isnull=False).exists()
     waiting = Award.objects.filter(
         application__round__slug__startswith="scale-1-", status=Award.Status.AWAITING_FINANCE
     )

@@ -2,10 +2,12 @@
 who, when, what. A refused read (404) leaves none, and no event holds the file's contents."""
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from accounts import roles
 from applications.models import Assessment
 from audit.models import AuditEvent
 from exports.models import ExportJob
@@ -60,6 +62,7 @@ def test_an_applicant_downloading_their_own_document_is_recorded(client, applica
 
 def test_a_member_of_staff_downloading_an_applicants_document_is_recorded(client, application):
     officer = UserFactory(is_staff=True, email="officer@opcc.example")
+    officer.groups.add(Group.objects.get(name=roles.GRANTS_OFFICER))
     document = application.documents.get(kind="accounts")
     client.force_login(officer)
     assert client.get(_download_url(document)).status_code == 200

@@ -53,7 +53,7 @@ def load_demo_and_people() -> World:
         Organisation,
     )
     from exports.models import ExportJob
-    from funds.models import Commitment, Decision
+    from funds.models import Budget, Commitment, Decision, TransferRequest
     from funds.services import record_payment
     from providers.models import MonitoringReturn, Provider, ProviderMembership, Service, ServiceDocument
 
@@ -147,6 +147,15 @@ def load_demo_and_people() -> World:
         paid_on=datetime.date(2024, 6, 1),
         reference="Harness payment",
         by=users["finance"],
+    )
+    # A large transfer waiting for its second signature, so the transfer requests' admin pages have a row.
+    from_budget, to_budget = Budget.objects.order_by("pk")[:2]
+    TransferRequest.objects.create(
+        from_budget=from_budget,
+        to_budget=to_budget,
+        amount=Decimal("12000.00"),
+        note="Harness transfer",
+        requested_by=users["finance"],
     )
     Group.objects.create(name="Harness group")
     TwoFactorDevice.objects.create(user=users["superuser"], secret="JBSWY3DPEHPK3PXP")

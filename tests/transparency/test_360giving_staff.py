@@ -117,11 +117,13 @@ def test_checking_the_grants_makes_no_file(staff_client, demo):
     assert not ExportJob.objects.exists()
 
 
-def test_people_who_are_not_staff_are_sent_to_sign_in_and_make_no_file(client, demo):
-    client.force_login(UserFactory(is_staff=False))
-    for response in (
-        client.get(URL),
-        client.post(URL, {"year": demo.pk, "format": "json", "action": "create"}),
-    ):
+def test_visitors_are_sent_to_sign_in_and_people_without_the_permission_refused_making_no_file(client, demo):
+    posted = {"year": demo.pk, "format": "json", "action": "create"}
+    for response in (client.get(URL), client.post(URL, posted)):
         assert response.status_code == 302 and "login" in response.url
+    # Not staff at all, and staff whose role does not publish grants (finance): both refused.
+    for person in (UserFactory(is_staff=False), UserFactory(is_staff=True, email="finance@opcc.example")):
+        client.force_login(person)
+        assert client.get(URL).status_code == 403
+        assert client.post(URL, posted).status_code == 403
     assert not ExportJob.objects.exists()
