@@ -100,6 +100,14 @@ class ApplicationAdmin(admin.ModelAdmin):
     ]
     inlines = [AuditTrailInline]
 
+    # Applications come from applicants and leave only through the retention schedule (services.retention): an
+    # admin delete would take an award's history with it, and an admin add would skip submission.
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
 
 class AwardPaymentInline(admin.TabularInline):
     model = AwardPayment
