@@ -20,7 +20,6 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
-from django.core.cache import cache
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -238,18 +237,18 @@ def _lock_key(user) -> str:
 
 def locked_for(user) -> int:
     """Seconds until this user may enter a code again; 0 when not locked."""
-    until = cache.get(_lock_key(user))
-    return max(0, int(until - time.time())) if until else 0
+    return ratelimit.held_for(_lock_key(user))
 
 
 def record_failure(user) -> int:
     """Count a wrong code; the 5th in 15 minutes locks code entry for 15 minutes. Returns the seconds locked."""
     key = _failures_key(user)
     # The count lasts 15 minutes from the first wrong code rather than a wall-clock window like the rate limits', so
-    # 5 wrong codes cannot straddle two windows; the counter is core.ratelimit's all the same.
+    # 5 wrong codes cannot straddle two windows; the counter is core.ratelimit's all the same, which keeps counting
+    # in the database when Redis is down, and the lock is always kept in the database (see core.ratelimit).
     failures = ratelimit.count_in(key, timeout=LOCK_SECONDS)
     if failures >= MAX_FAILURES:
-        cache.set(_lock_key(user), time.time() + LOCK_SECONDS, timeout=LOCK_SECONDS)
+        ratelimit.hold(_lock_key(user), seconds=LOCK_SECONDS)
         ratelimit.forget(key)
         return LOCK_SECONDS
     return 0

@@ -1,10 +1,14 @@
 """Thin tasks: they take ids and call applications.notifications, which sends each email once per row.
 
-Queue them with `transaction.on_commit(lambda: task.delay(pk))` so the row they read has committed. A failed send
-rolls its claim back, so the task retries with backoff rather than dropping the email.
+Queue them with `outbox.services.send_after_commit("applications.tasks.<name>", pk)` inside the change's transaction:
+the message is written with the change and handed over after it commits, and sent again until the task acknowledges
+it. A failed send rolls its claim back, so the task retries with backoff rather than dropping the email; a copy sent
+twice finds the email's row already marked and sends nothing.
 """
 
 from celery import shared_task
+
+from outbox.services import acknowledge
 
 from . import notifications
 
@@ -19,18 +23,24 @@ RETRY = {
 
 
 @shared_task(name="applications.tasks.notify_status_change", **RETRY)
-def notify_status_change(event_id: int) -> bool:
-    return notifications.notify_status_change(event_id)
+def notify_status_change(event_id: int, outbox_id: int | None = None) -> bool:
+    sent = notifications.notify_status_change(event_id)
+    acknowledge(outbox_id)
+    return sent
 
 
 @shared_task(name="applications.tasks.send_award_letter", **RETRY)
-def send_award_letter(award_id: int) -> bool:
-    return notifications.send_award_letter(award_id)
+def send_award_letter(award_id: int, outbox_id: int | None = None) -> bool:
+    sent = notifications.send_award_letter(award_id)
+    acknowledge(outbox_id)
+    return sent
 
 
 @shared_task(name="applications.tasks.send_invitation", **RETRY)
-def send_invitation(invitation_id: int) -> bool:
-    return notifications.send_invitation(invitation_id)
+def send_invitation(invitation_id: int, outbox_id: int | None = None) -> bool:
+    sent = notifications.send_invitation(invitation_id)
+    acknowledge(outbox_id)
+    return sent
 
 
 @shared_task(name="applications.tasks.anonymise_unsuccessful_applications", acks_late=True)

@@ -9,8 +9,9 @@ from django.db import transaction
 
 from audit.models import AuditEvent
 from audit.services import record_status_change
+from outbox.services import send_after_commit
 
-from . import duties, tasks
+from . import duties
 from .models import STATUS_CHANGED, Application, Membership, Status, StatusEmail
 
 S = Status
@@ -92,5 +93,5 @@ def move(application: Application, to: str, *, by, reason: str = "") -> AuditEve
     )
     # The applicant's email about this move is claimed through this row, so a retried task sends it once.
     StatusEmail.objects.create(event=event)
-    transaction.on_commit(lambda: tasks.notify_status_change.delay(event.pk))
+    send_after_commit("applications.tasks.notify_status_change", event.pk)
     return event

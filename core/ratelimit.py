@@ -4,9 +4,26 @@ Limits live in settings.RATE_LIMITS as scope -> (requests, seconds). A window is
 `now // seconds`, so every process that shares the cache (Redis in production) counts into the same key; the key
 expires with its window, so nothing needs cleaning up. `cache.add` then `cache.incr` is atomic on Redis and on
 locmem: two requests racing for the last allowed slot cannot both get it.
+
+When Redis cannot be reached, every counter here keeps counting in the database instead (core.models.Counter), never
+"allow everything" and never a 500. Chosen per limit:
+
+- two-factor wrong codes (accounts.two_factor): fall back to the database. Failing open would allow unlimited
+  guesses at a 6-digit code; failing closed would lock every member of staff out while Redis is down. The lock that
+  5 wrong codes set is always written to the database (`hold`), so it survives Redis going away or coming back.
+- sign-up and application submission (settings.RATE_LIMITS): fall back to the database. Failing closed would stop
+  applicants submitting before a deadline because of our outage; failing open would drop the limit exactly when
+  the service is weakest.
+
+The database counter is a single INSERT ... ON CONFLICT DO UPDATE ... RETURNING, so it is as atomic as Redis's INCR:
+Django's DatabaseCache was not used because its `incr` is a read then a write, and parallel wrong codes would all
+read 4 and write 5. What is given up: a count made in Redis before an outage is not carried into the database, nor
+back, so across a switch someone can get up to twice a limit once. After a Redis error this process stops asking Redis
+for REDIS_RETRY_AFTER seconds, so a Redis that is down costs one short socket timeout, not one on every request.
 """
 
 import hashlib
+import logging
 import math
 import time
 from dataclasses import dataclass
@@ -15,9 +32,15 @@ from functools import wraps
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from redis.exceptions import RedisError
+
+from .models import Counter
+
+logger = logging.getLogger(__name__)
 
 
 def _now() -> float:
@@ -49,9 +72,35 @@ class Verdict:
     retry_after: int  # seconds until the window ends; meaningful when not allowed
 
 
-def count_in(key: str, *, timeout: int) -> int:
-    """Add one to the counter at `key` and return the new count. The counter starts at the first count and is gone
-    `timeout` seconds later. Rate limits and two-factor's wrong-code count both count with this."""
+# After Redis fails, this process uses the database alone for this long before trying Redis again.
+REDIS_RETRY_AFTER = 10.0
+_redis_skipped_until = 0.0
+
+
+def _redis_usable() -> bool:
+    # A monotonic clock, not _now(): tests move _now() to other windows, and the wall clock can jump.
+    return time.monotonic() >= _redis_skipped_until
+
+
+def _redis_failed(exc: Exception) -> None:
+    global _redis_skipped_until
+    if _redis_usable():
+        logger.warning("Cache unreachable (%s); counting rate limits in the database", exc.__class__.__name__)
+    _redis_skipped_until = time.monotonic() + REDIS_RETRY_AFTER
+
+
+def reset_redis_breaker() -> None:
+    """Try Redis again on the next count (tests, and nothing else, need this)."""
+    global _redis_skipped_until
+    _redis_skipped_until = 0.0
+
+
+# Everything the cache can raise when its server is away: Django's RedisCache passes redis-py's errors through
+# (ConnectionError and TimeoutError are both RedisError), and a socket error can escape redis-py while connecting.
+_CACHE_DOWN = (RedisError, OSError)
+
+
+def _count_in_cache(key: str, *, timeout: int) -> int:
     cache.add(key, 0, timeout=timeout)
     try:
         return cache.incr(key)
@@ -60,9 +109,63 @@ def count_in(key: str, *, timeout: int) -> int:
         return 1
 
 
+def _count_in_database(key: str, *, timeout: int) -> int:
+    # One statement, so two racing requests get 1 and 2, never 1 and 1; an expired row starts again from 1.
+    now = timezone.now()
+    expires_at = now + timedelta(seconds=timeout)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {Counter._meta.db_table} (key, count, expires_at) VALUES (%s, 1, %s)
+            ON CONFLICT (key) DO UPDATE SET
+                count = CASE WHEN {Counter._meta.db_table}.expires_at <= %s THEN 1
+                             ELSE {Counter._meta.db_table}.count + 1 END,
+                expires_at = CASE WHEN {Counter._meta.db_table}.expires_at <= %s THEN EXCLUDED.expires_at
+                                  ELSE {Counter._meta.db_table}.expires_at END
+            RETURNING count
+            """,
+            [key, expires_at, now, now],
+        )
+        count = cursor.fetchone()[0]
+    Counter.objects.filter(expires_at__lte=now).delete()
+    return count
+
+
+def count_in(key: str, *, timeout: int) -> int:
+    """Add one to the counter at `key` and return the new count. The counter starts at the first count and is gone
+    `timeout` seconds later. Rate limits and two-factor's wrong-code count both count with this. In Redis (the
+    cache) when it answers, in the database when it does not."""
+    if _redis_usable():
+        try:
+            return _count_in_cache(key, timeout=timeout)
+        except _CACHE_DOWN as exc:
+            _redis_failed(exc)
+    return _count_in_database(key, timeout=timeout)
+
+
 def forget(key: str) -> None:
-    """Start the counter at `key` again from nothing."""
-    cache.delete(key)
+    """Start the counter at `key` again from nothing, in both stores."""
+    if _redis_usable():
+        try:
+            cache.delete(key)
+        except _CACHE_DOWN as exc:
+            _redis_failed(exc)
+    Counter.objects.filter(key=key).delete()
+
+
+def hold(key: str, *, seconds: int) -> None:
+    """Mark `key` as held for `seconds` (a lockout). Always in the database, which outlives a Redis restart, so a
+    lock set before an outage still holds during it and after it."""
+    expires_at = timezone.now() + timedelta(seconds=seconds)
+    Counter.objects.update_or_create(key=key, defaults={"count": 1, "expires_at": expires_at})
+
+
+def held_for(key: str) -> int:
+    """Seconds left on a `hold` of `key`; 0 when there is none."""
+    expires_at = Counter.objects.filter(key=key).values_list("expires_at", flat=True).first()
+    if expires_at is None:
+        return 0
+    return max(0, math.ceil((expires_at - timezone.now()).total_seconds()))
 
 
 def hit(scope: str, ident: str, *, limit: int, period: int, now: float | None = None) -> Verdict:

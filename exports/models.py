@@ -21,6 +21,8 @@ class ExportJob(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="export_jobs"
     )
     requested_at = models.DateTimeField(auto_now_add=True)
+    # Set when a worker claims the build (exports.runner); a job still pending long after it is one whose worker died.
+    started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -3,11 +3,12 @@ from functools import wraps
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 
 from audit.services import record_event
 
 from .models import ExportJob
+from .services import retry_export
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CONTENT_TYPES = {
@@ -42,7 +43,12 @@ def _own_job(request, pk: int) -> ExportJob:
 
 @staff_required
 def job_status(request, pk: int):
+    """The job's page. POST is its "Try again" button: a failed job is queued again (the same person, the same check
+    as seeing the page), then the page is shown afresh."""
     job = _own_job(request, pk)
+    if request.method == "POST":
+        retry_export(job_id=job.pk, by=request.user)
+        return redirect("exports:job", pk=job.pk)
     if request.headers.get("Accept") == "application/json":
         return JsonResponse({"status": job.status})
     return render(request, "exports/job.html", {"job": job})

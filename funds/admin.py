@@ -21,8 +21,7 @@ from core.admin_tools import ReadOnlyAdmin
 from core.admin_widgets import ValidIdsAutocompleteMixin
 from core.money import format_pounds
 
-from . import selectors, services
-from .budget_import import MAX_ROWS, ImportFileError, describe, import_budget_lines, read_rows
+from . import budget_import, selectors, services, tasks
 from .forms import (
     BudgetAdminForm,
     BudgetImportForm,
@@ -35,6 +34,7 @@ from .models import (
     Area,
     Budget,
     BudgetEntry,
+    BudgetImportJob,
     BudgetLine,
     BudgetSection,
     Commitment,
@@ -518,43 +518,76 @@ class BudgetLineAdmin(
     def get_urls(self):
         return [
             path("import/", self.admin_site.admin_view(self.import_view), name="funds_budgetline_import"),
+            path(
+                "import/<int:pk>/",
+                self.admin_site.admin_view(self.import_job_view),
+                name="funds_budgetline_import_job",
+            ),
             *super().get_urls(),
         ]
 
-    def import_view(self, request):
+    def _may_import(self, request) -> None:
         if not self.has_change_permission(request):
             raise PermissionDenied
+
+    def import_view(self, request):
+        """Upload: refused at once if over a limit, else stored and checked by a worker (funds.tasks)."""
+        self._may_import(request)
         posted = request.method == "POST"
         form = BudgetImportForm(request.POST if posted else None, request.FILES if posted else None)
-        report, result = [], None
-        if request.method == "POST" and form.is_valid():
-            upload = form.cleaned_data["file"]
+        if posted and form.is_valid():
             try:
-                rows = read_rows(upload.read(), upload.name)
-            except ImportFileError as exc:
+                with transaction.atomic():
+                    job = budget_import.start_job(
+                        upload=form.cleaned_data["file"], year=form.cleaned_data["year"], by=request.user
+                    )
+                    tasks.queue(job)
+            except budget_import.ImportFileError as exc:
                 form.add_error("file", str(exc))
+            except services.YearClosed as exc:
+                form.add_error("year", str(exc))
             else:
-                result = import_budget_lines(
-                    rows,
-                    year=form.cleaned_data["year"],
-                    dry_run=form.cleaned_data["dry_run"],
-                    by=request.user,
-                    reason=f"Imported from {upload.name}"[:250],
-                )
-                report = describe(result)
-                if result.written:
-                    self.message_user(request, f"Imported: {result.summary()}.", level=messages.SUCCESS)
-                    return redirect(reverse("admin:funds_budgetline_changelist"))
+                return redirect(reverse("admin:funds_budgetline_import_job", args=[job.pk]))
+        return TemplateResponse(
+            request, "admin/funds/budgetline/import.html", {**self._import_context(request), "form": form}
+        )
+
+    def import_job_view(self, request, pk: int):
+        """The job's progress, then what the file would change (or its problems), the confirm step and its outcome."""
+        self._may_import(request)
+        # A job is shown only to the person who uploaded it; another's id is simply not found.
+        job = BudgetImportJob.objects.filter(pk=pk, requested_by=request.user).select_related("year").first()
+        if job is None:
+            raise Http404("No such import")
+        if request.method == "POST":
+            action = request.POST.get("action")
+            if action == "confirm" and budget_import.confirm_job(job, by=request.user):
+                job.refresh_from_db()
+                tasks.queue(job)
+            elif action == "retry" and budget_import.retry_job(job, by=request.user):
+                tasks.queue(job)
+            return redirect(reverse("admin:funds_budgetline_import_job", args=[job.pk]))
+        Status = BudgetImportJob.Status
+        outcome = job.result or {}
         context = {
+            **self._import_context(request),
+            "title": f"Import of {job.filename}",
+            "job": job,
+            "waiting": job.status in (Status.QUEUED, Status.CHECKING, Status.IMPORTING),
+            "errors": budget_import.shown_errors(outcome.get("errors", []), outcome.get("error_count", 0)),
+            "can_retry": budget_import.can_retry(job),
+            "percent": min(100, 100 * job.rows_done // job.rows_total) if job.rows_total else 0,
+        }
+        return TemplateResponse(request, "admin/funds/budgetline/import_job.html", context)
+
+    def _import_context(self, request) -> dict:
+        return {
             **self.admin_site.each_context(request),
             "title": "Import budget lines",
-            "form": form,
-            "report": report,
-            "result": result,
             "opts": self.model._meta,
-            "max_rows": f"{MAX_ROWS:,}",
+            "max_rows": f"{budget_import.MAX_ROWS:,}",
+            "max_size": f"{budget_import.MAX_BYTES // (1024 * 1024)}MB",
         }
-        return TemplateResponse(request, "admin/funds/budgetline/import.html", context)
 
 
 @admin.register(Decision)

@@ -81,22 +81,14 @@ class BudgetImportForm(forms.Form):
     )
     file = forms.FileField(
         label="Spreadsheet of budget lines",
-        help_text=f"A CSV or Excel (.xlsx) file of up to {MAX_ROWS:,} rows with the columns stream, line (or area) and "
-        "amount; priority, area and units are optional",
+        help_text=f"A CSV or Excel (.xlsx) file of up to {MAX_ROWS:,} rows and {MAX_BYTES // (1024 * 1024)}MB with the "
+        "columns stream, line (or area) and amount; priority, area and units are optional",
         error_messages={"required": "Choose a CSV or Excel file to import"},
     )
-    dry_run = forms.BooleanField(
-        label="Check the file and show what would change, without saving anything",
-        required=False,
-        initial=True,
-    )
-
-    MAX_BYTES = MAX_BYTES
 
     def clean_file(self):
+        # The size and the rows are checked by funds.budget_import.check_limits, which says by how much.
         upload = self.cleaned_data["file"]
-        if upload.size > self.MAX_BYTES:
-            raise forms.ValidationError("The file must be smaller than 5MB")
         if not upload.name.lower().endswith((".csv", ".txt", ".xlsx")):
             raise forms.ValidationError("The file must be a CSV (.csv) or Excel (.xlsx) file")
         return upload

@@ -684,3 +684,42 @@ class RollupName(models.Model):
 
     def __str__(self) -> str:
         return f"Named in the rolled-up row: line {self.line_id}"
+
+
+class BudgetImportJob(models.Model):
+    """A spreadsheet of budget lines someone uploaded, checked and then imported by a worker, never in a web request.
+
+    The file is kept privately (there is no MEDIA_URL). The check writes only this row, so its progress is seen as it
+    goes; the import runs in one transaction with this row locked, so it happens once however often it is sent."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting to be checked"
+        CHECKING = "checking", "Being checked"
+        READY = "ready", "Checked: ready to import"
+        REFUSED = "refused", "Not imported: the file has problems"
+        IMPORTING = "importing", "Being imported"
+        DONE = "done", "Imported"
+        FAILED = "failed", "Could not be finished"
+
+    year = models.ForeignKey(FinancialYear, on_delete=models.PROTECT, related_name="+")
+    file = models.FileField(upload_to="imports/budget-lines/%Y/%m/")
+    filename = models.CharField(max_length=200)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    rows_done = models.PositiveIntegerField(default=0)
+    rows_total = models.PositiveIntegerField(null=True, blank=True)
+    # What the check found: notes, the changes it would make, the first problems and how many there were in all.
+    result = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    reason = models.CharField(max_length=250)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    # Bumped with each step and each few hundred rows checked: a check whose worker died shows as stalled.
+    updated_at = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Import of {self.filename}"

@@ -5,6 +5,7 @@ command. DATABASE_URL and REDIS_URL switch it to PostgreSQL and a real Celery wo
 """
 
 import os
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -48,6 +49,7 @@ INSTALLED_APPS = [
     "axes",
     "core",
     "audit",
+    "outbox",
     "pcc_grants",
     "accounts",
     "funds",
@@ -104,6 +106,24 @@ DATABASES = {
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "0")),
     )
 }
+# Every SQL statement is stopped by PostgreSQL after 30 s (DATABASE_STATEMENT_TIMEOUT_MS; 0 turns it off). The
+# slowest page measured in docs/benchmarks.md needs well under a second; 30 s is far past anything legitimate and
+# half gunicorn's 60 s timeout, so a runaway query ends as our error page and a freed connection rather than a
+# request that holds a thread and a row lock until gunicorn kills the worker. Management commands run by hand
+# (migrate, generate_scale_data, load_demo_data) may legitimately run one long statement, and someone is watching
+# them, so they run without it; the web server and Celery workers keep it.
+DATABASE_STATEMENT_TIMEOUT_MS = int(os.environ.get("DATABASE_STATEMENT_TIMEOUT_MS", "30000"))
+_RUNNING_A_COMMAND = Path(sys.argv[0]).name in {"manage.py", "django-admin"} and sys.argv[1:2] != [
+    "runserver"
+]
+if (
+    DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+    and DATABASE_STATEMENT_TIMEOUT_MS > 0
+    and not _RUNNING_A_COMMAND
+):
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+        f"-c statement_timeout={DATABASE_STATEMENT_TIMEOUT_MS}"
+    )
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
@@ -188,13 +208,16 @@ SESSION_COOKIE_AGE = int(os.environ.get("DJANGO_SESSION_COOKIE_AGE", 14 * 24 * 6
 STAFF_SESSION_AGE = int(os.environ.get("DJANGO_STAFF_SESSION_AGE", 10 * 60 * 60))
 
 # The cache holds rate-limit counters and wrong-code counts, so it must be shared by every process: Redis when
-# REDIS_URL is set (as in production), otherwise this process's memory (development only).
+# REDIS_URL is set (as in production), otherwise this process's memory (development only). When Redis does not
+# answer, core.ratelimit counts in the database instead; the short timeouts keep a dead Redis from holding requests
+# (a refused connection fails at once; one that hangs gives up after half a second).
 if os.environ.get("REDIS_URL"):
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": os.environ["REDIS_URL"],
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "pcc-grants"),
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }
 else:
@@ -213,6 +236,12 @@ RATE_LIMITS = {
     "sign_up": (int(os.environ.get("RATE_LIMIT_SIGN_UPS_PER_HOUR", "10")), 60 * 60),
     "submit_application": (int(os.environ.get("RATE_LIMIT_SUBMISSIONS_PER_HOUR", "10")), 60 * 60),
 }
+
+# Health (pcc_grants/health.py). /healthz tells anyone only "ok" or "error"; /healthz/details names each check and is
+# for staff who may read the audit trail, or for a monitor sending "Authorization: Bearer <HEALTHZ_TOKEN>" (unset:
+# no token is accepted). A worker is late when it has not run the one-minute heartbeat task for this many seconds.
+HEALTHZ_TOKEN = os.environ.get("HEALTHZ_TOKEN", "")
+HEALTHZ_WORKER_LATE_AFTER = int(os.environ.get("HEALTHZ_WORKER_LATE_AFTER", "300"))
 
 # Sign-in throttling (django-axes): 5 wrong passwords for one email address from one address lock that pair out for
 # 30 minutes; a right password resets the count. Attempts are kept in the database (AccessAttempt, in the admin).
@@ -245,6 +274,9 @@ else:
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
 
 # Celery: a real broker when REDIS_URL is set, otherwise tasks run in-process as they are sent.
+# Work queued by a change goes through the outbox (outbox.services.send_after_commit): a row written with the change,
+# handed to Celery after the commit and sent again by a sweep until the task acknowledges it. So every setting below
+# may fail in the safe direction: a message that is refused, lost or run twice is sent again or finds its work done.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
@@ -255,11 +287,47 @@ else:
     CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
+# Acknowledge a message when its task finishes, not when a worker takes it, and put it back if the worker process
+# dies: a task killed half-way runs again (each is idempotent) rather than being lost.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# A worker takes one message at a time, so a worker that dies holds at most one unacknowledged message.
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # Redis hands a message taken but not acknowledged to another worker after this long. With late acknowledgement
+    # that is the whole run of a task plus any retry countdown it waits out (up to 10 minutes for the emails), so it
+    # must be longer than the longest task, or a second worker starts a task the first is still running. The longest
+    # is an export build, stopped at an hour (exports.tasks.build_export's time limit): 2 hours. A message held by a
+    # worker that was killed outright waits this long in Redis, but the outbox sweep sends it again sooner.
+    "visibility_timeout": 2 * 60 * 60,
+    # A web request hands its messages to Redis after its commit: if Redis cannot be reached, give up in seconds (the
+    # outbox keeps the message) rather than hold the person's page.
+    "socket_connect_timeout": 2,
+    # A Redis that takes the connection and never answers would otherwise hang a publish for ever.
+    "socket_timeout": 10,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2  # the same, for the connection Celery itself opens
+# Publishing: two quick retries (a Redis restarting), then the error goes to the outbox, which sends it later.
+# Celery's default waits longer, and each request would wait with it while Redis is down.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
+# A worker started before Redis, or one that loses it, keeps trying to connect for as long as it takes, instead of
+# exiting after 100 tries: when Redis comes back the workers are already there.
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
+    # Sends again what the outbox holds and the broker refused, lost or never finished (outbox.services).
+    "dispatch-outbox": {"task": "outbox.tasks.dispatch_pending", "schedule": 60},
+    # Exports that a dead worker left half-built, or that were never handed over, are queued again (exports.services).
+    "requeue-abandoned-exports": {"task": "exports.tasks.requeue_abandoned_exports", "schedule": 5 * 60},
+    # Outbox rows finished more than two weeks ago are deleted, at a quiet time.
+    "purge-outbox": {"task": "outbox.tasks.purge_done", "schedule": crontab(hour=3, minute=45)},
     # Reminders are claimed by unique rows before they are sent, so a beat that fires twice sends nothing twice.
     "send-monitoring-reminders": {"task": "providers.tasks.send_monitoring_reminders", "schedule": 60 * 60},
     # Daily at 03:15, when nobody is working; batches are locked with skip_locked, so an overlapping run does no harm.
@@ -267,6 +335,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "applications.tasks.anonymise_unsuccessful_applications",
         "schedule": crontab(hour=3, minute=15),
     },
+    # A worker running this notes the time: /healthz/details says when a worker last took a task (pcc_grants.health).
+    "worker-heartbeat": {"task": "pcc_grants.tasks.heartbeat", "schedule": 60, "options": {"expires": 55}},
 }
 # Unsuccessful applications (not eligible, not funded, withdrawn, drafts of closed rounds) lose their personal data
 # this many whole years after they ended: long enough for complaints, appeals and a reapplication to next year's round

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("signed-in/", views.signed_in, name="signed_in"),
     path("healthz", views.healthz, name="healthz"),
+    path("healthz/details", views.healthz_details, name="healthz_details"),
     path("accessibility/", views.accessibility, name="accessibility"),
     path("privacy/", views.privacy, name="privacy"),
     path("accounts/", include("accounts.urls")),

@@ -19,6 +19,7 @@ from core.money import format_pounds
 from funds import selectors as funds_selectors
 from funds.models import BudgetLine, FinancialYear
 from funds.services import BudgetRuleError, commit_to_line, record_payment, release_commitment
+from outbox.services import send_after_commit
 
 from .. import duties
 from ..models import Application, Award, AwardPayment, Status
@@ -169,9 +170,7 @@ def approve_award(*, award_id: int, by: "User", today: datetime.date | None = No
         by=by,
         reason=f"Finance approved {format_pounds(award.amount)} against {line.name}",
     )
-    from ..tasks import send_award_letter
-
-    transaction.on_commit(lambda: send_award_letter.delay(award.pk))
+    send_after_commit("applications.tasks.send_award_letter", award.pk)
     return award
 
 

@@ -4,6 +4,8 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.utils import timezone
 
+from outbox.services import send_after_commit
+
 from ..models import Invitation, Membership, Organisation
 
 if TYPE_CHECKING:
@@ -26,9 +28,7 @@ def invite_member(
     invitation = Invitation.objects.create(
         organisation=organisation, email=email.lower(), role=role, invited_by=by
     )
-    from ..tasks import send_invitation
-
-    transaction.on_commit(lambda: send_invitation.delay(invitation.pk))
+    send_after_commit("applications.tasks.send_invitation", invitation.pk)
     return invitation
 
 
