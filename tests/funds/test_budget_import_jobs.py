@@ -216,7 +216,7 @@ def test_with_the_broker_away_the_upload_succeeds_the_job_waits_and_try_again_se
         raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
     with monkeypatch.context() as patch:
-        patch.setattr(tasks.check_budget_import, "delay", broker_away)
+        patch.setattr(tasks.check_budget_import, "apply_async", broker_away)
         response = upload(client, year, "lines.csv", lines_csv(3), django_capture_on_commit_callbacks)
     assert response.status_code == 302
     job = BudgetImportJob.objects.get()
@@ -263,7 +263,7 @@ def test_the_job_page_shows_every_state_without_an_error(client, officer, year, 
     response = client.get(job_page(job))
     assert response.status_code == 200
     page = response.content.decode()
-    assert ('data-import-progress' in page) == (status in ("queued", "checking", "importing"))
+    assert ("data-import-progress" in page) == (status in ("queued", "checking", "importing"))
     if status == "checking":
         assert "Checked 1,200 of 3,000 rows." in page
     BudgetImportJob.objects.filter(pk=job.pk).update(rows_total=None, rows_done=0, result={})

@@ -115,6 +115,7 @@ FILL = {
     ],
     # staff: funds, exports, needs
     "funds:budget": lambda w: [_first("funds.Budget")],
+    "admin:funds_budgetline_import_job": lambda w: [_first("funds.BudgetImportJob")],
     "exports:job": lambda w: [{"pk": w.objects["export"].pk}],
     "exports:download": lambda w: [{"pk": w.objects["export"].pk}],
     "needs:assessment": lambda w: [_first("needs.NeedsAssessment")],

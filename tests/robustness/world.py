@@ -157,6 +157,19 @@ def load_demo_and_people() -> World:
         note="Harness transfer",
         requested_by=users["finance"],
     )
+    # A budget import the finance login uploaded, waiting for a worker, and a message waiting in the outbox.
+    from funds.models import BudgetImportJob, FinancialYear
+    from outbox.models import Message
+
+    job = BudgetImportJob(
+        year=FinancialYear.objects.get(start_year=2024),
+        filename="lines.csv",
+        reason="Harness import",
+        requested_by=users["finance"],
+    )
+    job.file.save("lines.csv", ContentFile(b"stream,amount\n"), save=False)
+    job.save()
+    Message.objects.create(task_name="applications.tasks.send_invitation", args=[0])
     Group.objects.create(name="Harness group")
     TwoFactorDevice.objects.create(user=users["superuser"], secret="JBSWY3DPEHPK3PXP")
     _axes_rows()
