@@ -5,6 +5,7 @@ what the pages show. The response shapes are described in openapi.py, and tests 
 
 import json
 import math
+import re
 from functools import wraps
 
 from django.contrib.auth.decorators import login_not_required
@@ -75,14 +76,11 @@ def _whole_number(request, name: str, default: int, maximum: int | None = None) 
     if not raw:
         return default
     limit = f"from 1 to {maximum}" if maximum else "from 1"
-    if (
-        not (raw.isascii() and raw.isdigit())
-        or len(raw) > 9
-        or int(raw) < 1
-        or (maximum and int(raw) > maximum)
-    ):
+    # "10.0" is a whole number too: JSON Schema's integer type (the OpenAPI document's) counts it as one.
+    whole = re.fullmatch(r"([0-9]{1,9})(?:\.0+)?", raw)
+    if whole is None or int(whole[1]) < 1 or (maximum and int(whole[1]) > maximum):
         raise ApiError(400, f'{name}: Enter a whole number {limit}, not "{raw}"')
-    return int(raw)
+    return int(whole[1])
 
 
 def _paginated(request, queryset, serialise, *, count: int | None = None) -> JsonResponse:

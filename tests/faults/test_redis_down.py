@@ -64,7 +64,7 @@ def test_redis_down_during_submit_screen_approve_invite_and_export(faults):
     organisation = OrganisationFactory()
     owner = member_of(organisation)
     officer = grants_officer()
-    wait_for(lambda: open_messages() == 0, 30, "the setup's emails were not sent before the outage")
+    wait_for(lambda: open_messages() == 0, 90, "the setup's emails were not sent before the outage")
     messages_before = Message.objects.count()
 
     faults.redis.stop()

@@ -147,6 +147,16 @@ def test_a_page_past_the_last_is_a_404_in_json(client):
     assert response.json() == {"error": "Page 2 does not exist: there is 1 page of 50"}
 
 
+def test_a_whole_number_written_with_a_zero_decimal_is_that_page(client):
+    """JSON Schema's integer (the OpenAPI document's type for page) counts 2.0 as 2, so the API does too."""
+    many_grants(3)
+
+    response = client.get("/api/v1/grants/", {"page": "2.0"})
+
+    assert response.json() == {"error": "Page 2 does not exist: there is 1 page of 50"}
+    assert client.get("/api/v1/grants/", {"page": "1.5"}).status_code == 400
+
+
 def test_an_empty_list_still_has_a_first_page(client, db):
     assert client.get("/api/v1/grants/").json() == {"count": 0, "next": None, "previous": None, "results": []}
 
