@@ -174,7 +174,7 @@ class Worker:
 
 
 class Mailbox:
-    """The mail the worker sent, one file per message (tests/faults/mail_to_files.py)."""
+    """The mail the worker sent, one file per message (tests/providers/mail_to_files.py)."""
 
     def __init__(self, folder: Path):
         self.folder = folder

@@ -1,5 +1,7 @@
-"""An email backend for the worker-killing test: one file per message, optionally slow, with a marker file present
-while a send is in progress so the test can kill the worker in the middle of one."""
+"""An email backend for tests with a worker in another process (the reminders' worker-killing test, tests/faults):
+one file per message in PCC_TEST_MAIL_DIR, so a test can count what a worker sent even after it was killed.
+PCC_TEST_MAIL_DELAY makes the mail server slow, with a `sending-*` marker present while a send is in progress, so
+a test can kill the worker in the middle of one."""
 
 import os
 import time
@@ -17,6 +19,8 @@ class SlowFileBackend(BaseEmailBackend):
             marker = folder / f"sending-{uuid.uuid4().hex}"
             marker.write_text(",".join(message.to))
             time.sleep(delay)  # a slow mail server: the worker is most likely to be killed here
-            (folder / f"{uuid.uuid4().hex}.eml").write_text(f"To: {','.join(message.to)}\n\n{message.body}")
+            (folder / f"{uuid.uuid4().hex}.eml").write_text(
+                f"To: {','.join(message.to)}\nSubject: {message.subject}\n\n{message.body}"
+            )
             marker.unlink()
         return len(messages)
