@@ -91,6 +91,16 @@ def _tasks_run_in_process_unless_a_worker_is_asked_for(request, settings):
     yield
     _set_task_join_will_block(joins_blocked)
     app.conf.task_always_eager, app.conf.task_eager_propagates = previous
+    # The outbox publishes through Celery's `current_app`. A test that makes a bare `Celery(...)` without
+    # `set_as_current=False` leaves it current, and every later test in this process then sends its tasks to that
+    # app's broker, where no worker listens: it failed a fault test two files later, and only in the full run.
+    from celery import current_app
+
+    if current_app._get_current_object() is not app:
+        app.set_current()
+        pytest.fail(
+            "this test left another Celery app current: create it with Celery(..., set_as_current=False)"
+        )
 
 
 @pytest.fixture(autouse=True)

@@ -238,6 +238,9 @@ def point_this_process_at(url: str, settings_fixture) -> None:
     its cache (rate limits, two-factor counts) there too, as production does with one Redis for both."""
     from pcc_grants.celery import app
 
+    # The outbox publishes through Celery's `current_app`: make sure it is the project's, whatever an earlier test in
+    # this process created.
+    app.set_current()
     app.conf.task_always_eager = False
     app.conf.task_eager_propagates = False
     app.conf.broker_url = url

@@ -137,7 +137,9 @@ def test_a_worker_killed_mid_batch_loses_no_reminder_and_sends_none_twice(templa
         f"{os.environ.get('REDIS_URL', 'redis://127.0.0.1:6379/0').rsplit('/', 1)[0]}/{SUBPROCESS_REDIS_DB}"
     )
     redis.Redis.from_url(broker).flushdb()
-    sender = Celery(broker=broker)
+    # Not made Celery's current app: the outbox publishes through `current_app`, which must stay the project's for
+    # every test after this one in the same process.
+    sender = Celery(broker=broker, set_as_current=False)
     mail_dir = tmp_path / "mail"
     mail_dir.mkdir()
     due_today(templates, providers=4)  # 4 returns x 3 recipients
