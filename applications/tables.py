@@ -7,6 +7,17 @@ from core.money import format_pounds
 from . import selectors
 from .models import Application
 
+
+def _sorted_by(column: str):
+    """django-tables2's order_FOO for a column: the staff list's own order for it (selectors.STAFF_LIST_SORTS), which
+    ends with the id so pages are stable, instead of the bare field django-tables2 would sort by."""
+
+    def order(self, queryset, is_descending):
+        return selectors.order_staff_list(queryset, column, descending=is_descending), True
+
+    return order
+
+
 NUMERIC = {"td": {"class": "govuk-table__cell--numeric"}, "th": {"class": "govuk-table__header--numeric"}}
 
 
@@ -48,5 +59,10 @@ class StaffApplicationTable(tables.Table):
     def render_score(self, value):
         return f"{value:.0f}%"
 
-    def order_score(self, queryset, is_descending):
-        return selectors.order_by_score(queryset, descending=is_descending), True
+    order_reference = _sorted_by("reference")
+    order_organisation = _sorted_by("organisation")
+    order_round = _sorted_by("round")
+    order_area = _sorted_by("area")
+    order_status = _sorted_by("status")
+    order_amount_requested = _sorted_by("amount_requested")
+    order_score = _sorted_by("score")

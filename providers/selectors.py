@@ -124,8 +124,10 @@ def period_summary(returns: QuerySet[MonitoringReturn], *, today: datetime.date)
 
 
 def dashboard_rows(returns: QuerySet[MonitoringReturn]) -> QuerySet[MonitoringReturn]:
+    """Period by period, then by provider and service; the id last, so returns with the same names keep one order and
+    a page boundary neither skips nor repeats one."""
     return returns.select_related("service__provider", "period").order_by(
-        "period__starts_on", "service__provider__name", "service__name"
+        "period__starts_on", "service__provider__name", "service__name", "pk"
     )
 
 

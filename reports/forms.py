@@ -5,9 +5,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
-from audit import selectors as audit_selectors
 from funds.forms import YearField
 
+from . import audit_trail as trail_reads
 from .audit_trail import action_label
 
 EARLIEST, LATEST = datetime.date(1900, 1, 1), datetime.date(2999, 12, 31)
@@ -87,11 +87,16 @@ class AuditTrailFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["person"].queryset = get_user_model().objects.filter(pk__in=audit_selectors.actor_ids())
-        self.fields["kind"].queryset = ContentType.objects.filter(pk__in=audit_selectors.content_type_ids())
-        actions = sorted(
-            ((a, action_label(a)) for a in audit_selectors.actions_recorded()), key=lambda c: c[1]
-        )
+        # Anyone who ever acted may be filtered by (a link to an applicant's events still works), but the list offers
+        # the office's staff only: at scale thousands of applicants and providers have acted, and a select of every
+        # one of them made the page seconds long. The one chosen is always offered, so the form shows what applies.
+        person = self.fields["person"]
+        person.queryset = trail_reads.people_who_acted()
+        chosen = str(self.data.get("person", "")) if self.is_bound else ""
+        offered = trail_reads.people_offered(int(chosen) if chosen.isdecimal() and len(chosen) < 19 else None)
+        person.widget.choices = [("", person.empty_label), *((u.pk, str(u)) for u in offered)]
+        self.fields["kind"].queryset = trail_reads.kinds_recorded()
+        actions = sorted(((a, action_label(a)) for a in trail_reads.actions_recorded()), key=lambda c: c[1])
         self.fields["action"].choices = [("", "Anything"), *actions]
 
     def clean(self):

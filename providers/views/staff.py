@@ -1,12 +1,12 @@
 """Staff pages for commissioning: the returns dashboard, reviewing a return, the measure chart and the export."""
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import permission_required
+from core.pagination import LatePaginator
 from exports.services import request_export
 from funds.models import FinancialYear
 
@@ -35,7 +35,8 @@ def dashboard(request):
         provider_id=getattr(filters.get("provider"), "pk", None),
         stream_id=getattr(filters.get("stream"), "pk", None),
     )
-    page = Paginator(selectors.dashboard_rows(returns), 100).get_page(request.GET.get("page"))
+    # Only the page's 100 returns are read in full, found on their ids (core.pagination).
+    page = LatePaginator(selectors.dashboard_rows(returns), 100).get_page(request.GET.get("page"))
     today = timezone.localdate()
     return render(
         request,

@@ -1,6 +1,8 @@
 import io
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -8,6 +10,7 @@ from exports.models import ExportJob
 from providers import services
 from providers.models import MonitoringReturn
 from tests.providers.conftest import complete_figures, fill_and_send, make_side
+from tests.providers.factories import ServiceFactory
 
 
 def submitted(side, reviewer=None, new_victims=45, **figures):
@@ -82,3 +85,33 @@ def test_the_export_has_one_row_per_service_and_one_column_per_measure(
     a = by_service[side_a.service.name]
     assert a[2] == "Submitted" and a[3] == "Late" and a[5] == 45 and a[-1] == "=SUM(A1:A2)"
     assert by_service[side_b.service.name][2] == MonitoringReturn.Status.NOT_STARTED.label
+
+
+def test_the_returns_list_pages_through_every_return_once_in_order_in_the_same_queries(
+    client, reviewer, period, django_assert_num_queries
+):
+    # 130 returns of one provider for one period: two pages, ordered by the service's name.
+    side = make_side("Same Provider", period)
+    for n in range(129):
+        service = ServiceFactory(provider=side.provider, name=f"Service {n:03d}", template=period.template)
+        MonitoringReturn.objects.create(service=service, period=period)
+    client.force_login(reviewer)
+    url = reverse("providers:staff_dashboard")
+    client.get(url)  # warm the per-process caches, as a running server has them
+    seen, reads = [], []
+    for number in (1, 2):
+        # The session, the person, the year, the filter's periods, the count, the summary, the export's periods, the
+        # office, the providers and streams to filter by, the page's returns, the charts' measures, and the provider.
+        with django_assert_num_queries(13), CaptureQueriesContext(connection) as queries:
+            response = client.get(url, {"provider": side.provider.pk, "page": number})
+        seen += [ret.pk for ret in response.context["page"]]
+        reads += [q["sql"] for q in queries.captured_queries if 'providers_service"."name' in q["sql"]]
+    assert seen == list(MonitoringReturn.objects.order_by("service__name").values_list("pk", flat=True))
+    # Each page found on the ids alone, the second from the end rather than by skipping the first 100.
+    assert all('IN (SELECT "U0"."id"' in sql for sql in reads) and not any(
+        "OFFSET 100" in sql for sql in reads
+    )
+    assert (
+        f"?provider={side.provider.pk}&amp;page=2"
+        in client.get(url, {"provider": side.provider.pk}).content.decode()
+    )
