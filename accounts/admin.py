@@ -8,6 +8,8 @@ from django.shortcuts import redirect, resolve_url
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from core.admin_tools import KeysFirstPaginator
+
 from . import services
 from .models import TwoFactorDevice, User
 
@@ -44,6 +46,9 @@ def reset_two_factor(modeladmin, request, users) -> None:
 class UserAdmin(DjangoUserAdmin):
     ordering = ["email"]
     list_display = ["email", "full_name", "is_staff", "is_active", "last_login"]
+    # Every applicant and provider is a user: pages are read by key, without a second count of the whole table.
+    show_full_result_count = False
+    paginator = KeysFirstPaginator
     search_fields = ["email", "full_name"]
     actions = [reset_two_factor]
     fieldsets = (
@@ -63,6 +68,7 @@ class TwoFactorDeviceAdmin(admin.ModelAdmin):
     """Who has two-factor set up; never the secret. Resetting is the User admin's action."""
 
     list_display = ["user", "confirmed_at", "last_used_at"]
+    list_select_related = ["user"]
     search_fields = ["user__email"]
     fields = ["user", "created_at", "confirmed_at", "last_used_at"]
     readonly_fields = fields

@@ -9,6 +9,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 
 from audit.admin import AuditTrailInline
+from core.admin_tools import BigListAdmin, InlineChoicesReadOnceMixin, SelectRelatedChoicesMixin
 from core.admin_widgets import ValidIdsAutocompleteMixin
 from core.money import format_pounds
 from funds.models import BudgetLine
@@ -28,9 +29,12 @@ from .models import (
 )
 
 
-class RingFenceInline(admin.TabularInline):
+class RingFenceInline(InlineChoicesReadOnceMixin, SelectRelatedChoicesMixin, admin.TabularInline):
     model = RoundRingFence
     extra = 0
+    # Every ring fence offers the same lines, each labelled "name (stream year)": read once for the page.
+    shared_choices = ("line",)
+    choices_select_related = {"line": ["budget__stream", "budget__year"]}
 
 
 class QuestionInline(admin.TabularInline):
@@ -44,8 +48,13 @@ class CriterionInline(admin.TabularInline):
 
 
 @admin.register(Round)
-class RoundAdmin(admin.ModelAdmin):
+class RoundAdmin(SelectRelatedChoicesMixin, admin.ModelAdmin):
     list_display = ["name", "budget", "opens_at", "closes_at", "illustrative"]
+    list_select_related = ["budget__stream", "budget__year"]
+    choices_select_related = {
+        "budget": ["stream", "year"],
+        "default_line": ["budget__stream", "budget__year"],
+    }
     list_filter = ["budget__stream", "budget__year"]
     prepopulated_fields = {"slug": ["name"]}
     filter_horizontal = ["areas"]
@@ -60,32 +69,43 @@ class RoundAdmin(admin.ModelAdmin):
             services.recompute_round_scores(form.instance)
 
 
-class MembershipInline(ValidIdsAutocompleteMixin, admin.TabularInline):
+class MembershipInline(InlineChoicesReadOnceMixin, ValidIdsAutocompleteMixin, admin.TabularInline):
     model = Membership
     extra = 0
     autocomplete_fields = ["user"]
+    row_autocomplete_fields = ("user",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("user")
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(BigListAdmin):
     list_display = ["name", "type", "area", "illustrative"]
+    list_select_related = ["area"]
     list_filter = ["type", "area", "illustrative"]
     search_fields = ["name", "charity_number", "company_number"]
     inlines = [MembershipInline]
 
 
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
+class InvitationAdmin(ValidIdsAutocompleteMixin, admin.ModelAdmin):
     list_display = ["email", "organisation", "created_at", "sent_at", "accepted_at"]
+    list_select_related = ["organisation"]
     readonly_fields = ["sent_at", "accepted_at"]
+    # Thousands of organisations and users, so neither is listed in full in the form: the organisation is searched
+    # for, and the inviting user is given by id (no staff role may view users, so it could not be searched for).
+    autocomplete_fields = ["organisation"]
+    raw_id_fields = ["invited_by"]
 
 
 @admin.register(Application)
-class ApplicationAdmin(admin.ModelAdmin):
+class ApplicationAdmin(ValidIdsAutocompleteMixin, BigListAdmin):
     list_display = ["reference", "organisation", "round", "area", "status", "amount_requested"]
     list_filter = ["status", "round", "area"]
     search_fields = ["reference", "organisation__name", "project_title"]
     list_select_related = ["organisation", "round", "area"]
+    autocomplete_fields = ["organisation"]  # thousands of them
     # The lifecycle moves only through the workflow, so status and money fields are read-only here.
     readonly_fields = [
         "status",
@@ -114,6 +134,9 @@ class AwardPaymentInline(admin.TabularInline):
     extra = 0
     can_delete = False
     readonly_fields = ["number", "amount", "due_on", "payment"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("payment")
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -152,7 +175,7 @@ class CancelAwardForm(forms.Form):
 
 
 @admin.register(Award)
-class AwardAdmin(NeverDeleted, HistoryOnPage, admin.ModelAdmin):
+class AwardAdmin(NeverDeleted, HistoryOnPage, BigListAdmin):
     list_display = [
         "reference",
         "organisation",
@@ -327,10 +350,13 @@ class AwardAdmin(NeverDeleted, HistoryOnPage, admin.ModelAdmin):
 
 
 @admin.register(AwardPayment)
-class AwardPaymentAdmin(NeverDeleted, admin.ModelAdmin):
+class AwardPaymentAdmin(NeverDeleted, BigListAdmin):
     list_display = ["__str__", "amount", "due_on", "is_made"]
     list_filter = ["award__application__round"]
     list_select_related = ["award__application"]
+    # Newest award first, by the unique (award, number) index read backwards: the model's order sorts by the
+    # award's creation time, which joins every instalment to its award before a page can be shown.
+    ordering = ["-award_id", "-number"]
     readonly_fields = ["award", "number", "amount", "due_on", "payment"]
     actions = ["mark_made"]
 

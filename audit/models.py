@@ -27,7 +27,11 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["-at", "-pk"]
-        indexes = [models.Index(fields=["content_type", "object_id"], name="audit_subject_idx")]
+        indexes = [
+            models.Index(fields=["content_type", "object_id"], name="audit_subject_idx"),
+            # The trail in its own order, newest first: a page of it, at any offset, walks this index alone.
+            models.Index(fields=["-at", "-id"], name="audit_newest_first_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action}"

@@ -77,20 +77,3 @@ def trail(
     if subjects is not None:
         events = events.filter(subjects)
     return events
-
-
-def actions_recorded() -> list[str]:
-    """Every action the trail holds, for a filter's choices."""
-    return list(AuditEvent.objects.order_by("action").values_list("action", flat=True).distinct())
-
-
-def actor_ids() -> QuerySet:
-    """The ids of everyone who appears in the trail, as a subquery."""
-    return AuditEvent.objects.filter(actor__isnull=False).order_by().values("actor_id").distinct()
-
-
-def content_type_ids() -> QuerySet:
-    """The kinds of object the trail holds events about, as a subquery."""
-    return (
-        AuditEvent.objects.filter(content_type__isnull=False).order_by().values("content_type_id").distinct()
-    )

@@ -178,7 +178,7 @@ class World:
         from applications.models import Award
 
         busiest = (
-            Award.objects.exclude(status="awaiting_finance")
+            Award.objects.filter(status__in=["committed", "paid"])
             .values("application__round__budget__year__start_year")
             .annotate(n=Count("pk"))
             .order_by("-n")
@@ -210,7 +210,7 @@ class World:
     def published_pages(self, per_page: int) -> int:
         from applications.models import Award
 
-        return max(1, math.ceil(Award.objects.exclude(status="awaiting_finance").count() / per_page))
+        return max(1, math.ceil(Award.objects.filter(status__in=["committed", "paid"]).count() / per_page))
 
     def audit_pages(self) -> int:
         from audit.models import AuditEvent

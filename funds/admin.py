@@ -17,7 +17,12 @@ from django.urls import path, reverse
 from django.utils import timezone
 
 from audit.admin import AuditTrailHistoryMixin, AuditTrailInline
-from core.admin_tools import ReadOnlyAdmin
+from core.admin_tools import (
+    BigListAdmin,
+    InlineChoicesReadOnceMixin,
+    ReadOnlyAdmin,
+    SelectRelatedChoicesMixin,
+)
 from core.admin_widgets import ValidIdsAutocompleteMixin
 from core.money import format_pounds
 
@@ -133,6 +138,7 @@ class OfficeAdmin(admin.ModelAdmin):
 @admin.register(FinancialYear)
 class FinancialYearAdmin(HistoryOnPageMixin, NoBulkDeleteMixin, AuditTrailHistoryMixin, admin.ModelAdmin):
     list_display = ["__str__", "starts_on", "ends_on", "closed_display"]
+    list_select_related = ["closed_by"]
     readonly_fields = ["closed_display"]
     actions = ["close_year"]
     inlines = [AuditTrailInline]
@@ -200,6 +206,7 @@ class StreamNameInline(admin.TabularInline):
 @admin.register(FundingStream)
 class FundingStreamAdmin(admin.ModelAdmin):
     list_display = ["name", "source", "purpose", "area_kind", "report_order"]
+    list_select_related = ["source"]
     search_fields = ["name", "names__name"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [StreamNameInline]
@@ -228,7 +235,7 @@ class BudgetLineFormSet(forms.BaseInlineFormSet):
             raise forms.ValidationError("Say why the lines are changing, in “Reason for the change” above.")
 
 
-class BudgetLineInline(ValidIdsAutocompleteMixin, admin.TabularInline):
+class BudgetLineInline(InlineChoicesReadOnceMixin, ValidIdsAutocompleteMixin, admin.TabularInline):
     model = BudgetLine
     formset = BudgetLineFormSet
     extra = 0
@@ -246,9 +253,22 @@ class BudgetLineInline(ValidIdsAutocompleteMixin, admin.TabularInline):
     readonly_fields = ["committed_display", "remaining_display"]
     autocomplete_fields = ["area"]
     show_change_link = True
+    # Each line's row shows its area and section without a query of its own (core.admin_tools).
+    row_autocomplete_fields = ("area",)
+    shared_choices = ("section",)
 
     def get_queryset(self, request):
-        return selectors.with_line_totals(super().get_queryset(request)).select_related("area", "section")
+        # The budget's stream and year too: a row's title is the line's __str__, "name (stream year)".
+        return selectors.with_line_totals(super().get_queryset(request)).select_related(
+            "area", "section", "budget__stream", "budget__year"
+        )
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "section":
+            # A line sits in a section of its own budget: the others' sections are not offered (and not read).
+            budget_id = request.resolver_match.kwargs.get("object_id")
+            kwargs["queryset"] = BudgetSection.objects.filter(budget_id=budget_id if budget_id else None)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     committed_display = pounds_column("committed", "Committed")
     remaining_display = pounds_column("remaining", "Left to commit")
@@ -284,6 +304,22 @@ class BudgetEntryInline(admin.TabularInline):
     ]
     readonly_fields = ["counterpart", "created_at", "created_by", "countersigned_by"]
     can_delete = False
+
+    def get_queryset(self, request):
+        # Entries are shown read only, each naming its source, decision, people and the other budget of a transfer.
+        return (
+            super()
+            .get_queryset(request)
+            .select_related(
+                "source",
+                "decision",
+                "created_by",
+                "countersigned_by",
+                "counterpart__stream",
+                "counterpart__year",
+            )
+        )
+
     # A transfer is two entries made together by funds.services; its page is "Transfer to another budget".
     KINDS_HERE = [BudgetEntry.Kind.ALLOCATION, BudgetEntry.Kind.TOP_UP, BudgetEntry.Kind.REDUCTION]
 
@@ -455,6 +491,7 @@ class BudgetAdmin(
 class BudgetLineAdmin(
     HistoryOnPageMixin,
     NoBulkDeleteMixin,
+    SelectRelatedChoicesMixin,
     ValidIdsAutocompleteMixin,
     ServiceErrorsMixin,
     AuditTrailHistoryMixin,
@@ -475,6 +512,7 @@ class BudgetLineAdmin(
     search_fields = ["name", "area__name", "budget__stream__name"]
     list_select_related = ["budget__stream", "budget__year", "area"]
     autocomplete_fields = ["area"]
+    choices_select_related = {"budget": ["stream", "year"]}
     readonly_fields = ["committed_display", "paid_display", "remaining_display"]
     change_list_template = "admin/funds/budgetline/change_list.html"
     inlines = [AuditTrailInline]
@@ -591,22 +629,27 @@ class BudgetLineAdmin(
 
 
 @admin.register(Decision)
-class DecisionAdmin(AuditTrailHistoryMixin, admin.ModelAdmin):
+class DecisionAdmin(SelectRelatedChoicesMixin, AuditTrailHistoryMixin, admin.ModelAdmin):
     list_display = ["number", "decided_on", "title", "status", "confidentiality"]
     list_filter = ["status", "confidentiality", "decided_on"]
     search_fields = ["number", "title", "public_summary"]
     filter_horizontal = ["budgets", "lines"]
     date_hierarchy = "decided_on"
+    # Each option is labelled "stream year" (a budget) or "name (stream year)" (a line): read with its option.
+    choices_select_related = {"budgets": ["stream", "year"], "lines": ["budget__stream", "budget__year"]}
 
 
 @admin.register(ReportTable)
 class ReportTableAdmin(admin.ModelAdmin):
     list_display = ["number", "printed_title", "year", "stream"]
+    list_select_related = ["year", "stream"]
     list_filter = ["year"]
 
 
 @admin.register(Commitment)
-class CommitmentAdmin(HistoryOnPageMixin, NoBulkDeleteMixin, AuditTrailHistoryMixin, ReadOnlyAdmin):
+class CommitmentAdmin(
+    HistoryOnPageMixin, NoBulkDeleteMixin, AuditTrailHistoryMixin, BigListAdmin, ReadOnlyAdmin
+):
     list_display = ["reference", "line", "amount_display", "created_at", "created_by", "released_at"]
     list_filter = ["line__budget__year", "line__budget__stream"]
     search_fields = ["reference", "line__name"]
@@ -637,7 +680,7 @@ class CommitmentAdmin(HistoryOnPageMixin, NoBulkDeleteMixin, AuditTrailHistoryMi
 
 
 @admin.register(Payment)
-class PaymentAdmin(NoBulkDeleteMixin, ReadOnlyAdmin):
+class PaymentAdmin(NoBulkDeleteMixin, BigListAdmin, ReadOnlyAdmin):
     list_display = ["commitment", "amount_display", "paid_on", "reference", "reverses", "created_by"]
     list_select_related = ["commitment", "created_by", "reverses"]
     amount_display = pounds_column("amount", "Amount")

@@ -577,7 +577,19 @@ class Commitment(models.Model):
 
     class Meta:
         ordering = ["created_at", "pk"]
-        indexes = [models.Index(fields=["content_type", "object_id"])]
+        indexes = [
+            models.Index(fields=["content_type", "object_id"]),
+            # Commitments in their own order: a page of them, at any offset, walks this index alone.
+            models.Index(fields=["created_at", "id"], name="commitment_in_order_idx"),
+            # What is committed on each line (funds.selectors.with_line_totals and with_budget_totals), summed from
+            # this index alone, without visiting the commitments themselves.
+            models.Index(
+                fields=["line"],
+                include=["amount", "id"],  # the id too: with_line_totals counts the commitments
+                condition=Q(released_at__isnull=True),
+                name="commitment_live_amount_idx",
+            ),
+        ]
         permissions = [("release_commitment", "Can release a commitment's unpaid money")]
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="commitment_amount_positive")]
 
@@ -607,6 +619,12 @@ class Payment(models.Model):
 
     class Meta:
         ordering = ["paid_on", "pk"]
+        indexes = [
+            # Payments in their own order: a page of them, at any offset, walks this index alone.
+            models.Index(fields=["paid_on", "id"], name="payment_in_order_idx"),
+            # What is paid on each line, summed from this index alone (funds.selectors' totals).
+            models.Index(fields=["line"], include=["amount"], name="payment_amount_by_line_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(amount__gt=0, reverses__isnull=True) | Q(amount__lt=0, reverses__isnull=False),

@@ -11,6 +11,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from audit.admin import AuditTrailInline
+from core.admin_tools import BigListAdmin, InlineChoicesReadOnceMixin
 from core.admin_widgets import ValidIdsAutocompleteMixin
 from core.money import format_pounds
 from core.uploads import CheckedFileField
@@ -40,10 +41,14 @@ class AliasInline(admin.TabularInline):
     extra = 1
 
 
-class MembershipInline(ValidIdsAutocompleteMixin, admin.TabularInline):
+class MembershipInline(InlineChoicesReadOnceMixin, ValidIdsAutocompleteMixin, admin.TabularInline):
     model = ProviderMembership
     extra = 1
     autocomplete_fields = ["user"]
+    row_autocomplete_fields = ("user",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("user")
 
 
 @admin.register(Provider)
@@ -102,8 +107,13 @@ def _posted(request):
 
 
 @admin.register(Service)
-class ServiceAdmin(admin.ModelAdmin):
+class ServiceAdmin(ValidIdsAutocompleteMixin, admin.ModelAdmin):
     list_display = ["name", "provider", "theme", "status", "start_year", "end_year", "template"]
+    list_select_related = ["provider", "start_year", "end_year", "template"]
+    # Neither listed in full in the form: the provider (hundreds) is searched for, and the contract manager (one of
+    # thousands of users) is given by id, since no staff role may view users and so search for them.
+    autocomplete_fields = ["provider"]
+    raw_id_fields = ["contract_manager"]
     list_filter = ["status", "template", "theme"]
     search_fields = ["name", "provider__name", "provider__aliases__name"]
     filter_horizontal = ["areas"]
@@ -248,28 +258,35 @@ class BreakdownInline(admin.TabularInline):
     extra = 0
     show_change_link = True
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("measure")  # a row's title names its measure
+
 
 @admin.register(Measure)
 class MeasureAdmin(admin.ModelAdmin):
     list_display = ["label", "template", "kind", "order"]
+    list_select_related = ["template"]
     list_filter = ["template"]
     inlines = [BreakdownInline]
 
 
-class OptionInline(admin.TabularInline):
+class OptionInline(InlineChoicesReadOnceMixin, admin.TabularInline):
     model = BreakdownOption
     extra = 0
+    shared_choices = ("area",)  # every option offers the same areas: read once for the page
 
 
 @admin.register(Breakdown)
 class BreakdownAdmin(admin.ModelAdmin):
     list_display = ["__str__", "dimension"]
+    list_select_related = ["measure"]
     inlines = [OptionInline]
 
 
 @admin.register(ReportingPeriod)
 class ReportingPeriodAdmin(admin.ModelAdmin):
     list_display = ["label", "template", "starts_on", "ends_on", "window_opens_on", "due_on"]
+    list_select_related = ["template"]
     list_filter = ["template", "year"]
 
 
@@ -284,10 +301,15 @@ class ReminderInline(admin.TabularInline):
 
 
 @admin.register(MonitoringReturn)
-class MonitoringReturnAdmin(admin.ModelAdmin):
+class MonitoringReturnAdmin(BigListAdmin):
     """Read-only: returns move only through the provider portal and the staff review page."""
 
     list_display = ["service", "period", "status", "late", "submitted_at"]
+    # Each row names "service (provider)" and "period (template)".
+    list_select_related = ["service__provider", "period__template"]
+    # Newest first, in the primary key's own index: the model's order (period start, provider, service) sorts every
+    # return across three joined tables before a page can be shown. The columns still sort by a click.
+    ordering = ["-pk"]
     list_filter = ["status", "late", "period__template", "period__label"]
     search_fields = ["service__name", "service__provider__name"]
     readonly_fields = [

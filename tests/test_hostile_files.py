@@ -325,6 +325,10 @@ def _import_everything() -> None:
         for module in pkgutil.walk_packages([config.path], prefix=f"{config.name}."):
             if ".migrations" in module.name or ".tests" in module.name:
                 continue
+            if module.name == "benchmarks.locustfile":
+                # Run by the locust command, not by the app: importing locust patches this process with gevent (and
+                # it is only installed with the bench extra). It has no forms.
+                continue
             importlib.import_module(module.name)
 
 

@@ -19,8 +19,9 @@ from django.views.decorators.http import require_safe
 from applications.selectors import open_rounds
 from funds.models import FinancialYear
 
-from . import openapi, selectors
+from . import openapi, publication, selectors
 from .forms import DecisionFilterForm, GrantFilterForm
+from .responses import public_response
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
@@ -177,20 +178,29 @@ def _decision(request, decision) -> dict:
 
 
 @api_view(params=set())
+@public_response(html=False, clock=True)
 def rounds(request):
+    now = timezone.now()
     # Only the areas are shown, so only they are fetched (open_rounds also prefetches ring-fences for its pages).
-    return _paginated(request, open_rounds().prefetch_related(None).prefetch_related("areas"), _round)
+    response = _paginated(request, open_rounds(now).prefetch_related(None).prefetch_related("areas"), _round)
+    # The list changes when a round opens or closes, with nothing published: keep it no longer than that.
+    next_change = selectors.next_round_change(now)
+    if next_change is not None:
+        response.keep_for = max(0, math.floor((next_change - now).total_seconds()))
+    return response
 
 
 @api_view(params={"year", "area", "stream"})
+@public_response(html=False)
 def grants(request):
     filters = {k: v for k, v in _filters(GrantFilterForm, request).items() if v is not None}
-    published = selectors.published_grants(**filters)
-    rows = selectors.public_grant_rows(published)
-    return _paginated(request, rows, _grant)
+    facets = publication.remember(request.publication_version, "grant-facets", (), selectors.grant_facets)
+    rows = selectors.GrantRows(facets, **filters)
+    return _paginated(request, rows, _grant, count=len(rows))
 
 
 @api_view(params={"year"})
+@public_response(html=False)
 def decisions(request):
     year = _filters(DecisionFilterForm, request)["year"]
     made = selectors.with_public_budgets(selectors.published_decisions())
@@ -200,12 +210,14 @@ def decisions(request):
 
 
 @api_view(params=set())
+@public_response(html=False)
 def openapi_json(request):
     return _json(openapi.document())
 
 
 @login_not_required
 @require_safe
+@public_response()
 def docs(request):
     """The human page: endpoints, parameters and examples, read from the OpenAPI document itself."""
     document = openapi.document()

@@ -1,7 +1,8 @@
 """The public grants list as CSV and Excel, built from `selectors.public_grant_rows` (public fields only).
 
-A grants list is hundreds or a few thousand rows, so both are built in the request: rows stream from the database
-cursor and openpyxl writes in write-only mode, so memory stays flat as the list grows."""
+Rows stream from the database cursor and openpyxl writes in write-only mode, so memory stays flat as the list grows.
+A whole year's file (or every year's) is built once per publication version and served from private storage after
+that (transparency.grant_files); a download with other filters is built in the request and kept in the cache."""
 
 import csv
 import io

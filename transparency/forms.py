@@ -27,21 +27,16 @@ class GrantFilterForm(forms.Form):
     area = forms.CharField(required=False, label="Area", widget=forms.Select)
     stream = forms.CharField(required=False, label="Funding stream", widget=forms.Select)
 
-    def __init__(self, data=None, *, with_choices: bool = False):
+    def __init__(self, data=None, *, facets: "selectors.GrantFacets | None" = None):
         super().__init__(data)
-        if with_choices:
+        if facets is not None:
             # Only what has published grants is offered, so no choice leads to an empty page.
-            published = selectors.published_grants().order_by()
-            self.fields["year"].widget.choices = _year_choices(
-                published.values_list("application__round__budget__year__start_year", flat=True).distinct()
-            )
-            areas = Area.objects.filter(pk__in=published.values("application__area")).order_by("name")
-            self.fields["area"].widget.choices = [("", "All areas")] + [(str(a.pk), a.name) for a in areas]
-            streams = FundingStream.objects.filter(
-                pk__in=published.values("application__round__budget__stream")
-            )
+            self.fields["year"].widget.choices = _year_choices(facets.years())
+            self.fields["area"].widget.choices = [("", "All areas")] + [
+                (str(pk), name) for pk, name in facets.areas
+            ]
             self.fields["stream"].widget.choices = [("", "All funding streams")] + [
-                (s.slug, s.name) for s in streams
+                (slug, name) for _, slug, name in facets.streams
             ]
 
     def clean_year(self):

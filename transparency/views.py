@@ -4,16 +4,16 @@ import itertools
 
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from funds.models import FinancialYear
-from funds.selectors import current_office
 
-from . import downloads, selectors
+from . import grant_files, publication, selectors
 from .forms import DecisionFilterForm, GrantFilterForm
+from .responses import public_response
 
 GRANTS_PER_PAGE = 25
 DECISIONS_PER_PAGE = 100
@@ -30,20 +30,22 @@ def _with_year_labels(rows):
     return [{**row, "year": FinancialYear(start_year=row["year_start"]).label()} for row in rows]
 
 
+def _facets(request) -> selectors.GrantFacets:
+    # Built once per publication version: every filter's choices, totals and page count come from it.
+    return publication.remember(request.publication_version, "grant-facets", (), selectors.grant_facets)
+
+
 @login_not_required
 @require_safe
+@public_response()
 def grants(request):
-    form = GrantFilterForm(request.GET, with_choices=True)
+    facets = _facets(request)
+    form = GrantFilterForm(request.GET, facets=facets)
     context = {"form": form}
     if form.is_valid():
-        published = selectors.published_grants(**form.filters)
-        totals = selectors.grant_totals(published)
-        page = _page(
-            selectors.public_grant_rows(published),
-            request.GET.get("page"),
-            per_page=GRANTS_PER_PAGE,
-            count=totals["count"],
-        )
+        totals = facets.totals(**form.filters)
+        rows = selectors.GrantRows(facets, **form.filters)
+        page = _page(rows, request.GET.get("page"), per_page=GRANTS_PER_PAGE, count=len(rows))
         context.update(
             totals=totals,
             page=page,
@@ -54,54 +56,57 @@ def grants(request):
     return render(request, "transparency/grants.html", context)
 
 
-def _download(request, build):
+def _download(request, fmt: str):
     form = GrantFilterForm(request.GET)
     if not form.is_valid():
         # The grants page shows what is wrong with the filter, in the GOV.UK error pattern.
         return redirect(reverse("transparency:grants") + "?" + request.GET.urlencode())
-    rows = selectors.public_grant_rows(selectors.published_grants(**form.filters)).iterator(chunk_size=2000)
-    name = "grants-awarded" + "".join(
-        f"-{part}"
-        for part in (
-            FinancialYear(start_year=form.filters["year"]).label(FinancialYear.LabelStyle.LONG)
-            if "year" in form.filters
-            else "",
-            form.filters["stream"].slug if "stream" in form.filters else "",
-            f"area-{form.filters['area'].pk}" if "area" in form.filters else "",
-        )
-        if part
-    )
-    return build(rows, name)
+    filters = form.filters
+    name = grant_files.file_name(fmt, **filters)
+    version = request.publication_version
+    # A connection holding an uncommitted change (publication.uncommitted_change_here) sees rows nobody else does:
+    # it neither serves the stored file nor keeps what it builds.
+    kept = grant_files.prebuilt_filters(filters) and not publication.uncommitted_change_here()
+    if kept:
+        download = grant_files.stored(name, version)
+        if download is not None:
+            try:
+                response = FileResponse(download.file.open("rb"), content_type=grant_files.CONTENT_TYPES[fmt])
+            except OSError:  # its version moved on and the file was let go of just now: build it below
+                pass
+            else:
+                response["Content-Disposition"] = f'attachment; filename="{name}"'
+                response["ETag"] = download.etag
+                return response
+    content = grant_files.build(fmt, **filters)
+    response = HttpResponse(content, content_type=grant_files.CONTENT_TYPES[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    if kept:
+        # Kept in private storage for the next person, not copied into the cache as well; the other years' files
+        # are built in the background.
+        if grant_files.store(name, version, content) is not None:
+            grant_files.build_the_rest_later(version)
+        response.kept_elsewhere = True
+    return response
 
 
 @login_not_required
 @require_safe
+@public_response(html=False)
 def grants_csv(request):
-    def build(rows, name):
-        response = HttpResponse(downloads.grants_csv(rows), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-        return response
-
-    return _download(request, build)
+    return _download(request, "csv")
 
 
 @login_not_required
 @require_safe
+@public_response(html=False)
 def grants_xlsx(request):
-    def build(rows, name):
-        office = current_office()
-        title = "Grants awarded" + (f" by the {office.name}" if office else "")
-        response = HttpResponse(
-            downloads.grants_xlsx(rows, title=title), content_type=downloads.XLSX_CONTENT_TYPE
-        )
-        response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
-        return response
-
-    return _download(request, build)
+    return _download(request, "xlsx")
 
 
 @login_not_required
 @require_safe
+@public_response()
 def decisions(request):
     form = DecisionFilterForm(request.GET, with_choices=True)
     context = {"form": form}
@@ -126,6 +131,7 @@ def decisions(request):
 
 @login_not_required
 @require_safe
+@public_response()
 def decision_detail(request, number):
     decision = get_object_or_404(
         selectors.with_public_budgets(selectors.published_decisions()), number=number

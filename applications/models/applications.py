@@ -121,6 +121,9 @@ class Application(models.Model):
             models.Index(
                 fields=["round", "status"], include=["amount_requested"], name="application_pipeline_idx"
             ),
+            # Every application in its own order, newest first (the admin's list): a page at any offset walks this
+            # index alone.
+            models.Index(fields=["-created_at", "-id"], name="application_newest_first_idx"),
         ]
 
     def __str__(self) -> str:

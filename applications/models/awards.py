@@ -59,6 +59,8 @@ class Award(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        # Awards in their own order, newest first: a page of them, at any offset, walks this index alone.
+        indexes = [models.Index(fields=["-created_at", "-id"], name="award_newest_first_idx")]
         permissions = [
             ("approve_award", "Can approve awards and commit the money"),
             ("cancel_award", "Can cancel an award and release its money"),

@@ -18,13 +18,15 @@ CHANGELIST = "admin:audit_auditevent_changelist"
 
 @pytest.fixture
 def events():
-    fiona = UserFactory(full_name="Fiona Finance", email="fiona@opcc.example")
-    oscar = UserFactory(full_name="Oscar Other", email="oscar@opcc.example")
+    fiona = UserFactory(full_name="Fiona Finance", email="fiona@opcc.example", is_staff=True)
+    oscar = UserFactory(full_name="Oscar Other", email="oscar@opcc.example", is_staff=True)
+    applicant = UserFactory(full_name="Annie Applicant", email="annie@charity.example")
     budget = BudgetFactory()
     record_event("budget.pot_changed", obj=budget, by=fiona, after={"pot": "1.00"})
     old = record_event("line.saved", obj=fiona, by=oscar, after={"amount": "2.00"})
     AuditEvent.objects.filter(pk=old.pk).update(at=timezone.make_aware(datetime.datetime(2023, 5, 1, 9)))
-    return {"fiona": fiona, "oscar": oscar, "budget": budget}
+    record_event("application.submitted", obj=applicant, by=applicant)
+    return {"fiona": fiona, "oscar": oscar, "applicant": applicant, "budget": budget}
 
 
 def shown(client, **params) -> set[str]:
@@ -35,13 +37,20 @@ def shown(client, **params) -> set[str]:
 
 def test_the_changelist_filters_by_actor_content_type_and_date(admin_client, events):
     budget_type = ContentType.objects.get_for_model(events["budget"])
-    assert shown(admin_client) == {"budget.pot_changed", "line.saved"}
+    assert shown(admin_client) == {"budget.pot_changed", "line.saved", "application.submitted"}
     assert shown(admin_client, actor__id__exact=events["oscar"].pk) == {"line.saved"}
+    assert shown(admin_client, actor__id__exact=events["applicant"].pk) == {"application.submitted"}
     assert shown(admin_client, content_type__id__exact=budget_type.pk) == {"budget.pot_changed"}
     assert shown(admin_client, at__year=2023) == {"line.saved"}
+    assert shown(admin_client, action="line.saved") == {"line.saved"}
     page = admin_client.get(reverse(CHANGELIST)).content.decode()
-    assert "Fiona Finance" in page and "Oscar Other" in page  # the actor filter offers who is in the trail
-    assert "?at__year=2023" in page  # the date hierarchy offers the years the trail covers
+    # The actor filter offers the staff who are in the trail; everyone who acts in it would be thousands of links.
+    assert "Fiona Finance" in page and "Oscar Other" in page
+    assert f"?actor__id__exact={events['applicant'].pk}" not in page
+    # The action filter offers every action the trail holds, and the date filter its periods.
+    for action in ("budget.pot_changed", "line.saved", "application.submitted"):
+        assert f"?action={action}" in page
+    assert "Past 7 days" in page and "This year" in page
 
 
 def test_the_changelist_stays_read_only(admin_client, events):

@@ -178,8 +178,9 @@ def test_the_register_runs_a_fixed_number_of_queries(client, django_assert_max_n
             confidentiality=[Decision.Confidentiality.PUBLIC, CONFIDENTIAL, COMMERCIAL][n % 3],
             description="a matter",
         )
-    # Year choices (1), count (1), the decisions (1), their budgets (1), the office for the footer (1).
-    with django_assert_max_num_queries(5):
+    # The publication version (1), year choices (1), count (1), the decisions (1), their budgets (1), the office for
+    # the footer (1).
+    with django_assert_max_num_queries(6):
         response = client.get("/decisions/", {"year": "2024-25"})
     assert response.status_code == 200
     assert response.content.decode().count("PCC Decision ") == size
