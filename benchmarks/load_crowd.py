@@ -652,10 +652,14 @@ def section(result: dict) -> str:
         + f", and one Celery worker (`{' '.join(CELERY_ARGS[2:])}`), on "
         f"{result['database']} (a fresh copy of {result['source']}, {result['db_size']}) and Redis.",
         "",
-        f"**Busy machine:** other helpers were running tests at the same time. Load average before: "
-        f"{', '.join(f'{x:.2f}' for x in m['load_before'])}; after: {', '.join(f'{x:.2f}' for x in m['load_after'])}. "
-        f"Locust itself ran on the same {m['cores']} cores. Treat the numbers as a lower bound until the run is "
-        "repeated on a quiet machine.",
+        (
+            "**Busy machine:** other work shared the cores (a 1-minute load average above 1 before the run). "
+            if m["load_before"][0] > 1
+            else "Nothing else was running. "
+        )
+        + f"Load average before: {', '.join(f'{x:.2f}' for x in m['load_before'])}; after: "
+        f"{', '.join(f'{x:.2f}' for x in m['load_after'])}. Locust itself ran on the same {m['cores']} cores, so "
+        "the server had less than the whole machine.",
         "",
     ]
     if total:

@@ -349,7 +349,9 @@ def pages_report(sizes: dict) -> list[str]:
                 if was:
                     ratio = page["p50"] / was["p50"]
                     growth = f" | {ratio:.2f}x"
-                    if ratio > GROWTH_TARGET and page["p50"] * 1000 > GROWTH_FLOOR_MS:
+                    # The target is from 10k up: from 1k a page shows its fixed costs, and any data at all is "growth".
+                    flag = int(previous_size) >= 10_000 and page["p50"] * 1000 > GROWTH_FLOOR_MS
+                    if ratio > GROWTH_TARGET and flag:
                         flags.append(f"grew {ratio:.1f}x")
                 else:
                     growth = " | -"
