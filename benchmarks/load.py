@@ -100,7 +100,7 @@ def prepare_work(applicants: int, approvals: int, headroom: int, staff_count: in
 
     from accounts.models import User
     from applications import services as app_services
-    from applications.models import Application, Award, Membership, Organisation, Round, Status
+    from applications.models import Membership, Organisation, Round
     from funds import services as fund_services
     from funds.models import BudgetLine
 
@@ -163,9 +163,24 @@ def prepare_work(applicants: int, approvals: int, headroom: int, staff_count: in
     fund_services.add_to_pot(
         budget_id=open_round.budget_id, amount=AWARD_AMOUNT * headroom, note=f"Load test {tag}", by=finance[0]
     )
-    stem = app_services.reference_stem(closed)
+    award_ids = awards_waiting_for_finance(closed, areas, line, approvals, tag=tag, by=finance[0], now=now)
+    return {
+        "people": people,
+        "award_ids": award_ids,
+        "line": line.pk,
+        "finance": [session_cookie(u, staff=True) for u in finance],
+    }
+
+
+def awards_waiting_for_finance(closed_round, areas, line, count: int, *, tag: str, by, now) -> list[int]:
+    """`count` awards of AWARD_AMOUNT on `line`, each a new group's application the panel approved in
+    `closed_round`, waiting for finance: the work the finance staff of a load run approve. Returns their ids."""
+    from applications import services as app_services
+    from applications.models import Application, Award, Organisation, Status
+
+    stem = app_services.reference_stem(closed_round)
     award_ids = []
-    for n in range(approvals):
+    for n in range(count):
         org = Organisation.objects.create(
             name=f"Load test awardee {tag}-{n}",
             type="constituted_group",
@@ -173,7 +188,7 @@ def prepare_work(applicants: int, approvals: int, headroom: int, staff_count: in
             area=areas[n % len(areas)],
         )
         application = Application.objects.create(
-            round=closed,
+            round=closed_round,
             organisation=org,
             status=Status.APPROVED,
             reference=app_services.reserve_reference(stem),
@@ -181,18 +196,13 @@ def prepare_work(applicants: int, approvals: int, headroom: int, staff_count: in
             area=areas[n % len(areas)],
             amount_requested=AWARD_AMOUNT,
             recommended_amount=AWARD_AMOUNT,
-            created_by=finance[0],
+            created_by=by,
             submitted_at=now,
-            submitted_by=finance[0],
+            submitted_by=by,
             completed_tasks=["organisation", "project", "budget", "documents", "declarations"],
         )
         award_ids.append(Award.objects.create(application=application, amount=AWARD_AMOUNT, line=line).pk)
-    return {
-        "people": people,
-        "award_ids": award_ids,
-        "line": line.pk,
-        "finance": [session_cookie(u, staff=True) for u in finance],
-    }
+    return award_ids
 
 
 # --- The HTTP side

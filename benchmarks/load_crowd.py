@@ -45,6 +45,7 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.load import awards_waiting_for_finance  # noqa: E402
 from benchmarks.run import RESULTS_DIR, machine  # noqa: E402
 
 SECRET_KEY = "load-crowd-secret-key-not-for-production"
@@ -194,7 +195,7 @@ def prepare_people(args, tag: str) -> dict:
     from accounts import roles
     from accounts.models import User
     from applications import services as app_services
-    from applications.models import Application, Award, Membership, Organisation, Round, Status
+    from applications.models import Application, Membership, Organisation, Round, Status
     from funds import services as fund_services
     from funds.models import BudgetLine
 
@@ -282,32 +283,11 @@ def prepare_people(args, tag: str) -> dict:
         note=f"Load test {tag}",
         by=setup_user,
     )
-    stem = app_services.reference_stem(closed)
-    award_ids = []
-    for n in range(args.approvals if finance else 0):
-        org = Organisation.objects.create(
-            name=f"Load test awardee {tag}-{n}",
-            type="constituted_group",
-            address="2 Load Street",
-            area=areas[n % len(areas)],
-        )
-        application = Application.objects.create(
-            round=closed,
-            organisation=org,
-            status=Status.APPROVED,
-            reference=app_services.reserve_reference(stem),
-            project_title=f"Load test award {tag}-{n}",
-            area=areas[n % len(areas)],
-            amount_requested=AWARD_AMOUNT,
-            recommended_amount=AWARD_AMOUNT,
-            created_by=setup_user,
-            submitted_at=now,
-            submitted_by=setup_user,
-            completed_tasks=["organisation", "project", "budget", "documents", "declarations"],
-        )
-        award = Award.objects.create(application=application, amount=AWARD_AMOUNT, line=line)
-        award_ids.append(award.pk)
-        finance[n % len(finance)]["awards"].append(award.pk)
+    award_ids = awards_waiting_for_finance(
+        closed, areas, line, args.approvals if finance else 0, tag=tag, by=setup_user, now=now
+    )
+    for n, award_id in enumerate(award_ids):
+        finance[n % len(finance)]["awards"].append(award_id)
     return {
         "password": PASSWORD,
         "applicants": applicants,
