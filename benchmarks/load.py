@@ -105,13 +105,7 @@ def prepare_work(applicants: int, approvals: int, headroom: int, staff_count: in
     from funds.models import BudgetLine
 
     now = timezone.now()
-    open_round = (
-        Round.objects.filter(slug__startswith="scale-", opens_at__lte=now, closes_at__gt=now)
-        .order_by("-closes_at")
-        .first()
-    )
-    if open_round is None:
-        raise SystemExit("No open scale round: regenerate the load database (drop pcc_grants_bench_load)")
+    open_round = open_scale_round(now)
     areas = list(open_round.areas.order_by("name"))
     questions = list(open_round.questions.values_list("pk", flat=True))
     people = []
@@ -170,6 +164,22 @@ def prepare_work(applicants: int, approvals: int, headroom: int, staff_count: in
         "line": line.pk,
         "finance": [session_cookie(u, staff=True) for u in finance],
     }
+
+
+def open_scale_round(now):
+    """The scale data's open round, that load runs' applicants apply to."""
+    from applications.models import Round
+
+    open_round = (
+        Round.objects.filter(slug__startswith="scale-", opens_at__lte=now, closes_at__gt=now)
+        .order_by("-closes_at")
+        .first()
+    )
+    if open_round is None:
+        raise SystemExit(
+            "No open round in the scale data: regenerate it (drop the load database and run again)"
+        )
+    return open_round
 
 
 def awards_waiting_for_finance(closed_round, areas, line, count: int, *, tag: str, by, now) -> list[int]:

@@ -45,7 +45,7 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.load import awards_waiting_for_finance  # noqa: E402
+from benchmarks.load import awards_waiting_for_finance, open_scale_round  # noqa: E402
 from benchmarks.run import RESULTS_DIR, machine  # noqa: E402
 
 SECRET_KEY = "load-crowd-secret-key-not-for-production"
@@ -201,13 +201,7 @@ def prepare_people(args, tag: str) -> dict:
 
     password_hash = make_password(PASSWORD)  # one hash for everyone: hashing 200 times would take minutes
     now = timezone.now()
-    open_round = (
-        Round.objects.filter(slug__startswith="scale-", opens_at__lte=now, closes_at__gt=now)
-        .order_by("-closes_at")
-        .first()
-    )
-    if open_round is None:
-        raise SystemExit("No open scale round in the copy: regenerate the scale data")
+    open_round = open_scale_round(now)
     areas = list(open_round.areas.order_by("name"))
     questions = list(open_round.questions.values_list("pk", flat=True))
     setup_user = User.objects.create(
