@@ -166,6 +166,20 @@ def prepare_work(applicants: int, approvals: int, headroom: int, staff_count: in
     }
 
 
+def wait_until_up(base: str, logs: Path) -> None:
+    """Until gunicorn at `base` answers its health check (up to a minute)."""
+    import httpx
+
+    for _ in range(120):
+        try:
+            if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise SystemExit(f"gunicorn did not answer /healthz; see {logs / 'gunicorn.log'}")
+
+
 def open_scale_round(now):
     """The scale data's open round, that load runs' applicants apply to."""
     from applications.models import Round
@@ -418,18 +432,8 @@ def servers(env: dict, workers: int, threads: int, logs: Path):
             stderr=subprocess.STDOUT,
         )
         try:
-            import httpx
-
             base = f"http://127.0.0.1:{port}"
-            for _ in range(120):
-                try:
-                    if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                time.sleep(0.5)
-            else:
-                raise SystemExit(f"gunicorn did not answer /healthz; see {logs / 'gunicorn.log'}")
+            wait_until_up(base, logs)
             yield base
             # Let the worker finish what the run queued (status emails, award letters) before stopping it.
             import redis

@@ -45,7 +45,7 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.load import awards_waiting_for_finance, open_scale_round  # noqa: E402
+from benchmarks.load import awards_waiting_for_finance, open_scale_round, wait_until_up  # noqa: E402
 from benchmarks.run import RESULTS_DIR, machine  # noqa: E402
 
 SECRET_KEY = "load-crowd-secret-key-not-for-production"
@@ -322,19 +322,6 @@ def start_servers(env: dict, logs: Path, port: int) -> tuple[subprocess.Popen, s
         stderr=subprocess.STDOUT,
     )
     return web, worker
-
-
-def wait_until_up(base: str, logs: Path) -> None:
-    import httpx
-
-    for _ in range(120):
-        try:
-            if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    raise SystemExit(f"gunicorn did not answer /healthz; see {logs / 'gunicorn.log'}")
 
 
 def drain_worker(redis_url: str, seconds: int = 180) -> bool:

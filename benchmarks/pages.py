@@ -694,7 +694,7 @@ def _admin_pages() -> list[Page]:
             Page(
                 f"Admin: history of one of {label}",
                 f"{prefix}_history",
-                lambda w, o=one, p=prefix: _history(o(w), p),
+                lambda w, o=one: _history(o(w)),
                 who,
                 status=(
                     200,
@@ -712,7 +712,7 @@ def _admin_pages() -> list[Page]:
     return pages
 
 
-def _history(change_path: str | None, prefix: str) -> str | None:
+def _history(change_path: str | None) -> str | None:
     return change_path and change_path.replace("/change/", "/history/")
 
 

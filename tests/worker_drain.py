@@ -10,6 +10,18 @@ import pytest
 from celery.signals import after_task_publish, task_postrun
 
 
+def wait_for(condition, timeout: float, message: str, every: float = 0.05, on_wait=None) -> None:
+    """Until `condition()` holds, checking every `every` seconds (calling `on_wait` between checks); fail the test
+    with `message` after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(message)
+        if on_wait:
+            on_wait()
+        time.sleep(every)
+
+
 class TaskLedger:
     """Every task published from this process and every task a worker in this process finished running.
 

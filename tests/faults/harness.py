@@ -11,29 +11,17 @@ import re
 import signal
 import socket
 import subprocess
-import time
 from collections import Counter
 from pathlib import Path
 
-import pytest
 import redis
 from django.conf import settings
 
-from tests.worker_drain import wait_until_workers_idle
+from tests.worker_drain import wait_for, wait_until_workers_idle
 
 ROOT = Path(__file__).resolve().parents[2]
 CELERY = ROOT / ".venv" / "bin" / "celery"
 QUEUE = "celery"  # the project's default queue: the settings name none
-
-
-def wait_for(condition, timeout: float, message: str, every: float = 0.05, on_wait=None) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(message)
-        if on_wait:
-            on_wait()
-        time.sleep(every)
 
 
 def free_port() -> int:

@@ -43,14 +43,9 @@ pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)
 
 def signed_in(user) -> Client:
     # raise_request_exception=False: a view that fails answers 500, as a person would see it, instead of raising here.
+    # force_login passes the second factor too in tests (tests/conftest.py).
     client = Client(raise_request_exception=False)
     client.force_login(user)
-    if user.is_staff:
-        from accounts.two_factor import VERIFIED_SESSION_KEY
-
-        session = client.session
-        session[VERIFIED_SESSION_KEY] = True
-        session.save()
     return client
 
 

@@ -26,7 +26,7 @@ from django.utils import timezone
 from providers.models import Reminder
 from tests.providers.conftest import make_side
 from tests.providers.factories import PeriodFactory
-from tests.worker_drain import TaskLedger, wait_until_workers_idle
+from tests.worker_drain import TaskLedger, wait_for, wait_until_workers_idle
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
 ROOT = Path(__file__).resolve().parents[2]
@@ -46,16 +46,6 @@ def due_today(templates, providers: int):
         due_on=today,
     )
     return [make_side(f"Provider {n}", period) for n in range(providers)]
-
-
-def wait_for(condition, timeout: float, message: str, every: float = 0.05, on_wait=None):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(message)
-        if on_wait:
-            on_wait()
-        time.sleep(every)
 
 
 def all_claims_sent(expected: int):
