@@ -64,6 +64,25 @@ class Office(models.Model):
         default=Decimal("10000.00"),
         help_text="A transfer or top-up above this needs a PCC decision",
     )
+    variation_decision_over = models.DecimalField(
+        "PCC decision for variations over",
+        max_digits=14,
+        decimal_places=2,
+        default=Decimal("10000.00"),
+        help_text="A variation that changes an award's or a service's money by more than this needs a PCC decision",
+    )
+    payment_terms_days = models.PositiveSmallIntegerField(
+        "payment terms (days)",
+        default=30,
+        help_text="A scheduled payment not made this many days after it fell due shows as overdue",
+    )
+    payment_run_columns = models.JSONField(
+        "payment run file columns",
+        default=list,
+        blank=True,
+        help_text="The columns of the payment run file, in order, as the finance system reads it. "
+        "Empty means the standard columns (reports.payment_run lists the names)",
+    )
     recommender_may_decide = models.BooleanField(
         "the person who recommends may record the panel's decision",
         default=False,
@@ -537,6 +556,9 @@ class BudgetLine(models.Model):
     illustrative = models.BooleanField(
         default=False, help_text="Invented for the demo, not a published figure"
     )
+    # The finance system's codes, printed on the payment run file for every payment made from this line.
+    cost_centre = models.CharField(max_length=20, blank=True)
+    nominal_code = models.CharField(max_length=20, blank=True)
 
     class Meta:
         ordering = ["budget", "section__order", "order", "pk"]
@@ -574,6 +596,10 @@ class Commitment(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     released_at = models.DateTimeField(null=True, blank=True)
+    # A commitment carried into the next financial year (funds.services.carry_forward) points at the one it continues.
+    carried_from = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="carried_to", editable=False
+    )
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -590,16 +616,71 @@ class Commitment(models.Model):
                 name="commitment_live_amount_idx",
             ),
         ]
-        permissions = [("release_commitment", "Can release a commitment's unpaid money")]
-        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="commitment_amount_positive")]
+        permissions = [
+            ("release_commitment", "Can release a commitment's unpaid money"),
+            ("vary_commitment", "Can vary committed money, release underspends and record repayments"),
+            ("carry_forward_commitment", "Can carry unspent commitments into the next financial year"),
+            ("roll_forward_year", "Can roll a year's budget structure forward into the next"),
+        ]
+        # Zero once an underspend or a repayment has brought it down to what was paid (and nothing was).
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=0), name="commitment_amount_not_negative")
+        ]
 
     def __str__(self) -> str:
         return f"{self.reference}: {self.amount}"
 
 
-class Payment(models.Model):
-    """Money actually paid out against a commitment."""
+class CommitmentChange(models.Model):
+    """A change to a commitment's amount after it was made: a variation, an underspend released at the end of a grant
+    or contract, money repaid, or the unspent part carried into the next year. Commitment.amount is always the
+    original plus these; each is written by a funds.services function in the same locked transaction."""
 
+    class Kind(models.TextChoices):
+        VARIATION = "variation", "Variation"
+        UNDERSPEND = "underspend", "Underspend released"
+        REPAID = "repaid", "Money repaid"
+        CARRIED_FORWARD = "carried_forward", "Carried forward"
+
+    commitment = models.ForeignKey(Commitment, on_delete=models.PROTECT, related_name="changes")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    amount = models.DecimalField(**MONEY, help_text="Added to the commitment: negative lowers it")
+    amount_before = models.DecimalField(**MONEY)
+    reason = models.TextField()
+    decision = models.ForeignKey(
+        Decision, null=True, blank=True, on_delete=models.PROTECT, related_name="commitment_changes"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [
+            models.Index(fields=["commitment", "kind"], include=["amount"], name="commitment_change_idx")
+        ]
+        constraints = [
+            models.CheckConstraint(condition=~Q(amount=0), name="commitment_change_not_zero"),
+            models.CheckConstraint(
+                condition=Q(kind="variation") | Q(amount__lt=0), name="only_a_variation_raises_a_commitment"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of {self.amount} on {self.commitment.reference}"
+
+
+class Payment(models.Model):
+    """Money paid out against a commitment, a correction of such a payment, or money paid back. The ledger of what
+    was paid: rows are only ever added (funds.services), never edited or deleted."""
+
+    class Kind(models.TextChoices):
+        PAYMENT = "payment", "Payment"
+        CORRECTION = "correction", "Correction"
+        REPAYMENT = "repayment", "Repayment"
+
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.PAYMENT, editable=False)
     commitment = models.ForeignKey(Commitment, on_delete=models.PROTECT, related_name="payments")
     # The commitment's line, copied by funds.services.record_payment: paid totals per line and per budget then read
     # one index instead of joining every payment to its commitment (docs/benchmarks.md, the staff dashboard).
@@ -627,8 +708,10 @@ class Payment(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=Q(amount__gt=0, reverses__isnull=True) | Q(amount__lt=0, reverses__isnull=False),
-                name="payment_positive_or_a_reversal",
+                condition=Q(kind="payment", amount__gt=0, reverses__isnull=True)
+                | Q(kind="correction", amount__lt=0, reverses__isnull=False)
+                | Q(kind="repayment", amount__lt=0, reverses__isnull=True),
+                name="payment_kind_sign_and_reversal",
             )
         ]
         permissions = [

@@ -300,6 +300,7 @@ def reverse_payment(*, payment_id: int, by: "User | None", reason: str) -> Payme
         paid_on=payment.paid_on,
         reference=f"Correction of {payment.reference or 'payment ' + str(payment.pk)}"[:120],
         reverses=payment,
+        kind=Payment.Kind.CORRECTION,
         created_by=by if _is_person(by) else None,
     )
     record_event(

@@ -10,7 +10,7 @@ from .applications import (
     StatusEmail,
 )
 from .assessment import Assessment, Score
-from .awards import Award, AwardPayment
+from .awards import Award, AwardPayment, AwardVariation
 from .organisations import Invitation, Membership, Organisation, OrganisationType
 from .references import ReferenceCounter
 from .rounds import Criterion, Question, Requirement, Round, RoundRingFence
@@ -21,6 +21,7 @@ __all__ = [
     "Assessment",
     "Award",
     "AwardPayment",
+    "AwardVariation",
     "BudgetItem",
     "Criterion",
     "Document",

@@ -14,6 +14,8 @@ class Award(models.Model):
         AWAITING_FINANCE = "awaiting_finance", "Awaiting finance approval"
         COMMITTED = "committed", "Approved by finance"
         PAID = "paid", "Paid in full"
+        # Ended with less paid than awarded: the underspend was released (applications.services.close_award).
+        CLOSED = "closed", "Closed, underspend released"
         CANCELLED = "cancelled", "Cancelled"
 
     class Schedule(models.TextChoices):
@@ -65,6 +67,7 @@ class Award(models.Model):
             ("approve_award", "Can approve awards and commit the money"),
             ("cancel_award", "Can cancel an award and release its money"),
             ("record_award_payment", "Can record award payments as made"),
+            ("vary_award", "Can vary an approved award, close it with an underspend and record money repaid"),
             ("publish_grants", "Can build the 360Giving file of published grants"),
         ]
         constraints = [
@@ -109,3 +112,29 @@ class AwardPayment(models.Model):
     @property
     def is_made(self) -> bool:
         return self.payment_id is not None
+
+
+class AwardVariation(models.Model):
+    """A recorded change to an approved award's amount, line or instalments (applications.services.vary_award)."""
+
+    award = models.ForeignKey(Award, on_delete=models.PROTECT, related_name="variations")
+    amount_before = models.DecimalField(**MONEY)
+    amount_after = models.DecimalField(**MONEY)
+    line_before = models.ForeignKey(BudgetLine, on_delete=models.PROTECT, related_name="+")
+    line_after = models.ForeignKey(BudgetLine, on_delete=models.PROTECT, related_name="+")
+    instalments_before = models.PositiveSmallIntegerField()
+    instalments_after = models.PositiveSmallIntegerField()
+    reason = models.TextField()
+    decision = models.ForeignKey(
+        "funds.Decision", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    varied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    varied_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["award", "varied_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"Variation of {self.award}: {self.amount_before} to {self.amount_after}"

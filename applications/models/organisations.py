@@ -16,6 +16,9 @@ class Organisation(models.Model):
     address = models.TextField()
     area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="organisations")
     illustrative = models.BooleanField(default=False, help_text="Invented for the demo")
+    supplier_reference = models.CharField(
+        max_length=40, blank=True, help_text="The organisation's supplier number in the finance system"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

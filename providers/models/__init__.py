@@ -1,5 +1,6 @@
 """Providers, their commissioned services and the monitoring returns they make, split by what each module holds."""
 
+from .claims import Claim
 from .contracts import (
     PaymentScheduleItem,
     Provider,
@@ -15,6 +16,7 @@ from .returns import MonitoringReturn, Reminder, ReturnBreakdownValue, ReturnVal
 __all__ = [
     "Breakdown",
     "BreakdownOption",
+    "Claim",
     "Measure",
     "MonitoringReturn",
     "MonitoringTemplate",

@@ -16,6 +16,9 @@ class Provider(models.Model):
     contact_email = models.EmailField(
         blank=True, help_text="Receives return reminders as well as the provider's users"
     )
+    supplier_reference = models.CharField(
+        max_length=40, blank=True, help_text="The provider's supplier number in the finance system"
+    )
 
     class Meta:
         ordering = ["name"]
@@ -133,10 +136,23 @@ class ServiceFunding(models.Model):
 
 
 class PaymentScheduleItem(models.Model):
-    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="payment_schedule")
+    """An instalment of a service's funding, due on a date. `payment` is set when finance pays it (providers.services)."""
+
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="payment_schedule")
+    funding = models.ForeignKey(
+        ServiceFunding,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="schedule",
+        help_text="The funding (and so the budget line) this instalment is paid from",
+    )
     due_on = models.DateField()
     amount = models.DecimalField(**MONEY)
     note = models.CharField(max_length=200, blank=True)
+    payment = models.OneToOneField(
+        "funds.Payment", null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
+    )
 
     class Meta:
         ordering = ["due_on", "pk"]

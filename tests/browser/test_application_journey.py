@@ -5,6 +5,7 @@ import re
 from decimal import Decimal
 
 import pytest
+from playwright.sync_api import expect
 from django.core import mail
 
 from applications.models import Application, Award, Status
@@ -49,7 +50,7 @@ def test_applicant_applies_and_staff_take_it_to_a_paid_award(page, live_server):
     for requirement in round_.requirements:
         page.check(f"#id_has_{requirement}_0")
     page.get_by_role("button", name="Continue").click()
-    assert page.locator("h1").inner_text() == "You can apply"
+    expect(page.locator("h1")).to_have_text("You can apply")
     assert_accessible(page)
 
     # Sign up and verify the email address from the link we sent.
@@ -59,7 +60,7 @@ def test_applicant_applies_and_staff_take_it_to_a_paid_award(page, live_server):
     page.fill("#id_email", "priya@example.org")
     page.fill("#id_password", "a long and unusual passphrase")
     page.get_by_role("button", name="Create account").click()
-    assert page.locator("h1").inner_text() == "Check your email"
+    expect(page.locator("h1")).to_have_text("Check your email")
     assert_accessible(page)
     link = re.search(r"https?://\S+/accounts/verify/\S+/", mail.outbox[-1].body).group(0)
     page.goto(link)
@@ -95,7 +96,7 @@ def test_applicant_applies_and_staff_take_it_to_a_paid_award(page, live_server):
     page.select_option("#id_area", label=area.name)
     page.fill("#id_amount_requested", "1.5k")
     page.get_by_role("button", name="Save and come back later").click()
-    assert page.locator("h1").inner_text() == "Your applications"
+    expect(page.locator("h1")).to_have_text("Your applications")
     assert_accessible(page)
     page.get_by_role("link", name="Safer Hillfields").click()
     assert "Incomplete" in page.locator("#task-project-status").inner_text()

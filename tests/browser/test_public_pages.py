@@ -1,4 +1,5 @@
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.fixtures import assert_accessible, sign_in
 
@@ -23,7 +24,7 @@ def test_finance_officer_signs_in_to_admin_and_sees_budgets(page, live_server, s
     page.click("main button[type=submit]")
     page.fill("#id_code", totp(device.secret))
     page.click("main button[type=submit]")
-    assert page.locator("h1").inner_text() == "Site administration"
+    expect(page.locator("h1")).to_have_text("Site administration")
     assert page.get_by_role("link", name="Budgets").count() >= 1
 
 

@@ -4,6 +4,7 @@ width."""
 import datetime
 
 import pytest
+from playwright.sync_api import expect
 
 from funds.models import Decision
 from tests.applications.factories import RoundFactory
@@ -89,11 +90,11 @@ def test_the_decision_register_and_a_decision_are_accessible(page, published, vi
     page.get_by_role(
         "link", name="PCC Decision 017-2020: External Commissioning and Active Citizens Budget 2020/21"
     ).click()
-    assert page.locator("h1").inner_text() == "External Commissioning and Active Citizens Budget 2020/21"
+    expect(page.locator("h1")).to_have_text("External Commissioning and Active Citizens Budget 2020/21")
     assert_accessible(page)
 
     page.goto("/decisions/024/2019/")
-    assert page.locator("h1").inner_text() == "PCC Decision 024/2019"
+    expect(page.locator("h1")).to_have_text("PCC Decision 024/2019")
     assert "Not for publication" not in page.content()
     assert_accessible(page)
 
@@ -102,7 +103,7 @@ def test_the_decision_register_and_a_decision_are_accessible(page, published, vi
 def test_the_api_documentation_page_is_accessible(page, published, viewport):
     page.set_viewport_size(VIEWPORTS[viewport])
     page.goto("/api/")
-    assert page.locator("h1").inner_text() == "Open data API"
+    expect(page.locator("h1")).to_have_text("Open data API")
     page.locator(".govuk-details__summary").first.click()
     assert_accessible(page)
 
@@ -110,6 +111,6 @@ def test_the_api_documentation_page_is_accessible(page, published, viewport):
 def test_the_home_page_links_to_the_public_pages(page, published):
     page.goto("/")
     page.get_by_role("link", name="grants awarded").first.click()
-    assert page.locator("h1").inner_text() == "Grants awarded"
+    expect(page.locator("h1")).to_have_text("Grants awarded")
     page.get_by_role("link", name="PCC decision register").first.click()
     assert page.locator("h1").inner_text().startswith("PCC decision register")
