@@ -64,6 +64,10 @@ EVERYTHING_VISIBLE = _view(
     "providers.monitoringtemplate",
     "providers.monitoringreturn",
     "providers.reportingperiod",
+    "providers.claim",
+    "providers.paymentscheduleitem",
+    "funds.commitmentchange",
+    "applications.awardvariation",
     "needs.needsassessment",
     "audit.auditevent",
 )
@@ -101,8 +105,14 @@ COMMISSIONING = (
         "providers.reportingperiod",
         "needs.needsassessment",
     )
-    | _view("providers.servicefunding", "providers.monitoringreturn")
-    | {"providers.review_returns"}
+    | _view(
+        "providers.servicefunding",
+        "providers.monitoringreturn",
+        "providers.claim",
+        "providers.paymentscheduleitem",
+        "funds.payment",
+    )
+    | {"providers.review_returns", "providers.check_claim"}
 )
 
 FINANCE = (
@@ -132,10 +142,19 @@ FINANCE = (
         "funds.budgetentry",
         "funds.decision",
     )
-    | _view("applications.awardpayment")
+    | _view(
+        "applications.awardpayment",
+        "applications.awardvariation",
+        "funds.commitmentchange",
+        "providers.claim",
+        "providers.paymentscheduleitem",
+    )
     | {
         "applications.approve_award",
         "applications.record_award_payment",
+        "applications.vary_award",
+        "funds.vary_commitment",
+        "providers.approve_claim",
         "funds.record_payment",
         "funds.transfer_funds",
         # Only an empty line or section can go, and only through funds.services.delete_line / delete_section.
@@ -150,6 +169,8 @@ APPROVING = FINANCE | {
     "funds.countersign",
     "funds.release_commitment",
     "funds.reverse_payment",
+    "funds.carry_forward_commitment",
+    "funds.roll_forward_year",
     "applications.cancel_award",
 }
 

@@ -30,11 +30,13 @@ from .models import (
     BudgetLine,
     BudgetSection,
     Commitment,
+    CommitmentChange,
     Decision,
     FinancialYear,
     FundingSource,
     Office,
     Payment,
+    ReportTable,
     TransferRequest,
 )
 
@@ -237,8 +239,10 @@ def record_payment(
     reference = _require_reason(
         by, reference, "Give the payment a reference, such as the invoice or payment run."
     )
+    amount = Decimal(amount)
     line_id = Commitment.objects.values_list("line_id", flat=True).get(pk=commitment_id)
-    line, _budget = _lock_line(line_id)
+    line, budget = _lock_line(line_id)
+    check_payment_date(paid_on, budget=budget)
     commitment = Commitment.objects.select_for_update().get(pk=commitment_id)
     if commitment.released_at:
         raise BudgetRuleError("This commitment was released, so nothing can be paid against it.")
@@ -271,6 +275,23 @@ def record_payment(
         note=reference,
     )
     return payment
+
+
+def check_payment_date(paid_on: datetime.date, *, budget: Budget) -> None:
+    """A payment is dated the day the money left (or came back): not in the future, not before the year its budget
+    is for, and not in a closed year, whose paid figures are final. The year a payment counts in is its date's."""
+    if not isinstance(paid_on, datetime.date):
+        raise BudgetRuleError("Enter the date the payment was made.")
+    if paid_on > timezone.localdate():
+        raise BudgetRuleError("The date the payment was made must be today or in the past.")
+    if paid_on < budget.year.starts_on:
+        raise BudgetRuleError(
+            f"The date must be on or after {budget.year.starts_on:%-d %B %Y}, the start of {budget.year}, "
+            "the year this money is from."
+        )
+    year = FinancialYear.objects.filter(start_year=FinancialYear.containing(paid_on)).first()
+    if year is not None and year.is_closed:
+        raise BudgetRuleError(f"{year} is closed, so no payment can be dated in it.")
 
 
 @transaction.atomic
@@ -318,6 +339,359 @@ def reverse_payment(*, payment_id: int, by: "User | None", reason: str) -> Payme
         note=reason,
     )
     return reversal
+
+
+# --- After the money is committed: variations, underspends, repayments, carrying forward ------------------------
+
+
+def _check_variation_decision(
+    *, what: str, change: Decimal, decision: Decision | None, office: Office
+) -> None:
+    if abs(change) <= office.variation_decision_over:
+        return
+    if decision is None:
+        raise BudgetRuleError(
+            f"{what} changes the money by {format_pounds(abs(change))}, which is over "
+            f"{format_pounds(office.variation_decision_over)}, so it needs a PCC decision. Choose the decision that "
+            "agreed it."
+        )
+    if decision.status != Decision.Status.MADE:
+        raise BudgetRuleError(
+            f"PCC Decision {decision.number} is still a draft, so it cannot agree {what.lower()}."
+        )
+
+
+def _lock_commitment(commitment_id: int) -> tuple[Commitment, BudgetLine, Budget]:
+    line_id = Commitment.objects.values_list("line_id", flat=True).get(pk=commitment_id)
+    line, budget = _lock_line(line_id)
+    commitment = Commitment.objects.select_for_update().get(pk=commitment_id)
+    if commitment.released_at:
+        raise BudgetRuleError(f"{commitment.reference} was released, so it cannot change.")
+    return commitment, line, budget
+
+
+def _change_commitment(
+    commitment: Commitment,
+    *,
+    kind: str,
+    change: Decimal,
+    by: "User | None",
+    reason: str,
+    decision: Decision | None = None,
+    line: BudgetLine,
+) -> CommitmentChange:
+    before = commitment.amount
+    commitment.amount = before + change
+    commitment.save(update_fields=["amount"])
+    row = CommitmentChange.objects.create(
+        commitment=commitment,
+        kind=kind,
+        amount=change,
+        amount_before=before,
+        reason=reason,
+        decision=decision,
+        created_by=by if _is_person(by) else None,
+    )
+    record_event(
+        f"commitment.{kind}",
+        obj=commitment,
+        by=by,
+        before={"amount": _money(before)},
+        after={
+            "commitment": commitment.reference,
+            "line": str(line),
+            "amount": _money(commitment.amount),
+            "change": _money(change),
+            "decision": decision.number if decision else None,
+        },
+        note=reason,
+    )
+    return row
+
+
+@transaction.atomic
+def vary_commitment(
+    *,
+    commitment_id: int,
+    new_amount: Decimal,
+    by: "User | None",
+    reason: str,
+    decision: Decision | None = None,
+) -> CommitmentChange:
+    """Change what is committed, up or down, on the same line: an agreed variation of an award or a contract.
+
+    Checked against budget control under the same locks as a new commitment (the line, then its budget's pot), so a
+    variation and an approval racing for the same line cannot both take its last pounds. Never below what is paid.
+    A change over the office's variation threshold needs a made PCC decision."""
+    require_permission(by, "funds.vary_commitment", "vary committed money")
+    reason = _require_reason(by, reason, "Say why the money is being varied.")
+    new_amount = Decimal(new_amount)
+    commitment, line, budget = _lock_commitment(commitment_id)
+    change = new_amount - commitment.amount
+    if change == 0:
+        raise BudgetRuleError(
+            f"{commitment.reference} is already {format_pounds(new_amount)}: nothing to vary."
+        )
+    paid = selectors.commitment_paid(commitment.pk)
+    if new_amount < paid:
+        raise BudgetRuleError(
+            f"{format_pounds(paid)} has already been paid on {commitment.reference}, so it cannot be varied below that."
+        )
+    if new_amount <= 0:
+        raise BudgetRuleError(
+            "A variation cannot take a commitment to £0: release it or cancel what it is for."
+        )
+    _check_variation_decision(what="This variation", change=change, decision=decision, office=_office())
+    if change > 0:
+        line_remaining = line.amount - selectors.line_committed(line.pk)
+        if change > line_remaining:
+            raise OverCommitment(what=f"{line.name} ({budget})", requested=change, remaining=line_remaining)
+        totals = selectors.budget_totals(budget.pk)
+        if change > totals.remaining:
+            raise OverCommitment(what=f"The {budget} pot", requested=change, remaining=totals.remaining)
+    return _change_commitment(
+        commitment,
+        kind=CommitmentChange.Kind.VARIATION,
+        change=change,
+        by=by,
+        reason=reason,
+        decision=decision,
+        line=line,
+    )
+
+
+@transaction.atomic
+def release_underspend(*, commitment_id: int, by: "User | None", reason: str) -> CommitmentChange | None:
+    """At the end of a grant or contract, give back to the line what will not be spent: the commitment comes down to
+    what was paid. None if nothing is left to release."""
+    require_permission(by, "funds.vary_commitment", "release an underspend")
+    reason = _require_reason(by, reason, "Say why the underspend is being released.")
+    commitment, line, _budget = _lock_commitment(commitment_id)
+    unpaid = commitment.amount - selectors.commitment_paid(commitment.pk)
+    if unpaid <= 0:
+        return None
+    return _change_commitment(
+        commitment, kind=CommitmentChange.Kind.UNDERSPEND, change=-unpaid, by=by, reason=reason, line=line
+    )
+
+
+@transaction.atomic
+def record_repayment(
+    *,
+    commitment_id: int,
+    amount: Decimal,
+    received_on: datetime.date,
+    reference: str,
+    by: "User | None",
+    reason: str,
+    to_line_id: int | None = None,
+) -> Payment:
+    """Money paid back (clawback): a negative payment on the commitment, and the commitment lowered by as much, so
+    the money returns to the line it came from. With `to_line_id` (a reserve of the same budget), finance moves that
+    much of the line's budget to the reserve instead. Never more back than was paid."""
+    require_permission(by, "funds.vary_commitment", "record money repaid")
+    reason = _require_reason(by, reason, "Say why the money was repaid.")
+    reference = _require_reason(
+        by, reference, "Give the repayment a reference, such as the remittance or receipt."
+    )
+    amount = Decimal(amount)
+    if amount <= 0:
+        raise BudgetRuleError("The amount repaid must be more than £0.")
+    commitment, line, budget = _lock_commitment(commitment_id)
+    check_payment_date(received_on, budget=budget)
+    paid = selectors.commitment_paid(commitment.pk)
+    if amount > paid:
+        raise BudgetRuleError(
+            f"{format_pounds(paid)} has been paid on {commitment.reference}, so no more than that can be repaid."
+        )
+    reserve = None
+    if to_line_id is not None and to_line_id != line.pk:
+        reserve = (
+            BudgetLine.objects.select_for_update()
+            .filter(pk=to_line_id, budget_id=budget.pk)
+            .order_by()
+            .first()
+        )
+        if reserve is None:
+            raise BudgetRuleError(f"Choose a line of {budget} for the repaid money.")
+    payment = Payment.objects.create(
+        commitment=commitment,
+        line_id=commitment.line_id,
+        amount=-amount,
+        paid_on=received_on,
+        reference=reference,
+        kind=Payment.Kind.REPAYMENT,
+        created_by=by if _is_person(by) else None,
+    )
+    _change_commitment(
+        commitment, kind=CommitmentChange.Kind.REPAID, change=-amount, by=by, reason=reason, line=line
+    )
+    if reserve is not None:
+        line_before, reserve_before = line.amount, reserve.amount
+        line.amount -= amount
+        reserve.amount += amount
+        line.save(update_fields=["amount"])
+        reserve.save(update_fields=["amount"])
+        record_event(
+            "line.repayment_to_reserve",
+            obj=line,
+            by=by,
+            before={str(line): _money(line_before), str(reserve): _money(reserve_before)},
+            after={str(line): _money(line.amount), str(reserve): _money(reserve.amount)},
+            note=reason,
+        )
+    return payment
+
+
+@transaction.atomic
+def carry_forward(
+    *, commitment_id: int, by: "User | None", reason: str, decision: Decision | None = None
+) -> Commitment:
+    """Carry a commitment's unpaid part into the next financial year, with its budget: the old line and pot give up
+    that much (a transfer out, so the old year's figures stay whole and nothing can commit it again there), the
+    matching line of the next year's budget gains it, and a new commitment there continues this one. The next year's
+    structure must exist (roll_forward_year makes it)."""
+    require_permission(by, "funds.carry_forward_commitment", "carry commitments forward")
+    reason = _require_reason(by, reason, "Say why the money is being carried forward.")
+    old = Commitment.objects.select_related("line__budget__year", "line__area").get(pk=commitment_id)
+    next_start = old.line.budget.year.start_year + 1
+    target = selectors.open_line_like(old.line, on=datetime.date(next_start, 4, 1))
+    if target is None:
+        raise BudgetRuleError(
+            f"{old.line.name} has no line in an open {FinancialYear(start_year=next_start)} budget. Roll "
+            f"{old.line.budget.year} forward first."
+        )
+    budgets = _lock_budgets(old.line.budget_id, target.budget_id)
+    for b in budgets.values():
+        check_year_open(b)
+    line = BudgetLine.objects.select_for_update().get(pk=old.line_id)
+    target = BudgetLine.objects.select_for_update().get(pk=target.pk)
+    commitment = Commitment.objects.select_for_update().get(pk=commitment_id)
+    if commitment.released_at:
+        raise BudgetRuleError(f"{commitment.reference} was released, so it cannot be carried forward.")
+    if hasattr(commitment, "carried_to"):
+        raise BudgetRuleError(f"{commitment.reference} has already been carried forward.")
+    unpaid = commitment.amount - selectors.commitment_paid(commitment.pk)
+    if unpaid <= 0:
+        raise BudgetRuleError(f"{commitment.reference} is paid in full: there is nothing to carry forward.")
+    _check_variation_decision(
+        what="Carrying this forward", change=unpaid, decision=decision, office=_office()
+    )
+    old_budget, new_budget = budgets[line.budget_id], budgets[target.budget_id]
+    _change_commitment(
+        commitment,
+        kind=CommitmentChange.Kind.CARRIED_FORWARD,
+        change=-unpaid,
+        by=by,
+        reason=reason,
+        decision=decision,
+        line=line,
+    )
+    line.amount -= unpaid
+    target.amount += unpaid
+    line.save(update_fields=["amount"])
+    target.save(update_fields=["amount"])
+    transfer = uuid.uuid4()
+    note = f"Carried forward: {commitment.reference}"[:250]
+    for budget, kind, signed, other in (
+        (old_budget, BudgetEntry.Kind.TRANSFER_OUT, -unpaid, new_budget),
+        (new_budget, BudgetEntry.Kind.TRANSFER_IN, unpaid, old_budget),
+    ):
+        BudgetEntry.objects.create(
+            budget=budget,
+            kind=kind,
+            amount=signed,
+            counterpart=other,
+            transfer_reference=transfer,
+            decision=decision,
+            note=note,
+            created_by=by if _is_person(by) else None,
+        )
+    continued = Commitment.objects.create(
+        line=target,
+        amount=unpaid,
+        reference=commitment.reference,
+        content_type_id=commitment.content_type_id,
+        object_id=commitment.object_id,
+        carried_from=commitment,
+        created_by=by if _is_person(by) else None,
+    )
+    record_event(
+        "commitment.carried_in",
+        obj=continued,
+        by=by,
+        before=None,
+        after={
+            "from": str(line),
+            "to": str(target),
+            "amount": _money(unpaid),
+            "decision": decision and decision.number,
+        },
+        note=reason,
+    )
+    return continued
+
+
+@transaction.atomic
+def roll_forward_year(*, year_id: int, by: "User | None", reason: str = "") -> FinancialYear:
+    """Make the next year's budget structure from this year's, ready for its new pots: a budget for each stream, the
+    same sections and lines (areas, reserves, ring-fences, commissioning lines, with their finance codes) at £0, and
+    the annual report's table settings. What already exists next year is kept as it is, so running it twice adds
+    nothing."""
+    require_permission(by, "funds.roll_forward_year", "roll a year forward")
+    reason = _require_reason(by, reason, "Say why the year is being rolled forward.")
+    year = FinancialYear.objects.get(pk=year_id)
+    target_year = get_or_create_year(year.start_year + 1)
+    if target_year.is_closed:
+        raise YearClosed(target_year)
+    made = {"budgets": 0, "sections": 0, "lines": 0, "report_tables": 0}
+    for budget in Budget.objects.filter(year=year).select_related("stream").order_by("pk"):
+        new_budget, created = Budget.objects.get_or_create(stream=budget.stream, year=target_year)
+        made["budgets"] += created
+        sections = {None: None}
+        for section in budget.sections.order_by("order", "pk"):
+            new_section, created = BudgetSection.objects.get_or_create(
+                budget=new_budget,
+                heading=section.heading,
+                defaults={"subtotal_label": section.subtotal_label, "order": section.order},
+            )
+            sections[section.pk] = new_section
+            made["sections"] += created
+        for line in budget.lines.select_related("area").order_by("pk"):
+            # An area replaced at a boundary change passes its line to its successor; one simply ended gets none.
+            area = line.area.rolled_up_to(target_year.starts_on) if line.area_id else None
+            if area is not None and not area.is_valid_on(target_year.starts_on):
+                continue
+            _new_line, created = BudgetLine.objects.get_or_create(
+                budget=new_budget,
+                section=sections.get(line.section_id),
+                name=line.name,
+                defaults={
+                    "kind": line.kind,
+                    "area": area,
+                    "amount": Decimal("0.00"),
+                    "order": line.order,
+                    "cost_centre": line.cost_centre,
+                    "nominal_code": line.nominal_code,
+                    "illustrative": line.illustrative,
+                },
+            )
+            made["lines"] += created
+    for table in ReportTable.objects.filter(year=year):
+        if not ReportTable.objects.filter(year=target_year, stream=table.stream).exists():
+            table.pk = None
+            table.year = target_year
+            table.save()
+            made["report_tables"] += 1
+    record_event(
+        "year.rolled_forward",
+        obj=target_year,
+        by=by,
+        before=None,
+        after={"from": str(year), "to": str(target_year), **made},
+        note=reason,
+    )
+    return target_year
 
 
 def _check_source_may_fund(
