@@ -35,6 +35,7 @@ DECIDE = "applications.decide_application"
 APPROVE_AWARD = "applications.approve_award"
 CANCEL_AWARD = "applications.cancel_award"
 RECORD_PAYMENT = "applications.record_award_payment"
+VARY_AWARD = "applications.vary_award"
 COUNTERSIGN = "funds.countersign"
 
 # What a person is told when they lack the permission a step needs.
@@ -46,6 +47,7 @@ MISSING: dict[str, str] = {
     APPROVE_AWARD: "You do not have permission to approve awards.",
     CANCEL_AWARD: "You do not have permission to cancel awards.",
     RECORD_PAYMENT: "You do not have permission to record award payments.",
+    VARY_AWARD: "You do not have permission to vary, close or record repayments on awards.",
     COUNTERSIGN: "You do not have permission to give the second signature on large awards.",
 }
 

@@ -344,9 +344,11 @@ def reverse_payment(*, payment_id: int, by: "User | None", reason: str) -> Payme
 # --- After the money is committed: variations, underspends, repayments, carrying forward ------------------------
 
 
-def _check_variation_decision(
-    *, what: str, change: Decimal, decision: Decision | None, office: Office
+def check_variation_decision(
+    *, what: str, change: Decimal, decision: Decision | None, office: Office | None = None
 ) -> None:
+    """A change of more than the office's variation threshold, up or down, needs a made PCC decision."""
+    office = office or _office()
     if abs(change) <= office.variation_decision_over:
         return
     if decision is None:
@@ -441,7 +443,7 @@ def vary_commitment(
         raise BudgetRuleError(
             "A variation cannot take a commitment to £0: release it or cancel what it is for."
         )
-    _check_variation_decision(what="This variation", change=change, decision=decision, office=_office())
+    check_variation_decision(what="This variation", change=change, decision=decision, office=_office())
     if change > 0:
         line_remaining = line.amount - selectors.line_committed(line.pk)
         if change > line_remaining:
@@ -574,9 +576,7 @@ def carry_forward(
     unpaid = commitment.amount - selectors.commitment_paid(commitment.pk)
     if unpaid <= 0:
         raise BudgetRuleError(f"{commitment.reference} is paid in full: there is nothing to carry forward.")
-    _check_variation_decision(
-        what="Carrying this forward", change=unpaid, decision=decision, office=_office()
-    )
+    check_variation_decision(what="Carrying this forward", change=unpaid, decision=decision, office=_office())
     old_budget, new_budget = budgets[line.budget_id], budgets[target.budget_id]
     _change_commitment(
         commitment,

@@ -1,5 +1,6 @@
 """Every write with a rule. Views, admin actions, tasks and commands call these and repeat none of the checks."""
 
+from .award_money import carry_award_forward, close_award, record_award_repayment, vary_award  # noqa: F401
 from .awards import (  # noqa: F401
     AwardError,
     accept_award,

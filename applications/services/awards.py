@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Max, Sum
 from django.utils import timezone
 
 from audit.services import record_event
@@ -304,8 +304,15 @@ def accept_award(*, award_id: int, by: "User") -> Award:
 
 @transaction.atomic
 def mark_payment_made(
-    *, award_payment_id: int, paid_on: datetime.date, by: "User", reference: str = ""
+    *,
+    award_payment_id: int,
+    paid_on: datetime.date,
+    by: "User",
+    reference: str = "",
+    amount: Decimal | None = None,
 ) -> AwardPayment:
+    """Record an instalment as paid on the day the money left, with the finance system's reference. Paying less
+    than the instalment splits it: the part paid is this instalment, the rest a new one due on the same day."""
     scheduled = AwardPayment.objects.select_related("award__application").get(pk=award_payment_id)
     award = Award.objects.select_for_update().get(pk=scheduled.award_id)
     scheduled = AwardPayment.objects.select_for_update().get(pk=award_payment_id)
@@ -320,18 +327,32 @@ def mark_payment_made(
         raise AwardError(f"{label}: the award has not been approved by finance")
     if scheduled.due_on is None and award.accepted_at is None:
         raise AwardError(f"{label} is due on acceptance, and the award has not been accepted yet")
+    amount = scheduled.amount if amount is None else Decimal(amount)
+    if amount <= 0:
+        raise AwardError(f"{label}: the amount paid must be more than £0")
+    if amount > scheduled.amount:
+        raise AwardError(
+            f"{label} is {format_pounds(scheduled.amount)}: a payment of {format_pounds(amount)} is more than that. "
+            "Vary the award first if more is to be paid"
+        )
     try:
         payment = record_payment(
             commitment_id=award.commitment_id,
-            amount=scheduled.amount,
+            amount=amount,
             paid_on=paid_on,
             reference=reference or label,
             by=by,
         )
     except BudgetRuleError as exc:
         raise AwardError(f"{label}: {exc}") from exc
+    if amount < scheduled.amount:
+        number = (award.payments.aggregate(n=Max("number"))["n"] or 0) + 1
+        AwardPayment.objects.create(
+            award=award, number=number, amount=scheduled.amount - amount, due_on=scheduled.due_on
+        )
+        scheduled.amount = amount
     scheduled.payment = payment
-    scheduled.save(update_fields=["payment"])
+    scheduled.save(update_fields=["payment", "amount"])
     if not award.payments.filter(payment__isnull=True).exists():
         award.status = Award.Status.PAID
         award.save(update_fields=["status"])
