@@ -6,19 +6,22 @@ from django.contrib.admin import helpers
 from django.db import transaction
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.utils import timezone
 
 from audit.admin import AuditTrailInline
-from core.admin_tools import BigListAdmin, InlineChoicesReadOnceMixin, SelectRelatedChoicesMixin
+from core.admin_tools import BigListAdmin, InlineChoicesReadOnceMixin, SelectRelatedChoicesMixin, form_action
 from core.admin_widgets import ValidIdsAutocompleteMixin
 from core.money import format_pounds
+from funds.forms import ReasonForm
 from funds.models import BudgetLine
+from funds.services import BudgetRuleError
 
 from . import duties, services
+from .admin_forms import CarryForwardForm, RecordPaymentForm, RepaymentForm, VaryAwardForm
 from .models import (
     Application,
     Award,
     AwardPayment,
+    AwardVariation,
     Criterion,
     Invitation,
     Membership,
@@ -156,14 +159,40 @@ class NeverDeleted:
 
 
 class HistoryOnPage:
-    """The award's audit trail at the foot of its page, read only, so left out of a save: a form posted without the
-    trail's management fields is not refused for missing them."""
+    """The award's audit trail and variations at the foot of its page, read only, so left out of a save: a form
+    posted without their management fields is not refused for missing them."""
 
     def get_inline_instances(self, request, obj=None):
         inlines = super().get_inline_instances(request, obj)
         if request.method == "POST":
-            return [i for i in inlines if not isinstance(i, AuditTrailInline)]
+            return [i for i in inlines if not isinstance(i, AuditTrailInline | AwardVariationInline)]
         return inlines
+
+
+class AwardVariationInline(admin.TabularInline):
+    model = AwardVariation
+    extra = 0
+    fields = [
+        "varied_at",
+        "varied_by",
+        "amount_before",
+        "amount_after",
+        "line_after",
+        "instalments_after",
+        "decision",
+        "reason",
+    ]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+REFUSED = (services.AwardError, BudgetRuleError)
 
 
 class CancelAwardForm(forms.Form):
@@ -195,8 +224,15 @@ class AwardAdmin(NeverDeleted, HistoryOnPage, BigListAdmin):
         "approved_by",
     ]
     search_fields = ["application__reference", "application__organisation__name"]
-    actions = ["approve_selected", "cancel_selected"]
-    inlines = [AwardPaymentInline, AuditTrailInline]
+    actions = [
+        "approve_selected",
+        "cancel_selected",
+        "vary_selected",
+        "close_selected",
+        "record_repayment",
+        "carry_forward_selected",
+    ]
+    inlines = [AwardPaymentInline, AwardVariationInline, AuditTrailInline]
 
     @admin.display(description="Reference", ordering="application__reference")
     def reference(self, obj):
@@ -348,6 +384,112 @@ class AwardAdmin(NeverDeleted, HistoryOnPage, BigListAdmin):
         }
         return TemplateResponse(request, "applications/staff/cancel_awards.html", context)
 
+    def has_vary_award_permission(self, request):
+        return request.user.has_perm(duties.VARY_AWARD)
+
+    def has_carry_forward_commitment_permission(self, request):
+        return request.user.has_perm("funds.carry_forward_commitment")
+
+    def _one(self, request, queryset, doing: str):
+        if queryset.count() != 1:
+            self.message_user(request, f"Choose one award to {doing} at a time", level=messages.ERROR)
+            return None
+        return queryset.select_related("line__budget", "application").get()
+
+    @admin.action(description="Vary the award (amount, line or instalments)", permissions=["vary_award"])
+    def vary_selected(self, request, queryset):
+        award = self._one(request, queryset, "vary")
+        if award is None:
+            return None
+        return form_action(
+            self,
+            request,
+            queryset,
+            form_class=VaryAwardForm,
+            form_kwargs={"award": award},
+            title=f"Vary award {award.application.reference}",
+            explain=f"Now {format_pounds(award.amount)} from {award.line.name} in {award.instalments} instalment(s). "
+            "More money is checked against the line and the pot; less releases the difference. Payments already "
+            "made stay as they are and what is left is spread over the unpaid instalments.",
+            button="Vary the award",
+            run=lambda a, data: services.vary_award(
+                award_id=a.pk,
+                amount=data["amount"],
+                line_id=data["line"].pk if data["line"] else None,
+                instalments=data["instalments"],
+                decision_id=data["decision"].pk if data["decision"] else None,
+                by=request.user,
+                reason=data["reason"],
+            ),
+            done="{obj} varied.",
+            refusals=REFUSED,
+        )
+
+    @admin.action(description="Close the award and release its underspend", permissions=["vary_award"])
+    def close_selected(self, request, queryset):
+        return form_action(
+            self,
+            request,
+            queryset,
+            form_class=ReasonForm,
+            title="Close awards and release their underspend",
+            explain="What is left unpaid on each award goes back to its budget line, and its unpaid instalments are "
+            "removed. Payments already made stay.",
+            button="Close and release the underspend",
+            run=lambda a, data: services.close_award(award_id=a.pk, by=request.user, reason=data["reason"]),
+            done="{obj} closed; its underspend is released.",
+            refusals=REFUSED,
+        )
+
+    @admin.action(description="Record money repaid", permissions=["vary_award"])
+    def record_repayment(self, request, queryset):
+        award = self._one(request, queryset, "record a repayment on")
+        if award is None:
+            return None
+        return form_action(
+            self,
+            request,
+            queryset,
+            form_class=RepaymentForm,
+            form_kwargs={"award": award},
+            title=f"Record money repaid on {award.application.reference}",
+            explain="The repayment is recorded against the award's payments. The money returns to the award's line, "
+            "or to a reserve of the same budget if you choose one.",
+            button="Record the repayment",
+            run=lambda a, data: services.record_award_repayment(
+                award_id=a.pk,
+                amount=data["amount"],
+                received_on=data["received_on"],
+                reference=data["reference"],
+                to_line_id=data["to_line"].pk if data["to_line"] else None,
+                by=request.user,
+                reason=data["reason"],
+            ),
+            done="Repayment recorded on {obj}.",
+            refusals=REFUSED,
+        )
+
+    @admin.action(description="Carry what is unpaid into next year", permissions=["carry_forward_commitment"])
+    def carry_forward_selected(self, request, queryset):
+        return form_action(
+            self,
+            request,
+            queryset,
+            form_class=CarryForwardForm,
+            title="Carry awards forward into next year",
+            explain="What is unpaid on each award moves, with its budget, to the matching line of next year's budget "
+            "(roll the year forward first). The award is then paid from next year.",
+            button="Carry forward",
+            run=lambda a, data: services.carry_award_forward(
+                award_id=a.pk,
+                by=request.user,
+                reason=data["reason"],
+                decision_id=data["decision"].pk if data["decision"] else None,
+            ),
+            done="{obj} carried forward.",
+            refusals=REFUSED,
+        )
+
 
 @admin.register(AwardPayment)
 class AwardPaymentAdmin(NeverDeleted, BigListAdmin):
@@ -370,18 +512,24 @@ class AwardPaymentAdmin(NeverDeleted, BigListAdmin):
     def has_record_award_payment_permission(self, request):
         return request.user.has_perm(duties.RECORD_PAYMENT)
 
-    @admin.action(description="Mark selected payments as made today", permissions=["record_award_payment"])
+    @admin.action(description="Record selected payments as made", permissions=["record_award_payment"])
     def mark_made(self, request, queryset):
-        done = 0
-        for scheduled in queryset.order_by("pk"):
-            try:
-                services.mark_payment_made(
-                    award_payment_id=scheduled.pk, paid_on=timezone.localdate(), by=request.user
-                )
-                done += 1
-            except services.AwardError as exc:
-                self.message_user(request, str(exc), level=messages.ERROR)
-        if done:
-            self.message_user(
-                request, f"Marked {done} payment{'s' if done != 1 else ''} as made", messages.SUCCESS
-            )
+        return form_action(
+            self,
+            request,
+            queryset.select_related("award__application").order_by("pk"),
+            form_class=RecordPaymentForm,
+            title="Record payments as made",
+            explain="Each instalment chosen is recorded as paid on the date you give, with the finance system's "
+            "reference. The financial year a payment counts in is the year of that date.",
+            button="Record the payments",
+            run=lambda scheduled, data: services.mark_payment_made(
+                award_payment_id=scheduled.pk,
+                paid_on=data["paid_on"],
+                reference=data["reference"],
+                amount=data["amount"],
+                by=request.user,
+            ),
+            done="{obj} recorded as paid.",
+            refusals=REFUSED,
+        )

@@ -156,3 +156,47 @@ class InlineChoicesReadOnceMixin:
                 return form
 
         return RowsShowTheirChoices
+
+
+def form_action(
+    modeladmin,
+    request,
+    queryset,
+    *,
+    form_class,
+    title: str,
+    explain: str,
+    button: str,
+    run,
+    done: str,
+    refusals: tuple[type[Exception], ...],
+    form_kwargs: dict | None = None,
+):
+    """An admin action with a page of its own: what will happen, a form (a date, an amount, a reason), and the
+    service `run(obj, cleaned_data)` for each row chosen. A form error keeps the page with the message beside the
+    field; a refusal from the service is shown as an error naming the row, and changes nothing for that row."""
+    from django.contrib import messages
+    from django.template.response import TemplateResponse
+
+    form = form_class(request.POST if "confirm" in request.POST else None, **(form_kwargs or {}))
+    if "confirm" in request.POST and form.is_valid():
+        for obj in queryset:
+            try:
+                run(obj, form.cleaned_data)
+            except refusals as exc:
+                modeladmin.message_user(request, f"{obj}: {exc}", level=messages.ERROR)
+            else:
+                modeladmin.message_user(request, done.format(obj=obj), level=messages.SUCCESS)
+        return None
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": title,
+        "explain": explain,
+        "button": button,
+        "form": form,
+        "objects": list(queryset),
+        "action": request.POST.get("action"),
+        "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
+        "opts": modeladmin.model._meta,
+    }
+    return TemplateResponse(request, "admin/funds/reason_action.html", context)

@@ -17,6 +17,7 @@ response (with the server's traceback) and on any axe WCAG 2.2 AA violation on t
 admin is not axe-checked, as in the other browser tests: it is Django's own markup, used by OPCC finance only.
 """
 
+import datetime
 import io
 import logging
 import re
@@ -316,7 +317,15 @@ def _finance_pays_the_award(finance: Person) -> None:
     row.locator("input[name=_selected_action]").check()
     page.select_option("select[name=action]", "mark_made")
     page.click("button[name=index]")
-    expect(page.locator(".messagelist")).to_contain_text("Marked 1 payment as made")
+    expect(page.locator("h1")).to_have_text("Record payments as made")
+    finance.check_page()
+    page.fill("#id_paid_on", "31/2/2026")  # no such day: refused beside the field, nothing recorded
+    page.fill("#id_reference", "BACS 2026-114")
+    page.click("input[type=submit]")
+    expect(page.locator(".errorlist")).to_contain_text("as a real date")
+    page.fill("#id_paid_on", datetime.date.today().strftime("%d/%m/%Y"))
+    page.click("input[type=submit]")
+    expect(page.locator(".messagelist")).to_contain_text(f"Payment 1 of Award {SUBMITTED_REFERENCE} recorded as paid")
     expect(page.locator(".messagelist .error")).to_have_count(0)
 
     page.goto("/admin/applications/award/")
