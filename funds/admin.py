@@ -26,7 +26,7 @@ from core.admin_tools import (
 from core.admin_widgets import ValidIdsAutocompleteMixin
 from core.money import format_pounds
 
-from . import budget_import, selectors, services, tasks
+from . import budget_import, payment_run, selectors, services, tasks
 from .forms import (
     BudgetAdminForm,
     BudgetImportForm,
@@ -130,8 +130,26 @@ def reason_action(modeladmin, request, queryset, *, title: str, explain: str, bu
     return TemplateResponse(request, "admin/funds/reason_action.html", context)
 
 
+class OfficeForm(forms.ModelForm):
+    def clean_payment_run_columns(self):
+        columns = self.cleaned_data.get("payment_run_columns") or []
+        names = f"The columns are: {', '.join(payment_run.COLUMNS)}"
+        if not isinstance(columns, list) or not all(isinstance(key, str) for key in columns):
+            raise forms.ValidationError(
+                f'Enter the columns as a list of names, like ["payment_date", "amount"], or [] for all. {names}'
+            )
+        if unknown := payment_run.unknown_columns(columns):
+            quoted = " and ".join(f"“{key}”" for key in unknown)
+            what = "is not a payment run column" if len(unknown) == 1 else "are not payment run columns"
+            raise forms.ValidationError(f"{quoted} {what}. {names}")
+        if twice := sorted({key for key in columns if columns.count(key) > 1}):
+            raise forms.ValidationError(f"Name each column once: {', '.join(twice)} is named more than once")
+        return columns
+
+
 @admin.register(Office)
 class OfficeAdmin(admin.ModelAdmin):
+    form = OfficeForm
     list_display = ["name", "short_name", "giving_prefix", "org_identifier"]
 
 
@@ -140,7 +158,7 @@ class FinancialYearAdmin(HistoryOnPageMixin, NoBulkDeleteMixin, AuditTrailHistor
     list_display = ["__str__", "starts_on", "ends_on", "closed_display"]
     list_select_related = ["closed_by"]
     readonly_fields = ["closed_display"]
-    actions = ["close_year"]
+    actions = ["roll_forward", "close_year"]
     inlines = [AuditTrailInline]
 
     @admin.display(description="Closed")
@@ -163,6 +181,27 @@ class FinancialYearAdmin(HistoryOnPageMixin, NoBulkDeleteMixin, AuditTrailHistor
 
     def has_close_financialyear_permission(self, request):
         return _has(request, "close_financialyear")
+
+    def has_roll_forward_year_permission(self, request):
+        return _has(request, "roll_forward_year")
+
+    @admin.action(description="Roll forward into the next year", permissions=["roll_forward_year"])
+    def roll_forward(self, request, queryset):
+        return reason_action(
+            self,
+            request,
+            queryset,
+            title="Roll forward into the next year",
+            explain="The next year gets a budget for each stream, with the same sections and lines (areas, reserves, "
+            "ring-fences, commissioning lines and their finance codes) at £0, ready for its pots, and the annual "
+            "report's table settings. Anything the next year already has is left as it is. Unspent commitments are "
+            "carried forward one by one, from the award or the service's funding.",
+            button="Roll forward",
+            run=lambda year, reason: services.roll_forward_year(
+                year_id=year.pk, by=request.user, reason=reason
+            ),
+            done="{obj} is rolled forward into the next year.",
+        )
 
     @admin.action(description="Close the financial year", permissions=["close_financialyear"])
     def close_year(self, request, queryset):
