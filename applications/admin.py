@@ -4,15 +4,17 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.db import transaction
+from django.db.models import Subquery
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.utils import timezone
 
 from audit.admin import AuditTrailInline
 from core.admin_tools import BigListAdmin, InlineChoicesReadOnceMixin, SelectRelatedChoicesMixin, form_action
 from core.admin_widgets import ValidIdsAutocompleteMixin
 from core.money import format_pounds
 from funds.forms import ReasonForm
-from funds.models import BudgetLine
+from funds.models import BudgetLine, Office
 from funds.services import BudgetRuleError
 
 from . import duties, services
@@ -493,9 +495,9 @@ class AwardAdmin(NeverDeleted, HistoryOnPage, BigListAdmin):
 
 @admin.register(AwardPayment)
 class AwardPaymentAdmin(NeverDeleted, BigListAdmin):
-    list_display = ["__str__", "amount", "due_on", "is_made"]
+    list_display = ["__str__", "amount", "due_on", "state"]
     list_filter = ["award__application__round"]
-    list_select_related = ["award__application"]
+    list_select_related = ["award__application", "payment"]
     # Newest award first, by the unique (award, number) index read backwards: the model's order sorts by the
     # award's creation time, which joins every instalment to its award before a page can be shown.
     ordering = ["-award_id", "-number"]
@@ -505,9 +507,25 @@ class AwardPaymentAdmin(NeverDeleted, BigListAdmin):
     def has_add_permission(self, request):
         return False
 
-    @admin.display(boolean=True, description="Paid")
-    def is_made(self, obj):
-        return obj.is_made
+    def get_queryset(self, request):
+        # The office's payment terms, read with the page's rows rather than once per row.
+        terms = Office.objects.order_by("pk").values("payment_terms_days")[:1]
+        return super().get_queryset(request).annotate(terms=Subquery(terms))
+
+    @admin.display(description="State")
+    def state(self, obj):
+        """Paid (on its date), not yet due, due, or overdue once the office's payment terms have passed since it
+        fell due; an instalment due on acceptance falls due when the award is accepted."""
+        if obj.payment_id:
+            return f"Paid on {obj.payment.paid_on:%-d %b %Y}"
+        due_on = obj.due_on or (obj.award.accepted_at.date() if obj.award.accepted_at else None)
+        if due_on is None:
+            return "Due when accepted"
+        today = timezone.localdate()
+        if today < due_on:
+            return "Not yet due"
+        terms = obj.terms if getattr(obj, "terms", None) is not None else 30
+        return "Overdue" if (today - due_on).days > terms else "Due"
 
     def has_record_award_payment_permission(self, request):
         return request.user.has_perm(duties.RECORD_PAYMENT)
