@@ -154,6 +154,7 @@ FINANCE = (
         "applications.record_award_payment",
         "applications.vary_award",
         "funds.vary_commitment",
+        "funds.carry_forward_commitment",
         "providers.approve_claim",
         "funds.record_payment",
         "funds.transfer_funds",
@@ -169,7 +170,6 @@ APPROVING = FINANCE | {
     "funds.countersign",
     "funds.release_commitment",
     "funds.reverse_payment",
-    "funds.carry_forward_commitment",
     "funds.roll_forward_year",
     "applications.cancel_award",
 }

@@ -389,9 +389,6 @@ class AwardAdmin(NeverDeleted, HistoryOnPage, BigListAdmin):
     def has_vary_award_permission(self, request):
         return request.user.has_perm(duties.VARY_AWARD)
 
-    def has_carry_forward_commitment_permission(self, request):
-        return request.user.has_perm("funds.carry_forward_commitment")
-
     def _one(self, request, queryset, doing: str):
         if queryset.count() != 1:
             self.message_user(request, f"Choose one award to {doing} at a time", level=messages.ERROR)
@@ -471,7 +468,7 @@ class AwardAdmin(NeverDeleted, HistoryOnPage, BigListAdmin):
             refusals=REFUSED,
         )
 
-    @admin.action(description="Carry what is unpaid into next year", permissions=["carry_forward_commitment"])
+    @admin.action(description="Carry what is unpaid into next year", permissions=["vary_award"])
     def carry_forward_selected(self, request, queryset):
         return form_action(
             self,

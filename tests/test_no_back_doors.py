@@ -26,7 +26,11 @@ READ_ONLY = {
     "funds.TransferRequest": "written by funds.services.request_transfer and approve_transfer",
     "applications.AwardPayment": "the award's instalments, made by approve_award and paid by mark_payment_made",
     "applications.Application": "the amounts come from the applicant's budget and the recommendation (services)",
-    "providers.ServiceFunding": "written by providers.services.fund_service and release_funding",
+    "providers.ServiceFunding": (
+        "written by providers.services.fund_service and release_funding, and providers.funding (its admin actions)"
+    ),
+    "providers.Claim": "written by providers.claims (submit, check, return, approve, pay)",
+    "applications.AwardVariation": "written by applications.services.vary_award; shown on the award, never edited",
 }
 
 THROUGH_SERVICES = {
@@ -47,8 +51,9 @@ NOT_MONEY = {
     "needs.NeedsAssessment": "the pot a needs assessment shares out; adopting it goes through funds.services",
     "needs.CurrentAllocation": "today's allocations, an input to the needs calculation",
     "providers.PaymentScheduleItem": (
-        "a service's planned instalments: nothing is committed or paid by them (the money is the service's "
-        "funding, which is read-only here)"
+        "a service's planned instalments: planning one commits or pays nothing (the money is the service's "
+        "funding, read-only here); paying one goes through providers.claims.pay_scheduled_item, and a paid one "
+        "can be neither changed nor deleted"
     ),
 }
 
