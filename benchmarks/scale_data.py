@@ -582,6 +582,17 @@ class _Generator:
             per_line[(app.round.budget_id, app.area_id)] += app.recommended_amount
         budgets = {r.budget_id: r.budget for r in rounds}
         suffix = "" if self.batch == 1 else f" (batch {self.batch})"
+        # The demo may already have lines of these names in these budgets (a year rolled forward): the scale data's
+        # own lines are then named apart, since a line's name is unique within its budget.
+        taken = set(
+            BudgetLine.objects.filter(budget_id__in=budgets, section__isnull=True).values_list(
+                "budget_id", "name"
+            )
+        )
+
+        def named(budget_id, name):
+            return name if (budget_id, name) not in taken else f"{name} (scale data)"
+
         lines, reserves = [], []
         for budget_id, budget in budgets.items():
             for area in self.lpas:
@@ -594,7 +605,7 @@ class _Generator:
                         budget=budget,
                         kind=BudgetLine.Kind.AREA,
                         area=area,
-                        name=area.name + suffix,
+                        name=named(budget_id, area.name + suffix),
                         amount=amount,
                         order=len(lines),
                         illustrative=True,
@@ -604,7 +615,7 @@ class _Generator:
                 BudgetLine(
                     budget=budget,
                     kind=BudgetLine.Kind.RESERVE,
-                    name="LPA Reserve" + suffix,
+                    name=named(budget_id, "LPA Reserve" + suffix),
                     amount=Decimal("50000"),
                     order=99,
                     illustrative=True,
