@@ -1,5 +1,7 @@
 """The applicant's application: start, task list, task pages, check answers, submit, confirmation, downloads."""
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -93,7 +95,10 @@ def task_list_or_status(request, pk):
             "status_changes": selectors.status_changes(application),
             "open_requests": [r for r in application.information_requests.all() if not r.responded_at],
             "award": award,
-            "payments": list(award.payments.all()) if award else [],
+            "payments": list(award.payments.select_related("payment")) if award else [],
+            "award_paid": sum((p.amount for p in award.payments.all() if p.payment_id), Decimal("0"))
+            if award
+            else None,
         },
     )
 
