@@ -205,6 +205,12 @@ class World:
             .first()
         )
 
+    def provider_claim(self):
+        """The provider's latest claim, if the database has any (the demo may have none: then not measured)."""
+        from providers.models import Claim
+
+        return Claim.objects.filter(service__provider=self.provider).order_by("-pk").first()
+
     @functools.cached_property
     def year(self):
         """The year with the most published grants, as people look at it."""
@@ -349,7 +355,7 @@ def _staff_list_pages() -> list[Page]:
 def _project_pages() -> list[Page]:
     from funds.models import Budget, Decision
     from needs.models import NeedsAssessment
-    from providers.models import Measure
+    from providers.models import Claim, Measure
 
     return [
         # Public
@@ -534,6 +540,13 @@ def _project_pages() -> list[Page]:
         Page(
             "A service document", "providers:service_document", lambda w: _service_document_path(w), PROVIDER
         ),
+        Page(
+            "Claim a payment",
+            "providers:claim_new",
+            lambda w: (r := w.provider_return()) and _at("providers:claim_new", r.service),
+            PROVIDER,
+        ),
+        Page("A claim", "providers:claim", lambda w: _at("providers:claim", w.provider_claim()), PROVIDER),
         # Staff
         *_staff_list_pages(),
         Page(
@@ -561,6 +574,14 @@ def _project_pages() -> list[Page]:
             lambda w: reverse("reports:annual_report_pack"),
             FINANCE,
         ),
+        Page("Outturn", "reports:outturn", lambda w: reverse("reports:outturn"), FINANCE),
+        Page(
+            "Finance reports",
+            "reports:finance_reports",
+            lambda w: reverse("reports:finance_reports"),
+            FINANCE,
+        ),
+        Page("Payment run file", "reports:payment_run", lambda w: reverse("reports:payment_run"), FINANCE),
         Page("Audit trail", "reports:audit_trail", lambda w: reverse("reports:audit_trail"), AUDITOR),
         Page(
             "Audit trail, last page",
@@ -589,6 +610,24 @@ def _project_pages() -> list[Page]:
                 w.first(Measure, kind__in=["count", "number", "percentage", "money"]),
             ),
             COMMISSIONING,
+        ),
+        Page(
+            "Claims from providers",
+            "providers:staff_claims",
+            lambda w: reverse("providers:staff_claims"),
+            COMMISSIONING,
+        ),
+        Page(
+            "Claims to check",
+            "providers:staff_claims",
+            lambda w: f"{reverse('providers:staff_claims')}?status=submitted",
+            COMMISSIONING,
+        ),
+        Page(
+            "Staff: a claim",
+            "providers:staff_claim",
+            lambda w: _at("providers:staff_claim", w.first(Claim)),
+            FINANCE,
         ),
         Page("Needs assessments", "needs:list", lambda w: reverse("needs:list"), COMMISSIONING),
         Page(

@@ -8,7 +8,7 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import Count, DecimalField, Exists, F, Func, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from .models import MONEY, Budget, BudgetEntry, BudgetLine, Commitment, FinancialYear, Office, Payment
@@ -209,3 +209,25 @@ def open_line_like(line: BudgetLine, *, on: datetime.date) -> BudgetLine | None:
         .order_by("section__order", "order", "pk")
         .first()
     )
+
+
+# --- What was paid on a commitment and the commitments it was carried into or from ------------------------------
+
+
+class PaidOnCommitmentChain(Func):
+    """Net paid (payments less corrections and repayments) on a commitment and on every commitment in its chain of
+    carrying forward (Commitment.carried_from, both ways), as an annotation on any row that holds a commitment id:
+    `Award.objects.annotate(paid=PaidOnCommitmentChain("commitment_id"))`. One correlated subquery, so a list's
+    query count does not grow with its rows. Takes a column (it is written into the SQL twice)."""
+
+    _commitment, _payment = Commitment._meta.db_table, Payment._meta.db_table
+    template = (
+        f"(WITH RECURSIVE back(id, from_id) AS ("
+        f"SELECT c.id, c.carried_from_id FROM {_commitment} c WHERE c.id = %(expressions)s "
+        f"UNION SELECT c.id, c.carried_from_id FROM {_commitment} c JOIN back ON c.id = back.from_id), "
+        f"onward(id) AS (SELECT c.id FROM {_commitment} c WHERE c.id = %(expressions)s "
+        f"UNION SELECT c.id FROM {_commitment} c JOIN onward ON c.carried_from_id = onward.id) "
+        f"SELECT COALESCE(SUM(p.amount), 0) FROM {_payment} p "
+        f"WHERE p.commitment_id IN (SELECT id FROM back UNION SELECT id FROM onward))"
+    )
+    output_field = DecimalField(**MONEY)

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from accounts.models import User
     from funds.models import FinancialYear
 
-    from .models import Measure
+    from .models import Claim, Measure, PaymentScheduleItem
 
 S = MonitoringReturn.Status
 
@@ -216,3 +216,132 @@ def _even_shares(total: Decimal, parts: int) -> list[Decimal]:
     share = (Decimal(total) / parts).quantize(penny, rounding=ROUND_DOWN)
     left = int((Decimal(total) - share * parts) / penny)
     return [share + (penny if i < left else 0) for i in range(parts)]
+
+
+# --- Payments: claims and scheduled instalments ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InstalmentState:
+    """Where a scheduled instalment stands, as a GOV.UK tag shows it."""
+
+    code: str
+    label: str
+    tag_class: str
+
+
+NOT_YET_DUE = InstalmentState("not_yet_due", "Not yet due", "govuk-tag--grey")
+DUE = InstalmentState("due", "Due", "govuk-tag--blue")
+OVERDUE = InstalmentState("overdue", "Overdue", "govuk-tag--red")
+PAID = InstalmentState("paid", "Paid", "govuk-tag--green")
+
+
+def payment_terms_days() -> int:
+    """The office's payment terms: an instalment unpaid this many days after it fell due is overdue."""
+    from funds.models import Office
+    from funds.selectors import current_office
+
+    return (current_office() or Office()).payment_terms_days
+
+
+def instalment_state(
+    item: "PaymentScheduleItem", *, today: datetime.date, terms_days: int | None = None
+) -> InstalmentState:
+    """Paid once finance has paid it; before its due date not yet due; then due, for the office's payment terms;
+    overdue after that."""
+    if item.payment_id is not None:
+        return PAID
+    if today < item.due_on:
+        return NOT_YET_DUE
+    days = payment_terms_days() if terms_days is None else terms_days
+    if today > item.due_on + datetime.timedelta(days=days):
+        return OVERDUE
+    return DUE
+
+
+@dataclass(frozen=True)
+class Instalment:
+    item: "PaymentScheduleItem"
+    state: InstalmentState
+
+
+def schedule_of(service: Service, *, today: datetime.date) -> list[Instalment]:
+    """The service's payment schedule, in due order, each instalment with its state. Two queries."""
+    terms = payment_terms_days()
+    items = service.payment_schedule.select_related("funding__line__budget__year", "payment").order_by(
+        "due_on", "pk"
+    )
+    return [Instalment(item, instalment_state(item, today=today, terms_days=terms)) for item in items]
+
+
+def claims_for_provider_user(user: "User") -> QuerySet["Claim"]:
+    from .models import Claim
+
+    return Claim.objects.filter(service__provider__memberships__user=user).select_related(
+        "service__provider", "funding__line__budget__year", "period", "payment", "schedule_item"
+    )
+
+
+def staff_claims(*, status: str = "") -> QuerySet["Claim"]:
+    """Every claim for staff who check, approve or see claims, oldest waiting first when filtered by a status."""
+    from .models import Claim
+
+    claims = Claim.objects.select_related("service__provider", "period", "funding__line__budget__year")
+    if status:
+        claims = claims.filter(status=status).order_by("submitted_at", "pk")
+    return claims
+
+
+def claims_to_check_count() -> int:
+    from .models import Claim
+
+    return Claim.objects.filter(status=Claim.Status.SUBMITTED).count()
+
+
+@dataclass(frozen=True)
+class PaidAndReported:
+    """What the office has paid a service and what the provider says it spent, and how far apart they are."""
+
+    paid: Decimal
+    reported: Decimal
+
+    @property
+    def difference(self) -> Decimal:
+        """Spend reported beyond what was paid (negative: paid more than the spend reported)."""
+        return self.reported - self.paid
+
+    @property
+    def paid_beyond_spend(self) -> Decimal:
+        return self.paid - self.reported
+
+
+def paid_and_reported(service: Service) -> PaidAndReported:
+    """Paid: every payment against the service's fundings, corrections included. Reported: the spend on every claim
+    not returned to the provider (a returned claim is claimed again)."""
+    from funds.models import Payment
+
+    from .models import Claim
+
+    paid = Payment.objects.filter(commitment__service_funding__service=service).aggregate(total=Sum("amount"))
+    reported = (
+        Claim.objects.filter(service=service)
+        .exclude(status=Claim.Status.RETURNED)
+        .aggregate(total=Sum("reported_spend"))
+    )
+    return PaidAndReported(paid=paid["total"] or Decimal("0"), reported=reported["total"] or Decimal("0"))
+
+
+def claim_history(claim: "Claim") -> list[ReturnStep]:
+    """The claim's moves, oldest first: its sending, then each move read from the audit trail."""
+    from .claims import STATUS_CHANGED as CLAIM_STATUS_CHANGED
+    from .claims import TRANSITIONS as CLAIM_TRANSITIONS
+    from .models import Claim
+
+    steps = [
+        ReturnStep(action="sent by the provider", by=claim.submitted_by, at=claim.submitted_at, comment="")
+    ]
+    for change in status_changes_of(claim, action=CLAIM_STATUS_CHANGED, choices=Claim.Status):
+        rule = CLAIM_TRANSITIONS.get((change.from_status, change.to_status))
+        action = rule[0] if rule else f"moved to {Claim.Status(change.to_status).label.lower()}"
+        steps.append(ReturnStep(action=action, by=change.by, at=change.at, comment=change.reason))
+    return steps

@@ -11,6 +11,8 @@ urlpatterns = [
         portal.service_document,
         name="service_document",
     ),
+    path("provider/services/<int:pk>/claims/new/", portal.claim_new, name="claim_new"),
+    path("provider/claims/<int:pk>/", portal.claim_detail, name="claim"),
     path("provider/returns/<int:pk>/", portal.return_detail, name="return"),
     path("provider/returns/<int:pk>/edit/", portal.return_edit, name="return_edit"),
     path(
@@ -24,4 +26,6 @@ urlpatterns = [
     path("staff/commissioning/returns/<int:pk>/", staff.return_review, name="staff_return"),
     path("staff/commissioning/measures/<int:pk>/chart/", staff.measure_chart, name="staff_measure_chart"),
     path("staff/commissioning/export/", staff.export_period, name="staff_export"),
+    path("staff/commissioning/claims/", staff.claims_list, name="staff_claims"),
+    path("staff/commissioning/claims/<int:pk>/", staff.claim_review, name="staff_claim"),
 ]

@@ -11,6 +11,8 @@ from core.money import format_pounds
 from funds.models import BudgetLine, FinancialYear, ReportTable
 from funds.selectors import budgets_for_year, with_line_totals
 
+from .report_figures import projects_by_line
+
 
 @dataclass
 class Row:
@@ -51,18 +53,19 @@ def _threshold_label(amount: Decimal) -> str:
     return format_pounds(amount)
 
 
-def _project_count(line) -> int | None:
-    # Awards committed against a line are its projects; until there are any, the recorded count stands.
-    return line.commitment_count or line.recorded_project_count
+def _project_count(line, projects: dict[int, int]) -> int | None:
+    # The year's grants paid from a line are its projects (report_figures.projects_by_line, which the pack's projects
+    # by area count too); until there are any, the recorded count stands.
+    return projects.get(line.pk) or line.recorded_project_count
 
 
-def _item_rows(table: ReportTable, lines: list) -> list[Row]:
+def _item_rows(table: ReportTable, lines: list, projects: dict[int, int]) -> list[Row]:
     threshold = table.rollup_below
     rolled = [
         ln for ln in lines if threshold and ln.kind == BudgetLine.Kind.PROJECT and ln.amount < threshold
     ]
     rows = [
-        Row(ln.name, ln.amount, _project_count(ln) if table.show_project_count else None)
+        Row(ln.name, ln.amount, _project_count(ln, projects) if table.show_project_count else None)
         for ln in lines
         if ln not in rolled
     ]
@@ -91,6 +94,7 @@ def build_report(year: FinancialYear) -> Report:
     ).order_by("budget_id", "section__order", "order", "pk")
     for line in lines:
         lines_by_budget[line.budget_id].append(line)
+    projects = projects_by_line(year)
 
     tables, problems = [], []
     for definition in (
@@ -116,11 +120,13 @@ def build_report(year: FinancialYear) -> Report:
             continue
         budget_lines = lines_by_budget[budget.pk]
         unsectioned = [ln for ln in budget_lines if ln.section is None]
-        all_items = _item_rows(definition, unsectioned)
+        all_items = _item_rows(definition, unsectioned, projects)
         table.rows.extend(all_items)
         sections = sorted({ln.section for ln in budget_lines if ln.section}, key=lambda s: (s.order, s.pk))
         for section in sections:
-            items = _item_rows(definition, [ln for ln in budget_lines if ln.section_id == section.pk])
+            items = _item_rows(
+                definition, [ln for ln in budget_lines if ln.section_id == section.pk], projects
+            )
             all_items.extend(items)
             table.rows.append(Row(section.heading, style="heading"))
             table.rows.extend(items)

@@ -10,3 +10,8 @@ urlpatterns = [
     path("audit/", views.audit_trail, name="audit_trail"),
     path("audit/export/", views.audit_trail_export, name="audit_trail_export"),
 ]
+urlpatterns += [path("reports/payment-run/", views.payment_run, name="payment_run")]
+urlpatterns += [
+    path("reports/outturn/", views.outturn, name="outturn"),
+    path("reports/finance/", views.finance_reports, name="finance_reports"),
+]

@@ -15,7 +15,7 @@ from . import dashboard as dashboard_reads
 from .audit_trail import filtered_trail
 from .exports.builders import ANNUAL_REPORT_PACK, AUDIT_TRAIL, BUDGET_TABLES
 from .forms import AuditTrailFilterForm, YearForm
-from .report_figures import annual_figures
+from .report_figures import DEFINITIONS, annual_figures, year_totals
 from .report_tables import build_report
 from .tables import AuditTrailTable
 
@@ -57,6 +57,8 @@ def dashboard(request):
         "form": form,
         "overallocated": [b for b in budgets if b.overallocated],
         "totals": dashboard_reads.all_streams(budgets),
+        "year_totals": year_totals(year, budgets) if year else None,
+        "definitions": DEFINITIONS,
         "sections": dashboard_reads.stream_sections(year, budgets) if budgets else [],
         "pipeline": dashboard_reads.pipeline(year) if year else None,
         "returns": dashboard_reads.returns_due(timezone.localdate()),
@@ -91,7 +93,11 @@ def budget_tables(request):
         kind=BUDGET_TABLES,
         title="Annual report budget tables",
         template="reports/budget_tables.html",
-        figures_for=lambda year: {"report": build_report(year) if year else None},
+        figures_for=lambda year: {
+            "report": build_report(year) if year else None,
+            "year_totals": year_totals(year) if year else None,
+            "definitions": DEFINITIONS,
+        },
     )
 
 
@@ -130,3 +136,67 @@ def audit_trail_export(request):
     form.is_valid()
     job = request_export(kind=AUDIT_TRAIL, params=form.params, title="Audit trail", by=request.user)
     return redirect("exports:job", pk=job.pk)
+
+
+# --- The payment run file (reports.payment_run) ---
+
+
+@permission_required("funds.view_payment")
+def payment_run(request):
+    """Finance, and auditors who may read every payment, ask for the payment run file; Celery builds it."""
+    from .payment_run import PAYMENT_RUN, params
+    from .payment_run_form import PaymentRunForm
+
+    form = PaymentRunForm(request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
+        start, end, fmt = form.cleaned_data["start"], form.cleaned_data["end"], form.cleaned_data["format"]
+        title = f"Payment run file, {start:%-d %B %Y} to {end:%-d %B %Y}"
+        job = request_export(kind=PAYMENT_RUN, params=params(start, end, fmt), title=title, by=request.user)
+        return redirect("exports:job", pk=job.pk)
+    return render(request, "reports/payment_run.html", {"form": form})
+
+
+# --- The outturn and the finance reports (funds.outturn, reports.finance_reports) ---
+
+
+@permission_required(VIEW_BUDGETS)
+def outturn(request):
+    """A year's outturn by stream, line and area; ?format=csv downloads it. The year is typed as 2024/25, 24-25 or
+    2024-25; one that cannot be read is a message on the page."""
+    from django.http import HttpResponse
+
+    from funds.outturn import outturn_for_year
+
+    from .outturn import DEFINITIONS_OF_THE_COLUMNS, chosen_year, outturn_csv
+
+    form, year = chosen_year(request)
+    figures = outturn_for_year(year) if year else None
+    if figures and request.GET.get("format") == "csv":
+        response = HttpResponse(outturn_csv(figures), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = (
+            f'attachment; filename="outturn-{year.label(year.LabelStyle.LONG)}.csv"'
+        )
+        return response
+    paid_in_year = selectors.paid_in_year(year) if year else None
+    context = {
+        "form": form,
+        "year": year,
+        "outturn": figures,
+        "paid_in_year": paid_in_year,
+        "paid_elsewhere": paid_in_year - figures.total.paid if figures else None,
+        "definitions": DEFINITIONS_OF_THE_COLUMNS,
+    }
+    return render(request, "reports/outturn.html", context)
+
+
+@permission_required(VIEW_BUDGETS)
+def finance_reports(request):
+    """Budget against actual and forecast by quarter, commitments not yet paid by age, and the year's spend on
+    commissioned services reconciled to the payments ledger."""
+    from .finance_reports import finance_reports as reports_for
+    from .outturn import chosen_year
+
+    form, year = chosen_year(request)
+    reports = reports_for(year, today=timezone.localdate()) if year else None
+    context = {"form": form, "year": year, "reports": reports}
+    return render(request, "reports/finance.html", context)

@@ -66,7 +66,22 @@ def _demo_kwargs():
         "needs:export": {"pk": NeedsAssessment.objects.order_by("pk").first().pk},
         "providers:staff_return": {"pk": MonitoringReturn.objects.order_by("pk").first().pk},
         "providers:staff_measure_chart": {"pk": measure.pk},
+        "providers:staff_claim": {"pk": _a_claim().pk},
     }
+
+
+def _a_claim():
+    """The demo's first claim, or one made for the test (the demo may have none)."""
+    from providers.models import Claim, ServiceFunding
+
+    claim = Claim.objects.order_by("pk").first()
+    if claim is None:
+        funding = ServiceFunding.objects.order_by("pk").first()
+        member = funding.service.provider.memberships.order_by("pk").first()
+        claim = Claim.objects.create(
+            service=funding.service, funding=funding, amount="100.00", submitted_by=member.user
+        )
+    return claim
 
 
 def _client_for(user) -> Client:

@@ -144,6 +144,8 @@ OWNED: dict[str, Line] = {
     "providers:return_send_for_sign_off": post_only(provider(lambda w: {"pk": w.side_a.ret.pk})),
     "providers:return_sign_off": post_only(provider(lambda w: {"pk": w.side_a.ret.pk})),
     "providers:return_send_back": post_only(provider(lambda w: {"pk": w.side_a.ret.pk})),
+    "providers:claim_new": provider(lambda w: {"pk": w.side_a.service.pk}),
+    "providers:claim": provider(lambda w: {"pk": w.claim.pk}),
     # OPCC staff pages.
     "funds:budget": staff(lambda w: {"pk": w.application.round.budget_id}),
     "applications:staff_detail": staff(lambda w: {"pk": w.submitted.pk}),
@@ -153,6 +155,7 @@ OWNED: dict[str, Line] = {
     "needs:export": post_only(staff(lambda w: {"pk": w.needs.pk})),
     "providers:staff_return": staff(lambda w: {"pk": w.side_a.ret.pk}),
     "providers:staff_measure_chart": staff(lambda w: {"pk": w.measure.pk}),
+    "providers:staff_claim": staff(lambda w: {"pk": w.claim.pk}),
     # Exports: only the member of staff who asked for one.
     "exports:job": own_export(lambda w: {"pk": w.export.pk}),
     "exports:download": own_export(lambda w: {"pk": w.export.pk}),
@@ -230,6 +233,21 @@ class World:
         )
         self.measure = (
             Measure.objects.filter(template=period.template).exclude(kind=Measure.Kind.TEXT).first()
+        )
+        from providers import claims as provider_claims
+        from providers import services as provider_services
+
+        line = BudgetLineFactory(budget__year=period.year)
+        funding = provider_services.fund_service(
+            service=self.side_a.service, line_id=line.pk, amount=line.amount
+        )
+        self.claim = provider_claims.submit_claim(
+            service_id=self.side_a.service.pk,
+            funding_id=funding.pk,
+            amount=line.amount,
+            reported_spend=None,
+            note="",
+            by=self.provider_a,
         )
 
         from needs import services as needs_services

@@ -12,7 +12,8 @@ from django.db.models.functions import TruncDate
 from applications.models import Award, Round
 from funds.models import Area, Budget, Decision, FinancialYear, FundingStream
 
-PUBLISHED_STATUSES = (Award.Status.COMMITTED, Award.Status.PAID)
+# A grant closed with its underspend released was still a grant: it is published with what was paid.
+PUBLISHED_STATUSES = (Award.Status.COMMITTED, Award.Status.PAID, Award.Status.CLOSED)
 
 
 def published_grants(
@@ -22,7 +23,7 @@ def published_grants(
     area: Area | int | None = None,
     round: Round | int | None = None,
 ) -> QuerySet[Award]:
-    """Awards finance has approved (committed or paid). An award still awaiting finance is not yet a grant, and a
+    """Awards finance has approved (committed, paid, or closed with the underspend released). An award still awaiting finance is not yet a grant, and a
     cancelled one is no longer one: its commitment was released and nothing more will be paid.
 
     `year` is a FinancialYear or its start year (2024 for 2024/25); the others are instances or primary keys."""

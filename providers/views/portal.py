@@ -5,12 +5,14 @@ import os
 from django.contrib import messages
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from audit.services import record_event
 from core import uploads
 
-from .. import selectors, services
+from .. import claims, selectors, services
+from ..claim_forms import ClaimForm
 from ..forms import ReturnForm, SendBackForm
 from ..models import MonitoringReturn, ProviderMembership
 from ..workflow import EDITABLE
@@ -43,8 +45,47 @@ def service_detail(request, pk: int):
             "service": service,
             "fundings": service.fundings.select_related("line__budget__stream", "line__budget__year"),
             "returns": service.returns.select_related("period").order_by("period__starts_on"),
+            "schedule": selectors.schedule_of(service, today=timezone.localdate()),
+            "claims": selectors.claims_for_provider_user(request.user).filter(service=service),
+            "money": selectors.paid_and_reported(service),
+            "can_claim": service.fundings.exists(),
         },
     )
+
+
+def claim_new(request, pk: int):
+    """Claim a payment: which funding (if more than one), which quarter, how much, the spend and a note."""
+    service = get_object_or_404(selectors.services_for_provider_user(request.user), pk=pk)
+    form = ClaimForm(request.POST if request.method == "POST" else None, service=service)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            claim = claims.submit_claim(
+                service_id=service.pk,
+                funding_id=data["funding"],
+                period_id=data.get("period"),
+                schedule_item_id=data.get("schedule_item"),
+                amount=data["amount"],
+                reported_spend=data["reported_spend"],
+                note=data["note"],
+                by=request.user,
+            )
+        except claims.ClaimError as exc:
+            shown = exc.field in form.fields and (exc.field != "funding" or form.asks_for_funding)
+            form.add_error(exc.field if shown else None, str(exc))
+        else:
+            messages.success(
+                request,
+                f"Your claim for {claim.period.label if claim.period else 'a payment'} has been sent. "
+                "The office will check it against your return.",
+            )
+            return redirect("providers:service", pk=service.pk)
+    return render(request, "providers/claim_new.html", {"service": service, "form": form})
+
+
+def claim_detail(request, pk: int):
+    claim = get_object_or_404(selectors.claims_for_provider_user(request.user), pk=pk)
+    return render(request, "providers/claim_detail.html", {"claim": claim})
 
 
 def service_document(request, pk: int, document_pk: int):

@@ -6,15 +6,19 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import permission_required
+from core.money import format_pounds
 from core.pagination import LatePaginator
 from exports.services import request_export
 from funds.models import FinancialYear
+from funds.selectors import commitment_paid
+from funds.services import BudgetRuleError
 
-from .. import selectors, services
+from .. import claims, selectors, services
 from ..chart import bar_chart
+from ..claim_forms import ClaimFilterForm, PaymentForm, ReturnClaimForm
 from ..exports import RETURNS_FOR_PERIOD
 from ..forms import DashboardFilterForm, ExportForm, ReopenForm, RequestChangesForm, ReturnForm
-from ..models import Measure, Service
+from ..models import Claim, Measure, Service
 
 
 def _year(request) -> FinancialYear | None:
@@ -50,6 +54,7 @@ def dashboard(request):
             "today": today,
             "export_form": ExportForm(year=year),
             "measures": Measure.objects.exclude(kind=Measure.Kind.TEXT).select_related("template"),
+            "claims_to_check": selectors.claims_to_check_count(),
         },
     )
 
@@ -145,3 +150,92 @@ def export_period(request):
         by=request.user,
     )
     return redirect("exports:job", pk=job.pk)
+
+
+# --- Claims ----------------------------------------------------------------------------------------------------------
+
+
+@permission_required("providers.view_claim")
+def claims_list(request):
+    form = ClaimFilterForm(request.GET or None)
+    status = form.cleaned_data["status"] if form.is_bound and form.is_valid() else ""
+    page = LatePaginator(selectors.staff_claims(status=status), 100).get_page(request.GET.get("page"))
+    return render(request, "providers/staff/claims.html", {"form": form, "page": page, "status": status})
+
+
+CLAIM_MOVES = {"check", "return", "approve", "pay"}
+
+
+@permission_required("providers.view_claim")
+def claim_review(request, pk: int):
+    """The claim, its return and what has been paid; a button for each move the person may make (providers.claims
+    checks again)."""
+    claim = get_object_or_404(
+        Claim.objects.select_related(
+            "service__provider",
+            "funding__line__budget__year",
+            "funding__commitment",
+            "period",
+            "monitoring_return__period",
+            "schedule_item",
+            "payment",
+            "submitted_by",
+            "checked_by",
+            "approved_by",
+        ),
+        pk=pk,
+    )
+    return_form, payment_form = ReturnClaimForm(), PaymentForm()
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "check":
+                claims.check_claim(claim_id=claim.pk, by=request.user)
+                messages.success(request, "Claim checked. Finance can now approve it.")
+                return redirect("providers:staff_claim", pk=claim.pk)
+            if action == "approve":
+                claims.approve_claim(claim_id=claim.pk, by=request.user)
+                messages.success(request, "Claim approved for payment.")
+                return redirect("providers:staff_claim", pk=claim.pk)
+            if action == "return":
+                return_form = ReturnClaimForm(request.POST)
+                if return_form.is_valid():
+                    claims.return_claim(
+                        claim_id=claim.pk, by=request.user, reason=return_form.cleaned_data["reason"]
+                    )
+                    messages.success(request, "Claim returned to the provider.")
+                    return redirect("providers:staff_claim", pk=claim.pk)
+            if action == "pay":
+                payment_form = PaymentForm(request.POST)
+                if payment_form.is_valid():
+                    claims.pay_claim(
+                        claim_id=claim.pk,
+                        paid_on=payment_form.cleaned_data["paid_on"],
+                        reference=payment_form.cleaned_data["reference"],
+                        by=request.user,
+                    )
+                    messages.success(request, f"Payment of {format_pounds(claim.amount)} recorded.")
+                    return redirect("providers:staff_claim", pk=claim.pk)
+        except BudgetRuleError as exc:  # providers.claims.ClaimError, or a refusal by funds.services
+            messages.info(request, str(exc))
+            return redirect("providers:staff_claim", pk=claim.pk)
+    S = Claim.Status
+    return render(
+        request,
+        "providers/staff/claim.html",
+        {
+            "claim": claim,
+            "money": selectors.paid_and_reported(claim.service),
+            "left_to_pay": claim.funding.commitment.amount - commitment_paid(claim.funding.commitment_id),
+            "may_check": claims.may(claim, S.CHECKED, request.user),
+            "may_return": claims.may(claim, S.RETURNED, request.user),
+            "may_approve": claims.may(claim, S.APPROVED, request.user),
+            "may_pay": claims.may(claim, S.PAID, request.user),
+            "approve_refusal": claims.refusal(claim, S.APPROVED, request.user)
+            if claim.status == S.CHECKED
+            else None,
+            "return_form": return_form,
+            "payment_form": payment_form,
+            "transitions": selectors.claim_history(claim),
+        },
+    )

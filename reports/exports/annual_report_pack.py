@@ -81,7 +81,11 @@ def write_figures(sheet, figures: AnnualFigures) -> None:
         row += 1
 
     money, count = POUNDS_AND_PENCE, WHOLE_NUMBER
-    section("Projects funded, by area", defs["projects"], ["Area", "Projects", "Amount awarded", "Paid"])
+    section(
+        "Projects funded, by area",
+        defs["projects"],
+        ["Area", "Projects", "Amount awarded", "Paid in the year"],
+    )
     for area in figures.projects_by_area:
         line(area.area, area.projects, area.awarded, area.paid, formats=(count, money, money))
     line(
@@ -105,9 +109,17 @@ def write_figures(sheet, figures: AnnualFigures) -> None:
     line("New and existing victims supported", figures.new_and_existing_victims, formats=(count,))
     row += 1
 
-    section("Spend and commitments", f"{defs['spend']} {defs['committed']}", ["Figure", "Amount"])
-    line("Total spend (payments dated in the year)", figures.total_spend, formats=(money,))
-    line("Total committed against the year's budgets", figures.total_committed, formats=(money,))
+    totals = figures.totals
+    section(
+        "Spend and commitments",
+        " ".join(defs[k] for k in ("budget", "allocated", "spend", "commissioned", "committed")),
+        ["Figure", "Amount"],
+    )
+    line("Budget (the year's pots)", totals.budget, formats=(money,))
+    line("Allocated to budget lines", totals.allocated, formats=(money,))
+    line("Total spend (payments dated in the year)", totals.paid_in_year, formats=(money,))
+    line("Spend on commissioned services", totals.commissioned_spend, formats=(money,))
+    line("Total committed against the year's budgets", totals.committed, formats=(money,))
 
     sheet.column_dimensions["A"].width = 48
     for col in "BCD":

@@ -28,7 +28,8 @@ def test_the_dashboard_runs_the_same_few_queries_for_3_or_30_returns(
     for n in range(providers):
         make_side(f"Org {n}", period)
     client.force_login(reviewer)
-    with django_assert_max_num_queries(12):  # 11, plus the office named in the page header
+    # 11, plus the office named in the page header and the count of claims to check
+    with django_assert_max_num_queries(13):
         response = client.get(reverse("providers:staff_dashboard"))
     assert response.content.decode().count('href="/staff/commissioning/returns/') == providers
 
@@ -101,8 +102,9 @@ def test_the_returns_list_pages_through_every_return_once_in_order_in_the_same_q
     seen, reads = [], []
     for number in (1, 2):
         # The session, the person, the year, the filter's periods, the count, the summary, the export's periods, the
-        # office, the providers and streams to filter by, the page's returns, the charts' measures, and the provider.
-        with django_assert_num_queries(13), CaptureQueriesContext(connection) as queries:
+        # office, the providers and streams to filter by, the page's returns, the charts' measures, the provider, and
+        # the claims to check.
+        with django_assert_num_queries(14), CaptureQueriesContext(connection) as queries:
             response = client.get(url, {"provider": side.provider.pk, "page": number})
         seen += [ret.pk for ret in response.context["page"]]
         reads += [q["sql"] for q in queries.captured_queries if 'providers_service"."name' in q["sql"]]

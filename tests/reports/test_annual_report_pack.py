@@ -190,15 +190,24 @@ def figures_sheet(pack) -> dict[str, dict[str, tuple]]:
 def test_the_figures_equal_computations_made_from_the_rows(pack, year):
     sheet = figures_sheet(pack)
 
+    # The year's grants, by the area of the line they are paid from (as the budget tables count them), with what was
+    # paid on them in the year.
     awards = Award.objects.filter(
-        status__in=[Award.Status.COMMITTED, Award.Status.PAID], application__round__budget__year=year
-    ).select_related("application__area")
+        status__in=[Award.Status.COMMITTED, Award.Status.PAID, Award.Status.CLOSED], line__budget__year=year
+    ).select_related("line__area")
     by_area = defaultdict(lambda: [0, Decimal(0), Decimal(0)])
     for award in awards:
-        area = by_area[award.application.area.name if award.application.area else "No area recorded"]
+        area = by_area[award.line.area.name if award.line.area else "Force-wide and central"]
         area[0] += 1
         area[1] += award.amount
-        area[2] += sum((p.amount for p in Payment.objects.filter(commitment=award.commitment)), Decimal(0))
+        area[2] += sum(
+            (
+                p.amount
+                for p in Payment.objects.filter(commitment=award.commitment)
+                if year.starts_on <= p.paid_on <= year.ends_on
+            ),
+            Decimal(0),
+        )
     projects = sheet["Projects funded, by area"]
     assert {k: v for k, v in projects.items() if k not in ("Area", "Total")} == {
         name: (n, awarded, paid) for name, (n, awarded, paid) in by_area.items()
@@ -246,6 +255,14 @@ def test_the_figures_equal_computations_made_from_the_rows(pack, year):
     )
     money = sheet["Spend and commitments"]
     assert money["Total spend (payments dated in the year)"] == (sum(in_year),)
+    on_services = [
+        p.amount
+        for p in Payment.objects.select_related("commitment__content_type")
+        if datetime.date(2024, 4, 1) <= p.paid_on <= datetime.date(2025, 3, 31)
+        and p.commitment.content_type
+        and p.commitment.content_type.model == "service"
+    ]
+    assert money["Spend on commissioned services"] == (sum(on_services, Decimal(0)),)
     assert money["Total committed against the year's budgets"] == (committed,)
 
     definitions = [r[0] for r in rows(pack["Figures"]) if str(r[0]).startswith("Definition: ")]

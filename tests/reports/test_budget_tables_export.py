@@ -93,9 +93,23 @@ def test_the_checks_sheet_names_the_helping_communities_fund_overrun(workbook):
 
 
 def test_project_counts_come_from_awards_once_money_is_committed(demo_data, tmp_path):
+    from applications.models import Award
+    from tests.applications.factories import RoundFactory, approved_award
+
     solihull = BudgetLine.objects.get(budget__stream__slug="helping-communities-fund", name="Solihull")
-    for n in range(3):
-        services.commit_to_line(line_id=solihull.pk, amount=Decimal("1000"), reference=f"HCF-{n}")
+    round_ = RoundFactory(budget=solihull.budget)
+    for n in range(5):
+        award = approved_award(round_=round_, amount=Decimal("1000"), line=solihull)
+        if n < 4:  # the fifth still awaits finance: not yet a project
+            award.commitment = services.commit_to_line(
+                line_id=solihull.pk, amount=award.amount, reference=f"HCF-{n}", committed_for=award
+            )
+            award.status = (
+                Award.Status.COMMITTED if n < 3 else Award.Status.CANCELLED
+            )  # the fourth was cancelled
+            award.save()
+    # Money committed for something other than a grant is not a project either.
+    services.commit_to_line(line_id=solihull.pk, amount=Decimal("10"), reference="Not a grant")
     path = tmp_path / "tables.xlsx"
     call_command("export_budget_tables", "--year", "2024/25", "--output", str(path), stdout=io.StringIO())
     ws = load_workbook(path, data_only=True)["Helping Communities Fund"]

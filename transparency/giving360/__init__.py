@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from applications.models import Award, Organisation, Round
 from funds.models import Area, FinancialYear, FundingStream, Office
-from funds.selectors import current_office, year_from_label
+from funds.selectors import PaidOnCommitmentChain, current_office, year_from_label
 
 from ..selectors import published_grants
 
@@ -248,8 +248,11 @@ class Selection:
         return "-".join(parts)
 
     def awards(self) -> QuerySet[Award]:
-        return published_grants(year=self.year, stream=self.stream, round=self.round).select_related(
-            "application__area__parent"
+        # `disbursed`: what has been paid, net, on the award's commitment and those it was carried into or from.
+        return (
+            published_grants(year=self.year, stream=self.stream, round=self.round)
+            .select_related("application__area__parent")
+            .annotate(disbursed=PaidOnCommitmentChain("commitment_id"))
         )
 
 
@@ -278,6 +281,17 @@ def _date_time(value: datetime.datetime) -> str:
     return value.astimezone(datetime.UTC).isoformat(timespec="seconds")
 
 
+def amount_disbursed(award: Award) -> dict:
+    """{"amountDisbursed": what was paid, net of corrections and repayments} once that is more than nothing. Read from
+    the `disbursed` annotation of Selection.awards() (an award from elsewhere is read the same way, with a query)."""
+    disbursed = getattr(award, "disbursed", None)
+    if disbursed is None:
+        disbursed = Award.objects.filter(pk=award.pk).values_list(
+            PaidOnCommitmentChain("commitment_id"), flat=True
+        )[0]
+    return {"amountDisbursed": disbursed.quantize(PENNY)} if disbursed > 0 else {}
+
+
 def grant(award: Award, *, prefix: str, funder: dict, locations: dict | None = None) -> dict:
     """One award as a 360Giving grant. Every field here has a column in columns.COLUMNS, so the spreadsheet forms
     carry all of it."""
@@ -289,6 +303,7 @@ def grant(award: Award, *, prefix: str, funder: dict, locations: dict | None = N
         "description": application.project_summary.strip() or application.title,
         "currency": "GBP",
         "amountAwarded": award.amount.quantize(PENNY),
+        **amount_disbursed(award),
         "awardDate": award_date(award).isoformat(),
         "plannedDates": [planned_dates(round_)],
         "recipientOrganization": [recipient_organisation(application.organisation, prefix)],

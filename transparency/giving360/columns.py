@@ -28,6 +28,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("Description", ("description",)),
     Column("Currency", ("currency",)),
     Column("Amount Awarded", ("amountAwarded",), AMOUNT),
+    Column("Amount Disbursed", ("amountDisbursed",), AMOUNT),
     Column("Award Date", ("awardDate",), DATE),
     Column("Planned Dates:Start Date", ("plannedDates", 0, "startDate"), DATE),
     Column("Planned Dates:End Date", ("plannedDates", 0, "endDate"), DATE),
