@@ -688,7 +688,8 @@ def roll_forward_year(*, year_id: int, by: "User | None", reason: str = "") -> F
         obj=target_year,
         by=by,
         before=None,
-        after={"from": str(year), "to": str(target_year), **made},
+        # Counts, named so the audit trail does not read them as ids of budgets or lines.
+        after={"from": str(year), "to": str(target_year), **{f"{what}_made": n for what, n in made.items()}},
         note=reason,
     )
     return target_year

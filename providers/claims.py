@@ -339,9 +339,18 @@ def pay_claim(*, claim_id: int, paid_on: datetime.date, reference: str, by: "Use
         raise ClaimError("Enter the finance reference, such as the invoice or payment run")
     if paid_on is None:
         raise ClaimError("Enter the date the payment was made")
+    # Lock order as providers.funding's: the service, then its instalment, then funds' rows (in record_payment), so
+    # paying a claim and varying its funding queue rather than deadlock.
+    service_id = Claim.objects.filter(pk=claim_id).values_list("service_id", flat=True).first()
+    Service.objects.select_for_update().filter(pk=service_id).first()
     claim = _lock(claim_id)
     if problem := refusal(claim, S.PAID, by):
         raise ClaimError(problem)
+    item = None
+    if claim.schedule_item_id:
+        item = PaymentScheduleItem.objects.select_for_update().get(pk=claim.schedule_item_id)
+        if item.payment_id is not None:
+            item = None
     payment = record_payment(
         commitment_id=claim.funding.commitment_id,
         amount=claim.amount,
@@ -349,14 +358,9 @@ def pay_claim(*, claim_id: int, paid_on: datetime.date, reference: str, by: "Use
         reference=reference,
         by=by,
     )
-    item = None
-    if claim.schedule_item_id:
-        item = PaymentScheduleItem.objects.select_for_update().get(pk=claim.schedule_item_id)
-        if item.payment_id is None:
-            item.payment = payment
-            item.save(update_fields=["payment"])
-        else:
-            item = None
+    if item is not None:
+        item.payment = payment
+        item.save(update_fields=["payment"])
     _move(
         claim,
         S.PAID,
@@ -386,9 +390,13 @@ def pay_scheduled_item(
         raise ClaimError("Enter the finance reference, such as the invoice or payment run")
     if paid_on is None:
         raise ClaimError("Enter the date the payment was made")
-    item = PaymentScheduleItem.objects.select_for_update().filter(pk=item_id).first()
-    if item is None:
+    service_id = PaymentScheduleItem.objects.filter(pk=item_id).values_list("service_id", flat=True).first()
+    if service_id is None:
         raise ClaimError("There is no such instalment.")
+    # The service first, as providers.funding locks it before its instalments and funds' rows: a variation and a
+    # payment of the same funding then queue instead of deadlocking.
+    Service.objects.select_for_update().filter(pk=service_id).first()
+    item = PaymentScheduleItem.objects.select_for_update().get(pk=item_id)
     when = f"The instalment due on {item.due_on:%-d %B %Y}"
     if item.payment_id is not None:
         raise ClaimError(f"{when} has already been paid.")

@@ -3,7 +3,9 @@
 Published: the Victims Fund (Table 7) and IDVA/ISVA (Table 8) lines, the providers named in the annual reports, and
 Arrest Referral's £500,000 from Prevention and Intervention plus £600,000 from the Community Safety Fund.
 Illustrative (marked `illustrative=True`): how a line is split between providers where the report does not say, and
-every figure in the returns. Runs after funds.demo.load(); safe to run twice.
+every figure in the returns, the payment schedules and what was paid, varied, released and repaid, and the 2025/26
+half of Remedi's two-year contract with the 2025/26 budget structure it is funded from. Runs after funds.demo.load();
+safe to run twice.
 """
 
 import datetime
@@ -18,8 +20,10 @@ from django.utils import timezone
 from accounts import roles
 from accounts.demo import DEMO_PASSWORD
 from accounts.models import User
-from funds.models import Area, BudgetLine, FinancialYear
+from funds import services as funds
+from funds.models import Area, Budget, BudgetEntry, BudgetLine, CommitmentChange, FinancialYear, Payment
 
+from . import funding as money
 from . import ready_templates, services
 from .models import (
     Measure,
@@ -30,6 +34,7 @@ from .models import (
     ProviderMembership,
     Service,
     ServiceDocument,
+    ServiceFunding,
 )
 
 PREPARER = "provider@demo.pcc-grants.example"
@@ -82,7 +87,11 @@ SERVICES = [
         "Remedi",
         "Restorative Justice West Midlands",
         "Restorative Justice",
-        [("victims-fund", "Restorative Justice", 236250)],
+        # A two-year contract: 2024/25 as published, and an illustrative 2025/26 share (NEXT_YEAR_VICTIMS_POT).
+        [
+            ("victims-fund", "Restorative Justice", 236250),
+            ("victims-fund", "Restorative Justice", 240000, 2025),
+        ],
         [],
         VF,
         False,
@@ -278,6 +287,36 @@ CHANGES_COMMENT = (
     "Existing victims supported looks as if it counts Q2's new victims twice. Please check and resubmit."
 )
 
+# The money after commitment (all illustrative). Every funding has four quarterly instalments (providers.funding.
+# make_schedule) paid quarter by quarter in the finance system's payment runs, on these days of its year...
+PAYMENT_RUNS = [(7, 15), (10, 15), (1, 15), (3, 14)]  # (month, day): Q1 to Q4
+# ...except that one contract was varied up after Q2 was paid (its last instalment takes the rise),
+VARIED = (
+    "Birmingham and Solihull Women's Aid",
+    "Domestic abuse support",
+    Decimal("307500"),
+    "Contract review in October 2024 agreed extra refuge support over the winter: £7,500 for Q4.",
+)
+# one ended with its Q4 instalment unpaid and the underspend released,
+UNDERSPENT = (
+    "Coventry Haven",
+    "FGM practitioner",
+    "The practitioner post was vacant from January 2025 and the contract ended on 31 March 2025, so the Q4 "
+    "instalment was not claimed.",
+)
+# and one provider paid money back after its Q4 figures were checked (a clawback).
+REPAID = (
+    "RSVP",
+    "Sexual violence counselling",
+    Decimal("2500"),
+    datetime.date(2025, 3, 28),
+    "REM-2025-03-28",
+    "Twenty counselling sessions paid for in Q4 were not delivered; RSVP repaid their cost.",
+)
+# Remedi's Restorative Justice contract runs for two years, funded over 2024/25 and 2025/26 in one go
+# (providers.funding.fund_service_over_years), from a 2025/26 structure rolled forward from 2024/25.
+NEXT_YEAR_VICTIMS_POT = Decimal("240000")
+
 
 @transaction.atomic
 def load() -> dict:
@@ -295,8 +334,10 @@ def load() -> dict:
             ProviderAlias.objects.update_or_create(name=alias, defaults={"provider": providers[name]})
     people = {name: _people(provider) for name, provider in providers.items()}
     areas = {a.name: a for a in Area.objects.filter(kind=Area.Kind.LOCAL_AUTHORITY)}
+    _next_year_budgets(year)
     loaded = []
     for provider, name, theme, fundings, covers, template, illustrative, status in SERVICES:
+        last_year = max((f[3] if len(f) > 3 else year.start_year) for f in fundings)
         service, _ = Service.objects.update_or_create(
             provider=providers[provider],
             name=name,
@@ -304,7 +345,7 @@ def load() -> dict:
                 "theme": theme,
                 "status": status,
                 "start_year": year,
-                "end_year": year,
+                "end_year": FinancialYear.objects.get(start_year=last_year),
                 "template": templates[template] if template else None,
                 "illustrative": illustrative,
                 "contract_manager": commissioner,
@@ -314,6 +355,7 @@ def load() -> dict:
         # Committed by the loader itself (by=None): commissioning officers run services but do not commit money.
         _fund(service, year, fundings, None)
         loaded.append(service)
+    _pay(loaded)
     _document(Service.objects.get(provider=providers[DEMO_PROVIDER], name="IDVA service"))
     for template in templates.values():
         for index, period in enumerate(services.create_periods(template=template, year=year)):
@@ -359,18 +401,106 @@ def _people(provider: Provider) -> tuple[User, User]:
 
 
 def _fund(service, year, fundings, by) -> None:
-    for stream_slug, line_name, amount in fundings:
-        line = BudgetLine.objects.get(budget__stream__slug=stream_slug, budget__year=year, name=line_name)
+    """Fund the service from each line it is not yet funded from: a contract over several years in one go."""
+    missing = []
+    for stream_slug, line_name, amount, *start in fundings:
+        line = BudgetLine.objects.select_related("budget").get(
+            budget__stream__slug=stream_slug,
+            budget__year__start_year=start[0] if start else year.start_year,
+            name=line_name,
+        )
         if not service.fundings.filter(line=line).exists():
-            services.fund_service(service=service, line_id=line.pk, amount=Decimal(amount), by=by)
-        quarter = (Decimal(amount) / 4).quantize(Decimal("0.01"))
-        for n, due in enumerate([(2024, 7, 1), (2024, 10, 1), (2025, 1, 6), (2025, 4, 1)]):
-            PaymentScheduleItem.objects.get_or_create(
-                service=service,
-                due_on=datetime.date(*due),
-                note=f"{line.budget.stream} Q{n + 1}",
-                defaults={"amount": quarter if n < 3 else Decimal(amount) - 3 * quarter},
-            )
+            missing.append((line, Decimal(amount)))
+    if len({line.budget.year_id for line, _ in missing}) > 1:
+        money.fund_service_over_years(
+            service_id=service.pk, profile=[(line.pk, amount) for line, amount in missing], by=by
+        )
+        return
+    for line, amount in missing:
+        services.fund_service(service=service, line_id=line.pk, amount=amount, by=by)
+
+
+def _next_year_budgets(year) -> None:
+    """2025/26's budget structure, rolled forward from 2024/25 as finance would at the year end, and the Victims Fund
+    money agreed so far for it: the second year of Remedi's contract (illustrative). What is there already is kept."""
+    following = FinancialYear.objects.get(start_year=year.start_year + 1)
+    if not Budget.objects.filter(year=following).exists():
+        funds.roll_forward_year(
+            year_id=year.pk, by=None, reason=f"Demo: {following} budgets, rolled forward from {year}"
+        )
+    line = BudgetLine.objects.select_related("budget__stream__source").get(
+        budget__stream__slug="victims-fund", budget__year=following, name="Restorative Justice"
+    )
+    note = f"Illustrative: {following} Victims Fund money agreed so far (the Restorative Justice contract)"
+    if not BudgetEntry.objects.filter(budget=line.budget, note=note).exists():
+        funds.add_to_pot(
+            budget_id=line.budget_id,
+            amount=NEXT_YEAR_VICTIMS_POT,
+            source=line.budget.stream.source,
+            note=note,
+            by=None,
+        )
+    if line.amount < NEXT_YEAR_VICTIMS_POT:
+        line.amount, line.illustrative = NEXT_YEAR_VICTIMS_POT, True
+        funds.save_line(line=line, by=None, reason=note)
+
+
+def _pay(loaded: list[Service]) -> None:
+    """Schedule every funding of the demo's services and pay it quarter by quarter, with the variation, the
+    underspend and the repayment above, each in its place in the year. Each step is skipped once it is done."""
+    fundings = list(
+        ServiceFunding.objects.filter(service__in=loaded)
+        .select_related("service__provider", "line__budget__year", "commitment")
+        .order_by("line__budget__year__start_year", "pk")
+    )
+    for funding in fundings:
+        _drop_unlinked_instalments(funding.service)
+        if not funding.schedule.exists():
+            money.make_schedule(funding_id=funding.pk, by=None)
+    for quarter, (month, day) in enumerate(PAYMENT_RUNS):
+        for funding in fundings:
+            key = (funding.service.provider.name, funding.service.name)
+            changes = CommitmentChange.objects.filter(commitment_id=funding.commitment_id)
+            if key == VARIED[:2] and quarter == 2 and not changes.filter(kind="variation").exists():
+                money.vary_funding(funding_id=funding.pk, new_amount=VARIED[2], by=None, reason=VARIED[3])
+            if key == UNDERSPENT[:2] and quarter == 3:
+                if not changes.filter(kind="underspend").exists():
+                    money.release_funding_underspend(funding_id=funding.pk, by=None, reason=UNDERSPENT[2])
+                continue
+            start = funding.line.budget.year.start_year
+            paid_on = datetime.date(start if month > 3 else start + 1, month, day)
+            items = list(funding.schedule.order_by("due_on", "pk"))
+            if quarter < len(items) and items[quarter].payment_id is None and paid_on <= timezone.localdate():
+                _pay_instalment(items[quarter], funding, paid_on)
+    repaid = next(f for f in fundings if (f.service.provider.name, f.service.name) == REPAID[:2])
+    if not Payment.objects.filter(commitment_id=repaid.commitment_id, kind=Payment.Kind.REPAYMENT).exists():
+        amount, received_on, reference, reason = REPAID[2:]
+        money.record_funding_repayment(
+            funding_id=repaid.pk,
+            amount=amount,
+            received_on=received_on,
+            reference=reference,
+            by=None,
+            reason=reason,
+        )
+
+
+def _drop_unlinked_instalments(service: Service) -> None:
+    # Earlier versions of this demo planned instalments linked to no funding; each funding's own schedule replaces
+    # them. Only unpaid, unclaimed ones go: they hold no money.
+    service.payment_schedule.filter(funding__isnull=True, payment__isnull=True, claim__isnull=True).delete()
+
+
+def _pay_instalment(item: PaymentScheduleItem, funding: ServiceFunding, paid_on: datetime.date) -> None:
+    """Pay an instalment as the system (providers.claims.pay_scheduled_item pays for a person in finance, and refuses
+    anyone else): the payment through funds.services, which checks it and records it in the audit trail against the
+    commitment, then the instalment linked to it."""
+    reference = f"PR-{paid_on:%Y-%m-%d}"
+    payment = funds.record_payment(
+        commitment_id=funding.commitment_id, amount=item.amount, paid_on=paid_on, reference=reference, by=None
+    )
+    item.payment = payment
+    item.save(update_fields=["payment"])
 
 
 def _document(service) -> None:

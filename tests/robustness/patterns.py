@@ -167,6 +167,15 @@ FILL = {
     "providers:return_send_back": _returns,
     "providers:staff_return": _returns,
     "providers:staff_measure_chart": lambda w: _measures(),
+    "providers:claim": lambda w: [{"pk": w.objects["own_claim"].pk}, {"pk": w.objects["other_claim"].pk}],
+    "providers:claim_new": lambda w: [
+        {"pk": w.objects["own_service"].pk},
+        {"pk": w.objects["other_service"].pk},
+    ],
+    "providers:staff_claim": lambda w: [
+        {"pk": w.objects["own_claim"].pk},
+        {"pk": w.objects["other_claim"].pk},
+    ],
     # transparency
     "transparency:decision": lambda w: [{"number": n} for n in _decision_numbers()],
     # admin views of the project's own

@@ -132,6 +132,21 @@ def load_demo_and_people() -> World:
         service=other_service, title="Other contract", file=ContentFile(b"%PDF-1.4", name="other.pdf")
     )
 
+    # A claim from each provider, waiting to be checked: the claim pages and the claims admin have a row, and the
+    # demo provider's people have another provider's claim id to try.
+    from providers.models import Claim, ServiceFunding
+
+    claims = {}
+    for key, service in (("own_claim", own_service), ("other_claim", other_service)):
+        funding = ServiceFunding.objects.filter(service=service).order_by("pk").first()
+        claims[key] = Claim.objects.create(
+            service=service,
+            funding=funding,
+            amount=Decimal("100.00"),
+            reported_spend=Decimal("90.00"),
+            submitted_by=users["preparer"],
+        )
+
     export = ExportJob.objects.create(
         kind="applications.list",
         title="Applications",
@@ -201,6 +216,7 @@ def load_demo_and_people() -> World:
         "export": export,
         "unverified": unverified,
         "decision": Decision.objects.order_by("pk").first(),
+        **claims,
     }
     provider_members = ProviderMembership.objects.filter(provider=demo_provider).values_list(
         "user_id", flat=True
@@ -210,8 +226,20 @@ def load_demo_and_people() -> World:
         # What an applicant of organisation A might paste into a form: B's ids, and the other way round.
         "applicant": [other_app.pk, other_org.pk, other_doc.pk, other_question.pk],
         "other_applicant": [draft.pk, own_org.pk, own_doc.pk, question.pk],
-        "preparer": [other_return.pk, other_service.pk, other_service_doc.pk, other_provider.pk],
-        "signatory": [other_return.pk, other_service.pk, other_service_doc.pk, other_provider.pk],
+        "preparer": [
+            other_return.pk,
+            other_service.pk,
+            other_service_doc.pk,
+            other_provider.pk,
+            claims["other_claim"].pk,
+        ],
+        "signatory": [
+            other_return.pk,
+            other_service.pk,
+            other_service_doc.pk,
+            other_provider.pk,
+            claims["other_claim"].pk,
+        ],
     }
     return World(users=users, objects=objects, foreign_ids=foreign)
 
