@@ -648,7 +648,7 @@ def roll_forward_year(*, year_id: int, by: "User | None", reason: str = "") -> F
     for budget in Budget.objects.filter(year=year).select_related("stream").order_by("pk"):
         new_budget, created = Budget.objects.get_or_create(stream=budget.stream, year=target_year)
         made["budgets"] += created
-        sections = {None: None}
+        sections: dict[int | None, BudgetSection | None] = {None: None}
         for section in budget.sections.order_by("order", "pk"):
             new_section, created = BudgetSection.objects.get_or_create(
                 budget=new_budget,
@@ -659,7 +659,7 @@ def roll_forward_year(*, year_id: int, by: "User | None", reason: str = "") -> F
             made["sections"] += created
         for line in budget.lines.select_related("area").order_by("pk"):
             # An area replaced at a boundary change passes its line to its successor; one simply ended gets none.
-            area = line.area.rolled_up_to(target_year.starts_on) if line.area_id else None
+            area = line.area.rolled_up_to(target_year.starts_on) if line.area is not None else None
             if area is not None and not area.is_valid_on(target_year.starts_on):
                 continue
             _new_line, created = BudgetLine.objects.get_or_create(

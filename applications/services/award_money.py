@@ -41,6 +41,13 @@ def _lock_award(award_id: int, by: "User | None", *, doing: str) -> Award:
     return award
 
 
+def _commitment_id(award: Award) -> int:
+    """The award's live commitment; _lock_award has refused an award without one."""
+    if award.commitment_id is None:
+        raise AwardError(f"{award.application.reference} has no money committed")
+    return award.commitment_id
+
+
 def _paid_instalments(award: Award) -> tuple[int, Decimal]:
     row = award.payments.filter(payment__isnull=False).aggregate(n=Max("number"), s=Sum("amount"))
     return award.payments.filter(payment__isnull=False).count(), row["s"] or Decimal("0")
@@ -118,7 +125,8 @@ def vary_award(
         )
     if line.pk == award.line_id and amount == award.amount and instalments == award.instalments:
         raise AwardError(f"{reference}: nothing would change")
-    before = {"amount": award.amount, "line": award.line, "instalments": award.instalments}
+    before_amount, before_line, before_instalments = award.amount, award.line, award.instalments
+    commitment_id = _commitment_id(award)
     try:
         if line.pk != award.line_id:
             if paid:
@@ -129,7 +137,7 @@ def vary_award(
                 what="This variation", change=amount - award.amount, decision=decision
             )
             funds_services.release_commitment(
-                commitment_id=award.commitment_id, by=by, reason=f"Varied to {line.name}: {reason}"
+                commitment_id=commitment_id, by=by, reason=f"Varied to {line.name}: {reason}"
             )
             commitment = funds_services.commit_to_line(
                 line_id=line.pk, amount=amount, reference=str(award.application), committed_for=award, by=by
@@ -137,7 +145,7 @@ def vary_award(
             award.commitment = commitment
         elif amount != award.amount:
             funds_services.vary_commitment(
-                commitment_id=award.commitment_id, new_amount=amount, by=by, reason=reason, decision=decision
+                commitment_id=commitment_id, new_amount=amount, by=by, reason=reason, decision=decision
             )
     except BudgetRuleError as exc:
         raise AwardError(f"{reference}: {exc}") from exc
@@ -149,11 +157,11 @@ def vary_award(
     _settle_status(award)
     variation = AwardVariation.objects.create(
         award=award,
-        amount_before=before["amount"],
+        amount_before=before_amount,
         amount_after=amount,
-        line_before=before["line"],
+        line_before=before_line,
         line_after=line,
-        instalments_before=before["instalments"],
+        instalments_before=before_instalments,
         instalments_after=instalments,
         reason=reason,
         decision=decision,
@@ -163,11 +171,7 @@ def vary_award(
         "award.varied",
         obj=award,
         by=by,
-        before={
-            "amount": str(before["amount"]),
-            "line": before["line"].name,
-            "instalments": before["instalments"],
-        },
+        before={"amount": str(before_amount), "line": before_line.name, "instalments": before_instalments},
         after={"amount": str(amount), "line": line.name, "instalments": instalments},
         note=reason,
     )
@@ -185,7 +189,7 @@ def close_award(*, award_id: int, by: "User", reason: str) -> Award:
     if not (reason or "").strip():
         raise AwardError("Give the reason for closing the award")
     try:
-        change = funds_services.release_underspend(commitment_id=award.commitment_id, by=by, reason=reason)
+        change = funds_services.release_underspend(commitment_id=_commitment_id(award), by=by, reason=reason)
     except BudgetRuleError as exc:
         raise AwardError(f"{reference}: {exc}") from exc
     if change is None:
@@ -220,7 +224,7 @@ def record_award_repayment(
     award = _lock_award(award_id, by, doing="record a repayment on")
     try:
         funds_services.record_repayment(
-            commitment_id=award.commitment_id,
+            commitment_id=_commitment_id(award),
             amount=Decimal(amount),
             received_on=received_on,
             reference=reference,
@@ -249,7 +253,7 @@ def carry_award_forward(*, award_id: int, by: "User", reason: str, decision_id: 
     decision = Decision.objects.filter(pk=decision_id).first() if decision_id else None
     try:
         continued = funds_services.carry_forward(
-            commitment_id=award.commitment_id, by=by, reason=reason, decision=decision
+            commitment_id=_commitment_id(award), by=by, reason=reason, decision=decision
         )
     except BudgetRuleError as exc:
         raise AwardError(f"{award.application.reference}: {exc}") from exc

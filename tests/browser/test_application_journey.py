@@ -5,8 +5,8 @@ import re
 from decimal import Decimal
 
 import pytest
-from playwright.sync_api import expect
 from django.core import mail
+from playwright.sync_api import expect
 
 from applications.models import Application, Award, Status
 from funds.selectors import line_committed

@@ -326,7 +326,9 @@ def _finance_pays_the_award(finance: Person) -> None:
     expect(page.locator(".errorlist")).to_contain_text("as a real date")
     page.fill("#id_paid_on", datetime.date.today().strftime("%d/%m/%Y"))
     page.click("input[type=submit]")
-    expect(page.locator(".messagelist")).to_contain_text(f"Payment 1 of Award {SUBMITTED_REFERENCE} recorded as paid")
+    expect(page.locator(".messagelist")).to_contain_text(
+        f"Payment 1 of Award {SUBMITTED_REFERENCE} recorded as paid"
+    )
     expect(page.locator(".messagelist .error")).to_have_count(0)
 
     page.goto("/admin/applications/award/")

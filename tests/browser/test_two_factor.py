@@ -1,7 +1,6 @@
 """Staff two-factor pages in Chromium, checked with axe: set up, enter a code, a wrong code, a recovery code."""
 
 import re
-
 import time
 
 import pytest
