@@ -15,7 +15,7 @@ from audit.models import AuditEvent
 from audit.selectors import trail_of
 from audit.services import record_status_change
 from funds.models import Area, Budget, BudgetLine
-from funds.services import commit_to_line
+from funds.services import commit_to_line, record_payment
 
 from .models import (
     STATUS_CHANGED,
@@ -256,7 +256,30 @@ def _commit_once(award: Award, by: User, *, paid: bool) -> None:
     award.approved_by, award.approved_at = by, award.application.submitted_at + datetime.timedelta(days=30)
     award.accepted_at = award.approved_at + datetime.timedelta(days=5)
     award.save()
-    AwardPayment.objects.get_or_create(award=award, number=1, defaults={"amount": award.amount})
+    if not paid:
+        AwardPayment.objects.get_or_create(award=award, number=1, defaults={"amount": award.amount})
+        return
+    # Two instalments: half on acceptance, paid a fortnight later by the office's payment run within the year the
+    # money is from (so the Helping Communities Fund shows spend in 2024/25, like the commissioned streams), and the
+    # rest due three months after approval, not yet paid.
+    half = (award.amount / 2).quantize(Decimal("0.01"), rounding="ROUND_DOWN")
+    award.schedule, award.instalments = Award.Schedule.INSTALMENTS, 2
+    award.save(update_fields=["schedule", "instalments"])
+    first, _ = AwardPayment.objects.get_or_create(award=award, number=1, defaults={"amount": half})
+    AwardPayment.objects.get_or_create(
+        award=award,
+        number=2,
+        defaults={
+            "amount": award.amount - half,
+            "due_on": award.approved_at.date() + datetime.timedelta(days=91),
+        },
+    )
+    year = award.line.budget.year
+    paid_on = min(max(award.accepted_at.date() + datetime.timedelta(days=14), year.starts_on), year.ends_on)
+    first.payment = record_payment(
+        commitment_id=commitment.pk, amount=half, paid_on=paid_on, reference=f"BACS {paid_on:%Y-%m-%d}"
+    )
+    first.save(update_fields=["payment"])
 
 
 def _open_round(budget: Budget, lpas: dict, applicant: User, officer: User) -> Round:

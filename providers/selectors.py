@@ -303,16 +303,16 @@ class PaidAndReported:
     """What the office has paid a service and what the provider says it spent, and how far apart they are."""
 
     paid: Decimal
-    reported: Decimal
+    reported: Decimal | None  # None until a claim reports spend: nothing reported is not a spend of £0
 
     @property
-    def difference(self) -> Decimal:
+    def difference(self) -> Decimal | None:
         """Spend reported beyond what was paid (negative: paid more than the spend reported)."""
-        return self.reported - self.paid
+        return None if self.reported is None else self.reported - self.paid
 
     @property
-    def paid_beyond_spend(self) -> Decimal:
-        return self.paid - self.reported
+    def paid_beyond_spend(self) -> Decimal | None:
+        return None if self.reported is None else self.paid - self.reported
 
 
 def paid_and_reported(service: Service) -> PaidAndReported:
@@ -328,7 +328,7 @@ def paid_and_reported(service: Service) -> PaidAndReported:
         .exclude(status=Claim.Status.RETURNED)
         .aggregate(total=Sum("reported_spend"))
     )
-    return PaidAndReported(paid=paid["total"] or Decimal("0"), reported=reported["total"] or Decimal("0"))
+    return PaidAndReported(paid=paid["total"] or Decimal("0"), reported=reported["total"])
 
 
 def claim_history(claim: "Claim") -> list[ReturnStep]:

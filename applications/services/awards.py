@@ -244,6 +244,10 @@ def cancel_award(*, award_id: int, by: "User", reason: str) -> Award:
         raise AwardError("Give the reason for cancelling the award")
     if award.status == Award.Status.CANCELLED:
         raise AwardError(f"{reference}: this award is already cancelled")
+    year_id = BudgetLine.objects.filter(pk=award.line_id).values_list("budget__year_id", flat=True).get()
+    if funds_selectors.year_is_closed(year_id):
+        year = FinancialYear.objects.get(pk=year_id)
+        raise AwardError(f"{reference}: {year} is closed, so its budgets and commitments cannot change.")
     paid = award.payments.filter(payment__isnull=False).aggregate(s=Sum("amount"))["s"]
     if paid:
         raise AwardError(
