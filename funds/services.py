@@ -591,22 +591,14 @@ def carry_forward(
     target.amount += unpaid
     line.save(update_fields=["amount"])
     target.save(update_fields=["amount"])
-    transfer = uuid.uuid4()
-    note = f"Carried forward: {commitment.reference}"[:250]
-    for budget, kind, signed, other in (
-        (old_budget, BudgetEntry.Kind.TRANSFER_OUT, -unpaid, new_budget),
-        (new_budget, BudgetEntry.Kind.TRANSFER_IN, unpaid, old_budget),
-    ):
-        BudgetEntry.objects.create(
-            budget=budget,
-            kind=kind,
-            amount=signed,
-            counterpart=other,
-            transfer_reference=transfer,
-            decision=decision,
-            note=note,
-            created_by=by if _is_person(by) else None,
-        )
+    _transfer_entries(
+        source=old_budget,
+        target=new_budget,
+        amount=unpaid,
+        decision=decision,
+        note=f"Carried forward: {commitment.reference}"[:250],
+        by=by,
+    )
     continued = Commitment.objects.create(
         line=target,
         amount=unpaid,
@@ -797,6 +789,37 @@ def _check_two_budgets(from_budget_id: int, to_budget_id: int, amount: Decimal) 
         raise BudgetRuleError("Choose two different budgets to transfer between.")
 
 
+def _transfer_entries(
+    *,
+    source: Budget,
+    target: Budget,
+    amount: Decimal,
+    decision: Decision | None,
+    note: str,
+    by: "User | None",
+    countersigned_by: "User | None" = None,
+) -> uuid.UUID:
+    """The two ledger entries of money moving between pots (a transfer, or a carry-forward into the next year), which
+    always appear together under one reference. The caller has locked both budgets and checked the move."""
+    reference = uuid.uuid4()
+    for budget, kind, signed, other in (
+        (source, BudgetEntry.Kind.TRANSFER_OUT, -amount, target),
+        (target, BudgetEntry.Kind.TRANSFER_IN, amount, source),
+    ):
+        BudgetEntry.objects.create(
+            budget=budget,
+            kind=kind,
+            amount=signed,
+            counterpart=other,
+            transfer_reference=reference,
+            decision=decision,
+            note=note,
+            created_by=by if _is_person(by) else None,
+            countersigned_by=countersigned_by,
+        )
+    return reference
+
+
 @transaction.atomic
 def transfer_between_budgets(
     *,
@@ -832,22 +855,15 @@ def transfer_between_budgets(
                 "The person who asked for a transfer cannot also give its second signature."
             )
         require_permission(countersigned_by, "funds.countersign", "give the second signature on a transfer")
-    reference = uuid.uuid4()
-    for budget, kind, signed, other in (
-        (source, BudgetEntry.Kind.TRANSFER_OUT, -amount, target),
-        (target, BudgetEntry.Kind.TRANSFER_IN, amount, source),
-    ):
-        BudgetEntry.objects.create(
-            budget=budget,
-            kind=kind,
-            amount=signed,
-            counterpart=other,
-            transfer_reference=reference,
-            decision=decision,
-            note=note,
-            created_by=by if _is_person(by) else None,
-            countersigned_by=countersigned_by,
-        )
+    reference = _transfer_entries(
+        source=source,
+        target=target,
+        amount=amount,
+        decision=decision,
+        note=note,
+        by=by,
+        countersigned_by=countersigned_by,
+    )
     after = {
         "from": str(source),
         "to": str(target),
