@@ -129,3 +129,24 @@ def test_people_without_the_budget_permission_cannot_open_it(client, year):
     client.force_login(UserFactory(is_staff=True))
     assert client.get(reverse("reports:outturn")).status_code == 403
     assert client.get(reverse("reports:outturn"), {"format": "csv"}).status_code == 403
+
+
+def test_the_page_reads_the_same_queries_however_many_streams_and_lines(staff_client, year):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert staff_client.get(reverse("reports:outturn"), {"year": "2024/25"}).status_code == 200
+        return len(queries)
+
+    before = count()
+    for _ in range(4):
+        budget = BudgetFactory(year=year, pot=Decimal("9000"))
+        for n in range(3):
+            line = BudgetLineFactory(budget=budget, amount=Decimal("1000"), area=AreaFactory(), kind="area")
+            c = services.commit_to_line(line_id=line.pk, amount=Decimal("500"), reference=f"C{n}")
+            services.record_payment(
+                commitment_id=c.pk, amount=Decimal("100"), paid_on=datetime.date(2024, 9, 1), reference="R"
+            )
+    assert count() == before
