@@ -15,6 +15,7 @@ from core.admin_widgets import ValidIdsAutocompleteMixin
 from core.money import format_pounds
 from funds.forms import ReasonForm
 from funds.models import BudgetLine, Office
+from funds.selectors import instalment_state_on
 from funds.services import BudgetRuleError
 
 from . import duties, services
@@ -512,17 +513,17 @@ class AwardPaymentAdmin(NeverDeleted, BigListAdmin):
     @admin.display(description="State")
     def state(self, obj):
         """Paid (on its date), not yet due, due, or overdue once the office's payment terms have passed since it
-        fell due; an instalment due on acceptance falls due when the award is accepted."""
+        fell due (funds.selectors.instalment_state_on); an instalment due on acceptance falls due when the award is
+        accepted."""
         if obj.payment_id:
             return f"Paid on {obj.payment.paid_on:%-d %b %Y}"
         due_on = obj.due_on or (obj.award.accepted_at.date() if obj.award.accepted_at else None)
         if due_on is None:
             return "Due when accepted"
-        today = timezone.localdate()
-        if today < due_on:
-            return "Not yet due"
-        terms = obj.terms if getattr(obj, "terms", None) is not None else 30
-        return "Overdue" if (today - due_on).days > terms else "Due"
+        terms = obj.terms if obj.terms is not None else Office._meta.get_field("payment_terms_days").default
+        return instalment_state_on(
+            due_on=due_on, paid=False, today=timezone.localdate(), terms_days=terms
+        ).label
 
     def has_record_award_payment_permission(self, request):
         return request.user.has_perm(duties.RECORD_PAYMENT)

@@ -2,22 +2,8 @@
 
 from django import forms
 
-from funds.forms import PoundsField, ReasonForm
+from funds.forms import DayField, PoundsField, ReasonForm
 from funds.models import BudgetLine, Decision
-
-DATE_FORMATS = ["%d/%m/%Y", "%d %m %Y", "%d-%m-%Y", "%Y-%m-%d", "%d %B %Y", "%d %b %Y"]
-
-
-def day_field(label: str, what: str) -> forms.DateField:
-    return forms.DateField(
-        label=label,
-        input_formats=DATE_FORMATS,
-        help_text="For example, 31/3/2025",
-        error_messages={
-            "required": f"Enter the date {what}",
-            "invalid": f"Enter the date {what} as a real date, like 31/3/2025",
-        },
-    )
 
 
 def _decisions():
@@ -25,7 +11,7 @@ def _decisions():
 
 
 class RecordPaymentForm(forms.Form):
-    paid_on = day_field("Date paid", "the payment was made")
+    paid_on = DayField(label="Date paid", what="the payment was made", short="date paid")
     reference = forms.CharField(
         label="Finance system reference",
         max_length=120,
@@ -84,7 +70,7 @@ class RepaymentForm(ReasonForm):
     amount = PoundsField(
         label="Amount repaid", allow_zero=False, error_messages={"required": "Enter the amount repaid"}
     )
-    received_on = day_field("Date received", "the money was received")
+    received_on = DayField(label="Date received", what="the money was received", short="date received")
     reference = forms.CharField(
         label="Reference",
         max_length=120,

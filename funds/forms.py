@@ -1,3 +1,5 @@
+import datetime
+
 from django import forms
 
 from core.money import AmountError, parse_pounds
@@ -29,6 +31,37 @@ class PoundsField(forms.CharField):
             return parse_pounds(value, allow_zero=self.allow_zero)
         except AmountError as exc:
             raise forms.ValidationError(str(exc), code="amount") from exc
+
+
+# How people write a day: 31/3/2025, 31 3 2025, 31-3-2025, 2025-03-31, 31 March 2025, 31 Mar 2025.
+DATE_FORMATS = ["%d/%m/%Y", "%d %m %Y", "%d-%m-%Y", "%Y-%m-%d", "%d %B %Y", "%d %b %Y"]
+
+
+class DayField(forms.DateField):
+    """The day money moved (paid, received), typed as people write it, in the years this service covers (2000 to
+    2099, as FinancialYear reads them). `what` ends "Enter the date …" ("the payment was made"); `short` names it in
+    the other messages ("date paid")."""
+
+    def __init__(self, *, label: str, what: str, short: str, **kwargs):
+        self.short = short
+        super().__init__(
+            label=label,
+            input_formats=DATE_FORMATS,
+            widget=forms.TextInput(attrs={"class": "govuk-input--width-10", "spellcheck": "false"}),
+            help_text="For example, 31/3/2025",
+            error_messages={
+                "required": f"Enter the date {what}",
+                "invalid": f"Enter the {short} as a real date, like 31/3/2025",
+            },
+            **kwargs,
+        )
+
+    def validate(self, value):
+        super().validate(value)
+        if value is not None and not datetime.date(2000, 1, 1) <= value <= datetime.date(2099, 12, 31):
+            raise forms.ValidationError(
+                f"Enter a {self.short} between 2000 and 2099, like 31/3/2025", code="range"
+            )
 
 
 class YearField(forms.ModelChoiceField):

@@ -231,3 +231,41 @@ class PaidOnCommitmentChain(Func):
         f"WHERE p.commitment_id IN (SELECT id FROM back UNION SELECT id FROM onward))"
     )
     output_field = DecimalField(**MONEY)
+
+
+# --- Scheduled instalments (award instalments and a service's payment schedule) -------------------------------------
+
+
+@dataclass(frozen=True)
+class InstalmentState:
+    """Where a scheduled instalment stands, as a GOV.UK tag shows it."""
+
+    code: str
+    label: str
+    tag_class: str
+
+
+NOT_YET_DUE = InstalmentState("not_yet_due", "Not yet due", "govuk-tag--grey")
+DUE = InstalmentState("due", "Due", "govuk-tag--blue")
+OVERDUE = InstalmentState("overdue", "Overdue", "govuk-tag--red")
+PAID = InstalmentState("paid", "Paid", "govuk-tag--green")
+
+
+def payment_terms_days() -> int:
+    """The office's payment terms: an instalment unpaid this many days after it fell due is overdue."""
+    return (current_office() or Office()).payment_terms_days
+
+
+def instalment_state_on(
+    *, due_on: datetime.date, paid: bool, today: datetime.date, terms_days: int | None = None
+) -> InstalmentState:
+    """Paid once finance has paid it; before its due date not yet due; then due, for the office's payment terms;
+    overdue after that."""
+    if paid:
+        return PAID
+    if today < due_on:
+        return NOT_YET_DUE
+    days = payment_terms_days() if terms_days is None else terms_days
+    if today > due_on + datetime.timedelta(days=days):
+        return OVERDUE
+    return DUE

@@ -1,17 +1,13 @@
 """Forms for claiming a payment (provider portal) and for checking, returning and paying one (staff)."""
 
-import datetime
-
 from django import forms
 from django.db.models import Q
 
 from core.money import format_pounds
-from funds.forms import PoundsField
+from funds.forms import DayField, PoundsField
 
 from .claims import left_to_claim
 from .models import ReportingPeriod, Service
-
-DATE_FORMATS = ["%d/%m/%Y", "%d %m %Y", "%d-%m-%Y", "%Y-%m-%d", "%d %B %Y", "%d %b %Y"]
 
 
 class ClaimForm(forms.Form):
@@ -138,28 +134,9 @@ class ClaimForm(forms.Form):
         return data
 
 
-class PaidOnField(forms.DateField):
-    """A date typed as 31/3/2025 (or 31 3 2025, 2025-03-31, 31 March 2025)."""
-
+class PaidOnField(DayField):
     def __init__(self, **kwargs):
-        super().__init__(
-            label="Date paid",
-            input_formats=DATE_FORMATS,
-            widget=forms.TextInput(attrs={"class": "govuk-input--width-10", "spellcheck": "false"}),
-            help_text="For example, 31/3/2025",
-            error_messages={
-                "required": "Enter the date the payment was made",
-                "invalid": "Enter the date paid as a real date, like 31/3/2025",
-            },
-            **kwargs,
-        )
-
-    def validate(self, value):
-        super().validate(value)
-        if value is not None and not datetime.date(2000, 1, 1) <= value <= datetime.date(2099, 12, 31):
-            raise forms.ValidationError(
-                "Enter a date paid between 2000 and 2099, like 31/3/2025", code="range"
-            )
+        super().__init__(label="Date paid", what="the payment was made", short="date paid", **kwargs)
 
 
 class PaymentForm(forms.Form):

@@ -1,14 +1,10 @@
 """The pages the funding admin's actions show first: the values each change needs and the reason for it."""
 
-import datetime
-
 from django import forms
 from django.db.models import Case, When
 
-from funds.forms import PoundsField
+from funds.forms import DayField, PoundsField
 from funds.models import BudgetLine, Decision
-
-DATE_FORMATS = ["%d/%m/%Y", "%d %m %Y", "%d-%m-%Y", "%Y-%m-%d", "%d %B %Y", "%d %b %Y"]
 
 
 def _reason(ask: str) -> forms.CharField:
@@ -58,26 +54,11 @@ class CarryForwardForm(ReasonOnly):
     decision = _decision()
 
 
-class ReceivedOnField(forms.DateField):
-    """A date typed as 31/3/2025 (or 31 3 2025, 2025-03-31, 31 March 2025)."""
-
+class ReceivedOnField(DayField):
     def __init__(self, **kwargs):
         super().__init__(
-            label="Date received",
-            input_formats=DATE_FORMATS,
-            widget=forms.TextInput(attrs={"spellcheck": "false"}),
-            help_text="For example, 31/3/2025",
-            error_messages={
-                "required": "Enter the date the money was received",
-                "invalid": "Enter the date received as a real date, like 31/3/2025",
-            },
-            **kwargs,
+            label="Date received", what="the money was received", short="date received", **kwargs
         )
-
-    def validate(self, value):
-        super().validate(value)
-        if value is not None and not datetime.date(2000, 1, 1) <= value <= datetime.date(2099, 12, 31):
-            raise forms.ValidationError("Enter a date received between 2000 and 2099, like 31/3/2025")
 
 
 class ReserveChoiceField(forms.ModelChoiceField):

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import Count, Q, QuerySet, Sum
 
 from audit.selectors import status_changes_of
+from funds import selectors as funds_selectors
 
 from .models import (
     MonitoringReturn,
@@ -221,42 +222,24 @@ def _even_shares(total: Decimal, parts: int) -> list[Decimal]:
 # --- Payments: claims and scheduled instalments ----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class InstalmentState:
-    """Where a scheduled instalment stands, as a GOV.UK tag shows it."""
-
-    code: str
-    label: str
-    tag_class: str
-
-
-NOT_YET_DUE = InstalmentState("not_yet_due", "Not yet due", "govuk-tag--grey")
-DUE = InstalmentState("due", "Due", "govuk-tag--blue")
-OVERDUE = InstalmentState("overdue", "Overdue", "govuk-tag--red")
-PAID = InstalmentState("paid", "Paid", "govuk-tag--green")
-
-
-def payment_terms_days() -> int:
-    """The office's payment terms: an instalment unpaid this many days after it fell due is overdue."""
-    from funds.models import Office
-    from funds.selectors import current_office
-
-    return (current_office() or Office()).payment_terms_days
+# Where an instalment stands is funds' rule, shared with award instalments (funds.selectors.instalment_state_on).
+InstalmentState = funds_selectors.InstalmentState
+NOT_YET_DUE, DUE, OVERDUE, PAID = (
+    funds_selectors.NOT_YET_DUE,
+    funds_selectors.DUE,
+    funds_selectors.OVERDUE,
+    funds_selectors.PAID,
+)
+payment_terms_days = funds_selectors.payment_terms_days
 
 
 def instalment_state(
     item: "PaymentScheduleItem", *, today: datetime.date, terms_days: int | None = None
 ) -> InstalmentState:
-    """Paid once finance has paid it; before its due date not yet due; then due, for the office's payment terms;
-    overdue after that."""
-    if item.payment_id is not None:
-        return PAID
-    if today < item.due_on:
-        return NOT_YET_DUE
-    days = payment_terms_days() if terms_days is None else terms_days
-    if today > item.due_on + datetime.timedelta(days=days):
-        return OVERDUE
-    return DUE
+    """A scheduled instalment of a service's funding: paid once finance has paid it, else by its due date."""
+    return funds_selectors.instalment_state_on(
+        due_on=item.due_on, paid=item.payment_id is not None, today=today, terms_days=terms_days
+    )
 
 
 @dataclass(frozen=True)

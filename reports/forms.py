@@ -5,13 +5,12 @@ from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
-from funds.forms import YearField
+from funds.forms import DATE_FORMATS, YearField
 
 from . import audit_trail as trail_reads
 from .audit_trail import action_label
 
 EARLIEST, LATEST = datetime.date(1900, 1, 1), datetime.date(2999, 12, 31)
-DATE_FORMATS = ["%d/%m/%Y", "%d %m %Y", "%d-%m-%Y", "%Y-%m-%d", "%d %B %Y", "%d %b %Y"]
 
 
 class YearForm(forms.Form):

@@ -11,7 +11,8 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.db import transaction
-from django.db.models import Max, Sum
+from django.db.models import Count, Max, Sum
+from django.utils import timezone
 
 from audit.services import record_event
 from core.money import format_pounds
@@ -31,8 +32,11 @@ LIVE = (Award.Status.COMMITTED, Award.Status.PAID, Award.Status.CLOSED)
 
 
 def _lock_award(award_id: int, by: "User | None", *, doing: str) -> Award:
-    award = Award.objects.select_for_update().get(pk=award_id)
-    award = Award.objects.select_related("application", "line__budget__year").get(pk=award.pk)
+    award = (
+        Award.objects.select_for_update(of=("self",))
+        .select_related("application", "line__budget__year")
+        .get(pk=award_id)
+    )
     reference = award.application.reference
     if by is not None and not by.has_perm(duties.VARY_AWARD):
         raise AwardError(f"{reference}: {duties.MISSING[duties.VARY_AWARD]}")
@@ -49,8 +53,9 @@ def _commitment_id(award: Award) -> int:
 
 
 def _paid_instalments(award: Award) -> tuple[int, Decimal]:
-    row = award.payments.filter(payment__isnull=False).aggregate(n=Max("number"), s=Sum("amount"))
-    return award.payments.filter(payment__isnull=False).count(), row["s"] or Decimal("0")
+    """How many instalments are paid, and how much they came to."""
+    row = award.payments.filter(payment__isnull=False).aggregate(n=Count("pk"), s=Sum("amount"))
+    return row["n"], row["s"] or Decimal("0")
 
 
 def _reprofile(award: Award, *, total: Decimal, instalments: int) -> None:
@@ -72,7 +77,7 @@ def _reprofile(award: Award, *, total: Decimal, instalments: int) -> None:
         if index < len(dues):
             due_on = dues[index]
         else:
-            last_due = _add_months(last_due or datetime.date.today(), 3)
+            last_due = _add_months(last_due or timezone.localdate(), 3)
             due_on = last_due
         amount = share if index < count - 1 else left - share * (count - 1)
         AwardPayment.objects.create(award=award, number=number + index, amount=amount, due_on=due_on)
