@@ -13,9 +13,24 @@ from .assessment import Assessment, Score
 from .awards import Award, AwardPayment, AwardVariation
 from .organisations import Invitation, Membership, Organisation, OrganisationType
 from .references import ReferenceCounter
-from .rounds import Criterion, Question, Requirement, Round, RoundRingFence
+from .reports import GrantReport, ReportReminder
+from .rounds import (
+    CHOICE_KINDS,
+    COLUMN_KINDS,
+    Criterion,
+    FormPurpose,
+    FormVersion,
+    Question,
+    QuestionKind,
+    Requirement,
+    Round,
+    RoundRingFence,
+    Section,
+)
 
 __all__ = [
+    "CHOICE_KINDS",
+    "COLUMN_KINDS",
     "STATUS_CHANGED",
     "Application",
     "Assessment",
@@ -25,17 +40,23 @@ __all__ = [
     "BudgetItem",
     "Criterion",
     "Document",
+    "FormPurpose",
+    "FormVersion",
+    "GrantReport",
     "InformationRequest",
     "Invitation",
     "Membership",
     "Organisation",
     "OrganisationType",
     "Question",
+    "QuestionKind",
     "ReferenceCounter",
+    "ReportReminder",
     "Requirement",
     "Round",
     "RoundRingFence",
     "Score",
+    "Section",
     "Status",
     "StatusEmail",
 ]

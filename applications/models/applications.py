@@ -9,7 +9,7 @@ from django.db.models import Q
 from funds.models import MONEY, Area, Decision
 
 from .organisations import Organisation
-from .rounds import Round, RoundRingFence
+from .rounds import FormVersion, Round, RoundRingFence
 
 
 class Status(models.TextChoices):
@@ -54,7 +54,15 @@ class Application(models.Model):
         RoundRingFence, null=True, blank=True, on_delete=models.PROTECT, related_name="applications"
     )
     amount_requested = models.DecimalField(**MONEY, null=True, blank=True)
-    answers = models.JSONField(default=dict, blank=True, help_text="Round question id -> answer")
+    # The round's form as it was when this application started: its questions never change under it.
+    form_version = models.ForeignKey(
+        FormVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="applications"
+    )
+    answers = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Question key -> answer (applications.questions has each kind's shape)",
+    )
     # Declarations
     declared_by_name = models.CharField(max_length=200, blank=True)
     declared_at = models.DateTimeField(null=True, blank=True)
@@ -179,10 +187,23 @@ class Document(models.Model):
         SAFEGUARDING_POLICY = "safeguarding_policy", "Safeguarding policy"
         ACCOUNTS = "accounts", "Latest accounts or bank statement"
         INFORMATION = "information", "Further information"
+        # A file staff attach to their question to the applicant.
+        REQUEST_ATTACHMENT = "request_attachment", "Attached to our question"
+        # The answer to a file question on the round's form or on a grant report.
+        ANSWER = "answer", "Answer to a question"
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="documents")
     kind = models.CharField(max_length=30, choices=Kind.choices)
     file = models.FileField(upload_to=_document_path)
+    question = models.CharField(
+        max_length=30, blank=True, help_text="The question key, for answers to questions"
+    )
+    information_request = models.ForeignKey(
+        "InformationRequest", null=True, blank=True, on_delete=models.CASCADE, related_name="documents"
+    )
+    grant_report = models.ForeignKey(
+        "GrantReport", null=True, blank=True, on_delete=models.CASCADE, related_name="documents"
+    )
     original_name = models.CharField(max_length=255)
     content_type = models.CharField(max_length=120)
     size = models.PositiveIntegerField()

@@ -74,6 +74,21 @@ class Round(models.Model):
     projects_end_on = models.DateField(
         null=True, blank=True, help_text="When funded projects end. Empty means the end of the financial year"
     )
+
+    class ReportFrequency(models.TextChoices):
+        NONE = "none", "No end-of-grant report"
+        END_OF_PROJECT = "end_of_project", "One report at the end of the project"
+        SIX_MONTHLY = "six_monthly", "Every six months, and at the end of the project"
+
+    report_frequency = models.CharField(
+        max_length=20,
+        choices=ReportFrequency,
+        default=ReportFrequency.END_OF_PROJECT,
+        help_text="When awards report back on what they delivered, on the round's report form",
+    )
+    report_due_days = models.PositiveSmallIntegerField(
+        default=30, help_text="Days after the end of each reporting period that its report is due"
+    )
     illustrative = models.BooleanField(default=False)
 
     class Meta:
@@ -153,18 +168,132 @@ class RoundRingFence(models.Model):
             raise ValidationError({"line": "Choose a ring-fenced budget line."})
 
 
-class Question(models.Model):
-    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="questions")
+class FormPurpose(models.TextChoices):
+    """Which form of a round a section belongs to: the one applicants fill, or the one grantees report on."""
+
+    APPLICATION = "application", "Application form"
+    REPORT = "report", "End-of-grant report"
+
+
+class Section(models.Model):
+    """A group of a round's questions: one task on the applicant's task list, or one part of a grant report."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="sections")
+    purpose = models.CharField(max_length=20, choices=FormPurpose, default=FormPurpose.APPLICATION)
     order = models.PositiveSmallIntegerField(default=0)
-    text = models.CharField(max_length=300)
-    hint = models.CharField(max_length=300, blank=True)
-    max_words = models.PositiveSmallIntegerField(default=250)
+    title = models.CharField(
+        max_length=120, help_text='Shown on the task list, e.g. "Who your service supports"'
+    )
+    description = models.TextField(
+        blank=True, max_length=1000, help_text="Plain text shown above the questions. HTML is shown as typed"
+    )
 
     class Meta:
-        ordering = ["round", "order", "pk"]
+        ordering = ["round", "purpose", "order", "pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class QuestionKind(models.TextChoices):
+    # Stored values never change once data exists: frozen form versions and answers refer to them.
+    SHORT_TEXT = "short_text", "Short text (one line)"
+    LONG_TEXT = "long_text", "Long text (with a word limit)"
+    WHOLE_NUMBER = "whole_number", "Whole number"
+    MONEY = "money", "Amount of money"
+    DATE = "date", "Date"
+    SINGLE_CHOICE = "single_choice", "Choose one (radios)"
+    MULTIPLE_CHOICE = "multiple_choice", "Choose any (checkboxes)"
+    YES_NO = "yes_no", "Yes or no"
+    EMAIL = "email", "Email address"
+    PHONE = "phone", "Phone number"
+    ADDRESS = "address", "UK address"
+    FILE = "file", "File upload"
+    REPEATING_GROUP = "repeating_group", "Repeating group (rows of the questions that are part of it)"
+
+
+# The kinds a repeating group's columns may be: each row is one line of inputs.
+COLUMN_KINDS = {QuestionKind.SHORT_TEXT, QuestionKind.WHOLE_NUMBER, QuestionKind.MONEY, QuestionKind.DATE}
+CHOICE_KINDS = {QuestionKind.SINGLE_CHOICE, QuestionKind.MULTIPLE_CHOICE, QuestionKind.YES_NO}
+
+
+class Question(models.Model):
+    """One question on a round's form. Applications are answered on a frozen copy (FormVersion), so editing a
+    question here never changes what an application already started was asked."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="questions")
+    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="questions")
+    order = models.PositiveSmallIntegerField(default=0)
+    kind = models.CharField(max_length=20, choices=QuestionKind, default=QuestionKind.LONG_TEXT)
+    text = models.CharField(max_length=300)
+    hint = models.CharField(max_length=300, blank=True, help_text="Plain text. HTML is shown as typed")
+    required = models.BooleanField(default=True)
+    max_words = models.PositiveSmallIntegerField(default=250, help_text="Long text only")
+    options = models.TextField(
+        blank=True, help_text="Choices only: one option per line, in the order they are shown"
+    )
+    group = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="columns",
+        help_text="Makes this question a column of a repeating group in the same section",
+    )
+    max_rows = models.PositiveSmallIntegerField(default=10, help_text="Repeating groups only: the most rows")
+    shown_if = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Ask this only when an earlier choice or yes/no question has the answer below",
+    )
+    shown_if_value = models.CharField(max_length=200, blank=True, help_text='The answer, e.g. "Yes"')
+    output = models.CharField(
+        max_length=120,
+        blank=True,
+        help_text="Report forms, whole numbers only: adds the answers up in the year's figures under this name, "
+        'e.g. "Young people reached"',
+    )
+
+    class Meta:
+        ordering = ["round", "section__order", "order", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(max_rows__gte=1, max_rows__lte=50), name="question_max_rows_1_to_50"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.text
+
+    @property
+    def option_list(self) -> list[str]:
+        if self.kind == QuestionKind.YES_NO:
+            return ["Yes", "No"]
+        return [line.strip() for line in self.options.splitlines() if line.strip()]
+
+
+class FormVersion(models.Model):
+    """A round's form as it was when an application (or a report) was started on it: sections and questions frozen
+    as data (applications.questions.definition). A new version is made only when the live form has changed since the
+    last one; every application keeps the version it was answered on."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="form_versions")
+    purpose = models.CharField(max_length=20, choices=FormPurpose, default=FormPurpose.APPLICATION)
+    number = models.PositiveSmallIntegerField()
+    definition = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["round", "purpose", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "purpose", "number"], name="one_form_version_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.round} – {self.get_purpose_display()} version {self.number}"
 
 
 class Criterion(models.Model):

@@ -26,6 +26,7 @@ from .drafting import (  # noqa: F401
     submit_application,
     withdraw_application,
 )
+from .forms import current_form_version, live_definition, version_in_use  # noqa: F401
 from .organisations import accept_invitation, create_organisation, invite_member  # noqa: F401
 from .references import (  # noqa: F401
     highest_number_used,
