@@ -17,6 +17,7 @@ from audit.services import record_status_change
 from funds.models import Area, Budget, BudgetLine
 from funds.services import commit_to_line, record_payment
 
+from .grant_reports import STATUS_CHANGED as REPORT_STATUS_CHANGED
 from .models import (
     STATUS_CHANGED,
     Application,
@@ -24,15 +25,19 @@ from .models import (
     Award,
     AwardPayment,
     Criterion,
+    FormPurpose,
+    GrantReport,
     Membership,
     Organisation,
     Question,
     Round,
     RoundRingFence,
     Score,
+    Section,
     Status,
 )
-from .services import note_references_used, recompute_score
+from .services import current_form_version, note_references_used, recompute_score
+from .services.grant_reports import schedule_reports
 
 APPLICANT_EMAIL = "applicant@demo.pcc-grants.example"
 OFFICER_EMAIL = "grants@demo.pcc-grants.example"
@@ -117,14 +122,105 @@ def _criteria_and_questions(round_: Round) -> None:
         start=1,
     ):
         Criterion.objects.get_or_create(round=round_, name=name, defaults={"order": order, "weight": weight})
-    for order, text in enumerate(
-        [
-            "Who will benefit from your project, and how many people?",
-            "How will you know your project has made people safer?",
-        ],
-        start=1,
-    ):
-        Question.objects.get_or_create(round=round_, text=text, defaults={"order": order, "max_words": 200})
+    _hcf_form(round_)
+
+
+def _section(round_: Round, order: int, title: str, description: str = "") -> Section:
+    section, _ = Section.objects.get_or_create(
+        round=round_,
+        purpose=FormPurpose.APPLICATION,
+        title=title,
+        defaults={"order": order, "description": description},
+    )
+    return section
+
+
+def _ask(section: Section, order: int, text: str, kind: str, **fields) -> Question:
+    question, _ = Question.objects.get_or_create(
+        round=section.round, section=section, text=text, defaults={"order": order, "kind": kind, **fields}
+    )
+    return question
+
+
+def _hcf_form(round_: Round) -> None:
+    """The Helping Communities Fund's own questions: who benefits, how many, when, and a conditional follow-up."""
+    who = _section(round_, 1, "Who your project helps")
+    _ask(who, 1, "Who will benefit from your project?", "long_text", max_words=200)
+    _ask(
+        who,
+        2,
+        "How many people do you expect to take part?",
+        "whole_number",
+        hint="Count each person once, however many sessions they come to",
+    )
+    _ask(
+        who,
+        3,
+        "Which of these does your project tackle?",
+        "multiple_choice",
+        options="Anti-social behaviour\nKnife crime\nDrugs and alcohol\nHate crime\nSafety of women and girls",
+    )
+    young = _ask(who, 4, "Will your project work with children or young people under 18?", "yes_no")
+    _ask(
+        who,
+        5,
+        "Who will be your designated safeguarding lead?",
+        "short_text",
+        hint="Their name and role",
+        shown_if=young,
+        shown_if_value="Yes",
+    )
+    when = _section(round_, 2, "When and how you will know it worked")
+    _ask(when, 1, "When will your project start?", "date")
+    _ask(when, 2, "How will you know your project has made people safer?", "long_text", max_words=200)
+
+
+def _victims_form(round_: Round) -> None:
+    """A Victims Fund round asks about the victims a service supports, with a yes/no on "by and for" services."""
+    service = _section(round_, 1, "The victims you support")
+    _ask(
+        service,
+        1,
+        "Which victims does your service support?",
+        "multiple_choice",
+        options="Domestic abuse\nSexual violence\nStalking and harassment\nHate crime\nFraud\n"
+        "Young victims of crime\nBereaved by homicide",
+    )
+    _ask(service, 2, "How many victims will you support in a year?", "whole_number")
+    _ask(service, 3, "From when can you start supporting victims?", "date")
+    by_and_for = _ask(
+        service,
+        4,
+        "Is your service run “by and for” the people it supports?",
+        "yes_no",
+        hint="Led by and for people from the communities it serves, such as Black and minoritised, disabled, "
+        "deaf or LGBT+ victims",
+    )
+    _ask(
+        service,
+        5,
+        "How do the people you support lead your organisation?",
+        "long_text",
+        max_words=150,
+        shown_if=by_and_for,
+        shown_if_value="Yes",
+    )
+    delivery = _section(round_, 2, "Staff and safeguarding")
+    staff = _ask(
+        delivery,
+        1,
+        "Who will deliver the service?",
+        "repeating_group",
+        hint="The roles the grant pays for",
+        max_rows=8,
+    )
+    _ask(delivery, 1, "Role", "short_text", group=staff)
+    _ask(delivery, 2, "Hours a week", "whole_number", group=staff)
+    _ask(delivery, 3, "Annual cost", "money", group=staff)
+    _ask(delivery, 2, "Safeguarding policy", "file", hint="The policy your trustees approved most recently")
+    _ask(delivery, 3, "Where will victims meet your staff?", "address", required=False)
+    _ask(delivery, 4, "Email address for referrals", "email")
+    _ask(delivery, 5, "Phone number for referrals", "phone")
 
 
 def _history(application: Application, path: list[str], by: User | None, at: datetime.datetime) -> None:
@@ -149,6 +245,12 @@ def load() -> dict:
     officer = _user(OFFICER_EMAIL, "Demo Grants Officer", is_staff=True)
     published = _published_round(budget, lpas, officer)
     open_round = _open_round(budget, lpas, applicant, officer)
+    victims = _victims_round(lpas)
+    # Every demo application was answered on its round's form as it stands: version 1.
+    for round_ in (published, open_round, victims):
+        version = current_form_version(round_id=round_.pk)
+        Application.objects.filter(round=round_, form_version=None).update(form_version=version)
+    _report_forms(published, officer)
     # The demo numbers its references itself; the counter must carry on after them, or the first real submission to
     # the open round takes a number the demo already used.
     note_references_used(
@@ -156,7 +258,65 @@ def load() -> dict:
         .exclude(reference=None)
         .values_list("reference", flat=True)
     )
-    return {"published_round": published, "open_round": open_round}
+    return {"published_round": published, "open_round": open_round, "victims_round": victims}
+
+
+def _victims_round(lpas: dict) -> Round:
+    budget = Budget.objects.get(stream__slug="victims-fund", year__start_year=2024)
+    tz = timezone.get_current_timezone()
+    round_, _ = Round.objects.update_or_create(
+        slug="victims-fund-competitive-round-2024-25",
+        defaults={
+            "budget": budget,
+            "name": "Victims Fund competitive round 2024/25 (illustrative)",
+            "reference_prefix": "VFR",
+            "summary": "Grants for services that help victims of crime cope and recover.",
+            "what_it_funds": "Services for victims of crime in the West Midlands, paid for from the Ministry of "
+            "Justice victims' grant.\nThis round is invented for the demo.",
+            "opens_at": datetime.datetime(2024, 7, 1, 9, 0, tzinfo=tz),
+            "closes_at": datetime.datetime(2024, 8, 30, 12, 0, tzinfo=tz),
+            "minimum_grant": Decimal("5000"),
+            "maximum_grant": Decimal("50000"),
+            "organisation_types": ["registered_charity", "cio", "cic", "clg"],
+            "requirements": ALL_REQUIREMENTS,
+            "contact_email": "victims@pcc.example",
+            "illustrative": True,
+            "report_frequency": Round.ReportFrequency.SIX_MONTHLY,
+        },
+    )
+    round_.areas.set(lpas.values())
+    for order, (name, weight) in enumerate(
+        [("Need and evidence", 3), ("Quality of support for victims", 3), ("Value for money", 2)], start=1
+    ):
+        Criterion.objects.get_or_create(round=round_, name=name, defaults={"order": order, "weight": weight})
+    _victims_form(round_)
+    return round_
+
+
+def demo_answers(round_: Round, n: int) -> dict:
+    """Answers to the Helping Communities Fund form for the n-th illustrative application."""
+    questions = {q.text: str(q.pk) for q in round_.questions.all()}
+    tackles = [
+        "Anti-social behaviour",
+        "Knife crime",
+        "Drugs and alcohol",
+        "Hate crime",
+        "Safety of women and girls",
+    ]
+    young = n % 2 == 0
+    answers = {
+        "Who will benefit from your project?": "Residents of the estate, especially older people who feel unsafe "
+        "after dark (illustrative).",
+        "How many people do you expect to take part?": str(40 + 15 * n),
+        "Which of these does your project tackle?": [tackles[n % 5], tackles[(n + 2) % 5]],
+        "Will your project work with children or young people under 18?": "Yes" if young else "No",
+        "When will your project start?": f"2025-0{1 + n % 8}-01",
+        "How will you know your project has made people safer?": "A survey before and after, and reports to the "
+        "neighbourhood policing team (illustrative).",
+    }
+    if young:
+        answers["Who will be your designated safeguarding lead?"] = "Sam Patel, youth worker (illustrative)"
+    return {questions[text]: value for text, value in answers.items() if text in questions}
 
 
 def _published_round(budget: Budget, lpas: dict, officer: User) -> Round:
@@ -214,6 +374,7 @@ def _published_round(budget: Budget, lpas: dict, officer: User) -> Round:
                     "created_by": officer,
                     "submitted_at": submitted_at,
                     "completed_tasks": ["organisation", "project", "budget", "documents", "declarations"],
+                    "answers": demo_answers(round_, number),
                     "illustrative": True,
                 },
             )
@@ -398,6 +559,7 @@ def _stage(round_, organisation, creator, officer, title, status, n) -> Applicat
             if status in (Status.RECOMMENDED, Status.APPROVED, Status.DECLINED)
             else None,
             "resume_status": Status.SUBMITTED if status == Status.MORE_INFORMATION else "",
+            "answers": demo_answers(round_, n) if submitted else {},
         },
     )
     if not created:
@@ -424,3 +586,115 @@ def _stage(round_, organisation, creator, officer, title, status, n) -> Applicat
             application=application, amount=application.recommended_amount, line=round_.default_line
         )
     return application
+
+
+# --- End-of-grant reports ----------------------------------------------------------------------------------------------
+
+# Of the published round's 52 awards, latest reference first: the first ACCEPTED_REPORTS have their end-of-grant
+# reports accepted (the first of them chosen as a case study), the next SUBMITTED_REPORTS wait for review, one is in
+# progress and the rest have not been started (all are past their due date, 30 April 2025).
+ACCEPTED_REPORTS = 6
+SUBMITTED_REPORTS = 3
+YOUNG_PEOPLE = [80, 45, 120, 30, 64, 25, 52, 38, 70]
+DIFFERENCE = [
+    "The boxing club met three evenings a week. Young people who had been out on the estate at night came instead, "
+    "and the local police team reported fewer calls about anti-social behaviour near the shops.",
+    "Our volunteers walked the park every Friday and Saturday night and handed out safety advice to 300 people.",
+    "Parents told us their children felt safer walking to school now that the route has marshals.",
+    "We ran six workshops on online safety in two secondary schools.",
+    "The youth café opened two extra nights and became somewhere safe to be.",
+    "Older residents joined the street watch and met their neighbourhood officers for the first time.",
+    "The football sessions ran all summer, with a coach trained in safeguarding at each one.",
+    "We trained 12 new volunteer mentors.",
+    "The garden project brought neighbours together on a street that had seen repeated burglaries.",
+]
+STORY = (
+    "When the club opened, Jay (not his real name) was 14 and had been excluded from school. He came to every session "
+    "for a year, passed his first coaching badge and now helps run the Tuesday juniors."
+)
+
+
+def _report_forms(round_: Round, officer: User) -> None:
+    """The published round's end-of-grant report form, and its awards' reports in each state."""
+    section, _ = Section.objects.get_or_create(
+        round=round_,
+        purpose=FormPurpose.REPORT,
+        title="What your project delivered",
+        defaults={"order": 1, "description": "Tell us what happened during your project, in your own words."},
+    )
+    young = _ask(
+        section,
+        1,
+        "How many young people took part?",
+        "whole_number",
+        hint="Count each young person once, however many sessions they came to",
+        output="Young people reached",
+    )
+    difference = _ask(section, 2, "What difference did it make?", "long_text", max_words=300)
+    share = _ask(section, 3, "Would you like us to share your story?", "yes_no")
+    story = _ask(
+        section,
+        4,
+        "Tell us the story you would like us to share",
+        "long_text",
+        max_words=300,
+        hint="Leave out anything that could identify a young person",
+        shown_if=share,
+        shown_if_value="Yes",
+    )
+    version = current_form_version(round_id=round_.pk, purpose=FormPurpose.REPORT)
+    awards = list(
+        Award.objects.filter(application__round=round_, status__in=["committed", "paid", "closed"])
+        .select_related("application")
+        .order_by("application__reference")
+    )
+    for award in awards:
+        schedule_reports(award, by=officer)
+    reports = list(
+        GrantReport.objects.filter(award__in=awards, final=True).order_by("-award__application__reference")
+    )
+    for n, report in enumerate(reports):
+        if report.status != GrantReport.Status.DUE or n > ACCEPTED_REPORTS + SUBMITTED_REPORTS:
+            continue
+        case_study = n == 0
+        answers = {
+            str(young.pk): str(YOUNG_PEOPLE[n % len(YOUNG_PEOPLE)]),
+            str(difference.pk): DIFFERENCE[n % len(DIFFERENCE)],
+            str(share.pk): "Yes" if case_study else "No",
+        }
+        if case_study:
+            answers[str(story.pk)] = STORY
+        submitted_at = timezone.make_aware(datetime.datetime(2025, 4, 10 + n, 11, 0))
+        if n == ACCEPTED_REPORTS + SUBMITTED_REPORTS:
+            path = [GrantReport.Status.DUE, GrantReport.Status.IN_PROGRESS]
+            del answers[str(difference.pk)], answers[str(share.pk)]
+        elif n < ACCEPTED_REPORTS:
+            path = [
+                GrantReport.Status.DUE,
+                GrantReport.Status.IN_PROGRESS,
+                GrantReport.Status.SUBMITTED,
+                GrantReport.Status.ACCEPTED,
+            ]
+        else:
+            path = [GrantReport.Status.DUE, GrantReport.Status.IN_PROGRESS, GrantReport.Status.SUBMITTED]
+        _report_history(report, path, officer, submitted_at)
+        report.form_version, report.answers, report.status = version, answers, path[-1]
+        if len(path) > 2:
+            report.submitted_at = submitted_at
+        if len(path) > 3:
+            report.reviewed_at, report.reviewed_by = submitted_at + datetime.timedelta(days=7), officer
+            report.case_study = case_study
+        report.save()
+
+
+def _report_history(report: GrantReport, path: list[str], officer: User, at: datetime.datetime) -> None:
+    """The report's moves in the audit trail, as applications.services.grant_reports.move records them. The
+    organisations of the published round are illustrative and have no members, so the grantee's moves have no
+    person; the office's are the demo grants officer's."""
+    for frm, to in itertools.pairwise(path):
+        by = officer if to in (GrantReport.Status.ACCEPTED, GrantReport.Status.CHANGES_REQUESTED) else None
+        event = record_status_change(
+            REPORT_STATUS_CHANGED, obj=report, from_status=frm, to_status=to, by=by, reason="Demo data"
+        )
+        moved_at = at + datetime.timedelta(days=7) if to == GrantReport.Status.ACCEPTED else at
+        AuditEvent.objects.filter(pk=event.pk).update(at=moved_at)

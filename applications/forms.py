@@ -5,7 +5,7 @@ from django import forms
 from django.utils import timezone
 
 from core.money import format_pounds
-from core.uploads import upload_messages
+from core.uploads import CheckedFileField, upload_messages
 from funds.models import Area
 
 from .fields import MoneyField, characters_for, word_count
@@ -225,19 +225,6 @@ class ProjectTaskForm(TaskForm):
                 choices=[(str(t.pk), t.theme) for t in themes] + [("none", "None of these")],
                 error_messages={"required": "Select a theme, or None of these"},
             )
-        for question in round_.questions.all():
-            self.fields[f"q_{question.pk}"] = forms.CharField(
-                label=question.text,
-                help_text=f"{question.hint} Use no more than {question.max_words} words.".strip(),
-                widget=forms.Textarea(attrs={"rows": 5}),
-                max_length=characters_for(question.max_words),
-                error_messages={
-                    "required": f"Answer the question: {question.text}",
-                    "max_length": f"Your answer must be {characters_for(question.max_words):,} "
-                    f"characters or fewer",
-                },
-            )
-            self.fields[f"q_{question.pk}"].max_words = question.max_words
 
     def clean_project_summary(self):
         text = self.cleaned_data["project_summary"]
@@ -256,16 +243,6 @@ class ProjectTaskForm(TaskForm):
             )
         return amount
 
-    def clean(self):
-        data = super().clean()
-        for name, field in self.fields.items():
-            if name.startswith("q_") and name in data and word_count(data[name]) > field.max_words:
-                self.add_error(
-                    name,
-                    f"Your answer must be {field.max_words} words or fewer. It has {word_count(data[name])}",
-                )
-        return data
-
     def values_to_save(self):
         data = self.cleaned_data
         changes = {
@@ -277,8 +254,6 @@ class ProjectTaskForm(TaskForm):
             changes["area_id"] = data["area"].pk
         if "ring_fence" in data:
             changes["ring_fence_id"] = None if data["ring_fence"] == "none" else int(data["ring_fence"])
-        # Added to the answers already given, so an answer that failed its check keeps the one saved before.
-        changes["answers"] = {name[2:]: value for name, value in data.items() if name.startswith("q_")}
         return {"changes": changes}
 
 
@@ -425,4 +400,11 @@ class ResponseForm(forms.Form):
         label="Your answer",
         widget=forms.Textarea(attrs={"rows": 6}),
         error_messages={"required": "Enter your answer to our question"},
+    )
+    attachment = CheckedFileField(
+        label="Attach a file (optional)",
+        required=False,
+        widget=forms.FileInput,
+        help_text="If we asked for a document, or one helps your answer. PDF, Word (DOCX), Excel (XLSX) or an "
+        "image, smaller than 10MB.",
     )

@@ -165,6 +165,14 @@ def display(question: dict, value) -> str:
     """The answer as one line of plain text: check answers, the staff page and the export cell all use it."""
     if not is_answered(question, value):
         return ""
+    try:
+        return _display(question, value)
+    except (ValueError, TypeError, KeyError, AttributeError, ArithmeticError):
+        # An answer stored in another shape (typed in before the question changed kind): shown as it is.
+        return str(value)
+
+
+def _display(question: dict, value) -> str:
     kind = question["kind"]
     if kind == "money":
         return format_pounds(Decimal(value), pence=None)
@@ -194,9 +202,11 @@ def display_lines(question: dict, value) -> list[str]:
     """The answer as lines, for pages: an address or a repeating group's rows one per line."""
     if not is_answered(question, value):
         return []
-    if question["kind"] == "address":
+    if question["kind"] == "address" and isinstance(value, dict):
         return [value[part] for part, *_ in ADDRESS_PARTS if value.get(part)]
-    if question["kind"] == "repeating_group":
+    if question["kind"] == "repeating_group" and isinstance(value, list):
+        if not all(isinstance(row, dict) for row in value):
+            return [str(value)]
         return [
             ", ".join(
                 f"{c['text']}: {display(c, row.get(c['key']))}"
@@ -205,8 +215,8 @@ def display_lines(question: dict, value) -> list[str]:
             )
             for row in value
         ]
-    if question["kind"] == "multiple_choice":
-        return list(value)
+    if question["kind"] == "multiple_choice" and isinstance(value, list):
+        return [str(v) for v in value]
     return display(question, value).splitlines() or [""]
 
 
@@ -234,8 +244,15 @@ class TextInput(forms.TextInput):
     pass
 
 
-def _text_attrs(**attrs) -> dict:
-    return {"spellcheck": "false", **attrs}
+def _text(label: str, max_length: int, what: str = "", **kwargs) -> forms.CharField:
+    """A text field whose length limit says what to fix, in GOV.UK words."""
+    return forms.CharField(
+        label=label,
+        required=False,
+        max_length=max_length,
+        error_messages={"max_length": f"{what or label} must be {max_length:,} characters or fewer"},
+        **kwargs,
+    )
 
 
 class SectionForm(forms.Form):
@@ -271,22 +288,18 @@ class SectionForm(forms.Form):
 
     def _add_fields(self, q: dict, rows: dict[str, int]) -> None:
         kind, name = q["kind"], self._name(q)
-        label, hint = q["text"], escape(q.get("hint", ""))
+        label = q["text"] if q["required"] else f"{q['text']} (optional)"
+        hint = escape(" ".join(filter(None, [self._condition_text(q), q.get("hint", "")])))
         if kind == "date":
             for part, part_label, _ in DATE_PARTS:
-                self.fields[self._name(q, part)] = forms.CharField(
-                    label=part_label,
-                    required=False,
-                    max_length=10,
-                    widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+                self.fields[self._name(q, part)] = _text(
+                    part_label, 10, widget=forms.TextInput(attrs={"inputmode": "numeric"})
                 )
             return
         if kind == "address":
             for part, part_label, _, autocomplete, _ in ADDRESS_PARTS:
                 attrs = {"autocomplete": autocomplete} if autocomplete else {}
-                self.fields[self._name(q, part)] = forms.CharField(
-                    label=part_label, required=False, max_length=100, widget=forms.TextInput(attrs=attrs)
-                )
+                self.fields[self._name(q, part)] = _text(part_label, 100, widget=forms.TextInput(attrs=attrs))
             return
         if kind == "repeating_group":
             saved = self.saved.get(q["key"]) or []
@@ -304,45 +317,41 @@ class SectionForm(forms.Form):
         if c["kind"] == "money":
             return MoneyField(label=label, required=False)
         if c["kind"] == "whole_number":
-            return forms.CharField(
-                label=label,
-                required=False,
-                max_length=20,
+            return _text(
+                label,
+                20,
                 widget=forms.TextInput(attrs={"inputmode": "numeric", "class": "govuk-input--width-5"}),
             )
         if c["kind"] == "date":
-            return forms.CharField(
-                label=label,
-                required=False,
-                max_length=20,
+            return _text(
+                label,
+                20,
                 widget=forms.TextInput(attrs={"class": "govuk-input--width-10"}),
                 help_text="For example, 27 3 2025",
             )
-        return forms.CharField(label=label, required=False, max_length=SHORT_TEXT_LIMIT)
+        return _text(label, SHORT_TEXT_LIMIT)
 
     def _simple_field(self, q: dict, label: str, hint: str) -> forms.Field:
         kind = q["kind"]
         if kind == "short_text":
-            return forms.CharField(
-                label=label, help_text=hint, required=False, max_length=SHORT_TEXT_LIMIT * 5
-            )
+            return _text(label, SHORT_TEXT_LIMIT, "Your answer", help_text=hint)
         if kind == "long_text":
             words = q.get("max_words", 250)
-            field = forms.CharField(
-                label=label,
+            field = _text(
+                label,
+                characters_for(words),
+                "Your answer",
                 help_text=hint,
-                required=False,
-                max_length=characters_for(words) * 2,
                 widget=forms.Textarea(attrs={"rows": 5, "class": "govuk-js-character-count"}),
             )
             field.max_words = words
             return field
         if kind == "whole_number":
-            return forms.CharField(
-                label=label,
+            return _text(
+                label,
+                40,
+                "Your answer",
                 help_text=hint,
-                required=False,
-                max_length=40,
                 widget=forms.TextInput(
                     attrs={"inputmode": "numeric", "class": "govuk-input--width-10", "spellcheck": "false"}
                 ),
@@ -375,15 +384,16 @@ class SectionForm(forms.Form):
                 max_length=254,
                 widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
                 error_messages={
-                    "invalid": "Enter an email address in the correct format, like name@example.com"
+                    "invalid": "Enter an email address in the correct format, like name@example.com",
+                    "max_length": "An email address must be 254 characters or fewer",
                 },
             )
         if kind == "phone":
-            return forms.CharField(
-                label=label,
+            return _text(
+                label,
+                40,
+                "A phone number",
                 help_text=hint,
-                required=False,
-                max_length=40,
                 widget=forms.TextInput(
                     attrs={"type": "tel", "autocomplete": "tel", "class": "govuk-input--width-20"}
                 ),
@@ -402,7 +412,7 @@ class SectionForm(forms.Form):
                 + note,
                 required=False,
             )
-        return forms.CharField(label=label, help_text=hint, required=False)
+        return _text(label, SHORT_TEXT_LIMIT, "Your answer", help_text=hint)
 
     # -- checking -----------------------------------------------------------------------------------------------------
 
@@ -467,9 +477,6 @@ class SectionForm(forms.Form):
             if words > q.get("max_words", 250):
                 self.add_error(name, f"Your answer must be {q['max_words']} words or fewer. It has {words}")
                 return
-        if kind == "short_text" and len(value) > SHORT_TEXT_LIMIT:
-            self.add_error(name, f"Your answer must be {SHORT_TEXT_LIMIT} characters or fewer")
-            return
         if kind == "whole_number":
             value = self._whole_number(value, name)
             if value is None:
@@ -613,6 +620,17 @@ class SectionForm(forms.Form):
 
     # -- for the template ---------------------------------------------------------------------------------------------
 
+    def _condition_text(self, q: dict) -> str:
+        """For a question that depends on an answer on this page: when to answer it (all a reader without
+        JavaScript, or with a screen reader that reached it first, has to go on)."""
+        condition = q.get("shown_if")
+        if not condition or condition["question"] not in self.keys_here:
+            return ""
+        controller = next((c for c in self.section["questions"] if c["key"] == condition["question"]), None)
+        if controller is None:
+            return ""
+        return f"Answer this only if you answered ‘{condition['value']}’ to ‘{controller['text']}’."
+
     def questions(self) -> list[dict]:
         """What the template walks: each asked question with its bound fields, in the shape its kind renders."""
         out = []
@@ -626,12 +644,7 @@ class SectionForm(forms.Form):
             condition = q.get("shown_if")
             if condition and condition["question"] in self.keys_here:
                 item["shown_if"] = {"name": f"q_{condition['question']}", "value": condition["value"]}
-                controller = next((c for c in self.asked if c["key"] == condition["question"]), None)
-                item["condition_text"] = (
-                    f"Answer this only if you answered ‘{condition['value']}’ to ‘{controller['text']}’."
-                    if controller
-                    else ""
-                )
+            item["condition_text"] = self._condition_text(q)
             if q["kind"] == "date":
                 item["parts"] = [(self[self._name(q, p)], cls) for p, _, cls in DATE_PARTS]
                 item["errors"] = [e for bf, _ in item["parts"] for e in bf.errors]
@@ -654,35 +667,44 @@ class SectionForm(forms.Form):
 
 def initial_for(section: dict, answers: dict) -> dict:
     """A section form's initial data from saved answers, in the fields' own shapes."""
-    initial = {}
+    initial: dict = {}
     for q in section["questions"]:
         value, name = answers.get(q["key"]), f"q_{q['key']}"
         if value in (None, ""):
             continue
-        kind = q["kind"]
-        if kind == "date":
-            day = datetime.date.fromisoformat(value)
-            initial.update({f"{name}_day": day.day, f"{name}_month": day.month, f"{name}_year": day.year})
-        elif kind == "address":
-            initial.update({f"{name}_{part}": value.get(part, "") for part, *_ in ADDRESS_PARTS})
-        elif kind == "repeating_group":
-            for n, row in enumerate(value, start=1):
-                for c in q["columns"]:
-                    cell = row.get(c["key"])
-                    if cell in (None, ""):
-                        continue
-                    if c["kind"] == "money":
-                        cell = f"{Decimal(cell):,.2f}".replace(".00", "")
-                    elif c["kind"] == "date":
-                        cell = f"{datetime.date.fromisoformat(cell):%-d %-m %Y}"
-                    initial[f"{name}_{n}_{c['key']}"] = cell
-        elif kind == "money":
-            initial[name] = f"{Decimal(value):,.2f}".replace(".00", "")
-        elif kind == "file":
+        try:
+            initial.update(_initial_of(q, name, value))
+        except (ValueError, TypeError, KeyError, AttributeError, ArithmeticError):
+            # An answer stored in another shape (the question changed kind since): start that question afresh.
             continue
-        else:
-            initial[name] = value
     return initial
+
+
+def _initial_of(q: dict, name: str, value) -> dict:
+    kind = q["kind"]
+    if kind == "date":
+        day = datetime.date.fromisoformat(value)
+        return {f"{name}_day": day.day, f"{name}_month": day.month, f"{name}_year": day.year}
+    if kind == "address":
+        return {f"{name}_{part}": value.get(part, "") for part, *_ in ADDRESS_PARTS}
+    if kind == "repeating_group":
+        initial = {}
+        for n, row in enumerate(value, start=1):
+            for c in q["columns"]:
+                cell = row.get(c["key"])
+                if cell in (None, ""):
+                    continue
+                if c["kind"] == "money":
+                    cell = f"{Decimal(cell):,.2f}".replace(".00", "")
+                elif c["kind"] == "date":
+                    cell = f"{datetime.date.fromisoformat(cell):%-d %-m %Y}"
+                initial[f"{name}_{n}_{c['key']}"] = cell
+        return initial
+    if kind == "money":
+        return {name: f"{Decimal(value):,.2f}".replace(".00", "")}
+    if kind == "file":
+        return {}
+    return {name: value}
 
 
 def export_columns(forms_: Iterable[dict]) -> list[dict]:

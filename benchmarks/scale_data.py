@@ -48,6 +48,7 @@ from applications.models import (
     Question,
     Round,
     Score,
+    Section,
     Status,
     StatusEmail,
 )
@@ -363,10 +364,13 @@ class _Generator:
                 for n, (name, w) in enumerate(CRITERIA, start=1)
             ]
         )
+        sections = Section.objects.bulk_create(
+            [Section(round=r, order=1, title="About your project") for r in rounds]
+        )
         Question.objects.bulk_create(
             [
-                Question(round=r, order=n, text=text, max_words=200)
-                for r in rounds
+                Question(round=r, section=section, order=n, text=text, max_words=200)
+                for r, section in zip(rounds, sections, strict=True)
                 for n, text in enumerate(
                     ["Who will benefit from your project?", "How will you know it has made people safer?"], 1
                 )

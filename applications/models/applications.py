@@ -32,6 +32,13 @@ class Status(models.TextChoices):
 STATUS_CHANGED = "application.status"
 
 TASKS = ["organisation", "project", "budget", "documents", "declarations"]
+TASK_TITLES = [
+    ("organisation", "About your organisation"),
+    ("project", "Your project"),
+    ("budget", "Budget"),
+    ("documents", "Documents"),
+    ("declarations", "Declarations"),
+]
 
 
 class Application(models.Model):
@@ -143,6 +150,24 @@ class Application(models.Model):
             return f"Details removed on {self.anonymised_at:%-d %B %Y} (retention period ended)"
         return self.project_title or "Untitled project"
 
+    @property
+    def form(self) -> dict:
+        """The round's own questions as this application was asked them (applications.questions has the shape)."""
+        return self.form_version.definition if self.form_version_id else {"sections": []}
+
+    @property
+    def tasks(self) -> list[tuple[str, str]]:
+        """(task, title) in the order of the task list: the fixed tasks with the round's own sections after
+        "Your project"."""
+        sections = [(s["key"], s["title"]) for s in self.form["sections"]]
+        fixed = dict(TASK_TITLES)
+        return [
+            ("organisation", fixed["organisation"]),
+            ("project", fixed["project"]),
+            *sections,
+            *[(t, fixed[t]) for t in ("budget", "documents", "declarations")],
+        ]
+
     def task_status(self, task: str) -> str:
         if task in self.completed_tasks:
             return "Completed"
@@ -155,11 +180,14 @@ class Application(models.Model):
             return bool(self.contact_name or self.contact_phone)
         if task == "project":
             return bool(self.project_title or self.amount_requested is not None)
+        section = next((s for s in self.form["sections"] if s["key"] == task), None)
+        if section:
+            return any(self.answers.get(q["key"]) not in (None, "", [], {}) for q in section["questions"])
         return False
 
     @property
     def is_complete(self) -> bool:
-        return all(t in self.completed_tasks for t in TASKS)
+        return all(t in self.completed_tasks for t, _ in self.tasks)
 
 
 class BudgetItem(models.Model):

@@ -1,11 +1,13 @@
 """A funding round: when it is open, who may apply, what it asks and how answers are scored."""
 
+import datetime
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from funds.models import MONEY, Area, Budget, BudgetLine
+from funds.models import MONEY, Area, Budget, BudgetLine, FinancialYear
 
 
 class OrganisationType(models.TextChoices):
@@ -125,6 +127,8 @@ class Round(models.Model):
         bad = set(self.requirements) - set(Requirement.values)
         if bad:
             raise ValidationError({"requirements": f"Unknown requirements: {', '.join(sorted(bad))}"})
+        if problems := self.date_problems():
+            raise ValidationError(problems)
         if self.pk and self.scoring_scale is not None:
             # A smaller scale than the scores already given would put applications' scores above 100%.
             highest = self.criteria.aggregate(m=models.Max("scores__score"))["m"]
@@ -135,6 +139,42 @@ class Round(models.Model):
                         f"Choose a scale of {highest} or more"
                     }
                 )
+
+    def years_it_may_run_in(self) -> tuple[Budget, list[FinancialYear]]:
+        """The round's budget, and the financial years the round may open and close in: the budget's own year, and
+        every later year still open in which the same stream has a budget (a round taking applications into the next
+        year, say)."""
+        budget = Budget.objects.select_related("year", "stream").get(pk=self.budget_id)
+        later = FinancialYear.objects.filter(
+            start_year__gt=budget.year.start_year, closed_at__isnull=True, budgets__stream_id=budget.stream_id
+        ).order_by("start_year")
+        return budget, [budget.year, *later]
+
+    def date_problems(self) -> dict[str, str]:
+        """Field -> why its date is refused: the round must close after it opens, and open and close in years its
+        money may be spent in (years_it_may_run_in). Empty when both dates are fine."""
+        if self.opens_at and self.closes_at and self.closes_at <= self.opens_at:
+            return {"closes_at": "The closing date must be after the opening date"}
+        if not self.budget_id:
+            return {}
+        budget, years = self.years_it_may_run_in()
+        allowed = {year.start_year for year in years}
+        problems = {}
+        for field, moment, which in (
+            ("opens_at", self.opens_at, "an opening"),
+            # A round closing at midnight at the start of 1 April closed within the year before.
+            (
+                "closes_at",
+                self.closes_at and self.closes_at - datetime.timedelta(microseconds=1),
+                "a closing",
+            ),
+        ):
+            if moment is None:
+                continue
+            day = timezone.localtime(moment).date()
+            if (day.year if day.month >= 4 else day.year - 1) not in allowed:
+                problems[field] = _outside_its_years(which, budget, years[1:])
+        return problems
 
     def is_open(self, at=None) -> bool:
         at = at or timezone.now()
@@ -147,6 +187,21 @@ class Round(models.Model):
     @property
     def requirement_labels(self) -> list[str]:
         return [Requirement(v).label for v in self.requirements]
+
+
+def _day(day: datetime.date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def _outside_its_years(which: str, budget: Budget, later: list[FinancialYear]) -> str:
+    year, stream = budget.year, budget.stream.name
+    said = (
+        f"The round's money is in the {stream} budget for {year} "
+        f"({_day(year.starts_on)} to {_day(year.ends_on)}). Choose {which} date in that year"
+    )
+    if later:
+        return f"{said}, or in a later open year with a {stream} budget ({', '.join(str(y) for y in later)})"
+    return f"{said}: no later year that is still open has a {stream} budget"
 
 
 class RoundRingFence(models.Model):
@@ -273,6 +328,126 @@ class Question(models.Model):
         if self.kind == QuestionKind.YES_NO:
             return ["Yes", "No"]
         return [line.strip() for line in self.options.splitlines() if line.strip()]
+
+    def clean(self):
+        problems = self.problems_of_its_own()
+        # The round's page checks a question against the others as they are being saved (QuestionInlineFormSet);
+        # anywhere else, against the questions as they are stored.
+        if not getattr(self, "checked_with_its_form", False):
+            for field, message in self.problems_with_others({}).items():
+                problems.setdefault(field, message)
+        if problems:
+            raise ValidationError(problems)
+
+    def problems_of_its_own(self) -> dict[str, str]:
+        """Field -> what to fix, for what the question says about itself."""
+        problems = {}
+        section = self.section if self.section_id else None
+        if section is not None and self.round_id and section.round_id != self.round_id:
+            problems["section"] = "Choose a section of this round"
+        options = [line.strip() for line in self.options.splitlines() if line.strip()]
+        if self.kind in (QuestionKind.SINGLE_CHOICE, QuestionKind.MULTIPLE_CHOICE):
+            seen: set[str] = set()
+            repeated = [o for o in options if o.casefold() in seen or seen.add(o.casefold())]
+            if len(options) < 2:
+                problems["options"] = "Enter at least 2 options, one on each line"
+            elif repeated:
+                problems["options"] = f'"{repeated[0]}" is entered more than once. Enter each option once'
+        elif self.kind == QuestionKind.YES_NO and options:
+            problems["options"] = "Leave the options empty: a yes or no question always offers Yes and No"
+        elif options:
+            problems["options"] = (
+                "Only choice questions have options. Leave this empty, or choose a kind with choices"
+            )
+        if (
+            self.kind == QuestionKind.LONG_TEXT
+            and self.max_words is not None
+            and not 1 <= self.max_words <= 2000
+        ):
+            problems["max_words"] = "Enter a word limit from 1 to 2000"
+        if self.max_rows is not None and not 1 <= self.max_rows <= 50:
+            problems["max_rows"] = "Enter the most rows from 1 to 50"
+        if self.output.strip():
+            if self.kind != QuestionKind.WHOLE_NUMBER:
+                problems["output"] = (
+                    "Only whole number questions add up into the year's figures. Leave this empty, or make the "
+                    "question a whole number"
+                )
+            elif section is not None and section.purpose != FormPurpose.REPORT:
+                problems["output"] = (
+                    "Only answers on the end-of-grant report add up into the year's figures. Leave this empty on "
+                    "an application form question"
+                )
+        return problems
+
+    def problems_with_others(self, others: dict[int, "Question"]) -> dict[str, str]:
+        """Field -> what to fix, for the questions this one points at: the repeating group it is a column of, and the
+        earlier question whose answer shows it. `others` holds questions as they are about to be saved, by id;
+        any other is read as stored."""
+        problems = {}
+        if self.group_id:
+            group = others.get(self.group_id) or self.group
+            if group.pk == self.pk or group.kind != QuestionKind.REPEATING_GROUP:
+                problems["group"] = (
+                    f'"{group.text}" is not a repeating group. Choose a repeating group question, or leave this empty'
+                )
+            elif self.section_id and group.section_id != self.section_id:
+                problems["group"] = (
+                    f'"{group.text}" is in the section "{group.section.title}". A column must be in the same '
+                    "section as its repeating group"
+                )
+            if self.kind not in COLUMN_KINDS:
+                problems["kind"] = (
+                    "A column of a repeating group must be short text, a whole number, an amount of money or a date"
+                )
+            if self.shown_if_id:
+                problems["shown_if"] = (
+                    "A column of a repeating group cannot have a condition of its own. Put the condition on the "
+                    "repeating group"
+                )
+        if self.shown_if_id and "shown_if" not in problems:
+            problems.update(self._condition_problems(others.get(self.shown_if_id) or self.shown_if))
+        elif not self.shown_if_id and self.shown_if_value.strip():
+            problems["shown_if_value"] = "Choose the question this one depends on, or leave the answer empty"
+        return problems
+
+    def _condition_problems(self, earlier: "Question") -> dict[str, str]:
+        if earlier.pk == self.pk:
+            return {"shown_if": "A question cannot depend on its own answer. Choose an earlier question"}
+        if earlier.round_id != self.round_id:
+            return {"shown_if": "Choose a question of this round"}
+        if earlier.kind not in CHOICE_KINDS:
+            return {
+                "shown_if": f'"{earlier.text}" has no options to choose from. A question can depend only on a '
+                "choice or yes or no question"
+            }
+        if self.section_id and earlier.section_id:
+            mine, theirs = self.section, earlier.section
+            if mine.purpose != theirs.purpose:
+                return {
+                    "shown_if": f'"{earlier.text}" is on the {theirs.get_purpose_display().lower()}. A question '
+                    "can depend only on a question of the same form"
+                }
+            if _place(theirs, earlier) >= _place(mine, self):
+                return {
+                    "shown_if": f'"{earlier.text}" comes after this question. A question can depend only on an '
+                    "earlier one: give this question a higher order, or move it to a later section"
+                }
+        value, options = self.shown_if_value.strip(), earlier.option_list
+        if not value:
+            return {"shown_if_value": f"Enter the answer that shows this question: {', '.join(options)}"}
+        if value.casefold() not in {o.casefold() for o in options}:
+            return {
+                "shown_if_value": f'"{value}" is not an answer to "{earlier.text}". Enter one of: '
+                + ", ".join(options)
+            }
+        return {}
+
+
+def _place(section: Section, question: Question) -> tuple:
+    """Where a question comes on its form, in the order applicants meet it (applications.questions.definition); one
+    not yet saved comes after the others of its order."""
+    return (section.order, section.pk or 0, question.order, question.pk or float("inf"))
 
 
 class FormVersion(models.Model):

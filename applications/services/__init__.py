@@ -19,6 +19,7 @@ from .drafting import (  # noqa: F401
     IncompleteApplication,
     RoundClosed,
     budget_mismatch,
+    keep_form_version,
     respond_to_request,
     save_task,
     start_application,
@@ -27,6 +28,7 @@ from .drafting import (  # noqa: F401
     withdraw_application,
 )
 from .forms import current_form_version, live_definition, version_in_use  # noqa: F401
+from .information_requests import answer_information_request  # noqa: F401
 from .organisations import accept_invitation, create_organisation, invite_member  # noqa: F401
 from .references import (  # noqa: F401
     highest_number_used,
@@ -44,4 +46,5 @@ from .review import (  # noqa: F401
     score_application,
     screen,
 )
+from .rounds import RoundCopyError, copy_round  # noqa: F401
 from .scoring import recompute_round_scores, recompute_score, recompute_scores, score_expression  # noqa: F401

@@ -24,6 +24,7 @@ from outbox.services import send_after_commit
 from .. import duties
 from ..models import Application, Award, AwardPayment, Status
 from ..workflow import move
+from .grant_reports import schedule_reports
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -164,6 +165,7 @@ def approve_award(*, award_id: int, by: "User", today: datetime.date | None = No
         },
     )
     _schedule_payments(award, today)
+    schedule_reports(award, by=by)
     move(
         application,
         Status.AWARDED,

@@ -28,15 +28,39 @@ def check_upload(upload: UploadedFile) -> str:
 
 @transaction.atomic
 def save_document(
-    *, application: Application, kind: str, upload: UploadedFile, by: "User", replace: bool = True
+    *,
+    application: Application,
+    kind: str,
+    upload: UploadedFile,
+    by: "User",
+    replace: bool = True,
+    question: str = "",
+    grant_report=None,
+    information_request=None,
 ) -> Document:
+    """Keep an uploaded file. It replaces the file it stands in for: the same kind, for the same question of the
+    same form (the application's, or one grant report's) and the same information request, never another's."""
     mime = check_upload(upload)
     # check_upload refuses a file with no name or no bytes, so neither is None from here on.
     name, size = upload.name or "", upload.size or 0
-    old = list(application.documents.filter(kind=kind)) if replace else []
+    old = (
+        list(
+            application.documents.filter(
+                kind=kind,
+                question=question,
+                grant_report=grant_report,
+                information_request=information_request,
+            )
+        )
+        if replace
+        else []
+    )
     document = Document(
         application=application,
         kind=kind,
+        question=question,
+        grant_report=grant_report,
+        information_request=information_request,
         original_name=uploads.display_name(name),
         content_type=mime,
         size=size,

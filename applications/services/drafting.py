@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from core.money import format_pounds
 
+from .. import questions
 from ..models import (
     Application,
     BudgetItem,
@@ -21,9 +22,9 @@ from ..models import (
     Round,
     Status,
 )
-from ..models.applications import TASKS
 from ..workflow import TransitionNotAllowed, move
 from .documents import save_document
+from .forms import current_form_version
 from .references import reference_stem, reserve_reference
 
 if TYPE_CHECKING:
@@ -63,8 +64,22 @@ def start_application(*, round_: Round, organisation: Organisation, by: "User") 
     if existing:
         return existing
     return Application.objects.create(
-        round=round_, organisation=organisation, created_by=by, contact_name=by.full_name
+        round=round_,
+        organisation=organisation,
+        created_by=by,
+        contact_name=by.full_name,
+        form_version=current_form_version(round_id=round_.pk),
     )
+
+
+def keep_form_version(application: Application) -> Application:
+    """An application started before forms had versions is given the round's current one the first time it is
+    opened, and keeps it from then on."""
+    if application.form_version_id is None and application.status == Status.DRAFT:
+        version = current_form_version(round_id=application.round_id)
+        Application.objects.filter(pk=application.pk, form_version__isnull=True).update(form_version=version)
+        application.refresh_from_db(fields=["form_version"])
+    return application
 
 
 # What each task page may change on the application. save_task sets these and nothing else, whatever it is given.
@@ -76,7 +91,6 @@ TASK_FIELDS = {
         "area_id",
         "amount_requested",
         "ring_fence_id",
-        "answers",
     },
     "budget": set(),
     "documents": set(),
@@ -125,17 +139,37 @@ def save_task(
     application = Application.objects.select_for_update().get(pk=application_id)
     if application.status != Status.DRAFT:
         raise AlreadySubmitted()
-    unknown = set(changes) - TASK_FIELDS[task]
+    section = questions.section_of(application.form, task)
+    if section is None and task not in TASK_FIELDS:
+        raise ValueError(f"{application} has no task {task}")
+    # A section of the round's own questions changes only the answers to its questions; a fixed task its fields.
+    allowed = {"answers"} if section else TASK_FIELDS[task]
+    unknown = set(changes) - allowed
     if unknown:
         raise ValueError(f"The {task} page cannot change {', '.join(sorted(unknown))}")
     for name, value in changes.items():
         if name == "answers":
-            value = {**application.answers, **value}
+            here = {q["key"] for q in section["questions"]}
+            if set(value) - here:
+                raise ValueError(f"The {task} page cannot answer questions of another section")
+            # Added to the answers already given, so an answer that failed its check keeps the one saved before;
+            # None removes an answer (a question the applicant's own choice has since hidden).
+            value = {k: v for k, v in {**application.answers, **value}.items() if v is not None}
         setattr(application, name, value)
     if budget_items is not None:
         _replace_budget_items(application, budget_items)
     for kind, upload in (uploads or {}).items():
-        save_document(application=application, kind=kind, upload=upload, by=by)
+        if section:
+            # A file question's answer: the document, and the answer pointing at it.
+            document = save_document(
+                application=application, kind=Document.Kind.ANSWER, upload=upload, by=by, question=kind
+            )
+            application.answers = {
+                **application.answers,
+                kind: {"document": document.pk, "name": document.original_name},
+            }
+        else:
+            save_document(application=application, kind=kind, upload=upload, by=by)
     # A NUL cannot be typed, and PostgreSQL refuses it in JSON: keep everything else exactly as sent.
     raw = {name: str(value).replace("\x00", "") for name, value in raw.items()}
     completed = [t for t in application.completed_tasks if t != task]
@@ -144,7 +178,7 @@ def save_task(
         completed.append(task)
     elif raw:
         drafts[task] = raw
-    application.completed_tasks = [t for t in TASKS if t in completed]
+    application.completed_tasks = [t for t, _ in application.tasks if t in completed]
     application.drafts = drafts
     application.save()
     return application
@@ -171,16 +205,14 @@ def _replace_budget_items(application: Application, items: list[tuple[str, Decim
 def submission_problems(application: Application) -> list[str]:
     """Everything that stops this application being submitted, as messages that say what to fix."""
     problems = []
-    names = {
-        "organisation": "About your organisation",
-        "project": "Your project",
-        "budget": "Budget",
-        "documents": "Documents",
-        "declarations": "Declarations",
-    }
-    for task in TASKS:
+    for task, title in application.tasks:
         if task not in application.completed_tasks:
-            problems.append(f"Complete the section “{names[task]}”")
+            problems.append(f"Complete the section “{title}”")
+    # A section completed before an earlier answer changed may now ask a question it did not (a condition met).
+    for section in application.form["sections"]:
+        if section["key"] in application.completed_tasks:
+            for question in questions.unanswered(application.form, application.answers, section["key"]):
+                problems.append(f"Answer the question “{question['text']}” in “{section['title']}”")
     round_ = application.round
     if application.organisation.type not in round_.organisation_types:
         problems.append(f"{application.organisation.get_type_display()}s cannot apply to {round_}")

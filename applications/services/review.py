@@ -4,6 +4,7 @@ recommendation and the panel's decision."""
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
@@ -11,9 +12,10 @@ from core.money import format_pounds
 from funds.models import BudgetLine, Decision
 
 from .. import duties
-from ..models import Application, Assessment, Criterion, InformationRequest, Score, Status
+from ..models import Application, Assessment, Criterion, Document, InformationRequest, Score, Status
 from ..workflow import TransitionNotAllowed, move, refusal
 from .awards import create_award
+from .documents import save_document
 from .scoring import recompute_score
 
 if TYPE_CHECKING:
@@ -44,9 +46,22 @@ def screen(*, application_id: int, eligible: bool, reason: str, by: "User") -> A
 
 
 @transaction.atomic
-def request_information(*, application_id: int, question: str, by: "User") -> InformationRequest:
+def request_information(
+    *, application_id: int, question: str, by: "User", attachment: UploadedFile | None = None
+) -> InformationRequest:
+    """Ask the applicant a question, with a file for them if staff attach one (a form to fill in, say)."""
     application = _locked(application_id)
+    # Before the file is stored: a person who may not ask leaves nothing behind.
+    _check_may_move(application, Status.MORE_INFORMATION, by)
     info = InformationRequest.objects.create(application=application, question=question, asked_by=by)
+    if attachment is not None:
+        save_document(
+            application=application,
+            kind=Document.Kind.REQUEST_ATTACHMENT,
+            upload=attachment,
+            by=by,
+            information_request=info,
+        )
     application.resume_status = application.status
     move(application, Status.MORE_INFORMATION, by=by, reason=question)
     return info

@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from django import forms
 from django.contrib import messages
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -10,7 +11,7 @@ from audit.services import record_event
 from core import uploads
 from core.ratelimit import ratelimit
 
-from .. import selectors, services
+from .. import questions, selectors, services
 from ..forms import (
     BudgetTaskForm,
     DeclarationsTaskForm,
@@ -20,9 +21,11 @@ from ..forms import (
     StartApplicationForm,
 )
 from ..models import Application, Round, Status
-from ..models.applications import TASKS
 from ..next_steps import NEXT_STEPS
 from ..workflow import WITHDRAWABLE
+
+# The documents the Documents task asks for; files answering the round's own questions show with their answers.
+REQUIRED_DOCUMENT_KINDS = {"governing_document", "safeguarding_policy", "accounts"}
 
 TASK_PAGES = {
     # task: (form, template, title)
@@ -73,7 +76,8 @@ def task_list_or_status(request, pk):
         pk=pk,
     )
     if application.status == Status.DRAFT:
-        tasks = [(name, TASK_PAGES[name][2], application.task_status(name)) for name in TASKS]
+        services.keep_form_version(application)
+        tasks = [(name, title, application.task_status(name)) for name, title in application.tasks]
         return render(
             request,
             "applications/task_list.html",
@@ -93,8 +97,9 @@ def task_list_or_status(request, pk):
             "next_steps": NEXT_STEPS[application.status],
             "can_withdraw": application.status in WITHDRAWABLE,
             "status_changes": selectors.status_changes(application),
-            "open_requests": [r for r in application.information_requests.all() if not r.responded_at],
+            "information_requests": selectors.information_requests_with_files(application),
             "award": award,
+            "reports": list(award.reports.all()) if award else [],
             "payments": list(award.payments.select_related("payment")) if award else [],
             "award_paid": sum((p.amount for p in award.payments.all() if p.payment_id), Decimal("0"))
             if award
@@ -121,7 +126,6 @@ def _initial(application: Application, task: str) -> dict:
         }
         if application.round.ring_fences.exists() and "project" in application.completed_tasks:
             initial["ring_fence"] = str(application.ring_fence_id) if application.ring_fence_id else "none"
-        initial.update({f"q_{k}": v for k, v in application.answers.items()})
         return initial
     if task == "budget":
         initial = {}
@@ -152,12 +156,16 @@ def _budget_rows(request, application, initial) -> int:
 
 
 def task(request, pk, task):
-    if task not in TASK_PAGES:
-        raise Http404
     application = _own(request, pk)
     if application.status != Status.DRAFT:
         messages.info(request, "This application has been submitted, so it can no longer be changed")
         return redirect("applications:detail", pk=pk)
+    services.keep_form_version(application)
+    section = questions.section_of(application.form, task)
+    if section is not None:
+        return _section_task(request, application, section)
+    if task not in TASK_PAGES:
+        raise Http404
     form_class, template, title = TASK_PAGES[task]
     initial = _initial(application, task)
     kwargs = {"application": application}
@@ -215,7 +223,86 @@ def task(request, pk, task):
     return redirect("applications:detail", pk=pk)
 
 
-def _render_task(request, template, title, application, form, focus_row=None):
+def _posted_rows(request, section: dict) -> dict[str, int]:
+    rows = {}
+    for q in section["questions"]:
+        if q["kind"] == "repeating_group":
+            try:
+                rows[q["key"]] = min(max(int(request.POST.get(f"rows_{q['key']}", 0)), 0), q["max_rows"])
+            except ValueError:
+                rows[q["key"]] = 0
+    return rows
+
+
+def _section_task(request, application: Application, section: dict):
+    """A section of the round's own questions (applications.questions): the same save, come back later and continue
+    as the fixed tasks, with "Add another row" for a repeating group."""
+    key, title = section["key"], section["title"]
+    template = "applications/tasks/section.html"
+    if request.method != "POST":
+        initial = {**questions.initial_for(section, application.answers), **application.drafts.get(key, {})}
+        form = questions.SectionForm(initial=initial, section=section, answers=application.answers)
+        return _render_task(request, template, title, application, form, section=section)
+
+    action = request.POST.get("action", "continue")
+    rows = _posted_rows(request, section)
+    adding = action.startswith("add_row:") and action[8:] in rows
+    if adding:
+        rows[action[8:]] = rows[action[8:]] + 1
+    form = questions.SectionForm(
+        request.POST, request.FILES, section=section, answers=application.answers, rows=rows
+    )
+    valid = form.is_valid()
+    multiple = {f"q_{q['key']}" for q in section["questions"] if q["kind"] == "multiple_choice"}
+    # What was typed, kept so nothing is lost when it did not pass; lists (checkboxes) are always valid choices.
+    raw = {
+        name: request.POST.get(name)
+        for name in form.fields
+        if name in request.POST
+        and name not in multiple
+        and not isinstance(form.fields[name], forms.FileField)
+    }
+    saved = form.values_to_save()
+    try:
+        services.save_task(
+            application_id=application.pk,
+            task=key,
+            raw=raw,
+            complete=action == "continue" and valid,
+            by=request.user,
+            changes={"answers": saved["answers"]},
+            uploads=saved["uploads"],
+        )
+    except services.AlreadySubmitted:
+        messages.info(request, "This application has been submitted, so it can no longer be changed")
+        return redirect("applications:detail", pk=application.pk)
+    if not application.round.is_open():
+        return render(request, "applications/round_closed.html", {"round": application.round, "saved": True})
+    application.refresh_from_db()
+    if adding:
+        initial = {
+            name: (request.POST.getlist(name) if name in multiple else request.POST.get(name))
+            for name in form.fields
+        }
+        form = questions.SectionForm(initial=initial, section=section, answers=application.answers, rows=rows)
+        return _render_task(
+            request, template, title, application, form, section=section, focus_row=rows[action[8:]]
+        )
+    refused_upload = any(
+        isinstance(form.fields[name], forms.FileField) for name in form.errors if name in form.fields
+    )
+    if action == "later" and not refused_upload:
+        messages.success(
+            request,
+            "Your answers have been saved. You can come back and finish them before the round closes.",
+        )
+        return redirect("applications:dashboard")
+    if not valid or refused_upload:
+        return _render_task(request, template, title, application, form, section=section)
+    return redirect("applications:detail", pk=application.pk)
+
+
+def _render_task(request, template, title, application, form, focus_row=None, section=None):
     return render(
         request,
         template,
@@ -225,6 +312,7 @@ def _render_task(request, template, title, application, form, focus_row=None):
             "title": title,
             "documents": {d.kind: d for d in application.documents.all()},
             "focus_row": focus_row,
+            "section": section,
         },
     )
 
@@ -255,9 +343,9 @@ def check_answers(request, pk):
             "application": application,
             "problems": problems,
             "submitted_attempt": request.method == "POST",
-            "questions": list(application.round.questions.all()),
+            "sections": questions.answered_sections(application.form, application.answers),
             "budget_items": list(application.budget_items.all()),
-            "documents": list(application.documents.all()),
+            "documents": [d for d in application.documents.all() if d.kind in REQUIRED_DOCUMENT_KINDS],
             "is_open": application.round.is_open(),
         },
     )

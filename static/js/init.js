@@ -1,6 +1,7 @@
 // Initialise GOV.UK Frontend components. Loaded as an external ES module
 // (<script type="module">) so it runs under the strict CSP (script-src 'self').
 import { initAll } from "/static/govuk/govuk-frontend.min.js";
+import { initConditionalQuestions } from "/static/js/conditional-questions.js";
 
 document.body.classList.add("js-enabled");
 if ("noModule" in HTMLScriptElement.prototype) {
@@ -8,3 +9,4 @@ if ("noModule" in HTMLScriptElement.prototype) {
 }
 
 initAll();
+initConditionalQuestions();

@@ -14,6 +14,7 @@ from applications.models import (
     Organisation,
     Question,
     Round,
+    Section,
     Status,
 )
 from funds.models import BudgetLine
@@ -59,8 +60,13 @@ class RoundFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def questions(self, create, extracted, **kwargs):
         if extracted is None:
+            section = Section.objects.create(round=self, order=1, title="About the people you help")
             Question.objects.create(
-                round=self, order=1, text="Who will benefit from your project?", max_words=100
+                round=self,
+                section=section,
+                order=1,
+                text="Who will benefit from your project?",
+                max_words=100,
             )
 
 
@@ -96,7 +102,11 @@ def complete_application(round_=None, organisation=None, amount=Decimal("5000"),
     round_ = round_ or RoundFactory()
     organisation = organisation or OrganisationFactory(area=round_.areas.first())
     user = user or member_of(organisation)
+    from applications.services import current_form_version
+
+    version = current_form_version(round_id=round_.pk)
     application = Application.objects.create(
+        form_version=version,
         round=round_,
         organisation=organisation,
         created_by=user,
@@ -110,7 +120,9 @@ def complete_application(round_=None, organisation=None, amount=Decimal("5000"),
         answers={str(q.pk): "Young people" for q in round_.questions.all()},
         declared_by_name="Sam Jones",
         declared_at=timezone.now(),
-        completed_tasks=["organisation", "project", "budget", "documents", "declarations"],
+        completed_tasks=["organisation", "project"]
+        + [s["key"] for s in version.definition["sections"]]
+        + ["budget", "documents", "declarations"],
         **fields,
     )
     application.budget_items.create(order=1, description="Hi-vis jackets", amount=amount)

@@ -398,7 +398,8 @@ def test_a_10000_character_answer_is_refused_with_the_limit(draft, client):
     client.force_login(draft.created_by)
     question = draft.round.questions.first()
     response = client.post(
-        f"/applications/{draft.pk}/project/", {f"q_{question.pk}": "x" * 10_000, "action": "continue"}
+        f"/applications/{draft.pk}/s{question.section_id}/",
+        {f"q_{question.pk}": "x" * 10_000, "action": "continue"},
     )
     assert "Your answer must be 1,500 characters or fewer" in response.content.decode()
     draft.refresh_from_db()

@@ -26,9 +26,9 @@ def _finish_every_task(application):
     application.contact_name, application.contact_phone = "Demo Applicant", "024 7696 0000"
     application.amount_requested = 1000
     application.project_summary = "Volunteers walk children to school."
-    application.answers = {str(q.pk): "Children and parents" for q in application.round.questions.all()}
+    application.answers = demo.demo_answers(application.round, 2)
     application.declared_by_name = "Demo Applicant"
-    application.completed_tasks = ["organisation", "project", "budget", "documents", "declarations"]
+    application.completed_tasks = [task for task, _ in application.tasks]
     application.save()
     application.budget_items.create(order=1, description="Hi-vis vests", amount=1000)
     for kind in ("governing_document", "safeguarding_policy", "accounts"):
