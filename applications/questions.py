@@ -140,7 +140,7 @@ def is_shown(question: dict, answers: dict) -> bool:
 def is_answered(question: dict, value) -> bool:
     if value in (None, "", [], {}):
         return False
-    if question["kind"] == "address":
+    if question["kind"] == "address" and isinstance(value, dict):
         return any(value.get(part) for part, *_ in ADDRESS_PARTS)
     return True
 
@@ -220,6 +220,13 @@ def display_lines(question: dict, value) -> list[str]:
     return display(question, value).splitlines() or [""]
 
 
+def _document_of(question: dict, value) -> int | None:
+    """The document id a file question's answer points at, to link to it."""
+    if question["kind"] == "file" and isinstance(value, dict) and isinstance(value.get("document"), int):
+        return value["document"]
+    return None
+
+
 def answered_sections(form: dict, answers: dict) -> list[dict]:
     """Each section with each asked question and its answer's lines, for check answers and the staff page."""
     return [
@@ -227,7 +234,11 @@ def answered_sections(form: dict, answers: dict) -> list[dict]:
             "key": s["key"],
             "title": s["title"],
             "rows": [
-                {"question": q, "lines": display_lines(q, answers.get(q["key"]))}
+                {
+                    "question": q,
+                    "lines": display_lines(q, answers.get(q["key"])),
+                    "document": _document_of(q, answers.get(q["key"])),
+                }
                 for q in s["questions"]
                 if is_shown(q, answers)
             ],
