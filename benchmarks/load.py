@@ -108,6 +108,10 @@ def prepare_work(applicants: int, approvals: int, headroom: int, staff_count: in
     open_round = open_scale_round(now)
     areas = list(open_round.areas.order_by("name"))
     questions = list(open_round.questions.values_list("pk", flat=True))
+    # The round's own questions are one section of its form: its task on the task list (applications.questions).
+    sections = [
+        f"s{pk}" for pk in open_round.sections.filter(purpose="application").values_list("pk", flat=True)
+    ]
     people = []
     for n in range(applicants):
         user = User.objects.create_user(
@@ -128,6 +132,7 @@ def prepare_work(applicants: int, approvals: int, headroom: int, staff_count: in
                 "application": application.pk,
                 "area": areas[n % len(areas)].pk,
                 "questions": questions,
+                "sections": sections,
                 "minimum": int(open_round.minimum_grant),
             }
         )
@@ -280,11 +285,11 @@ def applicant_journey(base: str, person: dict, rec: Recorder, cookie_name: str) 
     with httpx.Client(base_url=base, cookies={cookie_name: person["cookie"]}, timeout=60) as client:
         rec.call(client, "task list", "GET", f"{app}/", {200})
 
-        def save(task, data, files=None, action="continue"):
-            form = rec.call(client, f"open {task}", "GET", f"{app}/{task}/", {200})
+        def save(task, data, files=None, action="continue", name=None):
+            form = rec.call(client, f"open {name or task}", "GET", f"{app}/{task}/", {200})
             rec.call(
                 client,
-                f"save {task}",
+                f"save {name or task}",
                 "POST",
                 f"{app}/{task}/",
                 {302},
@@ -320,9 +325,10 @@ def applicant_journey(base: str, person: dict, rec: Recorder, cookie_name: str) 
                 "project_summary": saved["project_summary"],
                 "area": person["area"],
                 "amount_requested": f"{amount:,}",
-                **{f"q_{q}": a for q, a in saved["answers"].items()},
             },
         )
+        for section in person["sections"]:
+            save(section, {f"q_{q}": a for q, a in saved["answers"].items()}, name="section")
         save(
             "budget",
             {

@@ -84,6 +84,8 @@ ACTIONS: dict[str, str] = {
 ACTIONS.update({f"open {task}": "applications:task" for task in APPLICATION_TASKS})
 ACTIONS.update({f"save {task}": "applications:task" for task in APPLICATION_TASKS})
 ACTIONS["save project (for later)"] = "applications:task"
+# The round's own questions: one section (the scale data's rounds have one), named by its key, "s<id>".
+ACTIONS["open section"] = ACTIONS["save section"] = "applications:task"
 
 # Columns of the staff list a grants officer sorts by (django-tables2's ?sort=, "-" for highest first).
 STAFF_SORTS = (
