@@ -3,14 +3,20 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.db import transaction
-from django.db.models import Subquery
+from django.db import models, transaction
+from django.db.models import Count, Subquery
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
 from audit.admin import AuditTrailInline
-from core.admin_tools import BigListAdmin, InlineChoicesReadOnceMixin, SelectRelatedChoicesMixin, form_action
+from core.admin_tools import (
+    BigListAdmin,
+    InlineChoicesReadOnceMixin,
+    ReadOnlyAdmin,
+    SelectRelatedChoicesMixin,
+    form_action,
+)
 from core.admin_widgets import ValidIdsAutocompleteMixin
 from core.money import format_pounds
 from funds.forms import ReasonForm
@@ -19,19 +25,32 @@ from funds.selectors import instalment_state_on
 from funds.services import BudgetRuleError
 
 from . import duties, services
-from .admin_forms import CarryForwardForm, RecordPaymentForm, RepaymentForm, VaryAwardForm
+from .admin_forms import (
+    CarryForwardForm,
+    CopyRoundForm,
+    QuestionInlineFormSet,
+    RecordPaymentForm,
+    RepaymentForm,
+    RoundForm,
+    VaryAwardForm,
+)
 from .models import (
+    CHOICE_KINDS,
     Application,
     Award,
     AwardPayment,
     AwardVariation,
     Criterion,
+    FormPurpose,
+    FormVersion,
     Invitation,
     Membership,
     Organisation,
     Question,
+    QuestionKind,
     Round,
     RoundRingFence,
+    Section,
 )
 
 
@@ -43,9 +62,144 @@ class RingFenceInline(InlineChoicesReadOnceMixin, SelectRelatedChoicesMixin, adm
     choices_select_related = {"line": ["budget__stream", "budget__year"]}
 
 
-class QuestionInline(admin.TabularInline):
-    model = Question
+class WithGuidance:
+    """An inline with a paragraph of guidance above it, for a grants officer building a form without help."""
+
+    template = "admin/applications/round/inline_with_guidance.html"
+    guidance = ""
+
+
+class SectionInline(WithGuidance, admin.TabularInline):
+    model = Section
     extra = 0
+    inner_template = "admin/edit_inline/tabular.html"
+    fields = ["purpose", "order", "title", "description"]
+    formfield_overrides = {
+        models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 50})},
+    }
+    verbose_name = "form section"
+    verbose_name_plural = "Form sections"
+    guidance = (
+        'Each section of the application form is one task on the applicant\'s task list, after "Your project"; '
+        "the sections of the end-of-grant report are the parts of each grantee's report. Sections come in order, "
+        "lowest first. Save the round, and a new section can then be chosen for questions below. Deleting a "
+        "section deletes its questions too."
+    )
+
+
+class QuestionInline(WithGuidance, InlineChoicesReadOnceMixin, admin.StackedInline):
+    """The round's questions on the round's own page (Django has no inline within an inline): each chooses its
+    section, and may be a column of a repeating group or depend on an earlier answer, all of this round."""
+
+    model = Question
+    formset = QuestionInlineFormSet
+    extra = 0
+    inner_template = "admin/edit_inline/stacked.html"
+    fields = [
+        ("section", "order"),
+        ("kind", "required"),
+        "text",
+        "hint",
+        "options",
+        "max_words",
+        ("group", "max_rows"),
+        ("shown_if", "shown_if_value"),
+        "output",
+    ]
+    formfield_overrides = {
+        models.TextField: {"widget": forms.Textarea(attrs={"rows": 3, "cols": 40})},
+    }
+    verbose_name_plural = "Questions"
+    guidance = (
+        "Choose each question's section and kind, then its wording. Questions come in order, lowest first, within "
+        "their section. A repeating group (rows of answers, like budget items) is a question of its own: its "
+        'columns are questions in the same section that choose it under "Column of repeating group". A question '
+        "can be asked only when an earlier choice or yes or no question has a given answer. A new section or "
+        "question can be chosen in these boxes once the round has been saved with it."
+    )
+    # Every question's section, group and condition offer the same rows: read once for the page.
+    shared_choices = ("section", "group", "shown_if")
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("section")
+            .order_by("section__purpose", "section__order", "section_id", "order", "pk")
+        )
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # Only this round's sections and questions are offered; on the add page, before the round exists, none.
+        round_id = request.resolver_match.kwargs.get("object_id") if request.resolver_match else None
+        if db_field.name == "section":
+            kwargs["queryset"] = Section.objects.filter(round_id=round_id).order_by("purpose", "order", "pk")
+        elif db_field.name in ("group", "shown_if"):
+            kinds = [QuestionKind.REPEATING_GROUP] if db_field.name == "group" else list(CHOICE_KINDS)
+            kwargs["queryset"] = (
+                Question.objects.filter(round_id=round_id, kind__in=kinds)
+                .select_related("section")
+                .order_by("section__purpose", "section__order", "section_id", "order", "pk")
+            )
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "section":
+            field.label_from_instance = lambda s: f"{s.title} ({s.get_purpose_display().lower()})"
+            if not round_id:
+                field.help_text = "Save the round first: its sections can then be chosen here"
+        elif db_field.name in ("group", "shown_if"):
+            field.label_from_instance = lambda q: f"{q.section.title}: {q.text}"
+        if db_field.name == "group":
+            field.label = "Column of repeating group"
+        elif db_field.name == "shown_if":
+            field.label = "Ask only when the answer to"
+            field.help_text = "An earlier choice or yes or no question of the same form"
+        return field
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "shown_if_value":
+            field.label = "is"
+        return field
+
+
+class FormVersionInline(WithGuidance, admin.TabularInline):
+    """The versions of the round's forms that applications and reports were started on, read only."""
+
+    model = FormVersion
+    extra = 0
+    inner_template = "admin/edit_inline/tabular.html"
+    can_delete = False
+    fields = ["purpose", "number", "created_at", "started_on_it"]
+    readonly_fields = fields
+    verbose_name_plural = "Versions of the forms"
+    guidance = (
+        "Once an application or report has been started on a form, editing its questions makes a new version for "
+        "those started afterwards. Each keeps the version it was started on."
+    )
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                application_count=Count("applications", distinct=True),
+                report_count=Count("grant_reports", distinct=True),
+            )
+        )
+
+    @admin.display(description="Started on it")
+    def started_on_it(self, obj):
+        if obj.purpose == FormPurpose.REPORT:
+            return f"{obj.report_count} report{'s' if obj.report_count != 1 else ''}"
+        return f"{obj.application_count} application{'s' if obj.application_count != 1 else ''}"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class CriterionInline(admin.TabularInline):
@@ -53,8 +207,18 @@ class CriterionInline(admin.TabularInline):
     extra = 0
 
 
+# After a save, what the person should know about the forms they changed.
+STARTED_ON_EARLIER_VERSION = {
+    FormPurpose.APPLICATION: "Applications already started keep version {n} of the form. Your changes apply to "
+    "applications started from now on.",
+    FormPurpose.REPORT: "Reports already started keep version {n} of the report form. Your changes apply to "
+    "reports started from now on.",
+}
+
+
 @admin.register(Round)
 class RoundAdmin(SelectRelatedChoicesMixin, admin.ModelAdmin):
+    form = RoundForm
     list_display = ["name", "budget", "opens_at", "closes_at", "illustrative"]
     list_select_related = ["budget__stream", "budget__year"]
     choices_select_related = {
@@ -64,15 +228,78 @@ class RoundAdmin(SelectRelatedChoicesMixin, admin.ModelAdmin):
     list_filter = ["budget__stream", "budget__year"]
     prepopulated_fields = {"slug": ["name"]}
     filter_horizontal = ["areas"]
-    inlines = [RingFenceInline, QuestionInline, CriterionInline]
+    inlines = [SectionInline, QuestionInline, CriterionInline, RingFenceInline, FormVersionInline]
+    actions = ["copy_selected"]
+
+    def get_inline_instances(self, request, obj=None):
+        inlines = super().get_inline_instances(request, obj)
+        # The versions are read only, so left out of a save: a form posted without their management fields is not
+        # refused for missing them.
+        if request.method == "POST":
+            return [i for i in inlines if not isinstance(i, FormVersionInline)]
+        return inlines
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
+        round_ = form.instance
         criteria_changed = any(fs.model is Criterion and fs.has_changed() for fs in formsets)
         if change and (criteria_changed or "scoring_scale" in form.changed_data):
             # Criteria, weights or the scoring scale may have changed: the round's stored scores follow, in the same
             # transaction as the change (the admin's change view runs in one).
-            services.recompute_round_scores(form.instance)
+            services.recompute_round_scores(round_)
+        for purpose, message in STARTED_ON_EARLIER_VERSION.items():
+            in_use = services.version_in_use(round_, purpose)
+            if in_use is not None and in_use.definition != services.live_definition(round_, purpose):
+                self.message_user(request, message.format(n=in_use.number), level=messages.WARNING)
+        for group in round_.questions.filter(kind=QuestionKind.REPEATING_GROUP, columns__isnull=True):
+            self.message_user(
+                request,
+                f'The repeating group "{group.text}" has no columns yet. Add questions to its section that choose '
+                'it under "Column of repeating group".',
+                level=messages.WARNING,
+            )
+
+    @admin.action(description="Copy the selected round for another year", permissions=["add"])
+    def copy_selected(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, "Choose one round to copy at a time", level=messages.ERROR)
+            return None
+        source = queryset.select_related("budget__stream", "budget__year").get()
+        return form_action(
+            self,
+            request,
+            queryset,
+            form_class=CopyRoundForm,
+            form_kwargs={"round_": source},
+            title=f"Copy {source}",
+            explain="The new round has this round's set-up, areas, application and report forms and assessment "
+            "criteria, paid from the budget you choose. Ring-fenced themes are not copied: each is a line of "
+            f"{source.budget.year}'s budget, so add the new year's on the new round's page.",
+            button="Copy the round",
+            run=lambda r, data: services.copy_round(
+                round_id=r.pk,
+                name=data["name"],
+                slug=data["slug"],
+                budget_id=data["budget"].pk,
+                opens_at=data["opens_at"],
+                closes_at=data["closes_at"],
+                by=request.user,
+            ),
+            done="Copied {obj} with its forms and criteria. Ring-fenced themes were not copied, as they are lines "
+            "of the old year's budget: add the new year's on the new round's page.",
+            refusals=(services.RoundCopyError,),
+        )
+
+
+@admin.register(FormVersion)
+class FormVersionAdmin(ReadOnlyAdmin):
+    """Every version of every round's forms, as applications and reports were asked them: for auditors."""
+
+    list_display = ["round", "purpose", "number", "created_at"]
+    list_filter = ["purpose", "round"]
+    list_select_related = ["round"]
+    fields = ["round", "purpose", "number", "created_at", "definition"]
+    readonly_fields = fields
 
 
 class MembershipInline(InlineChoicesReadOnceMixin, ValidIdsAutocompleteMixin, admin.TabularInline):

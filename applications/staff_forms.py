@@ -2,6 +2,7 @@
 
 from django import forms
 
+from core.uploads import CheckedFileField
 from funds.models import BudgetLine, Decision
 
 from .fields import MoneyField
@@ -27,6 +28,12 @@ class InformationRequestForm(forms.Form):
         label="What do you need to know?",
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": "Enter the question for the applicant"},
+    )
+    attachment = CheckedFileField(
+        label="Attach a file for the applicant (optional)",
+        required=False,
+        widget=forms.FileInput,
+        help_text="A form to fill in, say. PDF, Word (DOCX), Excel (XLSX) or an image, smaller than 10MB.",
     )
 
 

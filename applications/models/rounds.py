@@ -155,8 +155,8 @@ class Round(models.Model):
         money may be spent in (years_it_may_run_in). Empty when both dates are fine."""
         if self.opens_at and self.closes_at and self.closes_at <= self.opens_at:
             return {"closes_at": "The closing date must be after the opening date"}
-        if not self.budget_id:
-            return {}
+        if not self.budget_id or not Budget.objects.filter(pk=self.budget_id).exists():
+            return {}  # the budget's own field says what is wrong with it
         budget, years = self.years_it_may_run_in()
         allowed = {year.start_year for year in years}
         problems = {}

@@ -16,6 +16,8 @@ from ..models import Application, Document
 if TYPE_CHECKING:
     from accounts.models import User
 
+    from ..models import GrantReport, InformationRequest
+
 MAX_UPLOAD_BYTES = uploads.MAX_UPLOAD_BYTES
 ALLOWED = uploads.DOCUMENTS
 ALLOWED_HINT = uploads.DOCUMENTS_HINT
@@ -35,8 +37,8 @@ def save_document(
     by: "User",
     replace: bool = True,
     question: str = "",
-    grant_report=None,
-    information_request=None,
+    grant_report: "GrantReport | None" = None,
+    information_request: "InformationRequest | None" = None,
 ) -> Document:
     """Keep an uploaded file. It replaces the file it stands in for: the same kind, for the same question of the
     same form (the application's, or one grant report's) and the same information request, never another's."""

@@ -148,7 +148,7 @@ def save_task(
     if unknown:
         raise ValueError(f"The {task} page cannot change {', '.join(sorted(unknown))}")
     for name, value in changes.items():
-        if name == "answers":
+        if name == "answers" and section is not None:
             here = {q["key"] for q in section["questions"]}
             if set(value) - here:
                 raise ValueError(f"The {task} page cannot answer questions of another section")

@@ -124,8 +124,8 @@ def copy_round(
     # A condition or a column points at a question of the old round: pointed at its copy now that every copy exists.
     copy_of = {old.pk: copy.pk for old, copy in zip(old_questions, copies, strict=True)}
     for old, copy in zip(old_questions, copies, strict=True):
-        copy.group_id = copy_of.get(old.group_id)
-        copy.shown_if_id = copy_of.get(old.shown_if_id)
+        copy.group_id = copy_of.get(old.group_id) if old.group_id else None
+        copy.shown_if_id = copy_of.get(old.shown_if_id) if old.shown_if_id else None
     Question.objects.bulk_update(copies, ["group", "shown_if"])
     criteria = Criterion.objects.bulk_create(
         Criterion(round=new, order=c.order, name=c.name, description=c.description, weight=c.weight)

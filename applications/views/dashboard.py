@@ -5,7 +5,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from .. import selectors, services
 from ..forms import ResponseForm, WithdrawForm
-from ..models import InformationRequest, Status
+from ..models import Document, InformationRequest, Status
 from ..next_steps import NEXT_STEPS
 from ..workflow import WITHDRAWABLE, TransitionNotAllowed
 
@@ -50,11 +50,15 @@ def respond(request, pk, request_pk):
     info = get_object_or_404(InformationRequest, pk=request_pk, application=application)
     if info.responded_at:
         return redirect("applications:detail", pk=pk)
-    form = ResponseForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
+    posted = request.method == "POST"
+    form = ResponseForm(request.POST if posted else None, request.FILES if posted else None)
+    if posted and form.is_valid():
         try:
-            services.respond_to_request(
-                request_id=info.pk, response=form.cleaned_data["response"], by=request.user
+            services.answer_information_request(
+                request_id=info.pk,
+                response=form.cleaned_data["response"],
+                attachment=form.cleaned_data["attachment"],
+                by=request.user,
             )
         except TransitionNotAllowed as exc:
             messages.info(request, str(exc))
@@ -63,8 +67,11 @@ def respond(request, pk, request_pk):
                 request, "Thank you. We have your answer and will carry on with your application"
             )
         return redirect("applications:detail", pk=pk)
+    sent = info.documents.filter(kind=Document.Kind.REQUEST_ATTACHMENT)
     return render(
-        request, "applications/respond.html", {"application": application, "info": info, "form": form}
+        request,
+        "applications/respond.html",
+        {"application": application, "info": info, "form": form, "sent_files": list(sent)},
     )
 
 

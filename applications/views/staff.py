@@ -10,7 +10,7 @@ from accounts.permissions import permission_required
 from core.pagination import LateRowLookupData
 from exports.services import request_export
 
-from .. import duties, selectors, services, workflow
+from .. import duties, questions, selectors, services, workflow
 from ..filters import StaffApplicationFilter
 from ..models import Application, Assessment, Status
 from ..staff_forms import (
@@ -48,14 +48,16 @@ def export_list(request):
     return redirect("exports:job", pk=job.pk)
 
 
-def _forms(application, user, data=None, which=None):
+def _forms(application, user, data=None, which=None, files=None):
     """Each action's form; only the one posted is bound."""
     bound = lambda name: data if which == name else None  # noqa: E731
     assessment = application.assessments.filter(assessor=user).first()
     criteria = list(application.round.criteria.all())
     return {
         "screen": ScreeningForm(bound("screen"), prefix="screen"),
-        "request_information": InformationRequestForm(bound("request_information"), prefix="info"),
+        "request_information": InformationRequestForm(
+            bound("request_information"), files if which == "request_information" else None, prefix="info"
+        ),
         "conflict": ConflictForm(bound("conflict"), prefix="conflict"),
         "score": ScoreForm(
             bound("score"), prefix="score", criteria=criteria, scale=application.round.scoring_scale
@@ -103,6 +105,7 @@ def application_detail(request, pk, action=None):
     application = get_object_or_404(
         Application.objects.select_related(
             "round__budget",
+            "form_version",
             "organisation__area",
             "area",
             "ring_fence",
@@ -118,8 +121,9 @@ def application_detail(request, pk, action=None):
         ),
         pk=pk,
     )
+    sent = request.method == "POST"
     forms, assessment = _forms(
-        application, request.user, request.POST if request.method == "POST" else None, action
+        application, request.user, request.POST if sent else None, action, request.FILES if sent else None
     )
     if request.method == "POST":
         form = forms.get(action)
@@ -146,7 +150,9 @@ def application_detail(request, pk, action=None):
             "posted": action,
             "all_forms": list(forms.values()),
             "budget_total": sum(i.amount for i in application.budget_items.all()),
+            "answer_sections": questions.answered_sections(application.form, application.answers),
             "status_changes": selectors.status_changes(application),
+            "information_requests": selectors.information_requests_with_files(application),
             "can": can,
             "why": why,
             "sees_scores": duties.can_see_scores(application, request.user, own=assessment),
@@ -164,7 +170,9 @@ def _act(action, application, form, assessment: Assessment | None, user) -> str:
         )
         return "Screening recorded"
     if action == "request_information":
-        services.request_information(application_id=application.pk, question=data["question"], by=user)
+        services.request_information(
+            application_id=application.pk, question=data["question"], attachment=data["attachment"], by=user
+        )
         return "We have asked the applicant for more information"
     if action == "conflict":
         services.declare_conflict(

@@ -61,9 +61,24 @@ def _apps(w: World) -> list[dict]:
     return [{"pk": o["draft"].pk}, {"pk": o["submitted"].pk}, {"pk": o["other_app"].pk}]
 
 
+def _section_tasks(pk: int) -> tuple[str, ...]:
+    from applications.models import Application
+    from applications.services import live_definition
+
+    application = Application.objects.select_related("form_version", "round").get(pk=pk)
+    form = (
+        application.form if application.form_version_id else live_definition(application.round, "application")
+    )
+    return tuple(section["key"] for section in form["sections"])
+
+
 def _returns(w: World) -> list[dict]:
     # Every one of the demo provider's returns (each status has its own page), and another provider's.
     return [{"pk": r.pk} for r in w.objects["own_returns"]] + [{"pk": w.objects["other_return"].pk}]
+
+
+def _grant_reports(w: World) -> list[dict]:
+    return [{"pk": w.objects["other_report"].pk}, {"pk": w.objects["accepted_report"].pk}]
 
 
 def _first(model_label: str) -> dict:
@@ -140,13 +155,22 @@ FILL = {
         {"pk": w.objects["other_app"].pk, "document_pk": w.objects["other_doc"].pk},
         {"pk": w.objects["draft"].pk, "document_pk": w.objects["other_doc"].pk},
     ],
-    "applications:task": lambda w: [{"pk": a["pk"], "task": t} for a in _apps(w) for t in TASKS],
+    # The fixed tasks, and each section of the round's own questions (its form version's, or the round's live form).
+    "applications:task": lambda w: [
+        {"pk": a["pk"], "task": t} for a in _apps(w) for t in TASKS + _section_tasks(a["pk"])
+    ],
     "applications:organisation": lambda w: [
         {"pk": w.objects["own_org"].pk},
         {"pk": w.objects["other_org"].pk},
     ],
     "applications:accept_invitation": lambda w: [{"token": w.objects["invitation"].token}],
     "applications:staff_detail": _apps,
+    "applications:grant_report": lambda w: [
+        {"pk": w.objects["other_app"].pk, "report_pk": w.objects["other_report"].pk},
+        {"pk": w.objects["draft"].pk, "report_pk": w.objects["other_report"].pk},
+    ],
+    "applications:staff_grant_report": lambda w: _grant_reports(w),
+    "applications:staff_grant_report_review": lambda w: _grant_reports(w),
     "applications:staff_action": lambda w: [
         {"pk": w.objects["submitted"].pk, "action": a} for a in STAFF_ACTIONS
     ],

@@ -1,11 +1,11 @@
-# A separate migration from 0016's data step: PostgreSQL cannot alter a table with updates still pending in the
+# A separate migration from 0017's data step: PostgreSQL cannot alter a table with updates still pending in the
 # same transaction.
 import django.db.models.deletion
 from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    dependencies = [("applications", "0016_typed_forms_and_grant_reports")]
+    dependencies = [("applications", "0017_questions_into_sections")]
 
     operations = [
         migrations.AlterField(
