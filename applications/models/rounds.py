@@ -127,7 +127,7 @@ class Round(models.Model):
         bad = set(self.requirements) - set(Requirement.values)
         if bad:
             raise ValidationError({"requirements": f"Unknown requirements: {', '.join(sorted(bad))}"})
-        if problems := self.date_problems():
+        if self._dates_set() and (problems := self.date_problems()):
             raise ValidationError(problems)
         if self.pk and self.scoring_scale is not None:
             # A smaller scale than the scores already given would put applications' scores above 100%.
@@ -139,6 +139,22 @@ class Round(models.Model):
                         f"Choose a scale of {highest} or more"
                     }
                 )
+
+    def _dates_set(self) -> bool:
+        """Whether this save sets the round's dates or budget. The year rule is checked then, not on every edit: a
+        round already taking applications stays editable (a typo, its form) whatever the year has become."""
+        if not self.pk:
+            return True
+        stored = Round.objects.filter(pk=self.pk).values_list("opens_at", "closes_at", "budget_id").first()
+        if stored is None:
+            return True
+        # To the second: the admin shows and posts back times without their microseconds.
+        second = lambda moment: moment and moment.replace(microsecond=0)  # noqa: E731
+        return (second(stored[0]), second(stored[1]), stored[2]) != (
+            second(self.opens_at),
+            second(self.closes_at),
+            self.budget_id,
+        )
 
     def years_it_may_run_in(self) -> tuple[Budget, list[FinancialYear]]:
         """The round's budget, and the financial years the round may open and close in: the budget's own year, and

@@ -342,3 +342,16 @@ def test_staff_see_the_answers_on_the_application(client, form_round):
     client.force_login(grants_officer())
     page = client.get(f"/staff/applications/{application.pk}/").content.decode()
     assert "About the service" in page and "Safer Homes" in page and "1 April 2025" in page
+
+
+def test_a_round_already_running_outside_its_years_can_still_be_edited_but_not_given_new_dates():
+    import datetime
+
+    from django.core.exceptions import ValidationError
+
+    round_ = RoundFactory()  # its budget is 2024/25, and it opened a week ago
+    round_.name = "Renamed"
+    round_.full_clean()  # the dates were set before: editing the rest is not refused for them
+    round_.closes_at += datetime.timedelta(days=1)
+    with pytest.raises(ValidationError, match="Choose a closing date in that year"):
+        round_.full_clean()
