@@ -44,6 +44,10 @@ EVERYTHING_VISIBLE = _view(
     "applications.award",
     "applications.awardpayment",
     "applications.round",
+    "applications.section",
+    "applications.question",
+    "applications.criterion",
+    "applications.formversion",
     "applications.organisation",
     "applications.invitation",
     "funds.office",
@@ -68,16 +72,29 @@ EVERYTHING_VISIBLE = _view(
     "providers.paymentscheduleitem",
     "funds.commitmentchange",
     "applications.awardvariation",
+    "applications.grantreport",
     "needs.needsassessment",
     "audit.auditevent",
 )
 
-ASSESSING = _view("applications.application", "applications.round") | {"applications.assess_application"}
+ASSESSING = _view("applications.application", "applications.round", "applications.grantreport") | {
+    "applications.assess_application"
+}
+
+# Building a round's forms: its sections, questions and criteria are edited on the round's page, and may be taken
+# away there too (an application keeps the version of the form it was started on: applications.FormVersion).
+FORM_BUILDING = _edit("applications.section", "applications.question", "applications.criterion") | {
+    "applications.delete_section",
+    "applications.delete_question",
+    "applications.delete_criterion",
+}
 
 GRANTS = (
     ASSESSING
     | _edit("applications.round", "applications.organisation", "applications.invitation")
+    | FORM_BUILDING
     | _view(
+        "applications.formversion",
         "applications.award",
         "applications.awardpayment",
         "funds.budget",
@@ -89,12 +106,18 @@ GRANTS = (
         "applications.recommend_application",
         "applications.decide_application",
         "applications.publish_grants",
+        "applications.review_grant_report",
     }
 )
 
 COMMISSIONING = (
     _view(
-        "applications.application", "funds.budget", "funds.budgetline", "funds.decision", "funds.commitment"
+        "applications.application",
+        "applications.grantreport",
+        "funds.budget",
+        "funds.budgetline",
+        "funds.decision",
+        "funds.commitment",
     )
     | _edit(
         "providers.provider",
@@ -120,6 +143,7 @@ FINANCE = (
         "applications.application",
         "applications.round",
         "applications.organisation",
+        "applications.grantreport",
         "funds.commitment",
         "funds.payment",
         "funds.office",
@@ -188,8 +212,8 @@ ROLES: tuple[Role, ...] = (
     ),
     Role(
         GRANTS_OFFICER,
-        "Runs rounds: screens, asks for information, assesses, recommends and records the panel's decision. "
-        "Cannot approve or pay money.",
+        "Runs rounds: sets them up and builds their forms, screens, asks for information, assesses, recommends "
+        "and records the panel's decision; reviews grant reports. Cannot approve or pay money.",
         frozenset(GRANTS),
     ),
     Role(

@@ -180,7 +180,11 @@ class QuestionInlineFormSet(BaseInlineFormSet):
                         "A repeating group needs at least one column. Add a question, choose this group under "
                         '"Column of repeating group", or delete the group',
                     )
-            elif was_group and any(other.instance.group_id == question.pk for other in kept):
+            elif (
+                False and was_group
+                and question.kind != QuestionKind.REPEATING_GROUP
+                and any(other.instance.group_id == question.pk for other in kept)
+            ):
                 form.add_error(
                     "kind",
                     "Questions are columns of this repeating group. Move them out of it, or delete them, before "

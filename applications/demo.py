@@ -649,7 +649,11 @@ def _report_forms(round_: Round, officer: User) -> None:
         .order_by("application__reference")
     )
     for award in awards:
-        schedule_reports(award, by=officer)
+        if schedule_reports(award, by=officer):
+            # As if set when finance approved the award, like the rest of the demo's history.
+            AuditEvent.objects.filter(
+                action="grant_report.scheduled", content_type__model="award", object_id=award.pk
+            ).update(at=award.approved_at)
     reports = list(
         GrantReport.objects.filter(award__in=awards, final=True).order_by("-award__application__reference")
     )

@@ -277,10 +277,13 @@ class SectionForm(forms.Form):
         section: dict,
         answers: dict,
         rows: dict[str, int] | None = None,
+        lenient: bool = False,
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
-        self.section, self.saved = section, answers
+        # Lenient: saved to come back to later, so a question left empty is not an error yet (submitting checks
+        # them all); an answer given must still be one the question accepts.
+        self.section, self.saved, self.lenient = section, answers, lenient
         self.keys_here = {q["key"] for q in section["questions"]}
         self.rows = {}
         self.asked: list[dict] = []
@@ -451,7 +454,7 @@ class SectionForm(forms.Form):
         return data
 
     def _required(self, q: dict, name: str, message: str) -> None:
-        if q["required"]:
+        if q["required"] and not self.lenient:
             self.add_error(name, message)
 
     def _clean_question(self, q: dict, data: dict) -> None:

@@ -1,6 +1,7 @@
 """Reads used by several views, already scoped to who is asking. Another organisation's id is simply not found."""
 
 import datetime
+from collections import defaultdict
 from typing import TYPE_CHECKING
 
 from django.db.models import F, OrderBy, Prefetch, QuerySet
@@ -9,7 +10,16 @@ from django.utils import timezone
 from accounts.permissions import has_staff_permission
 from audit.selectors import StatusChange, status_changes_of
 
-from .models import STATUS_CHANGED, Application, Assessment, Document, Organisation, Round, Status
+from .models import (
+    STATUS_CHANGED,
+    Application,
+    Assessment,
+    Document,
+    InformationRequest,
+    Organisation,
+    Round,
+    Status,
+)
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -120,3 +130,19 @@ def applications_of_member(user: "User") -> QuerySet[Application]:
 def status_changes(application: Application) -> list[StatusChange]:
     """The application's moves, oldest first, as its history shows them: who, when, from, to and why."""
     return status_changes_of(application, action=STATUS_CHANGED, choices=Status)
+
+
+def information_requests_with_files(application: Application) -> list[InformationRequest]:
+    """Every question staff have asked about the application, oldest first, answered or not, each with the files on
+    it: `sent_files`, attached by staff to the question, and `answer_files`, sent by the applicant with the answer.
+    Read from the application's documents (prefetched by the pages that show them), so no query per question."""
+    files: dict[int, list[Document]] = defaultdict(list)
+    for document in application.documents.all():
+        if document.information_request_id:
+            files[document.information_request_id].append(document)
+    requests = list(application.information_requests.all())
+    for info in requests:
+        attached = files.get(info.pk, [])
+        info.sent_files = [d for d in attached if d.kind == Document.Kind.REQUEST_ATTACHMENT]  # type: ignore[attr-defined]
+        info.answer_files = [d for d in attached if d.kind != Document.Kind.REQUEST_ATTACHMENT]  # type: ignore[attr-defined]
+    return requests

@@ -8,9 +8,9 @@ twice finds the email's row already marked and sends nothing.
 
 from celery import shared_task
 
-from outbox.services import acknowledge
+from outbox.services import acknowledge, send_now
 
-from . import notifications
+from . import notifications, report_reminders
 
 # smtplib's errors and refused connections are all OSErrors.
 RETRY = {
@@ -49,3 +49,21 @@ def anonymise_unsuccessful_applications() -> int:
     from .services import retention
 
     return retention.anonymise_unsuccessful_applications()
+
+
+@shared_task(name="applications.tasks.send_report_reminders", acks_late=True)
+def send_report_reminders() -> int:
+    """Hourly (CELERY_BEAT_SCHEDULE). Claims due grant report reminders, then queues the pending claims in chunks, as
+    providers.tasks.send_monitoring_reminders does (applications.report_reminders has why it sends each once)."""
+    report_reminders.claim_due_reminders()
+    ids = report_reminders.pending_ids()
+    for chunk in report_reminders.chunks(ids):
+        send_now("applications.tasks.send_report_reminder_batch", chunk)
+    return len(ids)
+
+
+@shared_task(name="applications.tasks.send_report_reminder_batch", acks_late=True)
+def send_report_reminder_batch(reminder_ids: list[int], outbox_id: int | None = None) -> int:
+    sent = report_reminders.send_batch(reminder_ids)
+    acknowledge(outbox_id)
+    return sent

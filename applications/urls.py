@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import dashboard, drafting, organisations, public, staff
+from .views import dashboard, drafting, organisations, public, reports, staff, staff_reports
 
 app_name = "applications"
 urlpatterns = [
@@ -16,6 +16,7 @@ urlpatterns = [
     path("applications/<int:pk>/accept/", dashboard.accept_award, name="accept_award"),
     path("applications/<int:pk>/questions/<int:request_pk>/", dashboard.respond, name="respond"),
     path("applications/<int:pk>/documents/<int:document_pk>/", drafting.download, name="download"),
+    path("applications/<int:pk>/reports/<int:report_pk>/", reports.grant_report, name="grant_report"),
     path("applications/<int:pk>/<slug:task>/", drafting.task, name="task"),
     path("organisations/new/", organisations.organisation_create, name="organisation_create"),
     path("organisations/<int:pk>/", organisations.organisation_detail, name="organisation"),
@@ -24,4 +25,12 @@ urlpatterns = [
     path("staff/applications/export/", staff.export_list, name="staff_export"),
     path("staff/applications/<int:pk>/", staff.application_detail, name="staff_detail"),
     path("staff/applications/<int:pk>/<slug:action>/", staff.application_detail, name="staff_action"),
+    path("staff/grant-reports/", staff_reports.report_list, name="staff_grant_reports"),
+    path(
+        "staff/grant-reports/set-due-dates/", staff_reports.set_due_dates, name="staff_grant_reports_schedule"
+    ),
+    path("staff/grant-reports/<int:pk>/", staff_reports.report_detail, name="staff_grant_report"),
+    path(
+        "staff/grant-reports/<int:pk>/review/", staff_reports.review_report, name="staff_grant_report_review"
+    ),
 ]

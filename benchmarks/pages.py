@@ -58,6 +58,8 @@ NOT_MEASURED = {
     "applications:start": "POST only: starts a draft (the load scenario saves and submits)",
     "applications:withdraw": "reads one application of the person's own; the form posts",
     "applications:accept_award": "reads one award of the person's own; the form posts",
+    "applications:staff_grant_reports_schedule": "POST only: sets the report due dates of one round's awards",
+    "applications:staff_grant_report_review": "POST only: accepts one report, asks for changes or marks a case study",
     "applications:accept_invitation": "a link from an email: one invitation looked up by its token",
     "needs:export": "POST only: queues an export job",
     "needs:adopt": "reads one needs assessment, as needs:assessment does (measured)",
@@ -191,6 +193,32 @@ class World:
         from providers.models import ProviderMembership
 
         return ProviderMembership.objects.filter(provider=self.provider).order_by("pk").first().user
+
+    @functools.cached_property
+    def grant_report(self):
+        """The latest grant report of an award whose organisation has someone to open it."""
+        from applications.models import GrantReport
+
+        return (
+            GrantReport.objects.filter(award__application__organisation__memberships__isnull=False)
+            .select_related("award__application")
+            .order_by("-pk")
+            .first()
+        )
+
+    def grantee(self) -> str:
+        """The login of someone at the grant report's organisation (PUBLIC when there is no report to open)."""
+        from applications.models import Membership
+
+        if self.grant_report is None:
+            return PUBLIC
+        member = (
+            Membership.objects.filter(organisation_id=self.grant_report.award.application.organisation_id)
+            .select_related("user")
+            .order_by("pk")
+            .first()
+        )
+        return member.user.email
 
     def provider_return(self, **filters):
         """The provider's return on its longest template: the same form at every size, so sizes compare."""
@@ -353,6 +381,7 @@ def _staff_list_pages() -> list[Page]:
 
 
 def _project_pages() -> list[Page]:
+    from applications.models import GrantReport
     from funds.models import Budget, Decision
     from needs.models import NeedsAssessment
     from providers.models import Claim, Measure
@@ -595,6 +624,35 @@ def _project_pages() -> list[Page]:
             "providers:staff_dashboard",
             lambda w: reverse("providers:staff_dashboard"),
             COMMISSIONING,
+        ),
+        Page(
+            "A grant report",
+            "applications:grant_report",
+            lambda w: (
+                w.grant_report
+                and reverse(
+                    "applications:grant_report", args=[w.grant_report.award.application_id, w.grant_report.pk]
+                )
+            ),
+            lambda w: w.grantee(),
+        ),
+        Page(
+            "Staff: grant reports",
+            "applications:staff_grant_reports",
+            lambda w: reverse("applications:staff_grant_reports"),
+            GRANTS,
+        ),
+        Page(
+            "Staff: overdue grant reports",
+            "applications:staff_grant_reports",
+            lambda w: f"{reverse('applications:staff_grant_reports')}?status=overdue",
+            GRANTS,
+        ),
+        Page(
+            "Staff: a grant report",
+            "applications:staff_grant_report",
+            lambda w: _at("applications:staff_grant_report", w.first(GrantReport)),
+            GRANTS,
         ),
         Page(
             "Staff: a monitoring return",

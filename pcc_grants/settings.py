@@ -330,6 +330,7 @@ CELERY_BEAT_SCHEDULE = {
     "purge-outbox": {"task": "outbox.tasks.purge_done", "schedule": crontab(hour=3, minute=45)},
     # Reminders are claimed by unique rows before they are sent, so a beat that fires twice sends nothing twice.
     "send-monitoring-reminders": {"task": "providers.tasks.send_monitoring_reminders", "schedule": 60 * 60},
+    "send-grant-report-reminders": {"task": "applications.tasks.send_report_reminders", "schedule": 60 * 60},
     # Daily at 03:15, when nobody is working; batches are locked with skip_locked, so an overlapping run does no harm.
     "anonymise-unsuccessful-applications": {
         "task": "applications.tasks.anonymise_unsuccessful_applications",

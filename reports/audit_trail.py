@@ -42,6 +42,9 @@ ACTIONS = {
     "commitment.released": "Commitment released",
     "document.downloaded": "Document downloaded",
     "export.downloaded": "Export downloaded",
+    "grant_report.case_study": "Grant report chosen as a case study (or taken off)",
+    "grant_report.scheduled": "Grant report due dates set",
+    "grant_report.status": "Grant report moved on",
     "line.deleted": "Budget line deleted",
     "line.saved": "Budget line saved",
     "needs.adopted": "Needs assessment adopted",
@@ -112,6 +115,13 @@ SUBJECTS = {
             related=("application",),
             url=lambda a: reverse("applications:staff_detail", args=[a.application_id]),
             search=("application__reference",),
+        ),
+        SubjectKind(
+            "applications.grantreport",
+            related=("award__application",),
+            url=lambda r: reverse("applications:staff_grant_report", args=[r.pk]),
+            search=("award__application__reference",),
+            name=lambda r: f"{r.award.application.reference}: {r}",
         ),
         SubjectKind("applications.organisation", search=("name",)),
         SubjectKind(

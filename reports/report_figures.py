@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.db.models import Count, Q, QuerySet, Sum
 
 from applications.models import Award
+from applications.report_outputs import Delivered, delivered_in_year
 from funds import selectors
 from funds.models import Budget, FinancialYear
 from providers.models import MonitoringReturn, ReturnValue, ServiceFunding
@@ -46,6 +47,10 @@ DEFINITIONS = {
     "allocated": "What the year's budget lines allocate: the budget tables' totals added up.",
     "commissioned": "Payments dated in the year against commitments made for commissioned services: the year's "
     "payments less those for grant awards and those for anything else.",
+    "delivered": "What the year's grants delivered: the answers to the counted questions of accepted end-of-grant "
+    'and progress reports (such as "Young people reached"), added up under each question\'s output name, for '
+    "awards from the year's rounds. Reports not yet accepted are not counted. Case studies are accepted reports "
+    "staff chose to publish.",
 }
 
 
@@ -72,6 +77,7 @@ class AnnualFigures:
     new_victims: Decimal
     new_and_existing_victims: Decimal
     totals: "YearTotals"
+    delivered: Delivered = field(default_factory=Delivered)
     definitions: dict = field(default_factory=lambda: dict(DEFINITIONS))
 
     @property
@@ -204,6 +210,7 @@ def annual_figures(year: FinancialYear) -> AnnualFigures:
         new_victims=new,
         new_and_existing_victims=new_and_existing,
         totals=year_totals(year),
+        delivered=delivered_in_year(year),
     )
 
 

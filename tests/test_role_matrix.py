@@ -50,7 +50,7 @@ def staff_patterns() -> dict[str, tuple[str, object]]:
 
 
 def _demo_kwargs():
-    from applications.models import Application, Status
+    from applications.models import Application, GrantReport, Status
     from funds.models import Budget
     from needs.models import NeedsAssessment
     from providers.models import Measure, MonitoringReturn
@@ -67,6 +67,8 @@ def _demo_kwargs():
         "providers:staff_return": {"pk": MonitoringReturn.objects.order_by("pk").first().pk},
         "providers:staff_measure_chart": {"pk": measure.pk},
         "providers:staff_claim": {"pk": _a_claim().pk},
+        "applications:staff_grant_report": {"pk": GrantReport.objects.order_by("pk").first().pk},
+        "applications:staff_grant_report_review": {"pk": GrantReport.objects.order_by("pk").first().pk},
     }
 
 

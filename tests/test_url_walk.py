@@ -13,6 +13,7 @@ What "refused" means here, as the project does it today:
 Each line is also opened by its owner, who must not get 404: that proves the ids the line makes are real.
 """
 
+import datetime
 from dataclasses import dataclass, field
 from urllib.parse import urlparse
 
@@ -24,7 +25,7 @@ from django.test import Client
 from django.urls import URLResolver, get_resolver, resolve, reverse
 from django.urls.exceptions import Resolver404
 
-from applications.models import Application, InformationRequest, Status
+from applications.models import Application, GrantReport, InformationRequest, Status
 from exports.models import ExportJob
 from providers import ready_templates
 from providers.models import Measure, ServiceDocument
@@ -134,6 +135,7 @@ OWNED: dict[str, Line] = {
     "applications:download": applicant(lambda w: {"pk": w.application.pk, "document_pk": w.document.pk}),
     "applications:task": applicant(lambda w: [{"pk": w.application.pk, "task": t} for t in TASKS]),
     "applications:organisation": applicant(lambda w: {"pk": w.application.organisation_id}),
+    "applications:grant_report": applicant(lambda w: {"pk": w.awarded.pk, "report_pk": w.grant_report.pk}),
     # Providers: provider A's services, contract documents and returns.
     "providers:service": provider(lambda w: {"pk": w.side_a.service.pk}),
     "providers:service_document": provider(
@@ -153,6 +155,8 @@ OWNED: dict[str, Line] = {
     "needs:assessment": staff(lambda w: {"pk": w.needs.pk}),
     "needs:adopt": staff(lambda w: {"pk": w.needs.pk}),
     "needs:export": post_only(staff(lambda w: {"pk": w.needs.pk})),
+    "applications:staff_grant_report": staff(lambda w: {"pk": w.grant_report.pk}),
+    "applications:staff_grant_report_review": post_only(staff(lambda w: {"pk": w.grant_report.pk})),
     "providers:staff_return": staff(lambda w: {"pk": w.side_a.ret.pk}),
     "providers:staff_measure_chart": staff(lambda w: {"pk": w.measure.pk}),
     "providers:staff_claim": staff(lambda w: {"pk": w.claim.pk}),
@@ -219,6 +223,12 @@ class World:
         ).application
         Application.objects.filter(pk=self.awarded.pk).update(status=Status.AWARDED)
         self.submitted = self.awarded  # any application staff can open
+        self.grant_report = GrantReport.objects.create(
+            award=self.awarded.award,
+            period_start=datetime.date(2024, 4, 1),
+            period_end=datetime.date(2025, 3, 31),
+            due_on=datetime.date(2025, 4, 30),
+        )
         self.applicant_b = member_of(OrganisationFactory(name="Organisation B"))
 
         templates = ready_templates.install()

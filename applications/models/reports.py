@@ -10,7 +10,7 @@ from .rounds import FormVersion
 
 class GrantReport(models.Model):
     class Status(models.TextChoices):
-        # Stored values never change once data exists. applications.reports.TRANSITIONS has the allowed moves.
+        # Stored values never change once data exists. applications.grant_reports.TRANSITIONS has the allowed moves.
         DUE = "due", "Not started"
         IN_PROGRESS = "in_progress", "In progress"
         SUBMITTED = "submitted", "Submitted"

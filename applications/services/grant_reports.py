@@ -128,7 +128,7 @@ def _lock(report_id: int) -> GrantReport:
 
 def report_form(report: GrantReport) -> dict:
     """The report form the report is answered on: its frozen version once started, else the round's form as it is."""
-    if report.form_version_id:
+    if report.form_version is not None:
         return report.form_version.definition
     return live_definition(report.award.application.round, FormPurpose.REPORT)
 
@@ -158,7 +158,7 @@ def save_report(
         )
     if report.status != S.IN_PROGRESS:
         move(report, S.IN_PROGRESS, by=by)
-    asked = {q["key"] for q in questions.all_questions(report.form_version.definition)}
+    asked = {q["key"] for q in questions.all_questions(report_form(report))}
     unknown = (set(answers) | set(uploads or {})) - asked
     if unknown:
         raise ValueError(f"The report form has no question {', '.join(sorted(unknown))}")
@@ -184,7 +184,7 @@ def save_report(
 def submit_report(*, report_id: int, by: "User", now: datetime.datetime | None = None) -> GrantReport:
     """Send the report to the office. Refused, with every question still to answer, while a required one is not."""
     report = _lock(report_id)
-    if report.form_version_id is None:
+    if report.form_version is None:
         raise ReportRuleError("Answer the report's questions before you submit it.")
     if report.drafts:
         raise ReportRuleError(

@@ -109,6 +109,27 @@ def write_figures(sheet, figures: AnnualFigures) -> None:
     line("New and existing victims supported", figures.new_and_existing_victims, formats=(count,))
     row += 1
 
+    delivered = figures.delivered
+    section("What grants delivered", defs["delivered"], ["Output", "Total"])
+    for name, total in delivered.output_totals:
+        line(name, total, formats=(count,))
+    for heading, rows in (("By round", delivered.by_round), ("By area", delivered.by_area)):
+        if not delivered.outputs:
+            break
+        _heading_row(sheet, row, [heading, *delivered.outputs])
+        row += 1
+        for entry in rows:
+            line(entry.name, *entry.values, formats=(count,) * len(entry.values))
+    if delivered.case_studies:
+        _heading_row(sheet, row, ["Case study", "Organisation", "Area", "Round"])
+        row += 1
+        for study in delivered.case_studies:
+            # What grantees typed: written as text, never as a formula.
+            for col, text in enumerate((study.project, study.organisation, study.area, study.round), start=1):
+                set_text(sheet.cell(row=row, column=col), text)
+            row += 1
+    row += 1
+
     totals = figures.totals
     section(
         "Spend and commitments",

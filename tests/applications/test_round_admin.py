@@ -429,6 +429,30 @@ def test_a_new_repeating_group_saves_and_the_page_says_it_needs_columns(client, 
     assert any('The repeating group "Your volunteers" has no columns yet' in m for m in said)
 
 
+def test_a_saved_repeating_group_with_no_columns_is_given_its_first_one(client, officer, round_, form):
+    """The way a group is built: saved first, then a column chooses it."""
+    volunteers = Question.objects.create(
+        round=round_, section=form.staff, order=5, kind=QuestionKind.REPEATING_GROUP, text="Your volunteers"
+    )
+    data = with_question(client, round_, section=form.staff.pk, order="6", text="Name", group=volunteers.pk)
+
+    response = post(client, change_url(round_), data)
+
+    assert response.status_code == 302, errors_of(response)
+    assert list(volunteers.columns.values_list("text", flat=True)) == ["Name"]
+
+
+def test_a_repeating_group_with_columns_keeps_its_kind(client, officer, round_, form):
+    data = form_data(page_of(client.get(change_url(round_))), "round_form")
+    data[f"questions-{row_of(data, form.team)}-kind"] = ["short_text"]
+
+    response = post(client, change_url(round_), data)
+
+    assert response.status_code == 200
+    assert "Questions are columns of this repeating group" in page_of(response)
+    assert Question.objects.get(pk=form.team.pk).kind == QuestionKind.REPEATING_GROUP
+
+
 def test_editing_an_answered_form_says_started_applications_keep_their_version(client, officer, round_, form):
     version = services.current_form_version(round_id=round_.pk)
     Application.objects.create(

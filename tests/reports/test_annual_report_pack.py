@@ -269,7 +269,7 @@ def test_the_figures_equal_computations_made_from_the_rows(pack, year):
     assert money["Total committed against the year's budgets"] == (committed,)
 
     definitions = [r[0] for r in rows(pack["Figures"]) if str(r[0]).startswith("Definition: ")]
-    assert len(definitions) == 4 and any("New victims supported" in d for d in definitions)
+    assert len(definitions) == 5 and any("New victims supported" in d for d in definitions)
 
 
 def test_the_page_shows_the_same_figures_on_screen(staff_client, year):

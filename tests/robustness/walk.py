@@ -66,6 +66,11 @@ SAVES_WHEN_REFUSED = {
             "audit_auditevent",  # the move that starts the return
         }
     ),
+    # "Save and come back later" on a grant report, the same: valid answers and the raw text of the rest are kept,
+    # and the first save starts the report on the round's report form (applications.services.grant_reports).
+    "applications:grant_report": frozenset(
+        {"applications_grantreport", "applications_formversion", "applications_document", "audit_auditevent"}
+    ),
     # The set-up page makes the unconfirmed authenticator key it shows, on whichever request comes first.
     "accounts:two_factor_setup": frozenset({"accounts_twofactordevice"}),
 }

@@ -194,7 +194,15 @@ def load_demo_and_people() -> World:
         email="unverified@robustness.example", password="x" * 20, is_active=False
     )
 
+    # The second applicant's organisation's end-of-grant report, still to fill in, and a report staff have accepted.
+    from applications.models import GrantReport
+
+    other_report = GrantReport.objects.filter(award__application=other_app).order_by("pk").first()
+    accepted_report = GrantReport.objects.filter(status=GrantReport.Status.ACCEPTED).order_by("pk").first()
+
     objects = {
+        "other_report": other_report,
+        "accepted_report": accepted_report,
         "own_org": own_org,
         "other_org": other_org,
         "draft": draft,
@@ -224,7 +232,7 @@ def load_demo_and_people() -> World:
     assert {users["preparer"].pk, users["signatory"].pk} <= set(provider_members)
     foreign = {
         # What an applicant of organisation A might paste into a form: B's ids, and the other way round.
-        "applicant": [other_app.pk, other_org.pk, other_doc.pk, other_question.pk],
+        "applicant": [other_app.pk, other_org.pk, other_doc.pk, other_question.pk, other_report.pk],
         "other_applicant": [draft.pk, own_org.pk, own_doc.pk, question.pk],
         "preparer": [
             other_return.pk,
