@@ -181,7 +181,7 @@ class QuestionInlineFormSet(BaseInlineFormSet):
                         '"Column of repeating group", or delete the group',
                     )
             elif (
-                False and was_group
+                was_group
                 and question.kind != QuestionKind.REPEATING_GROUP
                 and any(other.instance.group_id == question.pk for other in kept)
             ):
