@@ -251,6 +251,7 @@ def load() -> dict:
         version = current_form_version(round_id=round_.pk)
         Application.objects.filter(round=round_, form_version=None).update(form_version=version)
     _report_forms(published, officer)
+    _applicant_reports_back(published, applicant)
     # The demo numbers its references itself; the counter must carry on after them, or the first real submission to
     # the open round takes a number the demo already used.
     note_references_used(
@@ -689,6 +690,25 @@ def _report_forms(round_: Round, officer: User) -> None:
             report.reviewed_at, report.reviewed_by = submitted_at + datetime.timedelta(days=7), officer
             report.case_study = case_study
         report.save()
+
+
+def _applicant_reports_back(round_: Round, applicant: User) -> None:
+    """The demo applicant also helps run one of the funded groups, so signing in as them shows an award with its
+    end-of-grant report still to write."""
+    if Membership.objects.filter(user=applicant, organisation__applications__round=round_).exists():
+        return
+    due = (
+        GrantReport.objects.filter(
+            award__application__round=round_, status=GrantReport.Status.DUE, final=True
+        )
+        .select_related("award__application__organisation")
+        .order_by("award__application__reference")
+    )
+    for report in due:
+        organisation = report.award.application.organisation
+        if organisation.applications.count() == 1:
+            Membership.objects.create(organisation=organisation, user=applicant, role=Membership.Role.MEMBER)
+            return
 
 
 def _report_history(report: GrantReport, path: list[str], officer: User, at: datetime.datetime) -> None:

@@ -38,6 +38,8 @@ pytestmark = pytest.mark.django_db
 # Every form class with a file field, by dotted path, and where its hostile files are sent.
 UPLOAD_FORMS = {
     "applications.forms.DocumentsTaskForm": "the applicant's Documents task: test_hostile_document_uploads_*",
+    "applications.forms.ResponseForm": "the applicant's answer to a question from staff: test_hostile_files_*",
+    "applications.staff_forms.InformationRequestForm": "staff's question to an applicant: test_hostile_files_*",
     # Being rewritten by the budget import's owner; its files (encodings, BOMs, line endings) are tested with it in
     # tests/funds. It should read XLSX through core.uploads.open_workbook.
     "funds.forms.BudgetImportForm": "the budget-line import: tests/funds",
@@ -45,7 +47,15 @@ UPLOAD_FORMS = {
 # Admin pages whose model (or inline's model) has an editable file field: (app_label.model, admin class).
 ADMIN_UPLOADS = {("providers.servicedocument", "DocumentInline"): "test_hostile_service_document_uploads_*"}
 # Source files that read request.FILES.
-VIEWS_READING_FILES = {"applications/views/drafting.py", "funds/admin.py"}
+VIEWS_READING_FILES = {
+    "applications/views/dashboard.py",
+    "applications/views/drafting.py",
+    "applications/views/reports.py",
+    "applications/views/staff.py",
+    "funds/admin.py",
+}
+# The application's own documents: what the Documents task and the fixtures upload, not a refused file.
+DOCUMENT_KINDS = ("governing_document", "safeguarding_policy", "accounts")
 
 MB = 1024 * 1024
 PNG = (
@@ -615,3 +625,124 @@ def test_a_file_field_with_a_generated_name_keeps_only_the_extension():
     field = uploads.CheckedFileField(generated_name=True)
     cleaned = field.clean(SimpleUploadedFile("../secret/" + "q" * 300 + ".PDF", PDF))
     assert re.fullmatch(r"[0-9a-f]{32}\.pdf", cleaned.name)
+
+
+# --- files answering a round's own question, a grant report's, and information requests both ways ------------------
+# (applications.questions.SectionForm builds its file fields per question, so the inventory above cannot see it.)
+
+REFUSED_EVERYWHERE = [c for c in HOSTILE if c[0] in ("windows-exe-named-pdf", "html-named-pdf", "empty")]
+
+
+def _file_question_round():
+    from applications.models import Question, Section
+
+    round_ = RoundFactory(questions=[])
+    section = Section.objects.create(round=round_, order=1, title="Policies")
+    question = Question.objects.create(
+        round=round_, section=section, order=1, kind="file", text="Safeguarding policy"
+    )
+    return round_, section, question
+
+
+@pytest.mark.parametrize("case", HOSTILE, ids=[c[0] for c in HOSTILE])
+def test_hostile_files_answering_a_rounds_file_question_are_refused_clearly_and_store_nothing(client, case):
+    from applications.services import start_application
+
+    _, file_name, content, message = case
+    round_, section, question = _file_question_round()
+    organisation = OrganisationFactory(area=round_.areas.first())
+    user = member_of(organisation)
+    client.force_login(user)
+    application = start_application(round_=round_, organisation=organisation, by=user)
+    before = stored_files()
+    body, content_type = multipart(
+        {"action": "continue"}, {f"q_{question.pk}": (file_name, content_of(content))}
+    )
+    response = client.generic(
+        "POST", f"/applications/{application.pk}/s{section.pk}/", body, content_type=content_type
+    )
+    assert_clear_refusal(response, message)
+    application.refresh_from_db()
+    assert str(question.pk) not in application.answers
+    assert not Document.objects.filter(application=application).exists()
+    assert stored_files() == before
+
+
+@pytest.mark.parametrize("case", REFUSED_EVERYWHERE, ids=[c[0] for c in REFUSED_EVERYWHERE])
+def test_hostile_files_attached_to_an_answer_to_staff_are_refused_and_store_nothing(client, case):
+    from applications.services import request_information
+    from tests.applications.factories import grants_officer, submitted_application
+
+    _, file_name, content, message = case
+    application = submitted_application()
+    info = request_information(application_id=application.pk, question="Who supervises?", by=grants_officer())
+    client.force_login(application.created_by)
+    before = stored_files()
+    body, content_type = multipart(
+        {"response": "Our youth worker"}, {"attachment": (file_name, content_of(content))}
+    )
+    response = client.generic(
+        "POST", f"/applications/{application.pk}/questions/{info.pk}/", body, content_type=content_type
+    )
+    assert_clear_refusal(response, message)
+    info.refresh_from_db()
+    assert info.responded_at is None
+    assert not Document.objects.filter(application=application).exclude(kind__in=DOCUMENT_KINDS).exists()
+    assert stored_files() == before
+
+
+@pytest.mark.parametrize("case", REFUSED_EVERYWHERE, ids=[c[0] for c in REFUSED_EVERYWHERE])
+def test_hostile_files_attached_to_a_question_from_staff_are_refused_and_store_nothing(client, case):
+    from applications.models import InformationRequest
+    from tests.applications.factories import grants_officer, submitted_application
+
+    _, file_name, content, message = case
+    application = submitted_application()
+    client.force_login(grants_officer())
+    before = stored_files()
+    body, content_type = multipart(
+        {"info-question": "Send your latest accounts"}, {"info-attachment": (file_name, content_of(content))}
+    )
+    response = client.generic(
+        "POST",
+        f"/staff/applications/{application.pk}/request_information/",
+        body,
+        content_type=content_type,
+    )
+    assert_clear_refusal(response, message)
+    assert not InformationRequest.objects.filter(application=application).exists()
+    assert stored_files() == before
+
+
+@pytest.mark.parametrize("case", REFUSED_EVERYWHERE, ids=[c[0] for c in REFUSED_EVERYWHERE])
+def test_hostile_files_answering_a_grant_reports_file_question_are_refused_and_store_nothing(client, case):
+    from applications.models import Question
+    from tests.applications.grant_report_helpers import committed_award, report_form
+
+    _, file_name, content, message = case
+    award = committed_award()
+    form = report_form(award.application.round)
+    photos = Question.objects.create(
+        round=award.application.round,
+        section=form.section,
+        order=5,
+        kind="file",
+        text="Photos",
+        required=False,
+    )
+    report = award.reports.get()
+    user = member_of(award.application.organisation)
+    client.force_login(user)
+    before = stored_files()
+    body, content_type = multipart({"action": "save"}, {f"q_{photos.pk}": (file_name, content_of(content))})
+    response = client.generic(
+        "POST",
+        f"/applications/{award.application_id}/reports/{report.pk}/",
+        body,
+        content_type=content_type,
+    )
+    assert_clear_refusal(response, message)
+    report.refresh_from_db()
+    assert str(photos.pk) not in report.answers
+    assert not Document.objects.filter(grant_report=report).exists()
+    assert stored_files() == before

@@ -106,7 +106,12 @@ def test_applicant_applies_and_staff_take_it_to_a_paid_award(page, live_server):
     assert "not abbreviated like 12k" in page.locator(".govuk-error-summary").inner_text()
     assert_accessible(page)
     page.fill("#id_amount_requested", "1,500")
+    page.get_by_role("button", name="Save and continue").click()
+
+    # The round's own questions are a task of their own.
+    page.get_by_role("link", name="About the people you help").click()
     page.get_by_label("Who will benefit from your project?").fill("Forty young people a week.")
+    assert_accessible(page)
     page.get_by_role("button", name="Save and continue").click()
 
     page.get_by_role("link", name="Budget").click()

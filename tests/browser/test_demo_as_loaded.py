@@ -375,19 +375,37 @@ def _applicant_sends_their_draft(applicant: Person) -> None:
     page.goto("/applications/")
     page.get_by_role("link", name=DRAFT).click()
     expect(page.locator(".govuk-task-list")).to_have_count(1)
-    expect(page.locator("main")).to_contain_text("You have completed 1 of 5 sections")
+    expect(page.locator("main")).to_contain_text("You have completed 1 of 7 sections")
     applicant.check_page()
 
-    page.get_by_role("link", name="Your project").click()
+    page.get_by_role("link", name="Your project", exact=True).click()
     applicant.check_page()
     expect(page.locator("#id_project_title")).to_have_value(DRAFT)
     page.fill("#id_project_summary", "Volunteers walk children to three primary schools in Hillfields.")
     page.select_option("#id_area", label="Coventry")
     page.fill("#id_amount_requested", "1,250")
     page.get_by_label("None of these").check()
-    page.get_by_label("Who will benefit from your project, and how many people?").fill(
+    page.get_by_role("button", name="Save and continue").click()
+    expect(page.locator(".govuk-error-summary")).to_have_count(0)
+
+    # The round's own questions, a task per section; the safeguarding lead is asked only for projects with under-18s.
+    page.get_by_role("link", name="Who your project helps").click()
+    applicant.check_page()
+    page.get_by_label("Who will benefit from your project?").fill(
         "About 120 children and their parents each school day."
     )
+    page.get_by_label("How many people do you expect to take part?").fill("120")
+    page.get_by_label("Safety of women and girls").check()
+    expect(page.get_by_label("Who will be your designated safeguarding lead?")).to_be_hidden()
+    page.locator("input[value=Yes]").check()
+    page.get_by_label("Who will be your designated safeguarding lead?").fill("Sam Patel, youth worker")
+    page.get_by_role("button", name="Save and continue").click()
+    expect(page.locator(".govuk-error-summary")).to_have_count(0)
+    page.get_by_role("link", name="When and how you will know it worked").click()
+    applicant.check_page()
+    page.get_by_label("Day").fill("6")
+    page.get_by_label("Month").fill("1")
+    page.get_by_label("Year").fill("2027")
     page.get_by_label("How will you know your project has made people safer?").fill(
         "Fewer reports of children approached on the way to school, and a parents' survey each term."
     )
@@ -418,7 +436,7 @@ def _applicant_sends_their_draft(applicant: Person) -> None:
     page.fill("#id_declared_by_name", "Demo Applicant")
     page.get_by_role("button", name="Save and continue").click()
     expect(page.locator(".govuk-error-summary")).to_have_count(0)
-    expect(page.locator("main")).to_contain_text("You have completed 5 of 5 sections")
+    expect(page.locator("main")).to_contain_text("You have completed 7 of 7 sections")
 
     page.get_by_role("link", name="Check your answers and submit").click()
     applicant.check_page()
