@@ -16,7 +16,6 @@ sends the current reminder, and setting due dates for last year's awards (applic
 schedule_round_reports) emails nobody about reports that fell due long ago.
 """
 
-import contextlib
 import datetime
 import logging
 
@@ -24,6 +23,8 @@ from django.core.mail import EmailMessage, mailers
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+
+from core.claimed_mail import FAILURES_BEFORE_GIVING_UP, send_chunk  # noqa: F401  (tests read the limit here)
 
 from .grant_reports import EDITABLE
 from .models import GrantReport, Membership, ReportReminder
@@ -91,7 +92,6 @@ def pending_ids() -> list[int]:
 
 
 CHUNK_SIZE = 100
-FAILURES_BEFORE_GIVING_UP = 3
 
 
 def chunks(ids: list[int], size: int = CHUNK_SIZE) -> list[list[int]]:
@@ -138,25 +138,12 @@ def _reports_for(reminder_ids: list[int]) -> dict[int, GrantReport]:
 
 def send_batch(reminder_ids: list[int]) -> int:
     """Send a chunk of claims over one mail connection, each in its own transaction. Returns how many were sent."""
-    sent = failures = 0
     reports = _reports_for(reminder_ids)
-    with mailers.default as mailer:
-        for done, reminder_id in enumerate(reminder_ids, start=1):
-            try:
-                sent += send(reminder_id, mailer=mailer, reports=reports)
-                failures = 0
-            except Exception:
-                log.exception("Report reminder %s not sent; it stays pending for the next tick", reminder_id)
-                failures += 1
-                with contextlib.suppress(Exception):
-                    mailer.close()
-                if failures >= FAILURES_BEFORE_GIVING_UP:
-                    log.error(
-                        "Mail looks down: %s report reminders left pending for the next tick",
-                        len(reminder_ids) - done,
-                    )
-                    break
-    return sent
+    return send_chunk(
+        reminder_ids,
+        lambda reminder_id, mailer: send(reminder_id, mailer=mailer, reports=reports),
+        what="report reminder",
+    )
 
 
 def message(report: GrantReport, kind: str) -> tuple[str, str]:

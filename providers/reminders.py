@@ -27,7 +27,6 @@ every `overdue_interval_days` after it up to `overdue_reminder_limit`). Only the
 claimed, so a beat that was down for a week sends the current reminder, not a backlog of stale ones.
 """
 
-import contextlib
 import datetime
 import logging
 
@@ -35,6 +34,8 @@ from django.core.mail import EmailMessage, mailers
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+
+from core.claimed_mail import FAILURES_BEFORE_GIVING_UP, send_chunk  # noqa: F401  (tests read the limit here)
 
 from .models import MonitoringReturn, ProviderMembership, Reminder, ReportingPeriod
 from .services import open_returns
@@ -112,8 +113,6 @@ def pending_ids() -> list[int]:
 
 # A chunk's sends share one mail connection; each still commits on its own (see the module docstring).
 CHUNK_SIZE = 100
-# This many failures in a row and the mail server is taken to be down: the rest of the chunk waits for the next tick.
-FAILURES_BEFORE_GIVING_UP = 3
 
 
 def chunks(ids: list[int], size: int = CHUNK_SIZE) -> list[list[int]]:
@@ -170,25 +169,12 @@ def send_batch(reminder_ids: list[int]) -> int:
 
     A claim that fails to send stays pending for the next tick and the chunk moves on (one refused address must not
     hold up the others); after FAILURES_BEFORE_GIVING_UP failures in a row the rest are left for the next tick too."""
-    sent = failures = 0
     returns = _returns_for(reminder_ids)
-    with mailers.default as mailer:
-        for done, reminder_id in enumerate(reminder_ids, start=1):
-            try:
-                sent += send(reminder_id, mailer=mailer, returns=returns)
-                failures = 0
-            except Exception:
-                log.exception("Reminder %s not sent; it stays pending for the next tick", reminder_id)
-                failures += 1
-                with contextlib.suppress(Exception):
-                    mailer.close()  # a broken connection would fail every send after it; the next send opens anew
-                if failures >= FAILURES_BEFORE_GIVING_UP:
-                    log.error(
-                        "Mail looks down: %s reminders left pending for the next tick",
-                        len(reminder_ids) - done,
-                    )
-                    break
-    return sent
+    return send_chunk(
+        reminder_ids,
+        lambda reminder_id, mailer: send(reminder_id, mailer=mailer, returns=returns),
+        what="reminder",
+    )
 
 
 def message(ret: MonitoringReturn, kind: str) -> tuple[str, str]:
