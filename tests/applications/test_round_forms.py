@@ -79,7 +79,7 @@ def good_answers(q):
 @pytest.fixture
 def form_round():
     round_ = RoundFactory()
-    section, q = build_form(round_)
+    _section, q = build_form(round_)
     version = current_form_version(round_id=round_.pk)
     return round_, version.definition["sections"][0], q
 
@@ -267,7 +267,9 @@ def test_editing_the_form_after_an_application_started_leaves_its_questions_and_
     # Staff reword the question, make it a number and add another.
     question.text, question.kind = "How many people will benefit?", "whole_number"
     question.save()
-    Question.objects.create(round=round_, section=question.section, order=2, text="New question", kind="email")
+    Question.objects.create(
+        round=round_, section=question.section, order=2, text="New question", kind="email"
+    )
 
     first.refresh_from_db()
     assert first.form_version.number == 1
@@ -315,7 +317,7 @@ def test_the_export_has_a_column_per_question_with_each_answer(form_round):
 
 
 def test_staff_filter_the_list_by_a_choice_answer(client, form_round):
-    round_, section, q = form_round
+    round_, _section, q = form_round
     fraud = submitted_application(round_=round_)
     hate = submitted_application(round_=round_)
     Application.objects.filter(pk=fraud.pk).update(answers={str(q["single"].pk): "Fraud"})
@@ -334,7 +336,7 @@ def test_staff_filter_the_list_by_a_choice_answer(client, form_round):
 
 
 def test_staff_see_the_answers_on_the_application(client, form_round):
-    round_, section, q = form_round
+    round_, _section, q = form_round
     application = submitted_application(round_=round_)
     Application.objects.filter(pk=application.pk).update(
         answers={str(q["short"].pk): "Safer Homes", str(q["date"].pk): "2025-04-01"}
