@@ -41,9 +41,19 @@ def test_the_open_round_has_an_application_at_every_stage(loaded):
 
 
 def test_the_demo_applicant_owns_a_draft_and_a_submitted_application(loaded):
-    mine = Application.objects.filter(organisation__memberships__user__email=demo.APPLICANT_EMAIL)
+    mine = Application.objects.filter(
+        organisation__memberships__user__email=demo.APPLICANT_EMAIL, organisation__memberships__role="owner"
+    )
     assert set(mine.values_list("status", flat=True)) == {Status.DRAFT, Status.SUBMITTED}
     assert all(a.organisation.illustrative and "(illustrative)" in a.organisation.name for a in mine)
+
+
+def test_the_demo_applicant_also_helps_run_a_funded_group_with_its_report_to_write(loaded):
+    funded = Application.objects.filter(
+        organisation__memberships__user__email=demo.APPLICANT_EMAIL, organisation__memberships__role="member"
+    )
+    assert [a.status for a in funded] == [Status.AWARDED]
+    assert funded[0].award.reports.get().status == "due"
 
 
 def test_split_exactly_adds_up():

@@ -72,7 +72,8 @@ def load_demo_and_people() -> World:
         full_name="Harness Superuser",
     )
 
-    own_org = Organisation.objects.get(memberships__user=users["applicant"])
+    # The organisation the demo applicant owns (they are also a member of one funded group, to write its report).
+    own_org = Organisation.objects.get(memberships__user=users["applicant"], memberships__role="owner")
     # The second applicant joins an organisation the demo already has, with its own awarded application.
     other_app = (
         Application.objects.exclude(organisation=own_org)
