@@ -679,6 +679,22 @@ class SectionForm(forms.Form):
         return out
 
 
+def posted_rows(form: dict, posted, action: str = "") -> dict[str, int]:
+    """How many rows each repeating group of `form` had on the page posted (its cells are named
+    q_<group>_<row>_<column>), with one more for the group whose "Add another row" (action "add_row:<group>") was
+    pressed; never more than the group's most. The application's sections and grant reports both use it."""
+    groups = {q["key"]: q for q in all_questions(form) if q["kind"] == "repeating_group"}
+    rows: dict[str, int] = {}
+    for name in posted:
+        parts = name.split("_")
+        if len(parts) == 4 and parts[0] == "q" and parts[1] in groups and parts[2].isdigit():
+            rows[parts[1]] = max(rows.get(parts[1], 0), int(parts[2]))
+    adding = action.removeprefix("add_row:") if action.startswith("add_row:") else None
+    if adding in groups:
+        rows[adding] = rows.get(adding, 0) + 1
+    return {key: min(count, groups[key]["max_rows"]) for key, count in rows.items()}
+
+
 def initial_for(section: dict, answers: dict) -> dict:
     """A section form's initial data from saved answers, in the fields' own shapes."""
     initial: dict = {}

@@ -212,26 +212,30 @@ def task(request, pk, task):
         )
     # A refused file is never saved, so "come back later" must not say it was: show the page with the reason.
     refused_upload = task == "documents" and bool(form.errors)
+    return _after_saving(
+        request,
+        application,
+        action,
+        valid=valid,
+        refused_upload=refused_upload,
+        show_again=lambda: _render_task(request, template, title, application, form),
+    )
+
+
+def _after_saving(
+    request, application: Application, action: str, *, valid: bool, refused_upload: bool, show_again
+):
+    """Where a task page goes once its answers are saved, for the fixed tasks and the round's own sections alike: to
+    the dashboard on "Save and come back later", back to the page while anything is wrong, else to the task list."""
     if action == "later" and not refused_upload:
         messages.success(
             request,
             "Your answers have been saved. You can come back and finish them before the round closes.",
         )
         return redirect("applications:dashboard")
-    if not valid:
-        return _render_task(request, template, title, application, form)
-    return redirect("applications:detail", pk=pk)
-
-
-def _posted_rows(request, section: dict) -> dict[str, int]:
-    rows = {}
-    for q in section["questions"]:
-        if q["kind"] == "repeating_group":
-            try:
-                rows[q["key"]] = min(max(int(request.POST.get(f"rows_{q['key']}", 0)), 0), q["max_rows"])
-            except ValueError:
-                rows[q["key"]] = 0
-    return rows
+    if not valid or refused_upload:
+        return show_again()
+    return redirect("applications:detail", pk=application.pk)
 
 
 def _section_task(request, application: Application, section: dict):
@@ -245,10 +249,8 @@ def _section_task(request, application: Application, section: dict):
         return _render_task(request, template, title, application, form, section=section)
 
     action = request.POST.get("action", "continue")
-    rows = _posted_rows(request, section)
-    adding = action.startswith("add_row:") and action[8:] in rows
-    if adding:
-        rows[action[8:]] = rows[action[8:]] + 1
+    rows = questions.posted_rows({"sections": [section]}, request.POST, action)
+    adding = action.removeprefix("add_row:") if action.startswith("add_row:") else None
     form = questions.SectionForm(
         request.POST, request.FILES, section=section, answers=application.answers, rows=rows
     )
@@ -279,27 +281,26 @@ def _section_task(request, application: Application, section: dict):
     if not application.round.is_open():
         return render(request, "applications/round_closed.html", {"round": application.round, "saved": True})
     application.refresh_from_db()
-    if adding:
+    if adding in rows:
         initial = {
             name: (request.POST.getlist(name) if name in multiple else request.POST.get(name))
             for name in form.fields
         }
         form = questions.SectionForm(initial=initial, section=section, answers=application.answers, rows=rows)
         return _render_task(
-            request, template, title, application, form, section=section, focus_row=rows[action[8:]]
+            request, template, title, application, form, section=section, focus_row=rows[adding]
         )
     refused_upload = any(
         isinstance(form.fields[name], forms.FileField) for name in form.errors if name in form.fields
     )
-    if action == "later" and not refused_upload:
-        messages.success(
-            request,
-            "Your answers have been saved. You can come back and finish them before the round closes.",
-        )
-        return redirect("applications:dashboard")
-    if not valid or refused_upload:
-        return _render_task(request, template, title, application, form, section=section)
-    return redirect("applications:detail", pk=application.pk)
+    return _after_saving(
+        request,
+        application,
+        action,
+        valid=valid,
+        refused_upload=refused_upload,
+        show_again=lambda: _render_task(request, template, title, application, form, section=section),
+    )
 
 
 def _render_task(request, template, title, application, form, focus_row=None, section=None):

@@ -63,7 +63,9 @@ def grant_report(request, pk: int, report_pk: int):
     editable = report.status in EDITABLE
     if request.method == "POST" and editable:
         action = request.POST.get("action", "save")
-        rows = _one_more_row(request.POST, action.split(":", 1)[1]) if action.startswith("add_row:") else None
+        # Every repeating group keeps the rows it was posted with, one more where "Add another row" was pressed.
+        rows = questions.posted_rows(form, request.POST, action)
+        adding = action.startswith("add_row:")
         submitting = action == "submit"
         sections = _forms(
             report, form, data=request.POST, files=request.FILES, draft=not submitting, rows=rows
@@ -103,7 +105,7 @@ def grant_report(request, pk: int, report_pk: int):
             messages.info(request, str(exc))
             return redirect("applications:grant_report", pk=application.pk, report_pk=report.pk)
         else:
-            if valid and not rows:
+            if valid and not adding:
                 messages.success(
                     request, "Your answers have been saved. You can come back to the report later."
                 )
@@ -124,13 +126,3 @@ def grant_report(request, pk: int, report_pk: int):
             "answered": [] if editable else questions.answered_sections(form, report.answers),
         },
     )
-
-
-def _one_more_row(posted, key: str) -> dict[str, int]:
-    """The rows a repeating group had on the page posted (q_<key>_<row>_<column>), and one more."""
-    shown = [
-        int(name.split("_")[2])
-        for name in posted
-        if name.startswith(f"q_{key}_") and name.split("_")[2].isdigit()
-    ]
-    return {key: max(shown, default=1) + 1}

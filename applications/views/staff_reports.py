@@ -13,7 +13,7 @@ from accounts.permissions import has_staff_permission, permission_required
 from audit.selectors import status_changes_of
 
 from .. import questions
-from ..grant_reports import EDITABLE, REVIEW, STATUS_CHANGED, VIEW
+from ..grant_reports import EDITABLE, REVIEW, STATUS_CHANGED, VIEW, is_overdue
 from ..models import GrantReport, Round
 from ..services import grant_reports as services
 
@@ -78,7 +78,7 @@ def report_list(request):
         {
             "filter_form": form,
             "page": page,
-            "reports": [(r, r.status in EDITABLE and r.due_on < today) for r in page.object_list],
+            "reports": [(r, is_overdue(r, today)) for r in page.object_list],
             "due_dates_form": SetDueDatesForm(),
             "can_review": has_staff_permission(request.user, REVIEW),
         },
@@ -118,13 +118,6 @@ def _detail_page(request, pk: int, feedback_form: FeedbackForm):
     )
     form = services.report_form(report)
     answered = questions.answered_sections(form, report.answers)
-    # A file answer links to its document, kept for this report and question (services.grant_reports.save_report).
-    documents = {d.question: d for d in report.documents.all()}
-    for section in answered:
-        for row in section["rows"]:
-            row["document"] = (
-                documents.get(row["question"]["key"]) if row["question"]["kind"] == "file" else None
-            )
     return render(
         request,
         "applications/staff/grant_report.html",
@@ -132,7 +125,7 @@ def _detail_page(request, pk: int, feedback_form: FeedbackForm):
             "report": report,
             "application": report.award.application,
             "answered": answered,
-            "overdue": report.status in EDITABLE and report.due_on < timezone.localdate(),
+            "overdue": is_overdue(report, timezone.localdate()),
             "can_review": has_staff_permission(request.user, REVIEW),
             "feedback_form": feedback_form,
             "status_changes": status_changes_of(report, action=STATUS_CHANGED, choices=GrantReport.Status),

@@ -357,3 +357,31 @@ def test_a_round_already_running_outside_its_years_can_still_be_edited_but_not_g
     round_.closes_at += datetime.timedelta(days=1)
     with pytest.raises(ValidationError, match="Choose a closing date in that year"):
         round_.full_clean()
+
+
+def test_rows_typed_on_the_page_are_kept_when_another_answer_is_wrong(client, form_round):
+    round_, section, q = form_round
+    organisation = OrganisationFactory(area=round_.areas.first())
+    user = member_of(organisation)
+    client.force_login(user)
+    application = start_application(round_=round_, organisation=organisation, by=user)
+    group = f"q_{q['group'].pk}"
+    data = {
+        **good_answers(q),
+        f"{group}_2_{q['role'].pk}": "Counsellor",
+        f"{group}_2_{q['cost'].pk}": "12,000",
+        f"q_{q['number'].pk}": "lots",
+        "action": "continue",
+    }
+    page = client.post(f"/applications/{application.pk}/{section['key']}/", data).content.decode()
+    assert "Enter a whole number, like 25 or 1,250" in page
+    assert "Counsellor" in page and f"{group}_2_{q['cost'].pk}" in page
+
+
+def test_posted_rows_count_each_groups_rows_and_add_one_where_asked_never_past_the_most():
+    form = {"sections": [{"questions": [{"key": "7", "kind": "repeating_group", "max_rows": 3, "columns": []}]}]}
+    posted = {"q_7_1_8": "", "q_7_2_8": "x", "q_9_5_8": "", "q_7_day": ""}
+    assert questions.posted_rows(form, posted) == {"7": 2}
+    assert questions.posted_rows(form, posted, "add_row:7") == {"7": 3}
+    assert questions.posted_rows(form, {"q_7_99999_8": ""}, "add_row:7") == {"7": 3}
+    assert questions.posted_rows(form, {}, "add_row:9") == {}
