@@ -3,6 +3,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.db.models import Count, Subquery
 from django.shortcuts import redirect
@@ -158,7 +159,23 @@ class QuestionInline(WithGuidance, InlineChoicesReadOnceMixin, admin.StackedInli
         field = super().formfield_for_dbfield(db_field, request, **kwargs)
         if db_field.name == "shown_if_value":
             field.label = "is"
+        if db_field.name in QUESTION_LIMITS:
+            # The column's own range (32,767, or a 64-bit one on SQLite) would be checked first, in Django's words:
+            # the form checks the question's real limits, with the message the model's clean gives.
+            low, high, message = QUESTION_LIMITS[db_field.name]
+            field.validators = [
+                v for v in field.validators if not isinstance(v, (MinValueValidator, MaxValueValidator))
+            ] + [MinValueValidator(low, message), MaxValueValidator(high, message)]
+            field.error_messages["invalid"] = message
+            field.widget.attrs.update({"min": low, "max": high})
         return field
+
+
+# Question fields with limits of their own: (lowest, highest, what to fix), the same as Question.clean says.
+QUESTION_LIMITS = {
+    "max_words": (1, 2000, "Enter a word limit from 1 to 2000"),
+    "max_rows": (1, 50, "Enter the most rows from 1 to 50"),
+}
 
 
 class FormVersionInline(WithGuidance, admin.TabularInline):

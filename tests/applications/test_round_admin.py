@@ -283,6 +283,14 @@ def test_the_round_page_offers_only_its_own_sections_and_questions(client, offic
         ({"kind": "long_text", "max_words": "2001"}, "max_words", "Enter a word limit from 1 to 2000"),
         ({"kind": "long_text", "max_words": "0"}, "max_words", "Enter a word limit from 1 to 2000"),
         (
+            {"kind": "long_text", "max_words": "99999999999999999999"},
+            "max_words",
+            "Enter a word limit from 1 to 2000",
+        ),
+        ({"kind": "long_text", "max_words": "lots"}, "max_words", "Enter a word limit from 1 to 2000"),
+        ({"kind": "repeating_group", "max_rows": "51"}, "max_rows", "Enter the most rows from 1 to 50"),
+        ({"kind": "repeating_group", "max_rows": "-1"}, "max_rows", "Enter the most rows from 1 to 50"),
+        (
             {"kind": "long_text", "group": "team"},
             "kind",
             "A column of a repeating group must be short text, a whole number, an amount of money or a date",
