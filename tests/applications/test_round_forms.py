@@ -379,7 +379,9 @@ def test_rows_typed_on_the_page_are_kept_when_another_answer_is_wrong(client, fo
 
 
 def test_posted_rows_count_each_groups_rows_and_add_one_where_asked_never_past_the_most():
-    form = {"sections": [{"questions": [{"key": "7", "kind": "repeating_group", "max_rows": 3, "columns": []}]}]}
+    form = {
+        "sections": [{"questions": [{"key": "7", "kind": "repeating_group", "max_rows": 3, "columns": []}]}]
+    }
     posted = {"q_7_1_8": "", "q_7_2_8": "x", "q_9_5_8": "", "q_7_day": ""}
     assert questions.posted_rows(form, posted) == {"7": 2}
     assert questions.posted_rows(form, posted, "add_row:7") == {"7": 3}
