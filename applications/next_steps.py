@@ -1,6 +1,6 @@
 """What an applicant reads about each status, in plain words: on their dashboard, the status page and in emails."""
 
-from .models import Status
+from .models import Award, Status
 
 S = Status
 
@@ -21,3 +21,29 @@ NEXT_STEPS: dict[str, str] = {
     S.AWARD_CANCELLED: "Your award has been cancelled, so we will not make any payments for this project. "
     "Contact the grants team if you want to know why or think this is wrong.",
 }
+
+
+# Once a grant is awarded the application's status stays "awarded" while the award moves on; what to do next depends
+# on the award, so telling someone who accepted and was paid to "accept the award" would be wrong.
+AWARD_NEXT_STEPS: dict[str, str] = {
+    "accepted": "You have accepted your award. We will pay it as your award letter says. We will remind you when "
+    "your report on what the project delivered is due.",
+    "paid": "Your grant has been paid in full. Send your report on what the project delivered when it is due; we "
+    "will remind you.",
+    "closed": "Your grant is closed. Thank you for telling us what your project delivered.",
+}
+
+
+def next_steps_for(application) -> str:
+    """What the applicant should read now about `application`: its status's words, or its award's once accepted.
+    Reads `application.award` only when the status is awarded (callers select_related it)."""
+    if application.status == S.AWARDED:
+        award = getattr(application, "award", None)
+        if award is not None:
+            if award.status == Award.Status.CLOSED:
+                return AWARD_NEXT_STEPS["closed"]
+            if award.status == Award.Status.PAID:
+                return AWARD_NEXT_STEPS["paid"]
+            if award.accepted_at is not None:
+                return AWARD_NEXT_STEPS["accepted"]
+    return NEXT_STEPS[application.status]

@@ -6,14 +6,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from .. import selectors, services
 from ..forms import ResponseForm, WithdrawForm
 from ..models import Document, InformationRequest, Status
-from ..next_steps import NEXT_STEPS
+from ..next_steps import next_steps_for
 from ..workflow import WITHDRAWABLE, TransitionNotAllowed
 
 
 def dashboard(request):
     applications = list(selectors.dashboard_applications(request.user))
     for application in applications:
-        application.next_steps = NEXT_STEPS[application.status]
+        application.next_steps = next_steps_for(application)
         application.open_requests = [r for r in application.prefetched_requests if not r.responded_at]
     return render(
         request,

@@ -21,7 +21,7 @@ from ..forms import (
     StartApplicationForm,
 )
 from ..models import Application, Round, Status
-from ..next_steps import NEXT_STEPS
+from ..next_steps import next_steps_for
 from ..workflow import WITHDRAWABLE
 
 # The documents the Documents task asks for; files answering the round's own questions show with their answers.
@@ -94,7 +94,7 @@ def task_list_or_status(request, pk):
         "applications/status.html",
         {
             "application": application,
-            "next_steps": NEXT_STEPS[application.status],
+            "next_steps": next_steps_for(application),
             "can_withdraw": application.status in WITHDRAWABLE,
             "status_changes": selectors.status_changes(application),
             "information_requests": selectors.information_requests_with_files(application),
