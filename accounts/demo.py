@@ -29,7 +29,7 @@ DEMO_LOGINS = [
         roles.FINANCE_APPROVER,
     ),
     (
-        "OPCC Chief Finance Officer: closes the financial year",
+        "OPCC Chief Finance Officer: closes the financial year, signs off returns to funders",
         "cfo@demo.pcc-grants.example",
         {**STAFF, "full_name": "Demo Chief Finance Officer"},
         roles.CHIEF_FINANCE_OFFICER,

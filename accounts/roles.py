@@ -62,6 +62,10 @@ EVERYTHING_VISIBLE = _view(
     "funds.commitment",
     "funds.payment",
     "funds.reporttable",
+    "reports.datatable",
+    "reports.datatablerow",
+    "funds.precept",
+    "funds.preceptband",
     "providers.provider",
     "providers.service",
     "providers.servicefunding",
@@ -75,7 +79,18 @@ EVERYTHING_VISIBLE = _view(
     "applications.grantreport",
     "needs.needsassessment",
     "audit.auditevent",
+    "funder_returns.funderreturn",
+    "funder_returns.returntemplate",
+    "funder_returns.returnsection",
 )
+
+# The office's returns to its funders (funder_returns): commissioning and finance officers build them and send them
+# for sign-off; only the Chief Finance Officer signs them off. The funder's form is data the commissioning officer
+# keeps up to date in admin when the funder changes it.
+FUNDER_RETURNS = _view("funder_returns.funderreturn") | {"funder_returns.prepare_funderreturn"}
+FUNDER_FORMS = _edit(
+    "funder_returns.returntemplate", "funder_returns.returnsection", "funder_returns.returnquestion"
+) | {"funder_returns.delete_returnsection", "funder_returns.delete_returnquestion"}
 
 ASSESSING = _view("applications.application", "applications.round", "applications.grantreport") | {
     "applications.assess_application"
@@ -110,6 +125,13 @@ GRANTS = (
     }
 )
 
+# The annual report's tables printed from monitoring returns and the money ledger: definitions, not money, so they
+# may be taken away. Commissioning officers know the measures; finance keeps the report's other tables.
+DATA_TABLES = _edit("reports.datatable", "reports.datatablerow") | {
+    "reports.delete_datatable",
+    "reports.delete_datatablerow",
+}
+
 COMMISSIONING = (
     _view(
         "applications.application",
@@ -136,6 +158,9 @@ COMMISSIONING = (
         "funds.payment",
     )
     | {"providers.review_returns", "providers.check_claim"}
+    | FUNDER_RETURNS
+    | FUNDER_FORMS
+    | DATA_TABLES
 )
 
 FINANCE = (
@@ -157,7 +182,10 @@ FINANCE = (
         "providers.servicefunding",
         "needs.needsassessment",
         "audit.auditevent",
+        "funder_returns.returntemplate",
+        "funder_returns.returnsection",
     )
+    | FUNDER_RETURNS
     | _edit(
         "applications.award",
         "funds.budget",
@@ -165,7 +193,11 @@ FINANCE = (
         "funds.budgetsection",
         "funds.budgetentry",
         "funds.decision",
+        # The police precept's Band D (funds.services.set_precept) and the bands typed in to check it against.
+        "funds.precept",
+        "funds.preceptband",
     )
+    | DATA_TABLES
     | _view(
         "applications.awardpayment",
         "applications.awardvariation",
@@ -235,8 +267,9 @@ ROLES: tuple[Role, ...] = (
     ),
     Role(
         CHIEF_FINANCE_OFFICER,
-        "Everything a finance approver does, and closes the financial year.",
-        frozenset(APPROVING | {"funds.close_financialyear"}),
+        "Everything a finance approver does, closes the financial year and signs off the office's returns to "
+        "its funders.",
+        frozenset(APPROVING | {"funds.close_financialyear", "funder_returns.sign_off_funderreturn"}),
     ),
     Role(
         READ_ONLY,

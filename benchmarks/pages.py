@@ -62,6 +62,9 @@ NOT_MEASURED = {
     "applications:staff_grant_report_review": "POST only: accepts one report, asks for changes or marks a case study",
     "applications:accept_invitation": "a link from an email: one invitation looked up by its token",
     "needs:export": "POST only: queues an export job",
+    "funder_returns:move": "POST only: moves one return to a funder",
+    "funder_returns:rebuild": "POST only: builds one draft return to a funder again",
+    "funder_returns:download": "POST only: queues an export job",
     "needs:adopt": "reads one needs assessment, as needs:assessment does (measured)",
     "providers:staff_export": "POST only: queues an export job",
     "providers:return_send_for_sign_off": "POST only: moves one return of the provider's own",
@@ -382,6 +385,7 @@ def _staff_list_pages() -> list[Page]:
 
 def _project_pages() -> list[Page]:
     from applications.models import GrantReport
+    from funder_returns.models import FunderReturn
     from funds.models import Budget, Decision
     from needs.models import NeedsAssessment
     from providers.models import Claim, Measure
@@ -598,6 +602,12 @@ def _project_pages() -> list[Page]:
             FINANCE,
         ),
         Page(
+            "Annual report tables from monitoring returns",
+            "reports:data_tables",
+            lambda w: reverse("reports:data_tables"),
+            FINANCE,
+        ),
+        Page(
             "Annual report pack",
             "reports:annual_report_pack",
             lambda w: reverse("reports:annual_report_pack"),
@@ -695,6 +705,24 @@ def _project_pages() -> list[Page]:
             COMMISSIONING,
         ),
         Page("Start a needs assessment", "needs:start", lambda w: reverse("needs:start"), COMMISSIONING),
+        Page(
+            "Returns to funders",
+            "funder_returns:list",
+            lambda w: reverse("funder_returns:list"),
+            COMMISSIONING,
+        ),
+        Page(
+            "Prepare a return to a funder",
+            "funder_returns:prepare",
+            lambda w: reverse("funder_returns:prepare"),
+            COMMISSIONING,
+        ),
+        Page(
+            "A return to a funder",
+            "funder_returns:detail",
+            lambda w: _at("funder_returns:detail", w.first(FunderReturn)),
+            COMMISSIONING,
+        ),
         Page(
             "360Giving file page",
             "transparency:giving360",

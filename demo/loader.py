@@ -8,9 +8,11 @@ from django.db import transaction
 
 from accounts.demo import DEMO_PASSWORD, ensure_demo_logins
 from applications import demo as applications_demo
+from funder_returns import demo as funder_returns_demo
 from funds import demo as funds_demo
 from needs import demo as needs_demo
 from providers import demo as providers_demo
+from reports import demo as reports_demo
 from transparency import demo as transparency_demo
 
 # Order matters: each app's demo builds on the rows of those before it (funds' budgets first, then the grants and
@@ -19,7 +21,9 @@ PARTS = [
     ("funds", funds_demo),
     ("applications", applications_demo),
     ("providers", providers_demo),
+    ("reports", reports_demo),  # the tables printed from the returns and budgets above
     ("needs", needs_demo),
+    ("funder_returns", funder_returns_demo),
     ("transparency", transparency_demo),
 ]
 

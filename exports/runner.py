@@ -15,12 +15,24 @@ from django.db.models import Q
 from django.utils import timezone
 
 from .models import ExportJob
-from .registry import builder_for
+from .registry import Progress, builder_for, reports_progress
 
 log = logging.getLogger(__name__)
 
 # Longer than exports.tasks.TIME_LIMIT (an hour), after which no worker can still be building it.
 LEASE = datetime.timedelta(minutes=70)
+
+
+def progress_recorder(job_id: int) -> Progress:
+    """A builder's progress callback for one job: each step is written to the job at once (a worker runs outside any
+    transaction, so the job's page sees it while the build goes on)."""
+
+    def record(done: int, total: int, step: str) -> None:
+        ExportJob.objects.filter(pk=job_id, status=ExportJob.Status.PENDING).update(
+            progress_done=max(0, min(done, total)), progress_total=max(total, 0), progress_step=step[:200]
+        )
+
+    return record
 
 
 def build(job_id: int) -> ExportJob:
@@ -36,7 +48,11 @@ def build(job_id: int) -> ExportJob:
     if not claimed:
         return job  # finished already, or another run is building it
     try:
-        filename, content = builder_for(job.kind)(job.params)
+        builder = builder_for(job.kind)
+        if reports_progress(job.kind):
+            filename, content = builder(job.params, progress=progress_recorder(job.pk))
+        else:
+            filename, content = builder(job.params)
     except SoftTimeLimitExceeded:
         log.error("Export %s took too long and was stopped", job.pk)
         error = "It took longer than an hour, so it was stopped. Try again, or ask for less at once."

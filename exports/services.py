@@ -37,7 +37,18 @@ def retry_export(*, job_id: int, by: Any) -> ExportJob:
     if job.status != ExportJob.Status.FAILED:
         return job
     job.status, job.error, job.started_at, job.finished_at = ExportJob.Status.PENDING, "", None, None
-    job.save(update_fields=["status", "error", "started_at", "finished_at"])
+    job.progress_done, job.progress_total, job.progress_step = 0, 0, ""
+    job.save(
+        update_fields=[
+            "status",
+            "error",
+            "started_at",
+            "finished_at",
+            "progress_done",
+            "progress_total",
+            "progress_step",
+        ]
+    )
     send_after_commit(BUILD_TASK, job.pk)
     return job
 

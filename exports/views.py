@@ -16,6 +16,7 @@ CONTENT_TYPES = {
     ".json": "application/json",
     ".csv": "text/csv; charset=utf-8",
     ".zip": "application/zip",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 }
 
 
@@ -50,7 +51,7 @@ def job_status(request, pk: int):
         retry_export(job_id=job.pk, by=request.user)
         return redirect("exports:job", pk=job.pk)
     if request.headers.get("Accept") == "application/json":
-        return JsonResponse({"status": job.status})
+        return JsonResponse({"status": job.status, "progress": job.progress_text})
     return render(request, "exports/job.html", {"job": job})
 
 

@@ -32,6 +32,8 @@ from .forms import (
     BudgetImportForm,
     BudgetLineAdminForm,
     FundingSourceForm,
+    PreceptAdminForm,
+    PreceptBandForm,
     ReasonForm,
     TransferForm,
 )
@@ -49,6 +51,8 @@ from .models import (
     FundingStream,
     Office,
     Payment,
+    Precept,
+    PreceptBand,
     ReportTable,
     StreamName,
     TransferRequest,
@@ -680,9 +684,68 @@ class DecisionAdmin(SelectRelatedChoicesMixin, AuditTrailHistoryMixin, admin.Mod
 
 @admin.register(ReportTable)
 class ReportTableAdmin(admin.ModelAdmin):
-    list_display = ["number", "printed_title", "year", "stream"]
+    list_display = ["number", "printed_title", "year", "kind", "stream"]
     list_select_related = ["year", "stream"]
-    list_filter = ["year"]
+    list_filter = ["year", "kind"]
+
+
+class PreceptBandInline(admin.TabularInline):
+    """Bands typed in from the council's resolution, to check Band D against; the table never prints them. A typed
+    band is corrected, not deleted: it is part of the precept's history."""
+
+    model = PreceptBand
+    form = PreceptBandForm
+    extra = 0
+    can_delete = False
+    verbose_name = "band as the council's resolution prints it"
+    verbose_name_plural = "bands as the council's resolution prints them (checked against Band D)"
+
+
+@admin.register(Precept)
+class PreceptAdmin(
+    HistoryOnPageMixin, NoBulkDeleteMixin, ServiceErrorsMixin, AuditTrailHistoryMixin, admin.ModelAdmin
+):
+    """A year's Band D precept. Saved through funds.services.set_precept and set_precept_band, which check the
+    person's permission and record the change with its reason."""
+
+    form = PreceptAdminForm
+    list_display = ["year", "band_d_display", "decision", "notes"]
+    list_select_related = ["year", "decision"]
+    inlines = [PreceptBandInline, AuditTrailInline]
+    band_d_display = pounds_column("band_d", "Band D")
+
+    def get_readonly_fields(self, request, obj=None):
+        # A precept belongs to its year: a wrong year is a new precept, so the history of each stays whole.
+        return ["year"] if obj is not None else []
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        saved = services.set_precept(
+            obj.year_id,
+            form.cleaned_data["band_d"],
+            by=request.user,
+            reason=form.cleaned_data["change_reason"],
+            decision=form.cleaned_data.get("decision"),
+            notes=form.cleaned_data.get("notes", ""),
+        )
+        obj.pk = saved.pk
+        obj._state.adding = False
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not PreceptBand:
+            return super().save_formset(request, form, formset, change)
+        # save(commit=False) saves nothing: it lists the new and changed bands (the admin's history names them).
+        for typed in formset.save(commit=False):
+            services.set_precept_band(
+                precept_id=form.instance.pk,
+                band=typed.band,
+                amount=typed.amount,
+                by=request.user,
+                reason=form.cleaned_data["change_reason"],
+            )
+        return None
 
 
 @admin.register(Commitment)

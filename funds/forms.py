@@ -6,7 +6,7 @@ from core.money import AmountError, parse_pounds
 
 from . import selectors, services
 from .budget_import import MAX_BYTES, MAX_ROWS
-from .models import Budget, BudgetLine, Decision, FinancialYear, FundingSource, Purpose
+from .models import Budget, BudgetLine, Decision, FinancialYear, FundingSource, Precept, PreceptBand, Purpose
 
 
 class PoundsField(forms.CharField):
@@ -199,6 +199,52 @@ class BudgetLineAdminForm(forms.ModelForm):
             except services.BudgetRuleError as exc:
                 self.add_error("amount", str(exc))
         return cleaned
+
+
+class PreceptAdminForm(forms.ModelForm):
+    """A year's Band D precept; every other band of the precept table is computed from it (funds.precept)."""
+
+    band_d = PoundsField(
+        label="Band D",
+        allow_zero=False,
+        help_text="The precept on a Band D home for the year, in pounds and pence, like 215.55",
+        error_messages={"required": "Enter the Band D precept, like 215.55"},
+    )
+    change_reason = forms.CharField(
+        label="Reason for the change",
+        max_length=250,
+        help_text="Kept in the precept's history",
+        error_messages={"required": "Say why the precept is being entered or changed"},
+    )
+
+    class Meta:
+        model = Precept
+        fields = ["year", "band_d", "decision", "notes", "change_reason"]
+
+    def clean(self):
+        cleaned = super().clean()
+        year = self.instance.year if self.instance.pk else cleaned.get("year")
+        if year is not None and selectors.year_is_closed(year.pk):
+            raise forms.ValidationError(f"{year} is closed, so its precept cannot change.")
+        return cleaned
+
+
+class PreceptBandForm(forms.ModelForm):
+    amount = PoundsField(
+        label="Precept as printed",
+        allow_zero=False,
+        error_messages={"required": "Enter the band's precept as the council's resolution prints it"},
+    )
+
+    class Meta:
+        model = PreceptBand
+        fields = ["band", "amount"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            # A typed band is corrected in place; a different band is a new row.
+            self.fields["band"].disabled = True
 
 
 class FundingSourceForm(forms.ModelForm):

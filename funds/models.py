@@ -89,6 +89,19 @@ class Office(models.Model):
         help_text="Leave unticked so that whoever recommends an application never also decides it",
     )
 
+    class CouncilTaxBands(models.TextChoices):
+        # Local Government Finance Act 1992 s5: England's eight bands; Wales has had a ninth, Band I, since 2005.
+        ENGLAND = "england", "England: Bands A to H"
+        WALES = "wales", "Wales: Bands A to I (Band I from 2005/06)"
+
+    council_tax_bands = models.CharField(
+        "council tax bands",
+        max_length=10,
+        choices=CouncilTaxBands.choices,
+        default=CouncilTaxBands.ENGLAND,
+        help_text="The bands the precept table prints, each a statutory proportion of Band D",
+    )
+
     def __str__(self) -> str:
         return self.name
 
@@ -727,15 +740,32 @@ YEAR_PLACEHOLDERS = "{year} prints 2024/25, {year_short} 24-25 and {year_long} 2
 
 
 class ReportTable(models.Model):
-    """How a budget is printed in the annual report: its number, title, headings and total label."""
+    """How a table of the annual report is printed: its number, title, headings and total label.
+
+    Most are budget tables, each printing one funding stream's budget (Tables 4 to 8 in 2024/25). A precept table
+    (Table 3) prints the council tax bands from the year's Precept: it has no stream and no total; its amount heading
+    is printed once for the year before and once for the year ("{year} Precept £: p"). Both kinds share one numbering
+    per year."""
+
+    class Kind(models.TextChoices):
+        BUDGET = "budget", "Budget table"
+        PRECEPT = "precept", "Police precept table"
 
     year = models.ForeignKey(FinancialYear, on_delete=models.PROTECT, related_name="report_tables")
-    stream = models.ForeignKey(FundingStream, on_delete=models.PROTECT, related_name="report_tables")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.BUDGET)
+    stream = models.ForeignKey(
+        FundingStream,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="report_tables",
+        help_text="The stream whose budget a budget table prints; a precept table has none",
+    )
     number = models.PositiveSmallIntegerField()
     title = models.CharField(max_length=250, help_text=YEAR_PLACEHOLDERS)
     label_heading = models.CharField(max_length=120)
     amount_heading = models.CharField(max_length=120, help_text=YEAR_PLACEHOLDERS)
-    total_label = models.CharField(max_length=120)
+    total_label = models.CharField(max_length=120, blank=True, help_text="A budget table's last row")
     show_project_count = models.BooleanField(default=False)
     rollup_below = models.DecimalField(
         **MONEY,
@@ -752,17 +782,43 @@ class ReportTable(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["year", "number"], name="unique_table_number_per_year"),
             models.UniqueConstraint(fields=["year", "stream"], name="one_table_per_stream_and_year"),
+            models.UniqueConstraint(
+                fields=["year"],
+                condition=Q(kind="precept"),
+                name="one_precept_table_per_year",
+                violation_error_message="This year's report already has a precept table.",
+            ),
+            models.CheckConstraint(
+                condition=(Q(kind="budget", stream__isnull=False) & ~Q(total_label=""))
+                | Q(kind="precept", stream__isnull=True),
+                name="report_table_stream_and_total_match_kind",
+                violation_error_message="A budget table names its stream and its total row; "
+                "a precept table has no stream.",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"Table {self.number}. {self.printed_title}"
 
-    def _with_year(self, template: str) -> str:
+    def clean(self):
+        if self.kind == self.Kind.BUDGET:
+            errors = {}
+            if not self.stream_id:
+                errors["stream"] = "Choose the funding stream whose budget this table prints."
+            if not self.total_label.strip():
+                errors["total_label"] = "Enter the label of the table's total row."
+            if errors:
+                raise ValidationError(errors)
+        elif self.stream_id:
+            raise ValidationError({"stream": "A precept table prints no stream: leave it empty."})
+
+    def _with_year(self, template: str, year: FinancialYear | None = None) -> str:
+        year = year or self.year
         styles = FinancialYear.LabelStyle
         return template.format(
-            year=self.year.label(styles.SLASH),
-            year_short=self.year.label(styles.SHORT),
-            year_long=self.year.label(styles.LONG),
+            year=year.label(styles.SLASH),
+            year_short=year.label(styles.SHORT),
+            year_long=year.label(styles.LONG),
         )
 
     @property
@@ -772,6 +828,71 @@ class ReportTable(models.Model):
     @property
     def printed_amount_heading(self) -> str:
         return self._with_year(self.amount_heading)
+
+    def amount_heading_for(self, year: FinancialYear) -> str:
+        """The amount heading as printed over `year`'s column: a precept table has one for the year before too."""
+        return self._with_year(self.amount_heading, year)
+
+
+class CouncilTaxBand(models.TextChoices):
+    A = "A", "Band A"
+    B = "B", "Band B"
+    C = "C", "Band C"
+    D = "D", "Band D"
+    E = "E", "Band E"
+    F = "F", "Band F"
+    G = "G", "Band G"
+    H = "H", "Band H"
+    I = "I", "Band I"  # noqa: E741 - the band's name; Wales only
+
+
+class Precept(models.Model):
+    """The police precept for a year: the council tax on a Band D home, as the PCC set it. Every other band is Band D
+    times its statutory proportion (funds.precept); the Police precept table prints them for this year and the last.
+
+    Written only by funds.services.set_precept, which checks who is asking and records the change."""
+
+    year = models.OneToOneField(FinancialYear, on_delete=models.PROTECT, related_name="precept")
+    band_d = models.DecimalField(
+        "Band D", **MONEY, help_text="The precept on a Band D home for the year, in pounds"
+    )
+    decision = models.ForeignKey(
+        Decision,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="precepts",
+        help_text="The PCC decision that set it",
+    )
+    notes = models.TextField(
+        blank=True, help_text="Where the figure comes from; say so if it is illustrative"
+    )
+
+    class Meta:
+        ordering = ["-year__start_year"]
+        constraints = [models.CheckConstraint(condition=Q(band_d__gt=0), name="precept_band_d_positive")]
+
+    def __str__(self) -> str:
+        return f"Police precept {self.year}"
+
+
+class PreceptBand(models.Model):
+    """A band's precept typed in as the council's resolution printed it. It is never used to print the table: the
+    Checks list any that disagree with Band D times the band's proportion (funds.precept)."""
+
+    precept = models.ForeignKey(Precept, on_delete=models.PROTECT, related_name="typed_bands")
+    band = models.CharField(max_length=1, choices=CouncilTaxBand.choices)
+    amount = models.DecimalField(**MONEY)
+
+    class Meta:
+        ordering = ["precept", "band"]
+        constraints = [
+            models.UniqueConstraint(fields=["precept", "band"], name="one_typed_amount_per_band"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="precept_band_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_band_display()} {self.precept.year}"
 
 
 class RollupName(models.Model):

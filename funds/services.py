@@ -31,11 +31,14 @@ from .models import (
     BudgetSection,
     Commitment,
     CommitmentChange,
+    CouncilTaxBand,
     Decision,
     FinancialYear,
     FundingSource,
     Office,
     Payment,
+    Precept,
+    PreceptBand,
     ReportTable,
     TransferRequest,
 )
@@ -1132,6 +1135,98 @@ def close_year(*, year_id: int, by: "User", reason: str) -> FinancialYear:
         note=reason,
     )
     return year
+
+
+def _check_precept_year(year_id: int) -> FinancialYear:
+    # A closed year's tables are published and rebuilt byte for byte (reports.exports.budget_tables): its precept,
+    # printed in its own table and the next year's, stays as it was. The year's row is the only lock a precept
+    # write takes, so it queues behind close_year (or close_year behind it) and cannot deadlock with it.
+    year = FinancialYear.objects.select_for_update().get(pk=year_id)
+    if year.is_closed:
+        raise BudgetRuleError(f"{year} is closed, so its precept cannot change.")
+    return year
+
+
+def _check_precept_amount(amount: Decimal, what: str) -> Decimal:
+    # The form's PoundsField (core.money.parse_pounds) reads what a person types; this is the rule for every caller.
+    amount = Decimal(amount)
+    if amount <= 0 or amount != amount.quantize(PENNY) or amount > Decimal("9999999999.99"):
+        raise BudgetRuleError(f"Enter {what} in pounds and pence greater than 0, like 215.55")
+    return amount
+
+
+def _precept_record(precept: Precept) -> dict:
+    return {
+        "band_d": _money(precept.band_d),
+        "decision": precept.decision.number if precept.decision else None,
+        "notes": precept.notes,
+    }
+
+
+@transaction.atomic
+def set_precept(
+    year_id: int,
+    band_d: Decimal,
+    *,
+    by: "User | None",
+    reason: str,
+    decision: Decision | None = None,
+    notes: str | None = None,
+) -> Precept:
+    """Enter or correct a year's Band D precept (and the decision that set it, and notes on where it comes from).
+
+    Every band of the precept table is computed from it (funds.precept), so this is the one figure the office types.
+    Refused for a closed year; the change is recorded in the audit trail with the figure before and after."""
+    require_permission(by, "funds.change_precept", "change the police precept")
+    reason = _require_reason(by, reason, "Say why the precept is being entered or changed.")
+    band_d = _check_precept_amount(band_d, "Band D")
+    year = _check_precept_year(year_id)
+    # The year's lock (above) serialises every write to its precept, so the precept is read, not locked.
+    precept = Precept.objects.select_related("decision").filter(year=year).first()
+    before = _precept_record(precept) if precept else None
+    if precept is None:
+        precept = Precept(year=year)
+    precept.band_d = band_d
+    if decision is not None or precept.pk is None:
+        precept.decision = decision
+    if notes is not None:
+        precept.notes = notes
+    if before is not None and _precept_record(precept) == before:
+        return precept
+    precept.save()
+    record_event(
+        "precept.set", obj=precept, by=by, before=before, after=_precept_record(precept), note=reason
+    )
+    return precept
+
+
+@transaction.atomic
+def set_precept_band(
+    *, precept_id: int, band: str, amount: Decimal, by: "User | None", reason: str
+) -> PreceptBand:
+    """Type in one band's precept as the council's resolution printed it. It prints nothing: the Checks flag it when
+    it disagrees with Band D times the band's proportion (funds.precept), so a typing slip in either is caught."""
+    require_permission(by, "funds.change_precept", "change the police precept")
+    reason = _require_reason(by, reason, "Say why the band is being entered or changed.")
+    if band not in CouncilTaxBand.values:
+        raise BudgetRuleError(f"Choose a council tax band from A to I, not {band!r}.")
+    amount = _check_precept_amount(amount, "the band's precept")
+    precept = Precept.objects.select_related("year").get(pk=precept_id)
+    _check_precept_year(precept.year_id)
+    typed = PreceptBand.objects.filter(precept=precept, band=band).first()
+    before = {"band": band, "amount": _money(typed.amount)} if typed else None
+    if typed is not None and typed.amount == amount:
+        return typed
+    typed, _ = PreceptBand.objects.update_or_create(precept=precept, band=band, defaults={"amount": amount})
+    record_event(
+        "precept.band_typed",
+        obj=precept,
+        by=by,
+        before=before,
+        after={"band": band, "amount": _money(amount)},
+        note=reason,
+    )
+    return typed
 
 
 def get_or_create_year(start_year: int) -> FinancialYear:

@@ -223,7 +223,12 @@ def fill_from_returns(indicator: Indicator, *, by: "User | None" = None) -> int:
         raise NeedsError(f"Give {indicator.name} a measure code before filling it from monitoring returns.")
     assessment = indicator.assessment
     budget = assessment.pot_line.budget
-    demand = selector(year=budget.year, measure_code=indicator.measure_code, stream_slug=budget.stream.slug)
+    try:
+        demand = selector(
+            year=budget.year, measure_code=indicator.measure_code, stream_slug=budget.stream.slug
+        )
+    except ValueError as exc:  # providers.selectors.NotACount: the message names the measure and its kind
+        raise NeedsError(f"{indicator.name} cannot be filled from monitoring returns. {exc}.") from exc
     filled = 0
     for area in areas_for(assessment):
         if area.pk not in demand:

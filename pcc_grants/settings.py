@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "providers",
     "needs",
     "transparency",
+    "funder_returns",
     "reports",
     "demo",
     "benchmarks",

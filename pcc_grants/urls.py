@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("applications.urls")),
     path("", include("providers.urls")),
     path("staff/needs/", include("needs.urls")),
+    path("staff/funder-returns/", include("funder_returns.urls")),
     path("", include("transparency.urls")),
 ]
 

@@ -617,12 +617,66 @@ class BreakdownInline(admin.TabularInline):
         return super().get_queryset(request).select_related("measure")  # a row's title names its measure
 
 
+class PartChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, measure) -> str:
+        return f"{measure.label} ({measure.get_kind_display().lower()}, {measure.template})"
+
+
+# The measures a percentage can be worked out from (Measure.clean says which are allowed, and why not).
+PARTS = ("numerator", "denominator", "weighted_by")
+
+
 @admin.register(Measure)
 class MeasureAdmin(admin.ModelAdmin):
-    list_display = ["label", "template", "kind", "order"]
-    list_select_related = ["template"]
-    list_filter = ["template"]
+    list_display = ["label", "template", "kind", "how_combined", "order"]
+    list_select_related = ["template", "numerator", "denominator", "weighted_by"]
+    list_filter = ["template", "kind"]
     inlines = [BreakdownInline]
+    fieldsets = [
+        (None, {"fields": ["template", "code", "label", "kind", "hint", "required", "order"]}),
+        (
+            "How a percentage is combined across returns",
+            {
+                "description": "A percentage is never added up. Choose the two counts it is worked out from (the "
+                "provider then gives the counts, not the percentage), or a count to weight each return's "
+                "percentage by. With neither, returns are averaged plainly, and every table says so. Leave "
+                "these blank for any other kind of measure.",
+                "fields": PARTS,
+            },
+        ),
+    ]
+
+    @admin.display(description="How it is combined")
+    def how_combined(self, measure: Measure) -> str:
+        if measure.kind == Measure.Kind.TEXT:
+            return "Not combined"
+        if measure.kind == Measure.Kind.YES_NO:
+            return "Returns that said yes"
+        if measure.kind != Measure.Kind.PERCENTAGE:
+            return "Added up"
+        if measure.is_recomputed:
+            return f"Recomputed from {measure.numerator} and {measure.denominator}"
+        if measure.weighted_by_id:
+            return f"Average weighted by {measure.weighted_by}"
+        return "Plain average"
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name in PARTS:
+            # On a measure's page, offer the other measures of its template; Measure.clean refuses any that is not a
+            # count, with a message naming it.
+            measures = Measure.objects.select_related("template").order_by("template__name", "order", "pk")
+            object_id = request.resolver_match.kwargs.get("object_id") if request.resolver_match else None
+            template_id = (
+                Measure.objects.filter(pk=object_id).values_list("template_id", flat=True).first()
+                if object_id and str(object_id).isdecimal()
+                else None
+            )
+            if template_id is not None:
+                measures = measures.filter(template_id=template_id).exclude(pk=object_id)
+            kwargs["queryset"] = measures
+            kwargs["form_class"] = PartChoiceField
+            kwargs["error_messages"] = {"invalid_choice": "Choose a measure from this template’s list"}
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 class OptionInline(InlineChoicesReadOnceMixin, admin.TabularInline):

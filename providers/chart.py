@@ -13,7 +13,7 @@ LEFT, RIGHT, TOP, BOTTOM = 64, 16, 16, 48
 @dataclass
 class Bar:
     label: str
-    value: Decimal
+    value: Decimal | None  # None: nothing to combine in the period (no bar is drawn)
     x: float
     y: float
     width: float
@@ -27,13 +27,15 @@ class Tick:
     y: float
 
 
-def bar_chart(points: list[tuple[str, Decimal]]) -> dict:
+def bar_chart(points: list[tuple[str, Decimal | None]], *, percentage: bool = False) -> dict:
+    """`percentage`: the axis runs to 100%, unless a figure is above it (a percentage of a different whole)."""
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
-    top = nice_maximum(max((v for _, v in points), default=Decimal(0)))
+    largest = max((v for _, v in points if v is not None), default=Decimal(0))
+    top = Decimal(100) if percentage and largest <= 100 else nice_maximum(largest)
     slot = plot_w / max(len(points), 1)
     bars = []
     for i, (label, value) in enumerate(points):
-        height = float(value / top) * plot_h
+        height = float(value / top) * plot_h if value is not None else 0.0
         x = LEFT + i * slot + slot * 0.15
         bars.append(
             Bar(

@@ -1,14 +1,17 @@
-"""2024/25 commissioned services for the West Midlands demo, and four quarters of monitoring returns.
+"""2024/25 commissioned services for the West Midlands demo, and four quarters of monitoring returns; and 2022/23's
+victims' services (with their budgets, funds.demo_2022_23), paid and reported on in full.
 
 Published: the Victims Fund (Table 7) and IDVA/ISVA (Table 8) lines, the providers named in the annual reports, and
-Arrest Referral's £500,000 from Prevention and Intervention plus £600,000 from the Community Safety Fund.
-Illustrative (marked `illustrative=True`): how a line is split between providers where the report does not say, and
-every figure in the returns, the payment schedules and what was paid, varied, released and repaid, and the 2025/26
+Arrest Referral's £500,000 from Prevention and Intervention plus £600,000 from the Community Safety Fund; the year
+totals in YEAR_TOTALS (2022/23 victims supported, 2024/25 Arrest Referral outputs). Illustrative (marked
+`illustrative=True`): how a line is split between providers where the report does not say, and every figure of a
+single return, the payment schedules and what was paid, varied, released and repaid, and the 2025/26
 half of Remedi's two-year contract with the 2025/26 budget structure it is funded from. Runs after funds.demo.load();
 safe to run twice.
 """
 
 import datetime
+import functools
 import random
 from decimal import Decimal
 
@@ -20,6 +23,7 @@ from django.utils import timezone
 from accounts import roles
 from accounts.demo import DEMO_PASSWORD
 from accounts.models import User
+from funds import demo_2022_23 as funds_2022_23
 from funds import services as funds
 from funds.models import Area, Budget, BudgetEntry, BudgetLine, CommitmentChange, FinancialYear, Payment
 
@@ -60,7 +64,7 @@ PROVIDERS = {
     "West Midlands Anti-Slavery Network": [],
 }
 BLACK_COUNTRY = ["Dudley", "Sandwell", "Walsall", "Wolverhampton"]
-VF, IDVA = ready_templates.VICTIMS_SERVICES, ready_templates.IDVA_ISVA
+VF, IDVA, AR = ready_templates.VICTIMS_SERVICES, ready_templates.IDVA_ISVA, ready_templates.ARREST_REFERRAL
 # (provider, service, theme, [(stream slug, line name, amount)], areas, template, illustrative split, status)
 SERVICES = [
     (
@@ -276,11 +280,158 @@ SERVICES = [
             ("community-safety-fund", "Arrest Referral (Drug Interventions Programme)", 600000),
         ],
         [],
-        None,
+        AR,
         False,
         "active",
     ),
 ]
+# 2022/23, a past year: the victims' services the 2022/23 lines paid for (funds.demo_2022_23), each paid in full in
+# the year and with four accepted returns. Its figures add up to the 2022/23 report's (YEAR_TOTALS). Which provider had
+# which line, the amounts, and every figure of a single return are illustrative. The contracts ended on 31 March 2023.
+# (provider, service, theme, [(stream slug, line name, amount)], areas, template, share of the year's victims)
+SERVICES_2022_23 = [
+    (
+        "Victim Support",
+        "Initial contact, assessment and referral service",
+        "Victim Support – All crime service",
+        [("victims-fund", "Victim Support – All crime service", 1030000)],
+        [],
+        VF,
+        62,
+    ),
+    (
+        "Remedi",
+        "Restorative Justice",
+        "Restorative Justice",
+        [("victims-fund", "Restorative Justice", 230000)],
+        [],
+        VF,
+        3,
+    ),
+    (
+        "Black Country Women's Aid",
+        "Domestic abuse and stalking outreach",
+        "Domestic Abuse (DA)",
+        [
+            ("victims-fund", "Domestic Abuse (DA)", 380000),
+            ("victims-fund", "Stalking and Harassment", 150000),
+        ],
+        BLACK_COUNTRY,
+        VF,
+        10,
+    ),
+    (
+        "Birmingham and Solihull Women's Aid",
+        "Domestic abuse helpline and outreach",
+        "Domestic Abuse (DA)",
+        [("victims-fund", "Domestic Abuse (DA)", 380000)],
+        ["Birmingham", "Solihull"],
+        VF,
+        12,
+    ),
+    (
+        "Coventry Haven",
+        "Honour-based abuse and FGM support",
+        "FGM Support Services",
+        [("victims-fund", "FGM Support Services", 36000)],
+        ["Coventry"],
+        VF,
+        1,
+    ),
+    (
+        "RSVP",
+        "Sexual violence and child sexual abuse counselling",
+        "Sexual Violence",
+        [
+            ("victims-fund", "Sexual Violence", 30000),
+            ("victims-fund", "Sexual Violence – Child Sexual Abuse", 250000),
+        ],
+        ["Birmingham", "Solihull"],
+        VF,
+        4,
+    ),
+    (
+        "CRASAC",
+        "Sexual violence and child sexual abuse counselling",
+        "Sexual Violence",
+        [
+            ("victims-fund", "Sexual Violence", 30000),
+            ("victims-fund", "Sexual Violence – Child Sexual Abuse", 250000),
+        ],
+        ["Coventry"],
+        VF,
+        3,
+    ),
+    (
+        "West Midlands Anti-Slavery Network",
+        "Slavery and trafficking victim pathways",
+        "Modern Slavery",
+        [("victims-fund", "Modern Slavery", 170000)],
+        [],
+        VF,
+        1,
+    ),
+    (
+        "RSVP",
+        "ISVA service (National ISVA and IDVA Fund)",
+        "ISVA's",
+        [("idva-isva", "ISVA's", 1180000)],
+        ["Birmingham", "Solihull"],
+        IDVA,
+        0,
+    ),
+    (
+        "Birmingham and Solihull Women's Aid",
+        "IDVA service (National ISVA and IDVA Fund)",
+        "IDVA's",
+        [("idva-isva", "IDVA's", 489000)],
+        ["Birmingham", "Solihull"],
+        IDVA,
+        0,
+    ),
+]
+# (template, year) -> each figure's total over the year's accepted returns, shared between the services by their
+# share above and between the quarters by QUARTER_WEIGHTS. 2022/23: the report's victims supported (89,911, of whom
+# about 70% new: the split is illustrative), reported to the police, referred on and referred for mental health
+# support. 2024/25 Arrest Referral: the report's outputs; how the 4,115 assessments split between required,
+# voluntary and court is illustrative. A return's total assessments is its three kinds added up.
+YEAR_TOTALS = {
+    (VF, 2022): {
+        "new_victims": 62938,
+        "existing_victims": 26973,
+        "reported_to_police": 61471,
+        "onward_referrals": 5098,
+        "mental_health_referrals": 1445,
+    },
+    (AR, 2024): {
+        "required_assessments": 2470,
+        "voluntary_assessments": 1195,
+        "court_assessments": 450,
+        "contacts_interventions": 14376,
+        "drrs_granted": 235,
+        "atrs_granted": 126,
+        "treatment_referrals": 2224,
+    },
+}
+ASSESSMENTS = ["required_assessments", "voluntary_assessments", "court_assessments"]
+QUARTER_WEIGHTS = [24, 25, 26, 25]
+# New victims by crime type, by the service's theme (illustrative): the 2022/23 "victims supported by crime category".
+CRIME_MIX = {
+    "Victim Support – All crime service": {
+        "acquisitive": 48,
+        "violence": 22,
+        "domestic_abuse": 10,
+        "stalking": 3,
+        "hate_crime": 4,
+        "road_crime": 2,
+        "other": 11,
+    },
+    "Restorative Justice": {"violence": 40, "acquisitive": 45, "other": 15},
+    "Domestic Abuse (DA)": {"domestic_abuse": 80, "stalking": 13, "sexual_violence": 7},
+    "FGM Support Services": {"other": 60, "domestic_abuse": 40},
+    "Sexual Violence": {"sexual_violence": 1},
+    "Modern Slavery": {"modern_slavery": 1},
+}
 CHANGES_REQUESTED = ("Victim Support", "All crime service", 2)  # (provider, service, quarter index)
 STILL_TO_DO = (DEMO_PROVIDER, "Black Country domestic abuse support")  # its Q4 return is left not started
 CHANGES_COMMENT = (
@@ -322,6 +473,7 @@ NEXT_YEAR_VICTIMS_POT = Decimal("240000")
 def load() -> dict:
     year = FinancialYear.objects.get(start_year=2024)
     templates = ready_templates.install()
+    _measures.cache_clear()
     commissioner = _user(COMMISSIONER, "Demo Commissioning Officer", password=True, is_staff=True)
     # The role the demo's reviews are made under (accounts.roles; its group exists from migrate).
     commissioner.groups.add(Group.objects.get(name=roles.COMMISSIONING_OFFICER))
@@ -355,16 +507,76 @@ def load() -> dict:
         # Committed by the loader itself (by=None): commissioning officers run services but do not commit money.
         _fund(service, year, fundings, None)
         loaded.append(service)
-    _pay(loaded)
+    past_year = funds_2022_23.load()  # the 2022/23 budgets these services are paid from
+    ended = _services_2022_23(past_year, providers, areas, templates, commissioner)
+    _pay(loaded + ended)
     _document(Service.objects.get(provider=providers[DEMO_PROVIDER], name="IDVA service"))
     for template in templates.values():
-        for index, period in enumerate(services.create_periods(template=template, year=year)):
-            services.open_returns(period=period)
-            for ret in MonitoringReturn.objects.filter(
-                period=period, status=MonitoringReturn.Status.NOT_STARTED
-            ).select_related("service__provider", "period"):
-                _make_return(ret, index, people[ret.service.provider.name], commissioner)
-    return {"services": loaded}
+        for each_year in (past_year, year):
+            periods = services.create_periods(template=template, year=each_year)
+            for period in periods:
+                services.open_returns(period=period)
+            planned = _planned_figures(template, each_year)
+            for index, period in enumerate(periods):
+                for ret in MonitoringReturn.objects.filter(
+                    period=period, status=MonitoringReturn.Status.NOT_STARTED
+                ).select_related("service__provider", "period"):
+                    # Every return of the past year is in and accepted, planned or not.
+                    figures = planned.get(ret.pk, {} if each_year == past_year else None)
+                    _make_return(ret, index, people[ret.service.provider.name], commissioner, figures)
+    # Their returns are in, so the 2022/23 contracts can show as ended (open_returns passes ended services over).
+    Service.objects.filter(pk__in=[s.pk for s in ended]).update(status=Service.Status.ENDED)
+    return {"services": loaded + ended}
+
+
+def _services_2022_23(year, providers, areas, templates, commissioner) -> list[Service]:
+    made = []
+    for provider, name, theme, fundings, covers, template, _share in SERVICES_2022_23:
+        # Active until its returns are made (below in load), then ended.
+        service, _ = Service.objects.update_or_create(
+            provider=providers[provider],
+            name=name,
+            defaults={
+                "theme": theme,
+                "status": Service.Status.ACTIVE,
+                "start_year": year,
+                "end_year": year,
+                "template": templates[template],
+                "illustrative": True,
+                "contract_manager": commissioner,
+            },
+        )
+        service.areas.set([areas[a] for a in covers])
+        _fund(service, year, fundings, None)
+        made.append(service)
+    return made
+
+
+def _planned_figures(template, year) -> dict[int, dict[str, int]]:
+    """Return id -> the figures YEAR_TOTALS fixes for it: each total shared out over all the year's returns on the
+    template (made or not yet), so the shares are the same however often the demo runs."""
+    totals = YEAR_TOTALS.get((template.slug, year.start_year))
+    if not totals:
+        return {}
+    shares = {(p, s): share for p, s, *_, share in SERVICES_2022_23}
+    returns = list(
+        MonitoringReturn.objects.filter(period__template=template, period__year=year)
+        .select_related("service__provider", "period")
+        .order_by("service__provider__name", "service__name", "period__starts_on")
+    )
+    weights = [
+        shares.get((r.service.provider.name, r.service.name), 1)
+        * QUARTER_WEIGHTS[(r.period.starts_on.month - 4) % 12 // 3]
+        for r in returns
+    ]
+    planned: dict[int, dict[str, int]] = {r.pk: {} for r in returns}
+    for code, total in totals.items():
+        for ret, figure in zip(returns, _split(total, weights), strict=True):
+            planned[ret.pk][code] = figure
+    if set(ASSESSMENTS) <= set(totals):
+        for figures in planned.values():
+            figures["total_assessments"] = sum(figures[code] for code in ASSESSMENTS)
+    return planned
 
 
 def _slug(name: str) -> str:
@@ -513,14 +725,25 @@ def _document(service) -> None:
         )
 
 
-def _figures(ret, rng) -> tuple[dict, dict]:
+@functools.cache
+def _measures(template_id: int) -> list[Measure]:
+    # Read once per template for the whole load (and cleared at its start), not once per return: the demo fills 120.
+    return services.template_measures(template_id)
+
+
+def _figures(ret, rng, planned: dict[str, int] | None = None) -> tuple[dict, dict]:
+    """Random figures for a return, except those `planned` fixes (by measure code); a planned return's new victims are
+    split by crime type in its theme's CRIME_MIX."""
     from . import validation
 
     values, counts = {}, {}
-    for measure in services.template_measures(ret.period.template_id):
+    measures = _measures(ret.period.template_id)
+    for measure in measures:
         name = validation.measure_field(measure)
         if measure.kind == Measure.Kind.COUNT:
             values[name] = rng.randint(20, 400)
+            if planned and measure.code in planned:
+                values[name] = planned[measure.code]
         elif measure.kind == Measure.Kind.PERCENTAGE:
             values[name] = Decimal(rng.randint(600, 950)) / 10
         elif measure.kind == Measure.Kind.MONEY:
@@ -538,12 +761,19 @@ def _figures(ret, rng) -> tuple[dict, dict]:
                 )
                 for o in options
             ]
+            if planned and breakdown.dimension == "crime_type":
+                mix = CRIME_MIX.get(ret.service.theme, {"other": 1})
+                weights = [mix.get(o.code, 0) for o in options]
             if not any(weights):
                 weights[-1] = 1
             split = _split(values[name], weights)
             counts.update(
                 {validation.option_field(breakdown, o): n for o, n in zip(options, split, strict=False)}
             )
+    for measure in measures:
+        if measure.is_recomputed:  # worked out from its parts, so the part on top is no more than the whole
+            top, whole = (validation.measure_field(m) for m in (measure.numerator, measure.denominator))
+            values[top] = min(values[top], values[whole])
     return values, counts
 
 
@@ -553,13 +783,19 @@ def _split(total: int, weights: list[int]) -> list[int]:
     return shares
 
 
-def _make_return(ret, quarter: int, people, commissioner) -> None:
+def _make_return(ret, quarter: int, people, commissioner, planned: dict[str, int] | None = None) -> None:
+    """Made, signed off and submitted, and accepted unless it is a Q4 (still with the office) or the one sent back. A
+    return with `planned` figures is always made and accepted: the year's totals are printed from them."""
     preparer, signatory = people
     rng = random.Random(f"{ret.service.provider.name}/{ret.service.name}/{quarter}")
     # Not in yet: shows as overdue. The demo provider always has one, so its preparer has a return to fill in.
-    if quarter == 3 and (rng.random() < 0.25 or (ret.service.provider.name, ret.service.name) == STILL_TO_DO):
+    if (
+        planned is None
+        and quarter == 3
+        and (rng.random() < 0.25 or (ret.service.provider.name, ret.service.name) == STILL_TO_DO)
+    ):
         return
-    values, counts = _figures(ret, rng)
+    values, counts = _figures(ret, rng, planned)
     services.save_figures(return_id=ret.pk, values=values, option_counts=counts, by=preparer)
     services.send_for_sign_off(return_id=ret.pk, by=preparer)
     late = (hash_of(ret) + quarter) % 5 == 0
@@ -569,7 +805,7 @@ def _make_return(ret, quarter: int, people, commissioner) -> None:
     key = (ret.service.provider.name, ret.service.name, quarter)
     if key == CHANGES_REQUESTED:
         services.request_changes(return_id=ret.pk, by=commissioner, comment=CHANGES_COMMENT)
-    elif quarter < 3:
+    elif quarter < 3 or planned is not None:
         services.accept(return_id=ret.pk, by=commissioner)
 
 

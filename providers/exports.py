@@ -13,15 +13,51 @@ from openpyxl.styles import Font
 from exports.cells import text_cell
 from exports.registry import register
 
+from .aggregation import combine, shown
 from .models import Measure, MonitoringReturn, MonitoringTemplate, ReturnValue
 
 RETURNS_FOR_PERIOD = "providers.returns_for_period"
 FIXED_HEADINGS = ["Provider", "Service", "Status", "Late", "Submitted"]
+COMBINED = "All services combined"
 
 
 def _text(sheet, value, bold=False):
     # Written as text always: a provider's "=SUM(...)" note must never become a formula.
     return text_cell(sheet, value, font=Font(bold=True) if bold else None)
+
+
+def _append_combined(sheet, measures: list[Measure], returns) -> None:
+    """Below the services: each measure combined over the submitted and accepted returns by its kind's rule (a
+    percentage recomputed or averaged, never summed), and a row saying how each figure was worked out."""
+    counted = list(returns.filter(status__in=MonitoringReturn.IN).values_list("pk", flat=True))
+    if not counted:
+        return
+    figures, hows = [], []
+    for measure in measures:
+        if measure.kind == Measure.Kind.TEXT:
+            figures.append(None)
+            hows.append(None)
+            continue
+        combined = combine(measure, counted)
+        if combined.value is None:
+            figures.append(None)
+        elif measure.kind == Measure.Kind.YES_NO:
+            figures.append(_text(sheet, shown(combined)))
+        elif measure.kind == Measure.Kind.COUNT:
+            figures.append(int(combined.value))
+        else:
+            figures.append(combined.value)
+        hows.append(_text(sheet, combined.how))
+    sheet.append([])
+    sheet.append(
+        [
+            _text(sheet, COMBINED, bold=True),
+            _text(sheet, "Submitted and accepted returns"),
+            *[None] * 3,
+            *figures,
+        ]
+    )
+    sheet.append([_text(sheet, "How it was worked out", bold=True), *[None] * 4, *hows])
 
 
 @register(RETURNS_FOR_PERIOD)
@@ -61,9 +97,12 @@ def returns_for_period(params: dict) -> tuple[str, bytes]:
                     cells.append(_text(sheet, text))
                 elif number is None:
                     cells.append(None)
+                elif measure.kind == Measure.Kind.YES_NO:
+                    cells.append(_text(sheet, "Yes" if number == 1 else "No"))
                 else:
                     cells.append(int(number) if measure.kind == Measure.Kind.COUNT else number)
             sheet.append(cells)
+        _append_combined(sheet, measures, returns)
     if not workbook.worksheets:
         sheet = workbook.create_sheet("Returns")
         sheet.append([_text(sheet, f"There are no returns for {label}.")])

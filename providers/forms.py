@@ -30,9 +30,15 @@ def _shown(value, measure: Measure | None = None) -> str:
         return ""
     if isinstance(value, validation.NeedsCorrection):
         return value.shown
+    if measure and measure.kind == Measure.Kind.YES_NO:
+        return validation.YES if value == 1 else validation.NO
     if isinstance(value, Decimal):
         return f"{value:.2f}" if measure and measure.kind == Measure.Kind.MONEY else f"{value.normalize():f}"
     return str(value)
+
+
+def _in_a_sentence(label: str) -> str:
+    return label[:1].lower() + label[1:]
 
 
 class ReturnForm(forms.Form):
@@ -51,6 +57,22 @@ class ReturnForm(forms.Form):
             if isinstance(v, validation.NeedsCorrection)
         }
         initial = {name: _shown(v) for name, v in counts.items()}
+        # A percentage recomputed from its parts is worked out, not asked for: shown beside the figures instead.
+        self.worked_out = [
+            {
+                "measure": m,
+                "value": (pct := validation.worked_out_percentage(m, values)),
+                "shown": "" if pct is None else f"{pct.normalize():f}%",
+                "how": f"Worked out from {_in_a_sentence(m.numerator.label)} "
+                f"and {_in_a_sentence(m.denominator.label)}",
+            }
+            for m in measures
+            if m.is_recomputed
+        ]
+        self.all_measures = (
+            measures  # the rules (completeness, parts) read every measure, asked or worked out
+        )
+        measures = [m for m in measures if not m.is_recomputed]
         self.measures = measures
         for measure in measures:
             initial[validation.measure_field(measure)] = _shown(
@@ -61,14 +83,25 @@ class ReturnForm(forms.Form):
         self.values: dict[str, object] = {}
         self.option_counts: dict[str, int | None] = {}
         for measure in measures:
-            if measure.kind == Measure.Kind.TEXT:
-                widget = forms.Textarea(attrs={"rows": 4})
-            else:
-                widget = forms.TextInput(attrs=dict(MEASURE_WIDGETS[measure.kind]))
             label = measure.label if measure.required else f"{measure.label} (optional)"
-            self.fields[validation.measure_field(measure)] = forms.CharField(
-                label=label, required=False, help_text=measure.hint, widget=widget, strip=True
-            )
+            if measure.kind == Measure.Kind.YES_NO:
+                # GOV.UK radios, Yes then No; anything else sent is refused by name.
+                self.fields[validation.measure_field(measure)] = forms.ChoiceField(
+                    label=label,
+                    required=False,
+                    help_text=measure.hint,
+                    choices=[(validation.YES, "Yes"), (validation.NO, "No")],
+                    widget=forms.RadioSelect,
+                    error_messages={"invalid_choice": f"Select yes or no for {measure.label}"},
+                )
+            else:
+                if measure.kind == Measure.Kind.TEXT:
+                    widget = forms.Textarea(attrs={"rows": 4})
+                else:
+                    widget = forms.TextInput(attrs=dict(MEASURE_WIDGETS[measure.kind]))
+                self.fields[validation.measure_field(measure)] = forms.CharField(
+                    label=label, required=False, help_text=measure.hint, widget=widget, strip=True
+                )
             for breakdown in measure.breakdowns.all():
                 for option in breakdown.options.all():
                     self.fields[validation.option_field(breakdown, option)] = forms.CharField(
@@ -87,7 +120,7 @@ class ReturnForm(forms.Form):
     def as_corrections(self) -> "ReturnForm":
         """The same figures as a submitted form, so each one needing correction shows its error where it is typed."""
         data = {name: self.initial.get(name, "") for name in self.fields}
-        return ReturnForm(data, measures=self.measures)
+        return ReturnForm(data, measures=self.all_measures)
 
     def sections(self):
         for measure in self.measures:
@@ -140,7 +173,7 @@ class ReturnForm(forms.Form):
                         self.add_error(o_name, str(exc))
         if self.complete and not self.errors:
             self.add_problems(
-                validation.completeness_problems(self.measures, self.values, self.option_counts)
+                validation.completeness_problems(self.all_measures, self.values, self.option_counts)
             )
         return data
 

@@ -1,4 +1,4 @@
-"""The two monitoring templates the system ships with: victims' services, and IDVA/ISVA services.
+"""The monitoring templates the system ships with: victims' services, IDVA/ISVA services, and Arrest Referral.
 
 install() is safe to run again; it adds what is missing and relabels, and never removes a measure returns may use.
 """
@@ -11,6 +11,7 @@ from .models import Breakdown, BreakdownOption, Measure, MonitoringTemplate
 
 VICTIMS_SERVICES = "victims-services"
 IDVA_ISVA = "idva-isva"
+ARREST_REFERRAL = "arrest-referral"
 
 SEX = (
     "sex",
@@ -92,6 +93,14 @@ TEMPLATES = {
                 [],
             ),
             ("referrals_received", "Referrals received", "count", True, "", []),
+            (
+                "reported_to_police",
+                "Victims who had reported the crime to the police",
+                "count",
+                True,
+                "Before or during support",
+                [],
+            ),
             ("cases_closed", "Cases closed", "count", True, "", []),
             (
                 "cope_and_recover",
@@ -117,9 +126,19 @@ TEMPLATES = {
                 "For example, to financial help, housing or mental health support",
                 [],
             ),
+            (
+                "mental_health_referrals",
+                "Referrals to mental health services",
+                "count",
+                True,
+                "Because of the crime, including self-referrals",
+                [],
+            ),
             ("spend", "Spend this quarter", "money", False, "", []),
             ("notes", "Anything else we should know about this quarter", "text", False, "", []),
         ],
+        # percentage code -> (count on top, count underneath): worked out from the counts, never typed
+        "recomputed": {"cope_and_recover_pct": ("cope_and_recover", "cases_closed")},
     },
     IDVA_ISVA: {
         "name": "IDVA and ISVA services",
@@ -144,6 +163,36 @@ TEMPLATES = {
                 [],
             ),
             ("notes", "Anything else we should know about this quarter", "text", False, "", []),
+        ],
+    },
+    # The outputs the annual report prints by quarter for the Arrest Referral service (Cranstoun, brief §5.2). Other
+    # code reads these codes: change a label freely, never a code.
+    ARREST_REFERRAL: {
+        "name": "Arrest Referral",
+        "description": "Quarterly return for the Arrest Referral service (Drug Interventions Programme).",
+        "measures": [
+            (
+                "required_assessments",
+                "Required assessments following a positive test",
+                "count",
+                True,
+                "People assessed in custody because they tested positive for a specified drug",
+                [],
+            ),
+            ("voluntary_assessments", "Voluntary custody assessments", "count", True, "", []),
+            ("court_assessments", "Court assessments", "count", True, "", []),
+            (
+                "total_assessments",
+                "Total assessments",
+                "count",
+                True,
+                "Required, voluntary and court assessments added together",
+                [],
+            ),
+            ("contacts_interventions", "Contacts, assessments and interventions", "count", True, "", []),
+            ("drrs_granted", "DRRs granted", "count", True, "Drug Rehabilitation Requirements", []),
+            ("atrs_granted", "ATRs granted", "count", True, "Alcohol Treatment Requirements", []),
+            ("treatment_referrals", "Referrals to specialist treatment", "count", True, "", []),
         ],
     },
 }
@@ -189,5 +238,19 @@ def install() -> dict[str, MonitoringTemplate]:
                         code=o_code,
                         defaults={"label": o_label, "order": o_order, "area": area},
                     )
+        set_parts(template, spec.get("recomputed", {}))
         installed[slug] = template
     return installed
+
+
+def set_parts(
+    template: MonitoringTemplate, recomputed: dict[str, tuple[str, str]], measures=Measure.objects
+) -> None:
+    """Make each named percentage recomputed from its two counts. `measures` is a manager, so a data migration can
+    pass its historical model."""
+    for code, (top, bottom) in recomputed.items():
+        parts = {m.code: m for m in measures.filter(template=template, code__in=[code, top, bottom])}
+        if len(parts) == 3:
+            measures.filter(pk=parts[code].pk).update(
+                numerator=parts[top], denominator=parts[bottom], weighted_by=None
+            )

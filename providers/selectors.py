@@ -12,7 +12,9 @@ from django.db.models import Count, Q, QuerySet, Sum
 from audit.selectors import status_changes_of
 from funds import selectors as funds_selectors
 
+from .aggregation import combine_by_period, shown
 from .models import (
+    Measure,
     MonitoringReturn,
     Provider,
     ReturnBreakdownValue,
@@ -26,7 +28,7 @@ if TYPE_CHECKING:
     from accounts.models import User
     from funds.models import FinancialYear
 
-    from .models import Claim, Measure, PaymentScheduleItem
+    from .models import Claim, PaymentScheduleItem
 
 S = MonitoringReturn.Status
 
@@ -133,21 +135,31 @@ def dashboard_rows(returns: QuerySet[MonitoringReturn]) -> QuerySet[MonitoringRe
 
 
 def measure_series(measure: "Measure", *, service_id: int | None = None) -> list[Mapping[str, Any]]:
-    """The measure's total per period over submitted and accepted returns, oldest first, with how many returns."""
-    rows = ReturnValue.objects.filter(
-        measure=measure, monitoring_return__status__in=MonitoringReturn.IN, number__isnull=False
-    )
+    """The measure combined per period over submitted and accepted returns, oldest first, by its kind's rule
+    (providers.aggregation): each row has the period's label and start, the Combined figure, how many returns gave
+    it, and the figure as shown."""
+    returns = MonitoringReturn.objects.filter(status__in=MonitoringReturn.IN)
     if service_id:
-        rows = rows.filter(monitoring_return__service_id=service_id)
-    return list(
-        rows.order_by()
-        .values("monitoring_return__period__label", "monitoring_return__period__starts_on")
-        .annotate(total=Sum("number"), returns=Count("pk"))
-        .order_by("monitoring_return__period__starts_on")
-    )
+        returns = returns.filter(service_id=service_id)
+    return [
+        {
+            "label": label,
+            "starts_on": starts_on,
+            "combined": combined,
+            "value": combined.value,
+            "how": combined.how,
+            "returns": len(combined.return_ids),
+            "shown": shown(combined),
+        }
+        for label, starts_on, combined in combine_by_period(measure, returns)
+    ]
 
 
 # --- Needs-based allocation ------------------------------------------------------------------------------------------
+
+
+class NotACount(ValueError):
+    """Recorded demand was asked of a measure that is not a count; the message says which and why."""
 
 
 def recorded_demand_by_area(
@@ -163,7 +175,15 @@ def recorded_demand_by_area(
       figure exactly;
     - a service that covers no areas (force-wide) and has no area breakdown counts towards no area.
     `stream_slug` keeps only services funded from that stream. `year` is a FinancialYear or its start year.
+    Only a count measure can be demand: any other kind raises NotACount.
     """
+    not_counts = Measure.objects.filter(code=measure_code).exclude(kind=Measure.Kind.COUNT).first()
+    if not_counts is not None:
+        # Demand is people or cases; a percentage, an amount of money or a yes/no shared out by area means nothing.
+        raise NotACount(
+            f"“{not_counts.label}” ({measure_code}) is a {not_counts.get_kind_display().lower()} measure. "
+            "Demand can only be taken from a count of people or cases, like caseload"
+        )
     start_year: int = year if isinstance(year, int) else year.start_year
     returns = MonitoringReturn.objects.filter(
         status__in=MonitoringReturn.IN, period__year__start_year=start_year

@@ -216,7 +216,11 @@ def _lock(return_id: int) -> MonitoringReturn:
 
 
 def template_measures(template_id: int) -> list[Measure]:
-    return list(Measure.objects.filter(template_id=template_id).prefetch_related("breakdowns__options"))
+    return list(
+        Measure.objects.filter(template_id=template_id)
+        .select_related("numerator", "denominator", "weighted_by")
+        .prefetch_related("breakdowns__options")
+    )
 
 
 @transaction.atomic
@@ -237,9 +241,10 @@ def save_figures(
         raise ReturnRuleError("Only people at the provider can do that.")
     if ret.status != S.DRAFT:
         _move(ret, S.DRAFT, by=by)
-    for measure in template_measures(ret.period.template_id):
+    measures = template_measures(ret.period.template_id)
+    for measure in measures:
         name = validation.measure_field(measure)
-        if name in values:
+        if name in values and not measure.is_recomputed:
             value = values[name]
             is_text = measure.kind == Measure.Kind.TEXT
             ReturnValue.objects.update_or_create(
@@ -259,8 +264,24 @@ def save_figures(
                     ReturnBreakdownValue.objects.update_or_create(
                         monitoring_return=ret, option=option, defaults={"count": count}
                     )
+    _work_out_percentages(ret, measures)
     ret.save()
     return ret
+
+
+def _work_out_percentages(ret: MonitoringReturn, measures: list[Measure]) -> None:
+    """Store each percentage recomputed from its parts, from the parts as now saved: the provider is never asked for
+    what can be worked out, and exports and reports read the same figure the portal shows."""
+    recomputed = [m for m in measures if m.is_recomputed]
+    if not recomputed:
+        return
+    saved, _ = stored_figures(ret)
+    for measure in recomputed:
+        ReturnValue.objects.update_or_create(
+            monitoring_return=ret,
+            measure=measure,
+            defaults={"text": "", "number": validation.worked_out_percentage(measure, saved)},
+        )
 
 
 def stored_figures(
@@ -278,6 +299,8 @@ def stored_figures(
     )
     for value in rows:
         name, measure = validation.measure_field(value.measure), value.measure
+        if measure.is_recomputed:
+            continue  # worked out from the parts (validation.worked_out_percentage), not the provider's figure
         if measure.kind == Measure.Kind.TEXT:
             values[name] = value.text
         else:

@@ -7,7 +7,7 @@ with commas only in threes ("74,626", never "74, 626" or "1,00"). The messages h
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from core.money import AmountError, parse_pounds
 from core.numbers import NumberError, parse_number
@@ -66,10 +66,23 @@ def _money(raw, label: str) -> Decimal:
         raise FigureError(f"{label}: {exc}") from exc
 
 
+def _yes_no_error(label: str) -> FigureError:
+    return FigureError(f"Select yes or no for {label}")
+
+
+# A yes/no answer as the form sends it, and as it is stored (ReturnValue.number).
+YES, NO = "yes", "no"
+YES_NO_STORED = {YES: 1, NO: 0}
+
+
 def read_measure(raw: str, measure: Measure) -> int | Decimal | str:
     """The value typed for a measure, as int, Decimal or str. Raises FigureError with a message for the person."""
     text = (raw or "").strip()
     kind, label = measure.kind, measure.label
+    if kind == Measure.Kind.YES_NO:
+        if text.lower() not in YES_NO_STORED:
+            raise _yes_no_error(label)
+        return YES_NO_STORED[text.lower()]
     if kind == Measure.Kind.TEXT:
         if len(text) > 2000:
             raise FigureError(f"{label} must be 2,000 characters or fewer")
@@ -102,6 +115,10 @@ def check_stored(number: Decimal, measure: Measure) -> int | Decimal:
             raise _count_error("format", label)
         if number > MAX_COUNT:
             raise _count_error("too_big", label)
+        return int(number)
+    if measure.kind == Measure.Kind.YES_NO:
+        if number not in (0, 1):
+            raise _yes_no_error(label)
         return int(number)
     if measure.kind == Measure.Kind.MONEY:
         return _money(f"{number:f}", label)
@@ -166,12 +183,18 @@ def completeness_problems(
         if isinstance(figure, NeedsCorrection)
     ]
     for measure in measures:
+        if measure.is_recomputed:
+            problems.extend(_parts_problems(measure, values))
+            continue  # worked out from its parts, never asked for
         value = values.get(measure_field(measure))
         if isinstance(value, NeedsCorrection):
             continue
         if measure.required and (value is None or value == ""):
-            noun = "an answer" if measure.kind == Measure.Kind.TEXT else "a figure"
-            problems.append(Problem(measure_field(measure), f"Enter {noun} for {measure.label}"))
+            if measure.kind == Measure.Kind.YES_NO:
+                message = f"Select yes or no for {measure.label}"
+            else:
+                message = f"Enter {'an answer' if measure.kind == Measure.Kind.TEXT else 'a figure'} for {measure.label}"
+            problems.append(Problem(measure_field(measure), message))
         for breakdown in measure.breakdowns.all():
             options = list(breakdown.options.all())
             if not options:
@@ -199,3 +222,30 @@ def completeness_problems(
                     )
                 )
     return problems
+
+
+def _parts_problems(measure: Measure, values: Mapping[str, StoredFigure]) -> list[Problem]:
+    """A percentage worked out from its parts cannot be more than 100: the count on top is part of the one under."""
+    top, bottom = measure.numerator, measure.denominator
+    assert top is not None and bottom is not None  # is_recomputed
+    n, d = values.get(measure_field(top)), values.get(measure_field(bottom))
+    if isinstance(n, int) and isinstance(d, int) and n > d:
+        return [
+            Problem(
+                measure_field(top),
+                f"{top.label} must be no more than {bottom.label[:1].lower()}{bottom.label[1:]} ({d:,}), "
+                f"because they are part of it",
+            )
+        ]
+    return []
+
+
+def worked_out_percentage(measure: Measure, values: Mapping[str, StoredFigure]) -> Decimal | None:
+    """One return's percentage from its parts, to 2 decimal places; None until both parts are given and make sense."""
+    top, bottom = measure.numerator, measure.denominator
+    if top is None or bottom is None:
+        return None
+    n, d = values.get(measure_field(top)), values.get(measure_field(bottom))
+    if not isinstance(n, int) or not isinstance(d, int) or d == 0 or n > d:
+        return None
+    return (Decimal(n) * 100 / Decimal(d)).quantize(Decimal("0.01"), ROUND_HALF_UP)

@@ -42,6 +42,8 @@ ACTIONS = {
     "commitment.released": "Commitment released",
     "document.downloaded": "Document downloaded",
     "export.downloaded": "Export downloaded",
+    "funder_return.prepared": "Return to a funder built from provider returns and payments",
+    "funder_return.status": "Return to a funder moved on",
     "grant_report.case_study": "Grant report chosen as a case study (or taken off)",
     "grant_report.scheduled": "Grant report due dates set",
     "grant_report.status": "Grant report moved on",
@@ -159,6 +161,11 @@ SUBJECTS = {
                 f"for {p.commitment.reference}"
             ),
         ),
+        # A transfer request is named by its two budgets ("Transfer of £… from … to …"): each its stream and year.
+        SubjectKind(
+            "funds.transferrequest",
+            related=("from_budget__stream", "from_budget__year", "to_budget__stream", "to_budget__year"),
+        ),
         SubjectKind("funds.decision", search=("number", "title")),
         SubjectKind("funds.area", search=("name",)),
         SubjectKind("funds.financialyear"),
@@ -174,6 +181,12 @@ SUBJECTS = {
             search=("service__name", "service__provider__name"),
         ),
         SubjectKind("providers.service", related=("provider",), search=("name", "provider__name")),
+        SubjectKind(
+            "funder_returns.funderreturn",
+            related=("template",),
+            url=lambda r: reverse("funder_returns:detail", args=[r.pk]),
+            search=("template__name", "period_label"),
+        ),
         SubjectKind("accounts.user", search=("full_name", "email")),
         SubjectKind("exports.exportjob", search=("title",)),
     )

@@ -7,6 +7,7 @@ three cannot disagree. `PrintedTable.as_text()` is what a reader sees, cell by c
 between the document and the workbook.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
@@ -133,3 +134,22 @@ def from_budget_table(table) -> PrintedTable:
         headings=list(table.headings),
         rows=rows,
     )
+
+
+def repeated_total_labels(tables: Iterable[PrintedTable]) -> list[str]:
+    """A problem for every total label two or more of the year's tables print. Each table takes its total label from
+    its own definition, so the same label twice means one was copied from the other: the 2024/25 report printed
+    Table 7's "Total Victims Fund Budget" under Table 8's IDVA and ISVA figures."""
+    by_label: dict[str, list[PrintedTable]] = {}
+    for table in tables:
+        if table.total_label:
+            by_label.setdefault(table.total_label.strip().casefold(), []).append(table)
+    problems = []
+    for printing in by_label.values():
+        if len(printing) > 1:
+            names = " and ".join(f"“{table.title}”" for table in printing)
+            problems.append(
+                f"{names} print the same total label, “{printing[0].total_label}”: give each table its own total "
+                "label in its definition, so a reader can tell the totals apart."
+            )
+    return problems

@@ -1,4 +1,5 @@
 """The annual report's budget tables, as data: rows with labels, amounts and project counts, and the checks that failed.
+The precept table (Table 3 in 2024/25) comes first, in the printed shape (reports.printed), from funds.precept.
 
 Both the Excel export and the staff page read these, so a figure is computed in one place only.
 """
@@ -9,9 +10,15 @@ from decimal import Decimal
 
 from core.money import format_pounds
 from funds.models import BudgetLine, FinancialYear, ReportTable
+from funds.precept import PreceptTable, precept_table
 from funds.selectors import budgets_for_year, with_line_totals
 
+from .printed import Cell, Format, PrintedRow, PrintedTable, from_budget_table, repeated_total_labels
 from .report_figures import projects_by_line
+
+# The precept table's headings that hold no year; its band and amount headings are the table definition's.
+PROPORTION_HEADING = "Statutory Proportion"
+CHANGE_HEADINGS = ["Change Annual £: p", "Change Weekly £: p"]
 
 
 @dataclass
@@ -45,6 +52,8 @@ class Report:
     year: FinancialYear
     tables: list[Table]
     problems: list[str]
+    # The precept table, printed before the budget tables; None when the year has no precept table to print.
+    precept: PrintedTable | None = None
 
 
 def _threshold_label(amount: Decimal) -> str:
@@ -86,7 +95,58 @@ def _sum_projects(rows: list[Row]) -> int | None:
     return sum(counts) if counts else None
 
 
+def _printed_precept(definition: ReportTable, table: PreceptTable) -> PrintedTable:
+    """The precept table as the report prints it: every band's precept for the two years, then the change."""
+    headings = [
+        definition.label_heading,
+        PROPORTION_HEADING,
+        definition.amount_heading_for(table.previous_year),
+        definition.amount_heading_for(table.year),
+        *CHANGE_HEADINGS,
+    ]
+    rows = [
+        PrintedRow(
+            [
+                Cell(row.band),
+                Cell(row.proportion),
+                *(
+                    Cell(amount, Format.PLAIN_PENCE)
+                    for amount in (row.previous, row.current, row.change_annual, row.change_weekly)
+                ),
+            ]
+        )
+        for row in table.rows
+    ]
+    return PrintedTable(
+        key="precept",
+        number=definition.number,
+        title=f"Table {definition.number}. {definition.printed_title}",
+        headings=headings,
+        rows=rows,
+    )
+
+
+def _precept(year: FinancialYear, definition: ReportTable | None) -> tuple[PrintedTable | None, list[str]]:
+    """The year's precept table and its problems, each named as the table's so a reader knows where to look."""
+    if definition is None:
+        return None, []
+    name = f"Table {definition.number} ({definition.printed_title})"
+    table = precept_table(year)
+    if table is None:
+        return None, [
+            f"{name}: there is no Band D for {year}, so the table is left out. Enter the {year} precept."
+        ]
+    return _printed_precept(definition, table), [f"{name}: {problem}" for problem in table.problems]
+
+
 def build_report(year: FinancialYear) -> Report:
+    # Every table's definition in one query, the precept table's too: a year without one costs nothing more.
+    definitions = list(
+        ReportTable.objects.filter(year=year).select_related("stream", "year").order_by("number")
+    )
+    precept, precept_problems = _precept(
+        year, next((d for d in definitions if d.kind == ReportTable.Kind.PRECEPT), None)
+    )
     budgets = {b.stream_id: b for b in budgets_for_year(year)}
     lines_by_budget = defaultdict(list)
     lines = with_line_totals(
@@ -96,10 +156,8 @@ def build_report(year: FinancialYear) -> Report:
         lines_by_budget[line.budget_id].append(line)
     projects = projects_by_line(year)
 
-    tables, problems = [], []
-    for definition in (
-        ReportTable.objects.filter(year=year).select_related("stream", "year").order_by("number")
-    ):
+    tables, problems = [], list(precept_problems)
+    for definition in (d for d in definitions if d.kind == ReportTable.Kind.BUDGET):
         budget = budgets.get(definition.stream_id)
         headings = [definition.label_heading, definition.printed_amount_heading]
         if definition.show_project_count:
@@ -155,4 +213,6 @@ def build_report(year: FinancialYear) -> Report:
                 f"{line.name} ({year}): {format_pounds(line.committed)} is committed against an allocation of "
                 f"{format_pounds(line.amount)}"
             )
-    return Report(year=year, tables=tables, problems=problems)
+    # A total label copied from another table (Table 8's "Total Victims Fund Budget", Table 7's) is named here.
+    problems.extend(repeated_total_labels(from_budget_table(table) for table in tables))
+    return Report(year=year, tables=tables, problems=problems, precept=precept)

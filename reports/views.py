@@ -12,8 +12,15 @@ from funds import selectors
 from funds.models import FinancialYear
 
 from . import dashboard as dashboard_reads
+from . import data_tables as data_table_reads
 from .audit_trail import filtered_trail
-from .exports.builders import ANNUAL_REPORT_PACK, AUDIT_TRAIL, BUDGET_TABLES
+from .exports.builders import (
+    ANNUAL_REPORT_PACK,
+    AUDIT_TRAIL,
+    BUDGET_TABLES,
+    SECTION6_DOCUMENT,
+    SECTION6_WORKBOOK,
+)
 from .forms import AuditTrailFilterForm, YearForm
 from .report_figures import DEFINITIONS, annual_figures, year_totals
 from .report_tables import build_report
@@ -68,12 +75,16 @@ def dashboard(request):
     return render(request, "reports/dashboard.html", context)
 
 
-def _year_workbook_page(request, *, kind: str, title: str, template: str, figures_for):
-    """A page that shows a year's figures and, on POST, asks Celery for the same year's workbook."""
+def _year_workbook_page(
+    request, *, kind: str, title: str, template: str, figures_for, also: dict | None = None
+):
+    """A page that shows a year's figures and, on POST, asks Celery for the same year's workbook. `also` maps the
+    value of another button on the page to the (kind, title) of the file it asks for instead."""
     if request.method == "POST":
         form = YearForm(request.POST)
         if form.is_valid():
             year = form.cleaned_data["year"]
+            kind, title = (also or {}).get(request.POST.get("file", ""), (kind, title))
             job = request_export(
                 kind=kind, params={"year_id": year.pk}, title=f"{title} {year}", by=request.user
             )
@@ -93,11 +104,32 @@ def budget_tables(request):
         kind=BUDGET_TABLES,
         title="Annual report budget tables",
         template="reports/budget_tables.html",
+        also={
+            "section6-document": (SECTION6_DOCUMENT, "Annual report section 6 Word document"),
+            "section6-workbook": (SECTION6_WORKBOOK, "Annual report section 6 spreadsheet"),
+        },
         figures_for=lambda year: {
             "report": build_report(year) if year else None,
             "year_totals": year_totals(year) if year else None,
             "definitions": DEFINITIONS,
         },
+    )
+
+
+@permission_required(VIEW_BUDGETS)
+def data_tables(request):
+    """The year's tables printed from monitoring returns and the money ledger, as the report prints them."""
+    form = YearForm(request.GET or None)
+    if form.is_bound:
+        year = form.cleaned_data["year"] if form.is_valid() else None
+    else:
+        year = data_table_reads.latest_year_with_tables() or _chosen_year(request)
+        form = YearForm(initial={"year": year})
+    tables, problems = data_table_reads.build_data_tables(year) if year else ([], [])
+    return render(
+        request,
+        "reports/data_tables.html",
+        {"form": form, "year": year, "tables": tables, "problems": problems},
     )
 
 

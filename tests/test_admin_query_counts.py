@@ -101,7 +101,8 @@ PINNED = {
 }
 
 
-def test_every_admin_page_reads_as_many_queries_with_more_rows(admin_client, rows_a_page):
+def test_every_admin_page_reads_as_many_queries_with_more_rows(full_demo, admin_client, rows_a_page):
+    # full_demo: the demo generate() would otherwise load first, from the session's copy instead of a minute of loading.
     generate(applications=40, organisations=8, returns=20, seed=3, out=lambda text: None)
     rows_a_page(5)
     small = admin_pages(admin_client)

@@ -22,7 +22,8 @@ def _test_database_url() -> str:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_benchmark_measures_pages_exports_and_reminders_and_reports_them(tmp_path):
+def test_the_benchmark_measures_pages_exports_and_reminders_and_reports_them(full_demo, tmp_path):
+    # full_demo: a copy of the session's demo, which generate() would otherwise load first (a minute of the run).
     generate(applications=80, organisations=8, returns=40, seed=2, out=lambda text: None)
     url = _test_database_url()
     returns_before = MonitoringReturn.objects.count()
@@ -82,3 +83,21 @@ def test_the_benchmark_measures_pages_exports_and_reminders_and_reports_them(tmp
         f"| 80 | {reminders['open_in_play']:,} ({reminders['topped_up']:,}) | " in markdown
     )  # the reminders table
     assert "PostgreSQL" in markdown
+
+
+@pytest.mark.django_db
+def test_scale_data_loads_the_demo_first_on_an_empty_database(monkeypatch):
+    """The tests that generate scale data start from the session's demo; this keeps the empty-database case covered."""
+    loaded = []
+
+    class Loaded(Exception):
+        pass
+
+    def load(name, **options):
+        loaded.append(name)
+        raise Loaded  # the demo load itself is tested in tests/funds/test_demo_data.py
+
+    monkeypatch.setattr("benchmarks.scale_data.call_command", load)
+    with pytest.raises(Loaded):
+        generate(applications=1, organisations=1, returns=0, out=lambda text: None)
+    assert loaded == ["load_demo_data"]

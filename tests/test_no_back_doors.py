@@ -31,6 +31,9 @@ READ_ONLY = {
     ),
     "providers.Claim": "written by providers.claims (submit, check, return, approve, pay)",
     "applications.AwardVariation": "written by applications.services.vary_award; shown on the award, never edited",
+    "funder_returns.FunderReturnFigure": (
+        "a funder return's figures, written by funder_returns.services.prepare_return; shown on the return, never edited"
+    ),
 }
 
 THROUGH_SERVICES = {
@@ -42,6 +45,9 @@ THROUGH_SERVICES = {
     "applications.Award": [("applications.Award", "save_model")],
     # the pot's ledger: a new entry on the budget page goes through funds.services.add_to_pot, none is edited
     "funds.BudgetEntry": [("funds.Budget", "save_formset")],  # applications.services.change_award_terms
+    # the police precept's Band D and the bands typed in to check it: funds.services.set_precept, set_precept_band
+    "funds.Precept": [("funds.Precept", "save_model")],
+    "funds.PreceptBand": [("funds.Precept", "save_formset")],
 }
 
 NOT_MONEY = {

@@ -51,6 +51,7 @@ def staff_patterns() -> dict[str, tuple[str, object]]:
 
 def _demo_kwargs():
     from applications.models import Application, GrantReport, Status
+    from funder_returns.models import FunderReturn
     from funds.models import Budget
     from needs.models import NeedsAssessment
     from providers.models import Measure, MonitoringReturn
@@ -69,6 +70,10 @@ def _demo_kwargs():
         "providers:staff_claim": {"pk": _a_claim().pk},
         "applications:staff_grant_report": {"pk": GrantReport.objects.order_by("pk").first().pk},
         "applications:staff_grant_report_review": {"pk": GrantReport.objects.order_by("pk").first().pk},
+        **{
+            f"funder_returns:{name}": {"pk": FunderReturn.objects.order_by("pk").first().pk}
+            for name in ("detail", "move", "rebuild", "download")
+        },
     }
 
 

@@ -3,7 +3,7 @@ line or a pot, and returns that belong to a provider's services, in the periods 
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, F, Q
 
 from applications.models import Application, Award, Organisation, Round, Status
@@ -11,6 +11,7 @@ from benchmarks.scale_data import ScaleDataError, generate, money_problems
 from funds import selectors
 from funds.models import Budget, BudgetLine, Commitment
 from providers.models import MonitoringReturn, Service
+from tests.demo_database import use_database
 
 pytestmark = pytest.mark.django_db
 
@@ -18,12 +19,21 @@ SIZE = {"applications": 400, "organisations": 40, "returns": 150}
 
 
 @pytest.fixture(scope="module")
-def scale(django_db_setup, django_db_blocker):
+def scale(django_db_setup, django_db_blocker, demo_templates):
     """Generated once for the module (it takes a while), inside a transaction rolled back at the end; each test
-    runs in a savepoint within it, so what one test adds the next does not see."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        yield generate(**SIZE, seed=7, out=lambda text: None)
-        transaction.set_rollback(True)
+    runs in a savepoint within it, so what one test adds the next does not see. On the session's demo database
+    (tests/demo_database.py): generate() would otherwise load the same demo first, a minute of the run."""
+    demo = demo_templates.get("full")
+    base = connection.settings_dict["NAME"]
+    with django_db_blocker.unblock():
+        use_database(demo.database)
+    try:
+        with django_db_blocker.unblock(), transaction.atomic():
+            yield generate(**SIZE, seed=7, out=lambda text: None)
+            transaction.set_rollback(True)
+    finally:
+        with django_db_blocker.unblock():
+            use_database(base)
 
 
 def scale_applications():

@@ -155,6 +155,10 @@ OWNED: dict[str, Line] = {
     "needs:assessment": staff(lambda w: {"pk": w.needs.pk}),
     "needs:adopt": staff(lambda w: {"pk": w.needs.pk}),
     "needs:export": post_only(staff(lambda w: {"pk": w.needs.pk})),
+    "funder_returns:detail": staff(lambda w: {"pk": w.funder_return.pk}),
+    "funder_returns:move": post_only(staff(lambda w: {"pk": w.funder_return.pk})),
+    "funder_returns:rebuild": post_only(staff(lambda w: {"pk": w.funder_return.pk})),
+    "funder_returns:download": post_only(staff(lambda w: {"pk": w.funder_return.pk})),
     "applications:staff_grant_report": staff(lambda w: {"pk": w.grant_report.pk}),
     "applications:staff_grant_report_review": post_only(staff(lambda w: {"pk": w.grant_report.pk})),
     "providers:staff_return": staff(lambda w: {"pk": w.side_a.ret.pk}),
@@ -265,6 +269,7 @@ class World:
         self.needs = needs_services.create_assessment(
             name="IDVA", pot_line=BudgetLineFactory(), by=self.staff
         )
+        self.funder_return = _funder_return(period, self.staff)
         self.export = ExportJob.objects.create(
             kind="applications.list",
             title="Applications",
@@ -273,6 +278,19 @@ class World:
             filename="applications.xlsx",
         )
         self.export.file.save("applications.xlsx", ContentFile(b"PK\x03\x04"), save=True)
+
+
+def _funder_return(period, by):
+    """A funder return for the half year holding the period, built by `by`."""
+    from funder_returns import services as funder_returns
+    from funder_returns.models import ReturnTemplate
+
+    template = ReturnTemplate.objects.create(
+        name="Victims grant return", funder="Ministry", monitoring_template=period.template
+    )
+    return funder_returns.prepare_return(
+        template_id=template.pk, year_id=period.year_id, period_code="H1", by=by
+    )
 
 
 def signed_in(user) -> Client:

@@ -84,6 +84,8 @@ class Measure(models.Model):
         PERCENTAGE = "percentage", "Percentage"
         MONEY = "money", "Money"
         TEXT = "text", "Text"
+        # Stored as 1 (yes) or 0 (no) in ReturnValue.number; combined as "N of M returns said yes".
+        YES_NO = "yes_no", "Yes or no"
 
     template = models.ForeignKey(MonitoringTemplate, on_delete=models.CASCADE, related_name="measures")
     code = models.SlugField(max_length=60, help_text="Stable name used in exports and the needs analysis")
@@ -92,11 +94,51 @@ class Measure(models.Model):
     hint = models.CharField(max_length=300, blank=True)
     required = models.BooleanField(default=True)
     order = models.PositiveSmallIntegerField(default=0)
+    # How a percentage combines across returns (providers.aggregation): recomputed from its parts (numerator and
+    # denominator), or averaged weighted by a count, or, with neither, a plain average labelled as such. A
+    # percentage is never summed. Only percentages may set these; the parts are count measures of the same template.
+    numerator = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="For a percentage recomputed from its parts: the count it is a percentage of, on top",
+    )
+    denominator = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="For a percentage recomputed from its parts: the count it is a percentage of, underneath",
+    )
+    weighted_by = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="For a percentage averaged across returns: the count that weights each return's percentage",
+    )
 
     class Meta:
         ordering = ["template", "order", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["template", "code"], name="unique_measure_code_per_template")
+            models.UniqueConstraint(fields=["template", "code"], name="unique_measure_code_per_template"),
+            # Parts come as a pair, and a percentage is recomputed or weighted, never both.
+            models.CheckConstraint(
+                condition=Q(numerator__isnull=True, denominator__isnull=True)
+                | Q(numerator__isnull=False, denominator__isnull=False, weighted_by__isnull=True),
+                name="measure_parts_come_as_a_pair",
+                violation_error_message="Choose both parts of a recomputed percentage, and no count to weight it by",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="percentage")
+                | Q(numerator__isnull=True, denominator__isnull=True, weighted_by__isnull=True),
+                name="measure_only_percentages_combine_from_parts",
+                violation_error_message="Only a percentage measure can be worked out from other measures",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -105,6 +147,67 @@ class Measure(models.Model):
     @property
     def is_numeric(self) -> bool:
         return self.kind != self.Kind.TEXT
+
+    @property
+    def is_recomputed(self) -> bool:
+        """A percentage worked out from its parts: the provider gives the counts, never the percentage."""
+        return self.kind == self.Kind.PERCENTAGE and self.numerator_id is not None
+
+    def clean(self):
+        super().clean()
+        if self.pk is not None and self.kind != self.Kind.COUNT:
+            user = (
+                Measure.objects.filter(Q(numerator=self) | Q(denominator=self) | Q(weighted_by=self))
+                .exclude(pk=self.pk)
+                .first()
+            )
+            if user is not None:
+                # Not keyed by field here or below: the template's table of measures edits the kind, not the parts.
+                raise ValidationError(
+                    f"“{self.label}” must stay a count, because “{user.label}” is worked out from it. "
+                    f"Change that measure first"
+                )
+        parts = {
+            "numerator": self.numerator,
+            "denominator": self.denominator,
+            "weighted_by": self.weighted_by,
+        }
+        given = {name: part for name, part in parts.items() if part is not None}
+        if not given:
+            return
+        if self.kind != self.Kind.PERCENTAGE:
+            raise ValidationError(
+                f"Only a percentage measure can be worked out from other measures. Clear how “{self.label}” is "
+                f"combined across returns, or change its kind to percentage"
+            )
+        errors: dict[str, str] = {}
+        if (self.numerator is None) != (self.denominator is None):
+            missing = "denominator" if self.denominator is None else "numerator"
+            errors[missing] = (
+                "Choose both the count on top and the count underneath, or neither, "
+                "to recompute the percentage from its parts"
+            )
+        if self.weighted_by is not None and (self.numerator is not None or self.denominator is not None):
+            errors["weighted_by"] = (
+                "Choose either the parts to recompute the percentage from, or a count to weight it by, not both"
+            )
+        for name, part in given.items():
+            if name in errors:
+                continue
+            if self.pk is not None and part.pk == self.pk:
+                errors[name] = "Choose a different measure: a percentage cannot be worked out from itself"
+            elif self.template_id is not None and part.template_id != self.template_id:
+                errors[name] = (
+                    f"Choose a measure from this template: “{part.label}” belongs to “{part.template}”"
+                )
+            elif part.kind != self.Kind.COUNT:
+                errors[name] = (
+                    f"Choose a count measure: “{part.label}” is a {part.get_kind_display().lower()} measure"
+                )
+        if not errors and self.numerator is not None and self.numerator == self.denominator:
+            errors["denominator"] = "Choose a different count underneath from the one on top"
+        if errors:
+            raise ValidationError(errors)
 
 
 class Breakdown(models.Model):

@@ -116,7 +116,7 @@ def measure_chart(request, pk: int):
     if wanted.isdecimal() and len(wanted) < 19:  # anything else is no service, not a server error
         service = Service.objects.filter(pk=int(request.GET["service"]), template=measure.template).first()
     series = selectors.measure_series(measure, service_id=service.pk if service else None)
-    points = [(row["monitoring_return__period__label"], row["total"]) for row in series]
+    points = [(row["label"], row["value"]) for row in series]
     return render(
         request,
         "providers/staff/chart.html",
@@ -124,9 +124,10 @@ def measure_chart(request, pk: int):
             "measure": measure,
             "service": service,
             "series": series,
-            "chart": bar_chart(points),
+            "chart": bar_chart(points, percentage=measure.kind == Measure.Kind.PERCENTAGE),
             "services": measure.template.services.select_related("provider"),
             "is_money": measure.kind == Measure.Kind.MONEY,
+            "is_percentage": measure.kind == Measure.Kind.PERCENTAGE,
         },
     )
 

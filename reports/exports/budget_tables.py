@@ -1,4 +1,5 @@
-"""The annual report's budget tables as an Excel workbook: one sheet a table, in the report's order, then "Checks".
+"""The annual report's budget tables as an Excel workbook: one sheet a table, in the report's order (the precept table
+first), then "Checks".
 
 Totals are written as numbers computed from the records, not as formulas: a program that reads cached values
 without recalculating (openpyxl with data_only=True, many importers) must see the same totals a person does.
@@ -19,6 +20,7 @@ from openpyxl.writer.excel import ExcelWriter
 
 from exports.cells import set_text
 from funds.models import FinancialYear
+from reports.printed import PrintedTable, Style
 from reports.report_tables import Report, Table, build_report
 
 WHOLE_POUNDS = '"£"#,##0'
@@ -56,6 +58,42 @@ def _write_table(sheet, table: Table) -> None:
     sheet.freeze_panes = "A3"
 
 
+# Characters a sheet's name may not hold.
+NOT_IN_SHEET_NAMES = str.maketrans(dict.fromkeys("\\/?*[]:", " "))
+
+
+def _sheet_name(table: PrintedTable) -> str:
+    """The table's title without its number, as the budget tables' sheets are named by their stream."""
+    title = table.title.split(". ", 1)[1] if table.number is not None and ". " in table.title else table.title
+    return title.translate(NOT_IN_SHEET_NAMES).strip()[:31] or table.key
+
+
+def _write_printed_table(sheet, table: PrintedTable) -> None:
+    """A table in the printed shape: every number stays a number, in the format its column prints."""
+    set_text(sheet.cell(row=1, column=1), table.title)
+    sheet.cell(row=1, column=1).font = Font(bold=True, size=13)
+    for col, heading in enumerate(table.headings, start=1):
+        cell = sheet.cell(row=2, column=col)
+        set_text(cell, heading)
+        cell.font, cell.fill = BOLD, HEADING_FILL
+        if col > 1:
+            cell.alignment = Alignment(horizontal="right", wrap_text=True)
+    for offset, row in enumerate(table.rows):
+        for col, printed in enumerate(row.cells, start=1):
+            cell = sheet.cell(row=3 + offset, column=col)
+            if printed.is_number:
+                cell.value = printed.value
+                cell.number_format = printed.excel_format
+            elif printed.value is not None:
+                set_text(cell, printed.text)
+            if row.style != Style.ITEM:
+                cell.font = BOLD
+    sheet.column_dimensions["A"].width = 30
+    for col in range(2, len(table.headings) + 1):
+        sheet.column_dimensions[get_column_letter(col)].width = 18
+    sheet.freeze_panes = "A3"
+
+
 def _write_checks(sheet, report: Report) -> None:
     set_text(sheet.cell(row=1, column=1), f"Checks on the {report.year} budget tables")
     sheet.cell(row=1, column=1).font = Font(bold=True, size=13)
@@ -70,6 +108,8 @@ def _write_checks(sheet, report: Report) -> None:
 def build_workbook(report: Report) -> Workbook:
     workbook = Workbook()
     workbook.remove(workbook.active)
+    if report.precept is not None:
+        _write_printed_table(workbook.create_sheet(title=_sheet_name(report.precept)), report.precept)
     for table in report.tables:
         _write_table(workbook.create_sheet(title=table.sheet_name), table)
     _write_checks(workbook.create_sheet(title="Checks"), report)

@@ -19,7 +19,11 @@ def loaded(demo_grants):
 
 def test_demo_awards_match_the_published_table_area_by_area(loaded):
     lines = with_line_totals(
-        BudgetLine.objects.filter(kind=BudgetLine.Kind.AREA, budget__stream__slug="helping-communities-fund")
+        BudgetLine.objects.filter(
+            kind=BudgetLine.Kind.AREA,
+            budget__stream__slug="helping-communities-fund",
+            budget__year__start_year=2024,  # the demo's 2022/23 NPUs share some of the LPAs' names
+        )
     )
     by_area = {
         ln.area.name: (ln.commitment_count, ln.committed, ln.amount) for ln in lines.select_related("area")

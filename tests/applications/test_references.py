@@ -153,7 +153,8 @@ def test_racing_submissions_in_two_rounds_sharing_a_prefix_get_different_referen
     assert references == [f"VF-2425-{n:05d}" for n in range(1, 5)]
 
 
-def test_scale_data_leaves_every_counter_at_its_highest_reference():
+def test_scale_data_leaves_every_counter_at_its_highest_reference(full_demo):
+    # On the session's demo (what generate() would otherwise load first, a minute of the run), as the benchmark runs.
     from benchmarks.scale_data import generate
 
     generate(applications=60, organisations=10, returns=10, seed=3, out=lambda text: None)

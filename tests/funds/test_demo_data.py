@@ -12,8 +12,8 @@ def counts():
     return [m.objects.count() for m in (Area, FundingStream, Budget, BudgetEntry, BudgetLine)]
 
 
-def test_loading_the_demo_data_twice_changes_nothing_the_second_time(capsys):
-    call_command("load_demo_data")
+def test_loading_the_demo_data_twice_changes_nothing_the_second_time(full_demo, capsys):
+    # full_demo is the first load (the session's copy of what load_demo_data loads, tests/demo_database.py).
     first = counts()
     call_command("load_demo_data")
     assert counts() == first

@@ -59,6 +59,17 @@ def reviewer(db):
     return UserFactory(email="reviewer@opcc.example", is_staff=True, is_superuser=True)
 
 
+def plain_percentage(template):
+    """A percentage the provider types (the template's own is worked out from its parts), asked only if given."""
+    from providers.models import Measure
+
+    return Measure.objects.get_or_create(
+        template=template,
+        code="felt_safer_pct",
+        defaults={"label": "Victims who felt safer (%)", "kind": Measure.Kind.PERCENTAGE, "required": False},
+    )[0]
+
+
 def complete_figures(new_victims: int = 45) -> dict[str, str]:
     """POST data for a complete, consistent victims' services return."""
     template = ready_templates.install()[ready_templates.VICTIMS_SERVICES]
@@ -66,10 +77,11 @@ def complete_figures(new_victims: int = 45) -> dict[str, str]:
         "m_new_victims": str(new_victims),
         "m_existing_victims": "120",
         "m_referrals_received": "60",
+        "m_reported_to_police": "38",
         "m_cases_closed": "40",
         "m_cope_and_recover": "31",
-        "m_cope_and_recover_pct": "77.5",
         "m_onward_referrals": "12",
+        "m_mental_health_referrals": "7",
         "m_spend": "12,500.00",
         "m_notes": "",
     }

@@ -8,7 +8,7 @@ from django.db import connection
 from django.urls import reverse
 
 from providers.models import Measure, MonitoringReturn, ReturnBreakdownValue, ReturnValue
-from tests.providers.conftest import complete_figures, fill_and_send
+from tests.providers.conftest import complete_figures, fill_and_send, plain_percentage
 
 S = MonitoringReturn.Status
 
@@ -34,16 +34,8 @@ def rows(ret):
             "9" * 20,
             "New victims supported (sex: Female) must be 1,000,000 or fewer",
         ),
-        (
-            "m_cope_and_recover_pct",
-            "100.01",
-            "Enter a percentage from 0 to 100 for Closed cases where the victim",
-        ),
-        (
-            "m_cope_and_recover_pct",
-            "1e400",
-            "Enter a percentage from 0 to 100 for Closed cases where the victim",
-        ),
+        ("m_felt_safer_pct", "100.01", "Enter a percentage from 0 to 100 for Victims who felt safer (%)"),
+        ("m_felt_safer_pct", "1e400", "Enter a percentage from 0 to 100 for Victims who felt safer (%)"),
         ("m_referrals_received", "NaN", "Enter a whole number of 0 or more for Referrals received"),
         ("m_referrals_received", "Infinity", "Enter a whole number of 0 or more for Referrals received"),
         ("m_referrals_received", "74, 626", "Enter a whole number of 0 or more for Referrals received"),
@@ -55,6 +47,7 @@ def rows(ret):
 def test_a_figure_out_of_bounds_is_refused_by_name_and_nothing_is_saved(
     client, side_a, field, typed, message
 ):
+    plain_percentage(side_a.ret.period.template)
     client.force_login(side_a.preparer)
     before = rows(side_a.ret)
     response = edit(client, side_a.ret, {**complete_figures(), field: typed})

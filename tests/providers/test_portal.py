@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from providers import services
 from providers.models import MonitoringReturn, ReturnValue
-from tests.providers.conftest import complete_figures
+from tests.providers.conftest import complete_figures, plain_percentage
 
 S = MonitoringReturn.Status
 
@@ -48,15 +48,13 @@ def test_a_breakdown_that_does_not_add_up_says_by_how_much(preparer_client, side
 
 
 def test_percentages_run_from_0_to_100_and_money_is_read_in_pounds(preparer_client, side_a):
+    plain_percentage(side_a.ret.period.template)
     page = edit(
         preparer_client,
         side_a.ret,
-        {**complete_figures(), "m_cope_and_recover_pct": "101", "m_spend": "£1.2k"},
+        {**complete_figures(), "m_felt_safer_pct": "101", "m_spend": "£1.2k"},
     ).content.decode()
-    assert (
-        "Enter a percentage from 0 to 100 for Closed cases where the victim was helped to cope and recover (%)"
-        in page
-    )
+    assert "Enter a percentage from 0 to 100 for Victims who felt safer (%)" in page
     assert (
         "Spend this quarter: Enter an amount in pounds, like 1,250 or 1250.50, in full, not abbreviated like 12k"
         in page

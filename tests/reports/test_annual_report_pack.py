@@ -152,6 +152,12 @@ def test_decisions_are_those_made_in_the_year_grouped_by_date(pack):
         ("12 June 2024", None, None),
         (None, "PCC Decision 023-2024", "Helping Communities Fund awards"),
         (None, "PCC Decision 024-2024", "is a confidential decision relating to a staffing matter"),
+        ("12 November 2024", None, None),  # funds' demo: the invented decision for the top-up from reserves
+        (
+            None,
+            "PCC Decision DEMO-V2-2024",
+            "Victims' services 2024/25: top-up from reserves (illustrative, invented for the demo)",
+        ),
         ("31 March 2025", None, None),
         (
             None,

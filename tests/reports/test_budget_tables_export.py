@@ -34,8 +34,9 @@ def rows(sheet) -> list[tuple]:
     return [tuple(c for c in row) for row in sheet.iter_rows(min_row=3, values_only=True)]
 
 
-def test_the_sheets_follow_the_report_s_order_and_end_with_checks(workbook):
+def test_the_sheets_follow_the_report_s_order_from_table_3_and_end_with_checks(workbook):
     assert workbook.sheetnames == [
+        "Police precept cost",
         "Helping Communities Fund",
         "Prevention and Intervention",
         "Community Safety Fund",
@@ -85,10 +86,14 @@ def test_amounts_are_numbers_in_a_pounds_thousands_format(workbook):
     assert cell.number_format == '"£"#,##0'
 
 
-def test_the_checks_sheet_names_the_helping_communities_fund_overrun(workbook):
+def test_the_checks_sheet_names_the_helping_communities_fund_overrun_and_table_8_s_copied_total(workbook):
     problems = [row[0] for row in workbook["Checks"].iter_rows(min_row=3, values_only=True)]
     assert problems == [
-        "Helping Communities Fund 2024/25: lines total £415,418, which is £15,418 more than the £400,000 pot"
+        "Helping Communities Fund 2024/25: lines total £415,418, which is £15,418 more than the £400,000 pot",
+        # As published: Table 8's IDVA and ISVA total is labelled with Table 7's.
+        "“Table 7. Victims Fund Budget 24-25” and “Table 8. Independent Domestic Violence Advocate (IDVA) and "
+        "Independent Sexual Violence Advocate (ISVA) Funding 2024/25” print the same total label, “Total Victims "
+        "Fund Budget”: give each table its own total label in its definition, so a reader can tell the totals apart.",
     ]
 
 

@@ -136,6 +136,10 @@ FILL = {
     "needs:assessment": lambda w: [_first("needs.NeedsAssessment")],
     "needs:adopt": lambda w: [_first("needs.NeedsAssessment")],
     "needs:export": lambda w: [_first("needs.NeedsAssessment")],
+    "funder_returns:detail": lambda w: [_first("funder_returns.FunderReturn")],
+    "funder_returns:move": lambda w: [_first("funder_returns.FunderReturn")],
+    "funder_returns:rebuild": lambda w: [_first("funder_returns.FunderReturn")],
+    "funder_returns:download": lambda w: [_first("funder_returns.FunderReturn")],
     # applications: public rounds, the applicant's own and another organisation's
     "applications:round": lambda w: _rounds(),
     "applications:eligibility": lambda w: _rounds(),
@@ -238,9 +242,11 @@ def _decision_numbers() -> list[str]:
 # --- Admin model pages, from the registry ---------------------------------------------------------------------------
 
 ADMIN_PAGE = re.compile(
-    r"^admin:(?P<app>[a-z0-9]+)_(?P<model>[a-z0-9]+)_(?P<page>changelist|add|change|history|delete)$"
+    # An app label may hold underscores (funder_returns); a model name never does, so the shortest app that leaves a
+    # model and a page is the one.
+    r"^admin:(?P<app>[a-z0-9_]+?)_(?P<model>[a-z0-9]+)_(?P<page>changelist|add|change|history|delete)$"
 )
-ADMIN_REDIRECT = re.compile(r"^admin/(?P<app>[a-z0-9]+)/(?P<model>[a-z0-9]+)/<path:object_id>/$")
+ADMIN_REDIRECT = re.compile(r"^admin/(?P<app>[a-z0-9_]+)/(?P<model>[a-z0-9]+)/<path:object_id>/$")
 
 
 def _admin_model(app: str, model: str):
