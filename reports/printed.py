@@ -70,7 +70,9 @@ class Cell:
                 return f"{number:,.0f}"
             case Format.PERCENT:
                 return f"{number:,.1f}%"
-        raise ValueError(f"No way to print {self.format!r}")  # pragma: no cover - every Format is matched above
+        raise ValueError(
+            f"No way to print {self.format!r}"
+        )  # pragma: no cover - every Format is matched above
 
     @property
     def is_number(self) -> bool:

@@ -41,8 +41,9 @@ def test_the_benchmark_measures_pages_exports_and_reminders_and_reports_them(ful
     by_name = {p["name"]: p for p in measured}
     assert by_name["Staff applications list"]["who"] == registry.GRANTS
     assert by_name["Grants awarded"]["who"] == registry.PUBLIC
-    # Budgets, lines, the year's grants per line (reports.report_figures.projects_by_line) and the table settings.
-    assert pages["budget_tables"]["queries"] == 4
+    # Budgets, lines, the year's grants per line (reports.report_figures.projects_by_line) and the table settings;
+    # then Table 3: the two years' precepts, their typed-in bands and the office (whose council tax bands apply).
+    assert pages["budget_tables"]["queries"] == 7
     assert pages["budget_tables"]["commitments"] > 0
 
     storage = {"PRIVATE_STORAGE_ROOT": str(tmp_path)}

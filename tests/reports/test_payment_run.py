@@ -241,6 +241,7 @@ def _office_form(office, columns_text: str):
         "variation_decision_over": "10000",
         "payment_terms_days": "30",
         "payment_run_columns": columns_text,
+        "council_tax_bands": office.council_tax_bands,
     }
     return form_class(data=data, instance=office)
 
