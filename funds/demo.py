@@ -302,19 +302,7 @@ def _load_table(data, number, year, streams, areas) -> None:
     )
     if top_up:
         _top_up_from_reserves(budget, top_up)
-    ReportTable.objects.update_or_create(
-        year=year,
-        stream=stream,
-        defaults={
-            "number": number,
-            "title": title,
-            "label_heading": label_heading,
-            "amount_heading": amount_heading,
-            "total_label": total_label,
-            "show_project_count": projects,
-            "rollup_below": rollup,
-        },
-    )
+    report_table(year, stream, number, title, label_heading, amount_heading, total_label, projects, rollup)
     sections: dict[str, BudgetSection] = {}
     items = [r for r in published["rows"] if r["row_type"] == "item"]
     subtotals = {r.get("section"): r["label"] for r in published["rows"] if r["row_type"] == "subtotal"}
@@ -345,6 +333,25 @@ def _load_table(data, number, year, streams, areas) -> None:
                 "recorded_project_count": row.get("projects"),
             },
         )
+
+
+def report_table(
+    year, stream, number, title, label_heading, amount_heading, total_label, projects, rollup
+) -> None:
+    """How a year's budget for `stream` is printed in the annual report (funds.ReportTable). Safe to run again."""
+    ReportTable.objects.update_or_create(
+        year=year,
+        stream=stream,
+        defaults={
+            "number": number,
+            "title": title,
+            "label_heading": label_heading,
+            "amount_heading": amount_heading,
+            "total_label": total_label,
+            "show_project_count": projects,
+            "rollup_below": rollup,
+        },
+    )
 
 
 def _top_up_from_reserves(budget: Budget, amount: Decimal) -> None:

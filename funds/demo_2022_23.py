@@ -19,6 +19,7 @@ from accounts.demo import DEMO_LOGINS
 from accounts.models import User
 
 from . import services
+from .demo import report_table
 from .models import (
     Area,
     Budget,
@@ -29,7 +30,6 @@ from .models import (
     FinancialYear,
     FundingSource,
     FundingStream,
-    ReportTable,
     RollupName,
 )
 
@@ -248,7 +248,7 @@ def load() -> FinancialYear:
                 services.add_to_pot(
                     budget_id=budgets[slug].pk, amount=amount, source=sources[source_kind], note=note
                 )
-        _table(year, stream, *TABLES[slug])
+        report_table(year, stream, *TABLES[slug])
     # Before the lines: the Community Safety Fund's pot must have the money free when it moves.
     _top_up_victims_fund(budgets["community-safety-fund"], budgets["victims-fund"])
     for slug, lines in LINES.items():
@@ -279,22 +279,6 @@ def _areas() -> dict[str, dict[str, Area]]:
             a.name: a for a in Area.objects.filter(kind=Area.Kind.COMMUNITY_SAFETY_PARTNERSHIP)
         },
     }
-
-
-def _table(year, stream, number, title, label_heading, amount_heading, total_label, projects, rollup) -> None:
-    ReportTable.objects.update_or_create(
-        year=year,
-        stream=stream,
-        defaults={
-            "number": number,
-            "title": title,
-            "label_heading": label_heading,
-            "amount_heading": amount_heading,
-            "total_label": total_label,
-            "show_project_count": projects,
-            "rollup_below": rollup,
-        },
-    )
 
 
 def _top_up_victims_fund(community_safety: Budget, victims: Budget) -> None:

@@ -881,7 +881,7 @@ class PreceptBand(models.Model):
     Checks list any that disagree with Band D times the band's proportion (funds.precept)."""
 
     precept = models.ForeignKey(Precept, on_delete=models.PROTECT, related_name="typed_bands")
-    band = models.CharField(max_length=1, choices=CouncilTaxBand.choices)
+    band = models.CharField(max_length=1, choices=CouncilTaxBand)
     amount = models.DecimalField(**MONEY)
 
     class Meta:

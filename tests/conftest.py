@@ -256,6 +256,13 @@ SLOW_FILES_FIRST = (
     "tests/browser/test_application_journey.py",
     "tests/browser/test_running_a_year.py",
     "tests/outbox/test_outbox.py",
+    "tests/audit/test_merging_the_trails.py",
+    "tests/test_embedded_default.py",
+    "tests/test_role_matrix.py",
+    "tests/browser/test_round_form_builder.py",
+    "tests/browser/test_phone_widths.py",
+    "tests/browser/test_grant_reports.py",
+    "tests/browser/test_provider_returns.py",
 )
 
 

@@ -20,42 +20,12 @@ from openpyxl.writer.excel import ExcelWriter
 
 from exports.cells import set_text
 from funds.models import FinancialYear
-from reports.printed import PrintedTable, Style
-from reports.report_tables import Report, Table, build_report
+from reports.printed import EXCEL_FORMATS, Format, PrintedTable, Style, from_budget_table
+from reports.report_tables import Report, build_report
 
-WHOLE_POUNDS = '"£"#,##0'
-POUNDS_AND_PENCE = '"£"#,##0.00'
+POUNDS_AND_PENCE = EXCEL_FORMATS[Format.PENCE]
 BOLD = Font(bold=True)
 HEADING_FILL = PatternFill("solid", fgColor="DDDDDD")
-
-
-def _write_table(sheet, table: Table) -> None:
-    set_text(sheet.cell(row=1, column=1), table.title)
-    sheet.cell(row=1, column=1).font = Font(bold=True, size=13)
-    for col, heading in enumerate(table.headings, start=1):
-        cell = sheet.cell(row=2, column=col)
-        set_text(cell, heading)
-        cell.font, cell.fill = BOLD, HEADING_FILL
-        if col > 1:
-            cell.alignment = Alignment(horizontal="right", wrap_text=True)
-    money_format = POUNDS_AND_PENCE if table.has_pence else WHOLE_POUNDS
-    for offset, row in enumerate(table.rows):
-        r = 3 + offset
-        label = sheet.cell(row=r, column=1)
-        set_text(label, row.label)
-        label.alignment = Alignment(wrap_text=True, vertical="top")
-        if row.amount is not None:
-            amount = sheet.cell(row=r, column=2, value=row.amount)
-            amount.number_format = money_format
-        if table.show_projects and row.projects is not None:
-            sheet.cell(row=r, column=3, value=row.projects)
-        if row.style != "item":
-            for col in range(1, len(table.headings) + 1):
-                sheet.cell(row=r, column=col).font = BOLD
-    sheet.column_dimensions["A"].width = 70
-    for col in range(2, len(table.headings) + 1):
-        sheet.column_dimensions[get_column_letter(col)].width = 18
-    sheet.freeze_panes = "A3"
 
 
 # Characters a sheet's name may not hold.
@@ -86,9 +56,13 @@ def _write_printed_table(sheet, table: PrintedTable) -> None:
                 cell.number_format = printed.excel_format
             elif printed.value is not None:
                 set_text(cell, printed.text)
+            if col == 1:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
             if row.style != Style.ITEM:
                 cell.font = BOLD
-    sheet.column_dimensions["A"].width = 30
+    # Wide enough for the longest label on one line, up to 70 characters; longer labels wrap.
+    longest = max((len(row.label) for row in table.rows), default=0)
+    sheet.column_dimensions["A"].width = min(70, max(30, longest + 2))
     for col in range(2, len(table.headings) + 1):
         sheet.column_dimensions[get_column_letter(col)].width = 18
     sheet.freeze_panes = "A3"
@@ -111,7 +85,7 @@ def build_workbook(report: Report) -> Workbook:
     if report.precept is not None:
         _write_printed_table(workbook.create_sheet(title=_sheet_name(report.precept)), report.precept)
     for table in report.tables:
-        _write_table(workbook.create_sheet(title=table.sheet_name), table)
+        _write_printed_table(workbook.create_sheet(title=table.sheet_name), from_budget_table(table))
     _write_checks(workbook.create_sheet(title="Checks"), report)
     workbook.properties.title = f"Budget tables {report.year}"
     return workbook
